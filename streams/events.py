@@ -1,0 +1,43 @@
+"""Typed shapes of the public events (the JSON Schemas in schemas/ are the source of truth)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, TypedDict
+
+EntityType = Literal["PER", "ORG", "LOC", "MISC"]
+
+
+class Mention(TypedDict):
+    text: str
+    start: int  # character offset into the normalised body
+    end: int
+
+
+class Entity(TypedDict):
+    id: str  # Wikidata QID when known, else deterministic "ww:<type>:<normalised name>"
+    name: str  # canonical display name (English form where one exists)
+    type: EntityType
+    aliases: list[str]
+    mentions: list[Mention]
+    salience: float  # 0..1
+    quoted: bool
+
+
+class Speaker(TypedDict):
+    name: str
+    entity_id: Optional[str]
+
+
+class Quote(TypedDict):
+    text: str  # body[start:end], without the quotation marks
+    start: int
+    end: int
+    speaker: Optional[Speaker]
+    cue: Optional[str]
+    kind: Literal["direct"]
+
+
+class Topic(TypedDict):
+    code: str  # "medtop:11000000"
+    label: str
+    score: float
