@@ -1,0 +1,108 @@
+"""Stage 2: the one spaCy parse per article, and the serialised Doc later stages rebuild.
+
+The parse is the expensive step of the product, so it happens exactly once per article and
+travels on the internal topic as a compact DocBin (base64).  Later stages rebuild a Doc from
+it with a blank vocabulary of the same language: no model load, no re-parse.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import spacy
+from spacy.tokens import Doc, DocBin
+
+from .normalize import nlp_view
+
+ANNOTATION_FORMAT = "spacy-docbin/1"
+
+# Articles parsed per dedup key in this process: a test asserts it is one per article.
+PARSE_COUNTS: Counter[str] = Counter()
+
+
+@dataclass
+class ModelRegistry:
+    """Loads each language's pipeline once; languages without a model get a rule-only pipeline."""
+
+    models: dict[str, str]
+    _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, language: str) -> spacy.language.Language:
+        with self._lock:
+            if language not in self._loaded:
+                self._loaded[language] = self._load(language)
+            return self._loaded[language]
+
+    def _load(self, language: str) -> spacy.language.Language:
+        name = self.models.get(language)
+        if name:
+            return spacy.load(name)
+        return blank_pipeline(language)
+
+    def describe(self, language: str) -> str:
+        nlp = self.get(language)
+        return f"{nlp.meta.get('lang', language)}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '0')}"
+
+
+def blank_pipeline(language: str) -> spacy.language.Language:
+    """Tokeniser and sentence splitter only, for a language with no configured model."""
+    try:
+        nlp = spacy.blank(language)
+    except Exception:  # unknown language code: multi-language tokeniser
+        nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    nlp.meta["name"] = "blank"
+    return nlp
+
+
+@lru_cache(maxsize=32)
+def _vocab(language: str):
+    try:
+        return spacy.blank(language).vocab
+    except Exception:
+        return spacy.blank("xx").vocab
+
+
+def serialize_doc(doc: Doc) -> str:
+    docbin = DocBin(store_user_data=False)
+    docbin.add(doc)
+    return base64.b64encode(docbin.to_bytes()).decode("ascii")
+
+
+def doc_from_annotation(annotation: dict, language: str) -> Doc:
+    """Rebuild the parsed Doc from the annotation carried by the event (no re-parse)."""
+    if annotation.get("format") != ANNOTATION_FORMAT:
+        raise ValueError(f"unknown annotation format {annotation.get('format')!r}")
+    docbin = DocBin().from_bytes(base64.b64decode(annotation["data"]))
+    (doc,) = list(docbin.get_docs(_vocab(language)))
+    return doc
+
+
+def parse_bodies(nlp: spacy.language.Language, bodies: Sequence[str], batch_size: int = 16) -> Iterable[Doc]:
+    return nlp.pipe((nlp_view(body) for body in bodies), batch_size=batch_size)
+
+
+def annotate_batch(events: Sequence[dict], registry: ModelRegistry) -> list[tuple[dict, Doc]]:
+    """Parse a batch of normalised articles (nlp.pipe per language), returning (event, doc)."""
+    by_language: dict[str, list[int]] = {}
+    for index, event in enumerate(events):
+        by_language.setdefault(event["language"], []).append(index)
+    results: list[tuple[dict, Doc] | None] = [None] * len(events)
+    for language, indexes in by_language.items():
+        nlp = registry.get(language)
+        model = registry.describe(language)
+        docs = parse_bodies(nlp, [events[i]["body"] for i in indexes])
+        for index, doc in zip(indexes, docs):
+            event = dict(events[index])
+            PARSE_COUNTS[event["dedup_key"]] += 1
+            event["annotation"] = {"format": ANNOTATION_FORMAT, "model": model, "data": serialize_doc(doc)}
+            event.setdefault("models", {})["pipeline"] = model
+            event["models"]["spacy"] = spacy.__version__
+            results[index] = (event, doc)
+    return [r for r in results if r is not None]

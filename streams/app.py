@@ -1,0 +1,239 @@
+"""The Faust application: one thin agent per stage, each on its own topic.
+
+Agents only move events: they decode, call the stage function from streams.pipeline, send the
+result on, and turn any failure into a dead letter, so that no article can stop an agent.
+Sends are awaited until the broker has them before the source event is acknowledged, which
+with Faust's commit-after-ack gives at-least-once delivery end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Iterable
+
+import faust
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest, CONTENT_TYPE_LATEST
+
+from . import codec
+from .config import ENRICH_STAGES, Settings
+from .pipeline import Enricher, dead_letter
+
+log = logging.getLogger("wirewatch")
+
+# stage -> (input topic suffix, output topic suffix)
+STAGE_TOPICS = {
+    "normalize": ("raw", "normalized"),
+    "annotate": ("normalized", "annotated"),
+    "entities": ("annotated", "entities"),
+    "quotes": ("entities", "quotes"),
+    "topics": ("quotes", "enriched"),
+}
+ALL_TOPICS = ("raw", "normalized", "annotated", "entities", "quotes", "enriched", "alerts", "rules", "deadletter")
+COMPACTED_TOPICS = ("rules",)
+
+
+class Metrics:
+    """Prometheus counters served on the worker's /metrics."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.processed = Counter(
+            "wirewatch_articles_total", "Articles processed per stage", ["stage"], registry=self.registry
+        )
+        self.dead_letters = Counter(
+            "wirewatch_dead_letters_total", "Dead letters per stage", ["stage"], registry=self.registry
+        )
+        self.lag = Gauge("wirewatch_consumer_lag", "Consumer lag per topic", ["topic"], registry=self.registry)
+        self.deliveries = Counter(
+            "wirewatch_alert_deliveries_total", "Webhook deliveries by outcome", ["outcome"], registry=self.registry
+        )
+
+
+def create_app(settings: Settings, stages: Iterable[str] = ENRICH_STAGES, enricher: Enricher | None = None) -> faust.App:
+    """Build the Faust app for the given stages (all enrichment stages by default)."""
+    codec.register_faust_codec()
+    stages = list(stages)
+    unknown = [s for s in stages if s not in STAGE_TOPICS]
+    if unknown:
+        raise ValueError(f"unknown stage(s): {', '.join(unknown)}; known: {', '.join(STAGE_TOPICS)}")
+    datadir = Path(settings.data_dir).expanduser() / "faust"
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=settings.faust_broker,
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        datadir=str(datadir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        topic_allow_declare=False,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.heartbeat_interval,
+        broker_rebalance_timeout=settings.session_timeout,
+        broker_request_timeout=max(30.0, settings.session_timeout * 2),
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        web_port=settings.web_port,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_enabled=True,
+        stream_wait_empty=False,
+        producer_acks=-1,
+        **_credentials(settings),
+    )
+    enricher = enricher or Enricher(settings)
+    metrics = Metrics()
+    app.wirewatch_metrics = metrics  # type: ignore[attr-defined]
+    topics = {name: app.topic(settings.topic(name), value_serializer="raw", key_serializer="raw") for name in ALL_TOPICS}
+
+    async def send(topic: str, key: str | bytes | None, value: dict) -> None:
+        if isinstance(key, str):
+            key = key.encode("utf-8")
+        future = await topics[topic].send(key=key, value=codec.dumps(value))
+        await future  # delivered before the source event is acknowledged
+
+    async def send_dead_letter(stage: str, event: Any, payload: Any, error: BaseException | str) -> None:
+        metrics.dead_letters.labels(stage).inc()
+        message = getattr(event, "message", None)
+        letter = dead_letter(
+            payload,
+            stage,
+            error,
+            topic=getattr(message, "topic", None),
+            partition=getattr(message, "partition", None),
+            offset=getattr(message, "offset", None),
+            key=_text_key(getattr(message, "key", None)),
+        )
+        log.warning("dead letter from %s: %s", stage, letter["error"])
+        await send("deadletter", getattr(message, "key", None), letter)
+
+    loop_executor = None  # default thread pool: the parse must not block heartbeats and /health
+
+    if "normalize" in stages:
+
+        @app.agent(topics["raw"], name="normalize")
+        async def normalize_agent(stream):
+            async for event in stream.events():
+                try:
+                    out = enricher.normalize(event.value)
+                except Exception as exc:
+                    await send_dead_letter("normalize", event, event.value, exc)
+                    continue
+                metrics.processed.labels("normalize").inc()
+                await send("normalized", out["id"], out)
+
+    if "annotate" in stages:
+
+        @app.agent(topics["normalized"], name="annotate")
+        async def annotate_agent(stream):
+            loop = asyncio.get_running_loop()
+            async for batch in stream.take(settings.batch_size, within=settings.batch_within):
+                decoded: list[dict] = []
+                for value in batch:
+                    try:
+                        decoded.append(_decode_event(value))
+                    except Exception as exc:
+                        await send_dead_letter("annotate", None, value, exc)
+                try:
+                    pairs = await loop.run_in_executor(loop_executor, enricher.annotate, decoded)
+                except Exception:
+                    pairs = []
+                    for item in decoded:  # isolate the article that failed
+                        try:
+                            pairs.extend(await loop.run_in_executor(loop_executor, enricher.annotate, [item]))
+                        except Exception as exc:
+                            await send_dead_letter("annotate", None, item, exc)
+                for out, _doc in pairs:
+                    metrics.processed.labels("annotate").inc()
+                    await send("annotated", out["id"], out)
+
+    def simple_stage(stage: str, function) -> None:
+        source, target = STAGE_TOPICS[stage]
+
+        async def agent(stream):
+            loop = asyncio.get_running_loop()
+            async for event in stream.events():
+                try:
+                    value = _decode_event(event.value)
+                    out = await loop.run_in_executor(loop_executor, function, value)
+                except Exception as exc:
+                    await send_dead_letter(stage, event, _without_annotation(event.value), exc)
+                    continue
+                metrics.processed.labels(stage).inc()
+                await send(target, out["id"], out)
+
+        app.agent(topics[source], name=stage)(agent)
+
+    for stage, function in (("entities", enricher.entities), ("quotes", enricher.quotes), ("topics", enricher.topics)):
+        if stage in stages:
+            simple_stage(stage, function)
+
+    @app.page("/health")
+    async def health(web, request):
+        return web.json({"status": "ok", "stages": stages})
+
+    @app.page("/metrics")
+    async def metrics_page(web, request):
+        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+
+    @app.task
+    async def warm_up():
+        """Load spaCy models before articles arrive, off the event loop."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, enricher.warm_up, stages)
+        except Exception as exc:  # a failed warm-up must not take the worker down
+            log.error("warm-up failed (articles will load what they need): %s", exc)
+        log.info("wirewatch worker ready: stages %s", ",".join(stages))
+
+    return app
+
+
+def _decode_event(value: Any) -> dict:
+    if isinstance(value, dict):
+        return value
+    decoded = codec.loads(value)
+    if not isinstance(decoded, dict):
+        raise ValueError(f"internal event is a JSON {type(decoded).__name__}, expected an object")
+    return decoded
+
+
+def _without_annotation(value: Any) -> Any:
+    """Dead letters keep the payload but not the (large, binary) spaCy parse."""
+    try:
+        decoded = _decode_event(value)
+    except Exception:
+        return value
+    decoded.pop("annotation", None)
+    return decoded
+
+
+def _text_key(key: Any) -> str | None:
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    return key
+
+
+def _credentials(settings: Settings) -> dict:
+    """TLS / SASL for managed clusters, from the WIREWATCH_* settings."""
+    if not settings.broker_security:
+        return {}
+    import ssl
+
+    protocol = settings.broker_security.lower()
+    context = ssl.create_default_context(cafile=settings.ssl_cafile) if "ssl" in protocol else None
+    if protocol.startswith("sasl"):
+        mechanism = (settings.sasl_mechanism or "PLAIN").upper()
+        if mechanism.startswith("SCRAM"):
+            credentials = faust.SASLCredentials(
+                username=settings.sasl_username, password=settings.sasl_password, ssl_context=context,
+                mechanism=mechanism,
+            )
+        else:
+            credentials = faust.SASLCredentials(
+                username=settings.sasl_username, password=settings.sasl_password, ssl_context=context
+            )
+        return {"broker_credentials": credentials}
+    return {"broker_credentials": faust.SSLCredentials(context)}

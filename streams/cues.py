@@ -1,0 +1,123 @@
+"""Per-language lexicons for quote attribution: reporting verbs, source prepositions, negators.
+
+Kept apart from the quote logic so that a new language is a data file plus a few word lists,
+and so that the verb lists can be reviewed by a non-programmer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_FR_ER_ENDINGS = (
+    "e", "es", "ent", "é", "ée", "és", "ées", "ait", "aient", "a", "èrent",
+    "era", "eront", "erait", "ant", "ons", "ez", "ais",
+)
+
+
+@dataclass(frozen=True)
+class CueLexicon:
+    """Everything the attribution rules need to know about one language."""
+
+    lang: str
+    lemmas: frozenset[str]  # reporting verbs, by lemma
+    forms: frozenset[str]  # their inflected forms, for when the lemmatizer fails
+    sources: tuple[tuple[str, ...], ...]  # "according to X", "selon X": lowercased token texts
+    negators: frozenset[str]  # words that negate a cue verb just before it
+    determiners: frozenset[str]  # a form preceded by one of these is a noun ("la note")
+    pronouns: frozenset[str]  # 3rd-person subject pronouns that need resolving
+    singular_pronouns: frozenset[str]
+    relative_pronouns: frozenset[str]
+    function_words: frozenset[str]  # lower-case words allowed inside a Title Case span
+    time_words: frozenset[str]  # skipped between an inverted cue and its subject
+
+    def is_cue_word(self, lemma: str, text: str) -> bool:
+        """True if a token (by lemma, or by form when the lemma is wrong) is a reporting verb."""
+        return lemma.lower() in self.lemmas or text.lower() in self.forms
+
+
+def _read_lines(name: str) -> list[list[str]]:
+    try:
+        raw = resources.files("streams").joinpath("data", name).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return []
+    rows = []
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            rows.append(line.split())
+    return rows
+
+
+def _forms_fr(lemma: str) -> set[str]:
+    if lemma.endswith("er"):
+        stem = lemma[:-2]
+        return {stem + end for end in _FR_ER_ENDINGS}
+    return {lemma}
+
+
+def _forms_en(lemma: str) -> set[str]:
+    out = {lemma}
+    if lemma.endswith("e"):
+        out |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    elif lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        out |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    elif lemma.endswith(("s", "sh", "ch", "x", "z", "o")):
+        out |= {lemma + "es", lemma + "ed", lemma + "ing"}
+    else:
+        out |= {lemma + "s", lemma + "ed", lemma + "ing"}
+    return out
+
+
+_COMMON = {
+    "fr": dict(
+        sources=(("selon",), ("d'", "après"), ("d'après",), ("aux", "dires", "de")),
+        negators=frozenset({"ne", "n'", "pas", "jamais", "guère", "nullement", "point"}),
+        determiners=frozenset({"le", "la", "les", "l'", "un", "une", "des", "du", "cette", "ce",
+                               "ces", "sa", "son", "ses", "leur", "leurs", "notre", "votre"}),
+        pronouns=frozenset({"il", "elle", "ils", "elles", "celui-ci", "celle-ci", "ceux-ci",
+                            "celles-ci", "iel", "iels"}),
+        singular_pronouns=frozenset({"il", "elle", "celui-ci", "celle-ci", "iel"}),
+        relative_pronouns=frozenset({"qui", "lequel", "laquelle", "lesquels", "lesquelles"}),
+        function_words=frozenset({"de", "du", "des", "la", "le", "les", "l'", "d'", "et", "à",
+                                  "au", "aux", "en", "un", "une", "pour", "sur", "dans", "par"}),
+        time_words=frozenset({"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
+                              "dimanche", "hier", "aujourd'hui", "demain", "soir", "matin",
+                              "récemment", "encore", "aussi", "également", "alors", "ensuite",
+                              "enfin", "déjà", "plus", "tard", "après-midi"}),
+    ),
+    "en": dict(
+        sources=(("according", "to"),),
+        negators=frozenset({"not", "n't", "never", "nor", "no"}),
+        determiners=frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "its",
+                               "our", "my", "your"}),
+        pronouns=frozenset({"he", "she", "they", "it"}),
+        singular_pronouns=frozenset({"he", "she"}),
+        relative_pronouns=frozenset({"who", "which", "that"}),
+        function_words=frozenset({"of", "the", "and", "a", "an", "in", "on", "for", "to", "at",
+                                  "by", "with", "from", "or", "vs", "vs."}),
+        time_words=frozenset({"monday", "tuesday", "wednesday", "thursday", "friday",
+                              "saturday", "sunday", "yesterday", "today", "tonight", "later",
+                              "also", "then", "again", "recently", "earlier", "once", "later",
+                              "simply", "only", "just", "flatly", "bluntly"}),
+    ),
+}
+
+
+@lru_cache(maxsize=16)
+def lexicon(lang: str) -> CueLexicon | None:
+    """The cue lexicon for a language code ("fr", "en-GB" -> "en"), or None if unsupported."""
+    base = (lang or "").split("-")[0].split("_")[0].lower()
+    common = _COMMON.get(base)
+    if common is None:
+        return None
+    lemmas: set[str] = set()
+    forms: set[str] = set()
+    make = _forms_fr if base == "fr" else _forms_en
+    for row in _read_lines(f"cues-{base}.txt"):
+        lemma = row[0].lower()
+        lemmas.add(lemma)
+        forms |= make(lemma)
+        forms |= {w.lower() for w in row[1:]}
+    return CueLexicon(lang=base, lemmas=frozenset(lemmas), forms=frozenset(forms), **common)

@@ -1,0 +1,198 @@
+"""The enrichment stages as plain functions over event dicts.
+
+Agents (streams/app.py) and ``wirewatch enrich`` call exactly these functions, so the broker
+and the command line can never disagree about what an enriched article is.  Each stage takes
+the event of the previous topic and returns the event for the next one; a failure raises and
+the caller turns it into a dead letter with :func:`dead_letter`.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
+
+from spacy.tokens import Doc
+
+from . import __version__
+from .annotate import ModelRegistry, annotate_batch, doc_from_annotation
+from .config import Settings
+from .normalize import NormalizeOptions, normalize_article
+
+INTERNAL_FIELDS = ("annotation", "boilerplate", "language_detected")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def dead_letter(payload: Any, stage: str, error: BaseException | str, **context: Any) -> dict:
+    """A wire.deadletter event: the payload as received, where it failed and why."""
+    if isinstance(payload, (dict, list)):
+        from .codec import dumps
+
+        payload = dumps(payload)
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8", "surrogatepass")
+    if payload is None:
+        payload = b""
+    try:
+        text, encoding = payload.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(payload).decode("ascii"), "base64"
+    if isinstance(error, BaseException):
+        message = str(error) or type(error).__name__
+        if not isinstance(error, ValueError):
+            message = f"{type(error).__name__}: {message}"
+    else:
+        message = error
+    event = {
+        "payload": text,
+        "payload_encoding": encoding,
+        "stage": stage,
+        "error": message.splitlines()[0][:2000] if message else "unknown error",
+        "received_at": utc_now(),
+    }
+    event.update({k: v for k, v in context.items() if v is not None})
+    return event
+
+
+@dataclass
+class Enricher:
+    """Holds what the stages need (models, alias table, options), loaded once per process."""
+
+    settings: Settings
+    registry: ModelRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.registry = ModelRegistry(self.settings.models)
+        self.normalize_options = NormalizeOptions(max_body_bytes=self.settings.max_body_bytes)
+        self._aliases = None
+
+    @property
+    def aliases(self):
+        if self._aliases is None:
+            from .aliases import load_alias_table
+
+            self._aliases = load_alias_table(self.settings.aliases_file)
+        return self._aliases
+
+    def warm_up(self, stages: Iterable[str] = ("annotate", "entities")) -> None:
+        """Load models and tables before the first article, so the first latency is honest."""
+        stages = set(stages)
+        if "annotate" in stages:
+            for language in self.settings.models:
+                self.registry.get(language)
+        if "entities" in stages:
+            _ = self.aliases
+
+    # --- stages -----------------------------------------------------------------------
+
+    def normalize(self, payload: Any) -> dict:
+        started = time.perf_counter()
+        event = normalize_article(payload, self.normalize_options)
+        _timing(event, "normalize", started)
+        return event
+
+    def annotate(self, events: Sequence[dict]) -> list[tuple[dict, Doc]]:
+        started = time.perf_counter()
+        pairs = annotate_batch(events, self.registry)
+        share = (time.perf_counter() - started) * 1000 / max(1, len(pairs))
+        for event, _doc in pairs:
+            event.setdefault("timings_ms", {})["annotate"] = round(share, 3)
+        return pairs
+
+    def entities(self, event: dict, doc: Doc | None = None) -> dict:
+        from .entities import extract_entities
+
+        started = time.perf_counter()
+        doc = doc if doc is not None else self.doc(event)
+        event = dict(event)
+        event["entities"] = extract_entities(
+            doc, event["body"], language=event["language"], headline=event.get("headline"), aliases=self.aliases
+        )
+        _timing(event, "entities", started)
+        return event
+
+    def quotes(self, event: dict, doc: Doc | None = None) -> dict:
+        from .entities import mark_quoted
+        from .quotes import extract_quotes
+
+        started = time.perf_counter()
+        doc = doc if doc is not None else self.doc(event)
+        event = dict(event)
+        quotes, entities = extract_quotes(doc, event["body"], event.get("entities", []), language=event["language"])
+        quoted_ids = {e["id"] for e in entities if e.get("quoted")}
+        event["quotes"] = quotes
+        event["entities"] = mark_quoted(entities, quoted_ids, len(event["body"]))
+        _timing(event, "quotes", started)
+        return event
+
+    def topics(self, event: dict, doc: Doc | None = None) -> dict:
+        """Last stage: topics, then the public event (internal fields dropped)."""
+        from .topics import classify_topics
+
+        started = time.perf_counter()
+        doc = doc if doc is not None else self.doc(event)
+        enriched = {k: v for k, v in event.items() if k not in INTERNAL_FIELDS}
+        enriched["topics"] = classify_topics(doc, language=event["language"], headline=event.get("headline"))
+        enriched.setdefault("entities", [])
+        enriched.setdefault("quotes", [])
+        _timing(enriched, "topics", started)
+        enriched.setdefault("models", {})["wirewatch"] = __version__
+        enriched["enriched_at"] = utc_now()
+        return enriched
+
+    def doc(self, event: dict) -> Doc:
+        if "annotation" not in event:
+            raise ValueError("event has no 'annotation': it did not come through the annotate stage")
+        return doc_from_annotation(event["annotation"], event["language"])
+
+    # --- all stages in one process ------------------------------------------------------
+
+    def enrich_many(self, payloads: Iterable[Any], batch_size: int = 16) -> Iterator[tuple[str, dict]]:
+        """('enriched', event) or ('deadletter', event) per payload, in input order per batch."""
+        batch: list[Any] = []
+        for payload in payloads:
+            batch.append(payload)
+            if len(batch) >= batch_size:
+                yield from self._enrich_batch(batch)
+                batch = []
+        if batch:
+            yield from self._enrich_batch(batch)
+
+    def _enrich_batch(self, payloads: list[Any]) -> Iterator[tuple[str, dict]]:
+        normalized: list[dict] = []
+        for payload in payloads:
+            try:
+                normalized.append(self.normalize(payload))
+            except Exception as exc:  # every failure becomes a dead letter, never a crash
+                yield "deadletter", dead_letter(payload, "normalize", exc)
+        try:
+            pairs = self.annotate(normalized)
+        except Exception:
+            # One bad article must not sink the batch: retry one by one to isolate it.
+            pairs = []
+            for event in normalized:
+                try:
+                    pairs.extend(self.annotate([event]))
+                except Exception as exc:
+                    yield "deadletter", dead_letter(event, "annotate", exc, article_id=event.get("id"))
+        for event, doc in pairs:
+            stage = "entities"
+            try:
+                event = self.entities(event, doc)
+                stage = "quotes"
+                event = self.quotes(event, doc)
+                stage = "topics"
+                yield "enriched", self.topics(event, doc)
+            except Exception as exc:
+                yield "deadletter", dead_letter(
+                    {k: v for k, v in event.items() if k != "annotation"}, stage, exc, article_id=event.get("id")
+                )
+
+
+def _timing(event: dict, stage: str, started: float) -> None:
+    event.setdefault("timings_ms", {})[stage] = round((time.perf_counter() - started) * 1000, 3)

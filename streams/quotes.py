@@ -1,0 +1,989 @@
+"""Direct quotations and their speakers (French, English), from an existing spaCy parse.
+
+Quote spans come from the text alone (quotation marks within paragraphs), so they work for any
+language. Speakers come from the parse when there is one: a reporting verb next to the quote
+(found by lemma, or by form when the small models mislemmatize), its subject or inverted
+subject, an apposition, "according to"/"selon"; then pronouns, partial names and titles are
+resolved against the article's entities, and unattributed quotes inherit from the surrounding
+ones. Nothing is re-parsed and every pass is linear in the article length.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Optional
+
+from spacy.tokens import Doc, Token
+
+from .cues import CueLexicon, lexicon
+from .events import Entity, Quote
+
+__all__ = ["extract_quotes", "find_quote_spans", "QuoteSpan"]
+
+_SPACE_CHARS = " \t\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u3000\ufeff"
+_DOUBLE_OPENERS = frozenset("«“„\"”")
+_SINGLE_OPENERS = frozenset("‹‘")
+_MARKS = frozenset("«»‹›“”„\"‘’")
+_MARKS_RE = re.compile("[«»‹›“”„\"‘’]")
+_LINE_RE = re.compile(r"[^\n]+")
+_OPEN_PUNCT = "([{—–-/:;,"
+_CLITIC_RE = re.compile(r"-(?:t-)?(il|elle|ils|elles|on|iel|iels)\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"\w")
+_END_PUNCT = frozenset(".!?…")
+_SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
+_DASHES = frozenset({"–", "—", "―", "-", "--"})
+_ENT_MAP = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "NORP": "MISC", "GPE": "LOC",
+            "LOC": "LOC", "FAC": "LOC", "MISC": "MISC"}
+_SUBJ_DEPS = frozenset({"nsubj", "csubj", "expl:subj"})
+_PASSIVE_DEPS = frozenset({"nsubjpass", "nsubj:pass", "auxpass", "aux:pass"})
+_NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp", "punct", "cc",
+                           "conj", "parataxis"})
+_FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
+_AUX_WORDS = frozenset({
+    "a", "ai", "as", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont",
+    "était", "étaient", "sera", "s'", "se", "-t", "has", "have", "had", "will", "would", "did",
+    "does", "do", "is", "was", "were", "could", "might", "may", "must", "should", "can", "had",
+    "'s", "'d", "'ll", "'ve", "shall", "va", "vont", "allait", "vient", "venait", "de", "d'"})
+
+
+# --------------------------------------------------------------------------- spans (text only)
+
+
+@dataclass
+class QuoteSpan:
+    """A top-level quotation found from the marks: content offsets and how it was closed."""
+
+    start: int  # first character of the quoted words
+    end: int  # one past the last quoted character
+    open_at: int  # offset of the opening mark
+    close_at: Optional[int]  # offset of the closing mark, None if closed by the paragraph end
+    para: int  # index of the paragraph (line) holding it
+    single: bool = False  # opened with a single mark (‘ or ‹) at top level
+    continues: bool = False  # reopens a quote left open at the end of the previous paragraph
+
+
+def _is_space(ch: str) -> bool:
+    return ch in _SPACE_CHARS
+
+
+def _left_ok(text: str, i: int, lo: int) -> bool:
+    """An opening mark: at the start, or after a space or opening punctuation."""
+    return i == lo or _is_space(text[i - 1]) or text[i - 1] in _OPEN_PUNCT or text[i - 1] in _MARKS
+
+
+def _pair_paragraph(text: str, lo: int, hi: int) -> list[tuple[int, Optional[int], bool]]:
+    """Pair the marks of one paragraph; return top-level (open_at, close_at|None, single)."""
+    stack: list[tuple[str, int]] = []
+    out: list[tuple[int, Optional[int], bool]] = []
+
+    def close(idx: int, at: int) -> None:
+        opener, pos = stack[idx]
+        del stack[idx:]
+        if not stack:
+            out.append((pos, at, opener in _SINGLE_OPENERS))
+
+    def find(chars: str) -> int:
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k][0] in chars:
+                return k
+        return -1
+
+    for m in _MARKS_RE.finditer(text, lo, hi):
+        i = m.start()
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < hi else ""
+        prv = text[i - 1] if i > lo else ""
+        closing_flank = bool(prv) and not _is_space(prv) and (not nxt or not nxt.isalnum())
+        if ch in "«‹„":
+            stack.append((ch, i))
+        elif ch == "»":
+            k = find("«")
+            if k >= 0:
+                close(k, i)
+        elif ch == "›":
+            k = find("‹")
+            if k >= 0:
+                close(k, i)
+        elif ch == "“":
+            if stack and stack[-1][0] == "„":
+                close(len(stack) - 1, i)
+            elif stack and stack[-1][0] == "“" and closing_flank:
+                close(len(stack) - 1, i)
+            else:
+                stack.append((ch, i))
+        elif ch == "”":
+            k = find("“„”")
+            if k >= 0:
+                close(k, i)
+            elif _left_ok(text, i, lo) and nxt and not _is_space(nxt):
+                stack.append((ch, i))
+        elif ch == '"':
+            k = find('"')
+            if k >= 0:
+                close(k, i)
+            elif nxt and not _is_space(nxt) and (_left_ok(text, i, lo) or not prv.isalnum()):
+                stack.append((ch, i))
+        elif ch == "‘":
+            if (not prv or not prv.isalnum()) and nxt and not _is_space(nxt):
+                stack.append((ch, i))
+        elif ch == "’":
+            k = find("‘")
+            if k >= 0 and prv and not _is_space(prv) and (not nxt or not nxt.isalpha()):
+                close(k, i)
+    # Whatever is still open is closed by the end of the paragraph (double marks only).
+    if stack and stack[0][0] in _DOUBLE_OPENERS:
+        out.append((stack[0][1], None, False))
+    out.sort()
+    return out
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and _is_space(text[a]):
+        a += 1
+    while b > a and (_is_space(text[b - 1]) or text[b - 1] == ","):
+        b -= 1
+    return a, b
+
+
+def find_quote_spans(body: str) -> list[QuoteSpan]:
+    """Every top-level quotation in the text, one per paragraph segment, in order.
+
+    A mark left open is closed at the end of its paragraph, never later: an unbalanced mark
+    cannot swallow the rest of the article. A paragraph that starts by reopening a quote left
+    open at the end of the previous one is flagged as a continuation (multi-paragraph quotes).
+    """
+    spans: list[QuoteSpan] = []
+    prev_open = False
+    for para, m in enumerate(_LINE_RE.finditer(body)):
+        lo, hi = m.start(), m.end()
+        first = lo
+        while first < hi and _is_space(body[first]):
+            first += 1
+        open_at_end = False
+        for open_at, close_at, single in _pair_paragraph(body, lo, hi):
+            a, b = _trim(body, open_at + 1, close_at if close_at is not None else hi)
+            if close_at is None:
+                open_at_end = True
+            if b <= a:
+                continue
+            spans.append(QuoteSpan(a, b, open_at, close_at, para, single,
+                                   continues=prev_open and open_at == first))
+        prev_open = open_at_end
+    return spans
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@dataclass
+class _Who:
+    """A speaker candidate: the span as written and what it resolves to."""
+
+    start: int
+    end: int
+    name: str
+    entity_id: Optional[str]
+    etype: Optional[str]  # PER / ORG / ... / None for a plain noun phrase or a pronoun
+
+
+@dataclass
+class _Q:
+    span: QuoteSpan
+    start: int
+    end: int
+    who: Optional[_Who] = None
+    cue: Optional[tuple[int, int]] = None
+    own: bool = False  # attributed by a cue of its own (not inherited)
+    blocked: bool = False  # attached to a negated cue: never inherit a speaker
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+class _Article:
+    """Indexes over one parsed article, built once so every lookup is a bisect."""
+
+    def __init__(self, doc: Doc, body: str, entities: list[Entity], lex: Optional[CueLexicon]):
+        self.doc = doc
+        self.body = body
+        self.lex = lex
+        self.n = len(doc)
+        self.starts = [t.idx for t in doc]
+        self.has_dep = doc.has_annotation("DEP")
+        self.has_pos = doc.has_annotation("POS") or doc.has_annotation("TAG")
+        self.has_lemma = doc.has_annotation("LEMMA")
+        self.in_quote = [False] * self.n
+        self.line_starts = [m.start() for m in _LINE_RE.finditer(body)]
+        # Entity mentions from the entities stage, then spaCy's own as a fallback.
+        ments: list[tuple[int, int, Optional[Entity], str]] = []
+        self.by_name: dict[str, Entity] = {}
+        self.by_last: dict[str, list[Entity]] = {}
+        for ent in entities:
+            for mm in ent.get("mentions", []):
+                ments.append((mm["start"], mm["end"], ent, ent.get("type", "MISC")))
+            for nm in [ent.get("name", "")] + list(ent.get("aliases", [])):
+                if nm:
+                    self.by_name.setdefault(nm.lower(), ent)
+            if ent.get("type") == "PER":
+                for nm in [ent.get("name", "")] + list(ent.get("aliases", [])):
+                    parts = nm.split()
+                    if parts:
+                        self.by_last.setdefault(parts[-1].lower(), []).append(ent)
+        if doc.has_annotation("ENT_IOB"):
+            for e in doc.ents:
+                etype = _ENT_MAP.get(e.label_)
+                if etype:
+                    ments.append((e.start_char, e.end_char, None, etype))
+        ments.sort(key=lambda x: (x[0], x[2] is None, -x[1]))
+        self.ments = ments
+        self.ment_starts = [x[0] for x in ments]
+        self.max_ment = max((x[1] - x[0] for x in ments), default=0)
+
+    # ---- token helpers
+
+    def tok_at(self, char: int) -> int:
+        return max(0, bisect_right(self.starts, char) - 1)
+
+    def tok_range(self, a: int, b: int) -> range:
+        """Tokens overlapping the characters [a, b)."""
+        if b <= a or not self.n:
+            return range(0)
+        i = self.tok_at(a)
+        if self.doc[i].idx + len(self.doc[i]) <= a:
+            i += 1
+        j = bisect_left(self.starts, b)
+        return range(i, j)
+
+    def lemma(self, t: Token) -> str:
+        return t.lemma_.lower() if self.has_lemma else t.lower_
+
+    # ---- entities
+
+    def mentions_in(self, a: int, b: int) -> list[tuple[int, int, Optional[Entity], str]]:
+        """Mentions overlapping [a, b), entities-stage ones first."""
+        lo = bisect_left(self.ment_starts, a - self.max_ment)
+        hi = bisect_left(self.ment_starts, b)
+        return [m for m in self.ments[lo:hi] if m[1] > a]
+
+    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]) -> _Who:
+        """Link a span to an entity: overlapping mention first, then name, alias, last name."""
+        found = self.mentions_in(a, b)
+        linked = [m for m in found if m[2] is not None]
+        pick = None
+        for m in linked:
+            if m[3] == "PER":
+                pick = m
+                break
+        if pick is None and linked:
+            pick = linked[0]
+        if pick is not None:
+            ent = pick[2]
+            assert ent is not None
+            if ent.get("type") == "PER":
+                return _Who(a, b, ent["name"], ent["id"], "PER")
+            return _Who(a, b, text, ent["id"], ent.get("type"))
+        if etype is None and found:
+            etype = found[0][3]
+        key = text.lower()
+        ent = self.by_name.get(key)
+        if ent is None and etype in (None, "PER"):
+            last = text.split()[-1].lower() if text.split() else ""
+            cands = self.by_last.get(last, [])
+            if cands:
+                ent = max(cands, key=lambda e: len(e.get("mentions", [])))
+        if ent is not None:
+            if ent.get("type") == "PER":
+                return _Who(a, b, ent["name"], ent["id"], "PER")
+            return _Who(a, b, text, ent["id"], ent.get("type"))
+        return _Who(a, b, text, None, etype)
+
+    def per_mention_at(self, a: int, b: int) -> Optional[tuple[int, int]]:
+        for m in self.mentions_in(a, b):
+            if m[3] == "PER":
+                return m[0], m[1]
+        return None
+
+
+def _is_sentence_end(t: Token) -> bool:
+    return t.text in _SENT_END_TOKENS
+
+
+def _is_mark_token(t: Token) -> bool:
+    return bool(t.text) and all(c in _MARKS for c in t.text)
+
+
+class _Attributor:
+    """Finds the cue and speaker of each quote from the parse around it."""
+
+    def __init__(self, art: _Article, lex: CueLexicon):
+        self.art = art
+        self.lex = lex
+        self.doc = art.doc
+        self.body = art.body
+        self.last_speakers: list[tuple[int, _Who]] = []
+
+    # ---- cues
+
+    def is_cue(self, t: Token) -> bool:
+        art, lex = self.art, self.lex
+        if art.in_quote[t.i] or not t.text[:1].isalpha():
+            return False
+        lem = art.lemma(t)
+        by_lemma = lem in lex.lemmas
+        by_form = t.lower_ in lex.forms
+        if not (by_lemma or by_form):
+            return False
+        if art.has_pos:
+            if lex.lang == "en":
+                return t.pos_ == "VERB" or t.tag_.startswith("VB")
+            if t.pos_ in ("VERB", "AUX"):
+                return True
+            if t.pos_ in ("PUNCT", "ADP", "DET", "PRON", "CCONJ", "SCONJ"):
+                return False
+        prev = self.doc[t.i - 1] if t.i > 0 else None
+        if prev is not None and prev.lower_ in lex.determiners:
+            return False
+        return by_form or by_lemma
+
+    def source_cue(self, i: int) -> Optional[int]:
+        """If tokens from i spell "according to"/"selon"/..., return the index after them."""
+        for seq in self.lex.sources:
+            j = i + len(seq)
+            if j <= self.art.n and all(self.doc[i + k].lower_ == w for k, w in enumerate(seq)):
+                if not any(self.art.in_quote[i + k] for k in range(len(seq))):
+                    return j
+        return None
+
+    def negated(self, v: Token, first: int) -> bool:
+        lex = self.lex
+        for c in v.children:
+            if c.dep_ == "neg" or (c.lower_ in lex.negators and c.i < v.i + 3):
+                if c.lower_ not in ("no", "nor"):
+                    return True
+        for j in range(max(0, first - 3), v.i):
+            t = self.doc[j]
+            if t.is_punct or _is_mark_token(t):
+                continue
+            if t.lower_ in lex.negators and t.lower_ not in ("no", "nor"):
+                return True
+        # French "ne dit pas", "n'a-t-il pas dit": pas/jamais right after the verb.
+        if lex.lang == "fr" and v.i + 1 < self.art.n:
+            if self.doc[v.i + 1].lower_ in ("pas", "jamais", "guère") and any(
+                self.doc[j].lower_ in ("ne", "n'") for j in range(max(0, first - 2), v.i)
+            ):
+                return True
+        return False
+
+    def cue_phrase(self, v: Token) -> tuple[int, int]:
+        """Token range of the verb phrase as written: auxiliaries, clitics, the verb, particle."""
+        first = v.i
+        j = v.i - 1
+        steps = 0
+        while j >= 0 and steps < 4:
+            t = self.doc[j]
+            if self.art.in_quote[j]:
+                break
+            low = t.lower_
+            if (t.pos_ == "AUX" and self.art.has_pos) or low in _AUX_WORDS or _CLITIC_RE.fullmatch(
+                low
+            ) or low == "-t":
+                first = j
+            elif t.pos_ == "ADV" and j > 0 and (
+                self.doc[j - 1].pos_ == "AUX" or self.doc[j - 1].lower_ in _AUX_WORDS
+            ) and low not in self.lex.negators:
+                first = j
+            else:
+                break
+            j -= 1
+            steps += 1
+        while first < v.i and self.doc[first].lower_ in ("de", "d'"):
+            first += 1
+        last = v.i
+        if v.i + 1 < self.art.n:
+            nx = self.doc[v.i + 1]
+            if nx.dep_ == "prt" or (self.lex.lang == "en" and v.lemma_ == "point" and nx.lower_ == "out"):
+                last = v.i + 1
+        return first, last
+
+    # ---- noun phrases and speakers
+
+    def np_bounds(self, h: Token) -> tuple[int, int]:
+        """Token bounds [a, b] of the noun phrase headed by h, without clauses or appositions."""
+        doc = self.doc
+        a = h.i
+        if self.art.has_dep:
+            j = h.i - 1
+            left = h.left_edge.i
+            while j >= left and j >= h.i - 8:
+                t = doc[j]
+                if t.is_punct or self.art.in_quote[j]:
+                    break
+                a = j
+                j -= 1
+        b = h.i
+        if self.art.has_dep:
+            right = h.right_edge.i
+            j = h.i + 1
+            while j <= right and j <= h.i + 8:
+                t = doc[j]
+                if t.is_punct or self.art.in_quote[j] or t.pos_ in ("VERB", "AUX"):
+                    break
+                anc = t
+                stop = False
+                while anc.i != h.i and anc.head.i != anc.i:
+                    if anc.dep_ in _NP_STOP_DEPS:
+                        stop = True
+                        break
+                    anc = anc.head
+                if stop:
+                    break
+                b = j
+                j += 1
+        return a, b
+
+    def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[_Who]:
+        art, doc, lex = self.art, self.doc, self.lex
+        low = h.lower_.lstrip("-")
+        if h.pos_ == "PRON" or low in lex.pronouns or low in _FIRST_PERSON:
+            if not allow_pron:
+                return None
+            if low in lex.relative_pronouns:
+                return None
+            return self.pronoun(h.idx + (len(h.text) - len(low)), h.idx + len(h.text))
+        a, b = self.np_bounds(h)
+        sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
+        # A person named inside the phrase ("Spokeswoman Haley Morris").
+        per = art.per_mention_at(sa, sb)
+        if per is not None:
+            return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        # An apposition naming the person ("the secretary general, Jane Doe").
+        app = self.apposition(h, b)
+        if app is not None:
+            return app
+        text = self.body[sa:sb]
+        who = art.resolve_name(text, sa, sb, None)
+        if who.entity_id is None and who.etype is None and h.pos_ == "NOUN":
+            titled = self.title(h, sa, sb)
+            if titled is not None:
+                return titled
+        return who
+
+    def apposition(self, h: Token, b: int) -> Optional[_Who]:
+        doc, art = self.doc, self.art
+        cands = [c for c in h.children if c.dep_ == "appos"] if art.has_dep else []
+        if b + 2 < art.n and doc[b + 1].text == ",":
+            cands.append(doc[b + 2])
+        for c in cands:
+            if art.in_quote[c.i]:
+                continue
+            per = art.per_mention_at(c.idx, c.idx + len(c.text))
+            if per is not None:
+                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        return None
+
+    def title(self, h: Token, sa: int, sb: int) -> Optional[_Who]:
+        """'the minister' -> the person the article names with that title, if any."""
+        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        if not det or det[0].lower_ not in ("the", "le", "la", "l'", "les"):
+            return None
+        holders = self.titles.get(self.art.lemma(h))
+        if not holders:
+            return None
+        before = [x for x in holders if x[0] < sa]
+        pos, name, eid = (before[-1] if before else holders[0])
+        return _Who(sa, sb, name, eid, "PER")
+
+    def build_titles(self) -> None:
+        """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
+        doc, art = self.doc, self.art
+        self.titles: dict[str, list[tuple[int, str, Optional[str]]]] = {}
+        if not art.has_pos:
+            return
+        for ms, me, ent, etype in art.ments:
+            if etype != "PER":
+                continue
+            who = art.resolve_name(self.body[ms:me], ms, me, "PER")
+            toks = art.tok_range(ms, me)
+            if not toks:
+                continue
+            nouns: list[Token] = []
+            j = toks.start - 1
+            while j >= 0 and j >= toks.start - 4:
+                t = doc[j]
+                if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
+                    nouns.append(t)
+                    break
+                if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
+                    break
+                j -= 1
+            if art.has_dep:
+                for i in toks:
+                    t = doc[i]
+                    if t.dep_ == "appos" and t.head.i not in toks and t.head.pos_ == "NOUN":
+                        nouns.append(t.head)
+                    for c in t.children:
+                        if c.dep_ == "appos" and c.i not in toks and c.pos_ == "NOUN":
+                            nouns.append(c)
+            for t in nouns:
+                self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
+        for v in self.titles.values():
+            v.sort()
+
+    def pronoun(self, a: int, b: int) -> _Who:
+        """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
+        text = self.body[a:b]
+        low = text.lower()
+        if low not in self.lex.singular_pronouns:
+            return _Who(a, b, text, None, None)
+        art = self.art
+        floor = art.line_starts[max(0, bisect_right(art.line_starts, a) - 4)] if art.line_starts else 0
+        hi = bisect_left(art.ment_starts, a)
+        fallback = None
+        for k in range(hi - 1, -1, -1):
+            ms, me, ent, etype = art.ments[k]
+            if ms < floor:
+                break
+            if etype != "PER" or me > a or art.in_quote[art.tok_at(ms)]:
+                continue
+            if fallback is None:
+                fallback = (ms, me)
+            if self.is_subject_mention(ms, me):
+                fallback = (ms, me)
+                break
+        if fallback is None:
+            for pos, who in reversed(self.last_speakers):
+                if who.etype == "PER":
+                    return _Who(a, b, who.name, who.entity_id, "PER")
+            return _Who(a, b, text, None, None)
+        who = art.resolve_name(self.body[fallback[0]:fallback[1]], fallback[0], fallback[1], "PER")
+        return _Who(a, b, who.name, who.entity_id, "PER")
+
+    def is_subject_mention(self, ms: int, me: int) -> bool:
+        if not self.art.has_dep:
+            return True
+        for i in self.art.tok_range(ms, me):
+            t = self.doc[i]
+            d = t.dep_
+            if d.startswith("nsubj") or (d == "appos" and t.head.dep_.startswith("nsubj")):
+                return True
+        return False
+
+    def speaker_of_verb(self, v: Token, first: int, last: int, incise: bool) -> Optional[_Who]:
+        art, doc, body = self.art, self.doc, self.body
+        # French inversion: "a-t-il noté", "dit-elle".
+        if self.lex.lang == "fr":
+            for k in range(first, last + 1):
+                t = doc[k]
+                end = t.idx + len(t.text)
+                m = _CLITIC_RE.match(body, end) or _CLITIC_RE.fullmatch(t.text)
+                if m is not None and m.start(1) >= 0:
+                    ma, mb = (m.start(1), m.end(1)) if m.string is body else (
+                        t.idx + m.start(1), t.idx + m.end(1))
+                    return self.pronoun(ma, mb)
+        if art.has_dep:
+            head = v
+            for _ in range(3):
+                subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]]
+                if any(c.dep_ in _PASSIVE_DEPS for c in head.children):
+                    return None
+                if subs:
+                    s = subs[0]
+                    if s.lower_ in self.lex.relative_pronouns and head.dep_ in (
+                        "relcl", "acl:relcl", "acl"
+                    ):
+                        return self.who_from_head(head.head)
+                    if s.lower_ in ("-t", "t"):
+                        break
+                    return self.who_from_head(s)
+                if head.dep_ in ("conj", "xcomp", "advcl") and head.head.i != head.i:
+                    head = head.head
+                else:
+                    break
+        if incise:
+            return self.inverted_subject(last)
+        return None
+
+    def inverted_subject(self, last: int) -> Optional[_Who]:
+        """'» , a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the verb."""
+        doc, art, lex = self.doc, self.art, self.lex
+        j = last + 1
+        limit = min(art.n, last + 8)
+        while j < limit:
+            t = doc[j]
+            if art.in_quote[j] or _is_sentence_end(t) or t.text in (",", ":", "(") or _is_mark_token(t):
+                return None
+            if t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
+                art.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
+            ):
+                j += 1
+                continue
+            if art.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
+                return None
+            h = t
+            if art.has_dep:
+                steps = 0
+                while h.dep_ in ("det", "compound", "amod", "flat", "flat:name", "nummod", "nmod:poss",
+                                 "poss", "case") and h.head.i > h.i and h.head.i <= j + 6 and steps < 6:
+                    h = h.head
+                    steps += 1
+            if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM"):
+                return None
+            return self.who_from_head(h)
+        return None
+
+    # ---- searching around a quote
+
+    def gap_tokens(self, a: int, b: int) -> range:
+        return self.art.tok_range(a, b)
+
+    def right_cue(self, q: _Q, stop: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
+        """Cue just after the quote: '», a déclaré X', '," he said', ', according to X'."""
+        span = q.span
+        after = (span.close_at + 1) if span.close_at is not None else q.end
+        toks = self.gap_tokens(after, stop)
+        doc = self.doc
+        if not toks:
+            return None
+        closed_comma = span.close_at is not None and self.body[q.end:span.close_at].strip(
+            _SPACE_CHARS).endswith((",", "?", "!"))
+        # A closing comma can also sit outside the marks: "», a déclaré".
+        first = toks.start
+        starts_comma = doc[first].text == "," or closed_comma
+        dash = doc[first].text in _DASHES
+        count = 0
+        for i in toks:
+            t = doc[i]
+            if _is_sentence_end(t) or _is_mark_token(t) or self.art.in_quote[i]:
+                break
+            count += 1
+            if count > 14:
+                break
+            j = self.source_cue(i)
+            if j is not None and j < self.art.n:
+                who = self.inverted_subject(j - 1)
+                if who is not None:
+                    return ("src", i, who, (i, j - 1), True)
+            if self.is_cue(t):
+                f, l = self.cue_phrase(t)
+                neg = self.negated(t, f)
+                incise = starts_comma or f == first or (f > first and doc[f - 1].text in (",",))
+                who = None if neg else self.speaker_of_verb(t, f, l, incise)
+                return ("neg" if neg else "verb", i, who, (f, l), starts_comma or count <= 4)
+        if dash and len(toks) > 1:
+            nxt = doc[first + 1]
+            if not self.art.in_quote[nxt.i]:
+                h = nxt
+                if self.art.has_dep:
+                    while h.head.i > h.i and h.head.i <= first + 6 and h.dep_ in (
+                        "compound", "flat", "flat:name", "det", "amod"
+                    ):
+                        h = h.head
+                who = self.who_from_head(h, allow_pron=False)
+                if who is not None and who.etype in ("PER", "ORG"):
+                    return ("dash", first, who, (-1, -1), True)
+        return None
+
+    def left_cue(self, q: _Q, lo: int, hi: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
+        """Cue before the quote in the same sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
+        toks = self.gap_tokens(lo, hi)
+        doc = self.doc
+        if not toks:
+            return None
+        colon = False
+        k = toks.stop - 1
+        while k >= toks.start and (doc[k].is_space or doc[k].text in (",",)):
+            k -= 1
+        if k >= toks.start and doc[k].text == ":":
+            colon = True
+        i = toks.stop - 1
+        seen = 0
+        while i >= toks.start:
+            t = doc[i]
+            if self.art.in_quote[i] or _is_mark_token(t):
+                break
+            if _is_sentence_end(t) and i < toks.stop - 1:
+                break
+            seen += 1
+            if seen > 40:
+                break
+            j = self.source_cue(i)
+            if j is not None and j < self.art.n:
+                who = self.inverted_subject(j - 1)
+                if who is not None:
+                    return ("src", i, who, (i, j - 1), colon)
+            if self.is_cue(t):
+                f, l = self.cue_phrase(t)
+                neg = self.negated(t, f)
+                who = None if neg else self.speaker_of_verb(t, f, l, incise=False)
+                return ("neg" if neg else "verb", i, who, (f, l), colon)
+            i -= 1
+        # "Pour le ministre, « … »": a French stance lead-in.
+        if self.lex.lang == "fr" and toks and doc[toks.start].lower_ == "pour" and colon is False:
+            last = toks.stop - 1
+            while last > toks.start and doc[last].is_space:
+                last -= 1
+            if doc[last].text == "," and last - toks.start <= 8:
+                who = self.inverted_subject(toks.start)
+                if who is not None and who.etype in ("PER", "ORG"):
+                    return ("src", toks.start, who, (toks.start, toks.start), True)
+        return None
+
+    # ---- French incises inside the marks: « Nous irons, dit-elle, jusqu'au bout. »
+
+    def inner_incise(self, q: _Q) -> Optional[tuple[int, int]]:
+        """Token bounds [i, k) of an incise inside the quote, k being the comma/period ending it."""
+        doc, art = self.doc, self.art
+        toks = art.tok_range(q.start, q.end)
+        for i in toks:
+            if i == toks.start or doc[i - 1].text != ",":
+                continue
+            for v_i in range(i, min(i + 4, toks.stop)):
+                v = doc[v_i]
+                if not self._cue_word(v):
+                    continue
+                end = v.idx + len(v.text)
+                clitic = _CLITIC_RE.match(self.body, end) is not None or any(
+                    _CLITIC_RE.match(self.body, doc[x].idx + len(doc[x].text)) for x in range(i, v_i)
+                )
+                if v_i > i and not clitic:
+                    break
+                k = v_i + 1
+                while k < toks.stop and k < v_i + 8 and doc[k].text not in (",", ".", ";"):
+                    k += 1
+                if k >= toks.stop or doc[k].text not in (",", "."):
+                    break
+                if not clitic:
+                    # "poursuit le ministre," : an inverted noun phrase must follow the verb.
+                    nxt = doc[v_i + 1] if v_i + 1 < k else None
+                    if nxt is None or nxt.pos_ not in ("DET", "PROPN"):
+                        break
+                return i, k
+        return None
+
+    def _cue_word(self, t: Token) -> bool:
+        saved = self.art.in_quote[t.i]
+        self.art.in_quote[t.i] = False
+        try:
+            return self.is_cue(t)
+        finally:
+            self.art.in_quote[t.i] = saved
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for w in text.split() if _WORD_RE.search(w))
+
+
+def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
+    """'Saturday Night Live', 'Law and Order': capitalised words, no sentence punctuation."""
+    stripped = text.rstrip(_SPACE_CHARS)
+    if not stripped or stripped[-1] in _END_PUNCT:
+        return False
+    words = [w.strip("()[]'’\"“”«»,;:") for w in stripped.split()]
+    words = [w for w in words if w and _WORD_RE.search(w)]
+    if not words or len(words) > 10:
+        return False
+    func = lex.function_words if lex is not None else frozenset()
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in func for w in words) and (
+        words[0][0].isupper() or words[0][0].isdigit()
+    )
+
+
+def _no_verb(art: _Article, a: int, b: int) -> bool:
+    if not art.has_pos:
+        return False
+    return not any(art.doc[i].pos_ in ("VERB", "AUX") for i in art.tok_range(a, b))
+
+
+def _speaker_dict(body: str, who: _Who) -> dict:
+    return {
+        "name": who.name,
+        "entity_id": who.entity_id,
+        "span": {"text": body[who.start:who.end], "start": who.start, "end": who.end},
+    }
+
+
+def _pick(right, left):
+    """Choose between the cue after and the cue before a quote."""
+    if right is not None and right[4]:
+        return right
+    if left is not None:
+        return left
+    return right
+
+
+def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q]) -> None:
+    doc, body = art.doc, art.body
+    att = _Attributor(art, lex)
+    att.build_titles()
+    lines = list(_LINE_RE.finditer(body))
+    # French incises inside the marks split a quote in two and attribute both halves.
+    out: list[_Q] = []
+    for q in qs:
+        inc = att.inner_incise(q) if lex.lang == "fr" and art.has_pos else None
+        if inc is None:
+            out.append(q)
+            continue
+        i, k = inc
+        for x in range(i - 1, k + 1):
+            art.in_quote[x] = False
+        v = next((doc[x] for x in range(i, k) if att._cue_word(doc[x])), doc[i])
+        f, l = att.cue_phrase(v)
+        neg = att.negated(v, f)
+        who = None if neg else att.speaker_of_verb(v, f, l, incise=True)
+        cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
+        a1, b1 = _trim(body, q.start, doc[i - 1].idx)
+        a2, b2 = _trim(body, doc[k].idx + 1, q.end)
+        for a, b in ((a1, b1), (a2, b2)):
+            if b > a:
+                out.append(_Q(q.span, a, b, who=who, cue=cue, own=who is not None, blocked=neg))
+    qs[:] = out
+    for q in qs:
+        if q.own or q.blocked:
+            if q.who is not None:
+                att.last_speakers.append((q.start, q.who))
+            continue
+        line = lines[q.span.para]
+        right = att.right_cue(q, line.end())
+        left = att.left_cue(q, line.start(), q.span.open_at)
+        if left is None and q.span.open_at == _first_char(body, line) and q.span.para > 0:
+            prev = lines[q.span.para - 1]
+            if body[prev.start():prev.end()].rstrip(_SPACE_CHARS).endswith(":"):
+                left = att.left_cue(q, prev.start(), prev.end())
+        got = _pick(right, left)
+        if got is None:
+            continue
+        kind, _, who, (f, l), _ = got
+        if kind == "neg":
+            q.blocked = True
+            continue
+        if who is None:
+            continue
+        q.who = who
+        q.own = True
+        if f >= 0:
+            q.cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
+        att.last_speakers.append((q.start, who))
+    _inherit(art, qs, lines)
+
+
+def _first_char(body: str, line: re.Match) -> int:
+    i = line.start()
+    while i < line.end() and _is_space(body[i]):
+        i += 1
+    return i
+
+
+def _quote_only(art: _Article, line: re.Match, qs: list[_Q]) -> bool:
+    """True if nothing but quoted words and punctuation sits in the paragraph."""
+    for i in art.tok_range(line.start(), line.end()):
+        t = art.doc[i]
+        if not art.in_quote[i] and any(c.isalnum() for c in t.text):
+            return False
+    return True
+
+
+def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match]) -> None:
+    """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
+    n = len(qs)
+    chain = list(range(n))
+    for k in range(1, n):
+        q, p = qs[k], qs[k - 1]
+        if q.span.continues and p.span.close_at is None and p.span.para == q.span.para - 1:
+            chain[k] = chain[k - 1]
+    by_chain: dict[int, list[int]] = {}
+    for k in range(n):
+        by_chain.setdefault(chain[k], []).append(k)
+
+    def same(a: Optional[_Who], b: Optional[_Who]) -> bool:
+        return a is not None and b is not None and (
+            (a.entity_id is not None and a.entity_id == b.entity_id) or a.name == b.name
+        )
+
+    # Pass 1: same paragraph, then same multi-paragraph chain (own attributions only).
+    for k, q in enumerate(qs):
+        if q.who is not None or q.blocked:
+            continue
+        best = None
+        for d in range(1, n):
+            for j in (k - d, k + d):
+                if 0 <= j < n and qs[j].own and qs[j].span.para == q.span.para:
+                    best = qs[j]
+                    break
+            if best is not None or (k - d < 0 and k + d >= n):
+                break
+            if (k - d < 0 or qs[k - d].span.para != q.span.para) and (
+                k + d >= n or qs[k + d].span.para != q.span.para
+            ):
+                break
+        if best is None:
+            members = [qs[j] for j in by_chain[chain[k]] if qs[j].own]
+            if members:
+                best = min(members, key=lambda m: abs(m.start - q.start))
+        if best is not None:
+            q.who, q.cue = best.who, best.cue
+    # Pass 2: runs of quotes across paragraphs.
+    for k, q in enumerate(qs):
+        if q.who is not None or q.blocked:
+            continue
+        prev = qs[k - 1] if k > 0 else None
+        nxt = next((qs[j] for j in range(k + 1, n) if qs[j].span.para != q.span.para), None)
+        line = lines[q.span.para]
+        prev_ok = prev is not None and prev.who is not None and q.span.para - prev.span.para <= 3
+        next_ok = nxt is not None and nxt.own and nxt.span.para - q.span.para <= 1
+        if _quote_only(art, line, qs):
+            if prev_ok:
+                q.who = prev.who  # type: ignore[union-attr]
+            elif next_ok:
+                q.who = nxt.who  # type: ignore[union-attr]
+        elif prev_ok and next_ok and same(prev.who, nxt.who):  # type: ignore[union-attr]
+            q.who = prev.who  # type: ignore[union-attr]
+
+
+def extract_quotes(
+    doc: Doc, body: str, entities: list[Entity], *, language: str
+) -> tuple[list[Quote], list[Entity]]:
+    """Direct quotes of an article with their speakers, and the entities marked as quoted.
+
+    `doc` is the parse of nlp_view(body) (same length as body). With a blank pipeline (no
+    tagger/parser) quotes are still found from the marks, without speakers.
+    """
+    lex = lexicon(language)
+    art = _Article(doc, body, entities, lex)
+    spans = find_quote_spans(body)
+    for s in spans:
+        close = s.close_at + 1 if s.close_at is not None else s.end
+        for i in art.tok_range(s.open_at, close):
+            art.in_quote[i] = True
+    qs = [_Q(s, s.start, s.end) for s in spans if _word_count(body[s.start:s.end]) >= 3]
+    if lex is not None and art.has_pos and art.n:
+        _attribute(art, lex, qs)
+    quotes: list[Quote] = []
+    quoted_ids: set[str] = set()
+    for q in qs:
+        text = body[q.start:q.end]
+        if _title_like(text, lex):
+            continue
+        if q.who is None and (q.span.single or (
+            _word_count(text) <= 4 and text.rstrip()[-1:] not in _END_PUNCT and _no_verb(art, q.start, q.end)
+        )):
+            continue
+        speaker = _speaker_dict(body, q.who) if q.who is not None else None
+        if q.who is not None and q.who.entity_id:
+            quoted_ids.add(q.who.entity_id)
+        quotes.append({
+            "text": text,
+            "start": q.start,
+            "end": q.end,
+            "speaker": speaker,  # type: ignore[typeddict-item]
+            "cue": body[q.cue[0]:q.cue[1]] if q.cue is not None and q.who is not None else None,
+            "kind": "direct",
+        })
+    out_entities: list[Entity] = []
+    for ent in entities:
+        copy = dict(ent)
+        copy["quoted"] = ent.get("id") in quoted_ids
+        out_entities.append(copy)  # type: ignore[arg-type]
+    return quotes, out_entities
