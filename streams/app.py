@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Iterable
 
 import faust
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest, CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from . import codec
-from .config import ENRICH_STAGES, Settings
+from .config import STAGES, Settings
 from .pipeline import Enricher, dead_letter
+from .rules_store import RulesView
 
 log = logging.getLogger("wirewatch")
 
@@ -51,11 +54,11 @@ class Metrics:
         )
 
 
-def create_app(settings: Settings, stages: Iterable[str] = ENRICH_STAGES, enricher: Enricher | None = None) -> faust.App:
-    """Build the Faust app for the given stages (all enrichment stages by default)."""
+def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enricher | None = None) -> faust.App:
+    """Build the Faust app for the given stages (all of them by default)."""
     codec.register_faust_codec()
     stages = list(stages)
-    unknown = [s for s in stages if s not in STAGE_TOPICS]
+    unknown = [s for s in stages if s not in STAGES]
     if unknown:
         raise ValueError(f"unknown stage(s): {', '.join(unknown)}; known: {', '.join(STAGE_TOPICS)}")
     datadir = Path(settings.data_dir).expanduser() / "faust"
@@ -171,13 +174,40 @@ def create_app(settings: Settings, stages: Iterable[str] = ENRICH_STAGES, enrich
         if stage in stages:
             simple_stage(stage, function)
 
+    rules = RulesView(settings)
+    recent_alerts: deque[dict] = deque(maxlen=200)
+    if "alerts" in stages or "deliver" in stages:
+
+        @app.task
+        async def load_rules():
+            await rules.run()
+
+    if "alerts" in stages:
+        add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, recent_alerts)
+    if "deliver" in stages:
+        add_delivery(app, topics, rules, send_dead_letter, metrics)
+    add_web_api(app, settings, topics, rules, recent_alerts, send)
+
     @app.page("/health")
     async def health(web, request):
         return web.json({"status": "ok", "stages": stages})
 
     @app.page("/metrics")
     async def metrics_page(web, request):
-        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+        return web.bytes(generate_latest(metrics.registry), content_type="text/plain; version=0.0.4")
+
+    @app.timer(interval=5.0)
+    async def measure_lag():
+        """Consumer lag per topic: high-water mark minus the next offset this worker reads."""
+        consumer = app.consumer
+        lag: dict[str, int] = {}
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            position = consumer._read_offset.get(tp)  # Faust keeps no public accessor for it
+            if highwater is not None and position is not None:
+                lag[tp.topic] = lag.get(tp.topic, 0) + max(0, highwater - position - 1)
+        for topic, value in lag.items():
+            metrics.lag.labels(topic).set(value)
 
     @app.task
     async def warm_up():
@@ -189,6 +219,130 @@ def create_app(settings: Settings, stages: Iterable[str] = ENRICH_STAGES, enrich
         log.info("wirewatch worker ready: stages %s", ",".join(stages))
 
     return app
+
+
+def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, recent_alerts) -> None:
+    """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
+    from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
+
+    state = app.Table("alert-state", default=None, partitions=settings.partitions,
+                      key_serializer="json", value_serializer="json")
+
+    @app.agent(topics["enriched"], name="alerts")
+    async def alerts_agent(stream):
+        async for event in stream.events():
+            try:
+                article = _decode_event(event.value)
+                if not rules.ready.is_set():
+                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
+                view = ArticleView.of(article)
+                for compiled in list(rules.compiled.values()):
+                    evidence = match_rule(compiled, view)
+                    if not evidence:
+                        continue
+                    now = time.time()
+                    decision = decide(state, compiled, article, evidence, now)
+                    for key, value in decision.updates.items():
+                        state[key] = value
+                    if decision.fire:
+                        alert = build_alert(compiled, article, evidence, rfc3339(now))
+                        metrics.processed.labels("alerts").inc()
+                        recent_alerts.append(alert)
+                        await send("alerts", alert["article_id"], alert)
+            except Exception as exc:
+                await send_dead_letter("alerts", event, _without_annotation(event.value), exc)
+
+
+def add_delivery(app, topics, rules, send_dead_letter, metrics) -> None:
+    """wire.alerts -> signed webhooks; retries inside, dead letter after the last one.
+
+    Runs as its own agent with several concurrent consumers, so a slow endpoint delays only
+    other deliveries, never enrichment."""
+    import aiohttp
+
+    from .webhooks import deliver
+
+    disabled: set[tuple[str, str]] = set()
+    session_holder: dict[str, aiohttp.ClientSession] = {}
+
+    @app.agent(topics["alerts"], name="deliver", concurrency=4)
+    async def deliver_agent(stream):
+        async for event in stream.events():
+            try:
+                alert = _decode_event(event.value)
+                if not rules.ready.is_set():
+                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
+                rule = rules.raw.get(alert.get("rule_id")) or {}
+                if "session" not in session_holder:
+                    session_holder["session"] = aiohttp.ClientSession()
+                for target in rule.get("notify") or []:
+                    url, secret = target.get("url"), target.get("secret") or ""
+                    if (alert["rule_id"], url) in disabled:
+                        continue
+                    result = await deliver(session_holder["session"], url, secret, alert)
+                    metrics.deliveries.labels(result.outcome).inc()
+                    if result.outcome == "disabled":
+                        disabled.add((alert["rule_id"], url))
+                        log.warning("webhook of rule %s answered 410 Gone: target disabled", alert["rule_id"])
+                    elif result.dead_letter:
+                        await send_dead_letter("deliver", event, alert,
+                                               f"webhook delivery {result.outcome} after {result.attempts} "
+                                               f"attempt(s): {result.error or result.status}")
+            except Exception as exc:
+                await send_dead_letter("deliver", event, event.value, exc)
+
+
+def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:
+    """GET/POST/DELETE /rules, GET /alerts, POST /articles on the worker's web server."""
+    from .ingest_files import RecordError, iter_payload_articles
+    from .rules import RuleError, mask_secrets, parse_rules
+
+    @app.page("/rules")
+    class RulesPage(faust.web.View):
+        async def get(self, request):
+            return self.json({"rules": [mask_secrets(rule) for rule in rules.raw.values()]})
+
+        async def post(self, request):
+            body = await request.read()
+            try:
+                parsed = parse_rules(body.decode("utf-8"), filename="request")
+            except (RuleError, UnicodeDecodeError) as exc:
+                return self.json({"error": str(exc)}, status=400)
+            for rule in parsed:
+                future = await topics["rules"].send(key=rule.id.encode(), value=codec.dumps(rule.to_dict()))
+                await future
+            return self.json({"added": [rule.id for rule in parsed]}, status=201)
+
+    @app.page("/rules/{rule_id}")
+    class RulePage(faust.web.View):
+        async def delete(self, request, rule_id):
+            if rule_id not in rules.raw:
+                return self.json({"error": f"no rule {rule_id!r}"}, status=404)
+            future = await topics["rules"].send(key=rule_id.encode(), value=None)
+            await future
+            return self.json({"deleted": rule_id})
+
+    @app.page("/alerts")
+    async def alerts_page(web, request):
+        return web.json({"alerts": list(recent_alerts)[::-1]})
+
+    @app.page("/articles")
+    class ArticlesPage(faust.web.View):
+        async def post(self, request):
+            body = await request.read()
+            if len(body) > settings.max_body_bytes * 16:
+                return self.json({"error": "request body too large"}, status=413)
+            accepted, errors = [], []
+            for item in iter_payload_articles(body, origin="request"):
+                if isinstance(item, RecordError):
+                    errors.append({"line": item.line, "error": item.message})
+                else:
+                    accepted.append(item)
+            if errors:
+                return self.json({"accepted": [], "errors": errors}, status=400)
+            for article in accepted:
+                await send("raw", article["id"], article)
+            return self.json({"accepted": [a["id"] for a in accepted]}, status=202)
 
 
 def _decode_event(value: Any) -> dict:

@@ -57,7 +57,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .app import create_app
     from .kafka_io import ensure_topics, wait_for_broker
 
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()] if args.stages else list(ENRICH_STAGES)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()] if args.stages else list(STAGES)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         raise UsageError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run the enrichment worker. Several workers with the same --app-id share "
                        "the work (one per core, or across machines).")
     _add_broker_options(p)
-    p.add_argument("--stages", help=f"comma-separated stages to run (default all: {','.join(ENRICH_STAGES)})")
+    p.add_argument("--stages", help=f"comma-separated stages to run (default all: {','.join(STAGES)})")
     p.add_argument("--partitions", type=int, help="partitions for topics created at start-up (env WIREWATCH_PARTITIONS, default 4)")
     p.add_argument("--web-port", type=int, help="port of /health and /metrics (env WIREWATCH_WEB_PORT, default 6066)")
     p.add_argument("--app-id", help="consumer group / application id (env WIREWATCH_APP_ID, default wirewatch)")
@@ -228,13 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print raw JSON lines instead of the summary")
     p.set_defaults(func=cmd_tail)
 
-    for register in _EXTRA_COMMANDS:
+    for register in _extra_commands():
         register(sub)
     return parser
 
 
-# Verbs that live in their own modules add themselves here (ingest, rules).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Verbs that live in their own module (rules, ingest)."""
+    from .cli_more import register_ingest, register_rules
+
+    return [register_ingest, register_rules]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

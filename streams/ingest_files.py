@@ -77,7 +77,9 @@ def _positive_int(value: Any, what: str) -> int:
 def _has_text(article: Mapping[str, Any]) -> bool:
     for key in _TEXT_FIELDS:
         value = article.get(key)
-        if isinstance(value, str) and (html_to_line(value) if key == "body_html" else value.strip()):
+        if not isinstance(value, str):
+            continue
+        if html_to_line(value) if key == "body_html" else value.strip():
             return True
     return False
 
@@ -338,7 +340,9 @@ def ninjs_to_article(doc: Any, *, default_source: Optional[str] = None) -> Artic
                 raise InvalidRecord(f"ninjs '{key}' is not a date-time: {raw_date!r:.40}")
             article["published_at"] = stamp
             break
-    rest = {k: v for k, v in doc.items() if not (isinstance(k, str) and k.lower() in _NINJS_CONSUMED)}
+    rest = {
+        k: v for k, v in doc.items() if not (isinstance(k, str) and k.lower() in _NINJS_CONSUMED)
+    }
     if rest:
         article["ninjs"] = rest
     if "source" not in article:

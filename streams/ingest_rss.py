@@ -42,7 +42,7 @@ DEFAULT_MAX_SEEN = 5000
 DEFAULT_TIMEOUT = 20.0
 MAX_FEED_BYTES = 20 * 1024 * 1024
 STATE_FORMAT = 1
-USER_AGENT = f"wirewatch/{__version__} (feed poller; +https://github.com/)"
+USER_AGENT = f"wirewatch/{__version__} (feed poller)"
 
 __all__ = [
     "feed_items_to_articles",

@@ -124,9 +124,9 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "head"
 
 def html_to_text(html: str) -> str:
     """Paragraph-preserving HTML -> plain text (block elements become blank-line breaks)."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
-    tree = HTMLParser(html)
+    tree = LexborHTMLParser(html)
     for tag in _DROP_TAGS:
         for node in tree.css(tag):
             node.decompose()
@@ -155,7 +155,8 @@ _BOILERPLATE_PATTERNS = [
     r"^\s*(source|sources|copyright|photo|credit|crédit|crédits|©)\s*[:：].{0,200}$",
     r"^.{0,80}©.{0,120}$",
     r"^\s*\(?(c|©)\)?\s*\d{4}\b.{0,160}$",
-    r"^\s*all rights reserved\.?\s*$",
+    r"\ball rights reserved\b",
+    r"^\s*copyright\b.{0,200}$",
     r"^\s*tous droits réservés\.?\s*$",
     r"\[(email|e-mail)[\s\u00a0]*(protected|protégé)\]",
     r"^\s*(#[\w.\-]+[\s/|,]*){1,}$",

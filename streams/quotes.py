@@ -321,6 +321,7 @@ class _Attributor:
         self.doc = art.doc
         self.body = art.body
         self.last_speakers: list[tuple[int, _Who]] = []
+        self._para_cache: dict[int, list[_Who]] = {}
 
     # ---- cues
 
@@ -568,40 +569,76 @@ class _Attributor:
                 return True
         return False
 
-    def speaker_of_verb(self, v: Token, first: int, last: int, incise: bool) -> Optional[_Who]:
+    def speaker_of_verb(
+        self, v: Token, first: int, last: int, incise: bool, between: Optional[range] = None
+    ) -> Optional[_Who]:
+        """Who speaks through cue verb v: clitic, subject, the phrase between quote and verb
+        ('," Jane Doe, the senator, said'), or the inverted subject ('," said Jane Doe')."""
         art, doc, body = self.art, self.doc, self.body
         # French inversion: "a-t-il noté", "dit-elle".
         if self.lex.lang == "fr":
             for k in range(first, last + 1):
                 t = doc[k]
-                end = t.idx + len(t.text)
-                m = _CLITIC_RE.match(body, end) or _CLITIC_RE.fullmatch(t.text)
-                if m is not None and m.start(1) >= 0:
-                    ma, mb = (m.start(1), m.end(1)) if m.string is body else (
-                        t.idx + m.start(1), t.idx + m.end(1))
-                    return self.pronoun(ma, mb)
+                m = _CLITIC_RE.match(body, t.idx + len(t.text))
+                if m is not None:
+                    return self.pronoun(m.start(1), m.end(1))
+                m = _CLITIC_RE.fullmatch(t.text)
+                if m is not None and k > first:
+                    return self.pronoun(t.idx + m.start(1), t.idx + m.end(1))
         if art.has_dep:
-            head = v
-            for _ in range(3):
-                subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]]
-                if any(c.dep_ in _PASSIVE_DEPS for c in head.children):
-                    return None
-                if subs:
-                    s = subs[0]
-                    if s.lower_ in self.lex.relative_pronouns and head.dep_ in (
-                        "relcl", "acl:relcl", "acl"
-                    ):
-                        return self.who_from_head(head.head)
-                    if s.lower_ in ("-t", "t"):
-                        break
-                    return self.who_from_head(s)
-                if head.dep_ in ("conj", "xcomp", "advcl") and head.head.i != head.i:
-                    head = head.head
-                else:
-                    break
+            if any(c.dep_ in _PASSIVE_DEPS for c in v.children):
+                return None
+            s = self.subject_of(v)
+            if s is not None and (between is None or s.i >= between.start):
+                return s if isinstance(s, _Who) else self.who_from_head(s)
+        if between is not None and len(between):
+            h = self.region_head(between)
+            if h is not None:
+                return self.who_from_head(h)
         if incise:
             return self.inverted_subject(last)
         return None
+
+    def subject_of(self, v: Token):
+        """The subject token of v, climbing conj/xcomp/advcl and from gerunds to the main verb;
+        a relative pronoun gives the antecedent (as a _Who)."""
+        art = self.art
+        head = v
+        for _ in range(4):
+            subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]
+                    and c.lower_ not in ("-t", "t")]
+            if subs:
+                sub = subs[0]
+                if sub.lower_ in self.lex.relative_pronouns and head.dep_ in (
+                    "relcl", "acl:relcl", "acl"
+                ):
+                    return self.who_from_head(head.head)
+                return sub
+            if head.tag_ == "VBG" or "VerbForm=Ger" in str(head.morph):
+                root = head.sent.root
+                if root.i != head.i:
+                    head = root
+                    continue
+            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
+                head = head.head
+            else:
+                break
+        return None
+
+    def region_head(self, region: range) -> Optional[Token]:
+        """The nominal heading a short stretch of tokens (the phrase between a quote and its verb)."""
+        doc = self.doc
+        cand = None
+        for i in region:
+            t = doc[i]
+            if t.is_punct or t.is_space or self.art.in_quote[i]:
+                continue
+            if t.pos_ in ("PROPN", "NOUN", "PRON") and not (region.start <= t.head.i < region.stop
+                                                          and t.head.pos_ in ("PROPN", "NOUN")):
+                return t
+            if cand is None and t.pos_ in ("PROPN", "NOUN", "PRON"):
+                cand = t
+        return cand
 
     def inverted_subject(self, last: int) -> Optional[_Who]:
         """'» , a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the verb."""
@@ -637,39 +674,47 @@ class _Attributor:
         return self.art.tok_range(a, b)
 
     def right_cue(self, q: _Q, stop: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
-        """Cue just after the quote: '», a déclaré X', '," he said', ', according to X'."""
+        """Cue just after the quote: '», a déclaré X', '," he said', ', according to X'.
+
+        The last field says whether it is an incise (a comma, ? or ! closes the quoted words,
+        or a dash follows): then it wins over a cue before the quote."""
         span = q.span
         after = (span.close_at + 1) if span.close_at is not None else q.end
         toks = self.gap_tokens(after, stop)
         doc = self.doc
         if not toks:
             return None
-        closed_comma = span.close_at is not None and self.body[q.end:span.close_at].strip(
-            _SPACE_CHARS).endswith((",", "?", "!"))
-        # A closing comma can also sit outside the marks: "», a déclaré".
+        inner = self.body[q.end:span.close_at].strip(_SPACE_CHARS) if span.close_at is not None else ""
+        closed_comma = self.body[q.end - 1] in "?!" or inner.endswith((",", "?", "!"))
         first = toks.start
+        while first < toks.stop and doc[first].is_space:
+            first += 1
+        if first >= toks.stop:
+            return None
         starts_comma = doc[first].text == "," or closed_comma
         dash = doc[first].text in _DASHES
+        begin = first + 1 if doc[first].text in (",",) or dash else first
         count = 0
-        for i in toks:
+        for i in range(first, toks.stop):
             t = doc[i]
-            if _is_sentence_end(t) or _is_mark_token(t) or self.art.in_quote[i]:
+            if _is_sentence_end(t) or _is_mark_token(t) or self.art.in_quote[i] or t.is_space:
                 break
             count += 1
-            if count > 14:
+            if count > 16:
                 break
             j = self.source_cue(i)
             if j is not None and j < self.art.n:
                 who = self.inverted_subject(j - 1)
                 if who is not None:
-                    return ("src", i, who, (i, j - 1), True)
+                    return ("src", i, who, (i, j - 1), starts_comma or dash)
             if self.is_cue(t):
                 f, l = self.cue_phrase(t)
                 neg = self.negated(t, f)
-                incise = starts_comma or f == first or (f > first and doc[f - 1].text in (",",))
-                who = None if neg else self.speaker_of_verb(t, f, l, incise)
-                return ("neg" if neg else "verb", i, who, (f, l), starts_comma or count <= 4)
-        if dash and len(toks) > 1:
+                between = range(begin, f) if f > begin else None
+                incise = starts_comma or f <= begin
+                who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
+                return ("neg" if neg else "verb", i, who, (f, l), starts_comma or dash)
+        if dash and first + 1 < toks.stop:
             nxt = doc[first + 1]
             if not self.art.in_quote[nxt.i]:
                 h = nxt
@@ -727,6 +772,30 @@ class _Attributor:
                 if who is not None and who.etype in ("PER", "ORG"):
                     return ("src", toks.start, who, (toks.start, toks.start), True)
         return None
+
+    def paragraph_speakers(self, line: re.Match) -> list[_Who]:
+        """Subjects of the (non-negated) reporting verbs of a paragraph, outside quotes."""
+        key = line.start()
+        cached = self._para_cache.get(key)
+        if cached is not None:
+            return cached
+        out: list[_Who] = []
+        for i in self.art.tok_range(line.start(), line.end()):
+            t = self.doc[i]
+            if self.is_cue(t):
+                f, l = self.cue_phrase(t)
+                if not self.negated(t, f):
+                    who = self.speaker_of_verb(t, f, l, incise=False)
+                    if who is not None:
+                        out.append(who)
+            else:
+                j = self.source_cue(i)
+                if j is not None and j < self.art.n:
+                    who = self.inverted_subject(j - 1)
+                    if who is not None:
+                        out.append(who)
+        self._para_cache[key] = out
+        return out
 
     # ---- French incises inside the marks: « Nous irons, dit-elle, jusqu'au bout. »
 
@@ -866,7 +935,7 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q]) -> None:
         if f >= 0:
             q.cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
         att.last_speakers.append((q.start, who))
-    _inherit(art, qs, lines)
+    _inherit(art, qs, lines, att)
 
 
 def _first_char(body: str, line: re.Match) -> int:
@@ -885,7 +954,40 @@ def _quote_only(art: _Article, line: re.Match, qs: list[_Q]) -> bool:
     return True
 
 
-def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match]) -> None:
+def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[re.Match]) -> Optional[_Who]:
+    """Quote-only paragraph far from other quotes: the person that the previous quote, the
+    previous paragraph's and the next paragraph's reporting verbs agree on (two votes)."""
+    q = qs[k]
+    para = q.span.para
+    votes: dict[str, list] = {}
+
+    def add(who: Optional[_Who], tag: str) -> None:
+        if who is None or who.etype != "PER":
+            return
+        key = who.entity_id or who.name
+        entry = votes.setdefault(key, [set(), who])
+        entry[0].add(tag)
+
+    prev = next((qs[j] for j in range(k - 1, -1, -1) if qs[j].who is not None), None)
+    if prev is not None and para - prev.span.para <= 8:
+        add(prev.who, "prev")
+    if para > 0:
+        for who in att.paragraph_speakers(lines[para - 1]):
+            add(who, "before")
+    if para + 1 < len(lines):
+        for who in att.paragraph_speakers(lines[para + 1]):
+            add(who, "after")
+        nxt = next((x for x in qs[k + 1:] if x.span.para == para + 1 and x.own), None)
+        if nxt is not None:
+            add(nxt.who, "after")
+    best = [(len(tags), "prev" in tags, who) for tags, who in votes.values() if len(tags) >= 2]
+    if not best:
+        return None
+    best.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return best[0][2]
+
+
+def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match], att: _Attributor) -> None:
     """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
     n = len(qs)
     chain = list(range(n))
@@ -936,8 +1038,8 @@ def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match]) -> None:
         if _quote_only(art, line, qs):
             if prev_ok:
                 q.who = prev.who  # type: ignore[union-attr]
-            elif next_ok:
-                q.who = nxt.who  # type: ignore[union-attr]
+            else:
+                q.who = _vote(att, qs, k, lines)
         elif prev_ok and next_ok and same(prev.who, nxt.who):  # type: ignore[union-attr]
             q.who = prev.who  # type: ignore[union-attr]
 

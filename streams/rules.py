@@ -320,8 +320,7 @@ def rule_from_dict(obj: Any, *, where: str = "", index: Optional[int] = None) ->
 
     `where` (a file name) and `index` (1-based position in a list) only label error messages.
     """
-    ctx = " ".join(p for p in (where + ":" if where else "", f"rule #{index}" if index else "") if p)
-    ctx = ctx.rstrip(":")
+    ctx = ": ".join(([where] if where else []) + ([f"rule #{index}"] if index else []))
     if not isinstance(obj, dict):
         raise RuleError(f"{ctx + ': ' if ctx else ''}a rule must be an object, got {_type_name(obj)}")
     if "id" not in obj:

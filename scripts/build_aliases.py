@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Generate streams/data/aliases-places.tsv from maintained packages, so place names are not typed by hand.
+
+Sources: pycountry (ISO 3166 names, LGPL-2.1) and Babel's CLDR data (territory names and time-zone
+exemplar cities in English and French, Unicode licence); country ids are Wikidata QIDs from the curated
+streams/data/aliases-country-qids.tsv (CC0). Re-run after upgrading pycountry or Babel:
+
+    python scripts/build_aliases.py            # writes streams/data/aliases-places.tsv
+    python scripts/build_aliases.py --check    # exit 1 if the shipped file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import sys
+from pathlib import Path
+
+import babel
+import babel.dates
+import pycountry
+from babel import Locale
+from babel.core import get_global
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "streams" / "data"
+OUT = DATA / "aliases-places.tsv"
+QIDS = DATA / "aliases-country-qids.tsv"
+
+# CLDR codes that are not places (or are organisations, curated in organisations.tsv).
+SKIP_TERRITORIES = {"XA", "XB", "ZZ", "EU", "EZ", "UN", "QO", "001"}
+# Time zones whose exemplar "cities" are research stations or small US counties, not news places.
+SKIP_ZONE_PREFIXES = ("Antarctica/", "Arctic/", "Etc/", "America/Indiana/", "America/Kentucky/",
+                      "America/North_Dakota/")
+
+
+def _slug(name: str) -> str:
+    # Same normalisation as streams.aliases.slug, duplicated so the script runs without the package.
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^\w]+", "-", text).strip("-")
+    return text
+
+
+def _clean(name: str) -> str:
+    return " ".join(name.replace("\u2019", "'").split())
+
+
+def _read_qids() -> dict[str, str]:
+    qids: dict[str, str] = {}
+    for line in QIDS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#") or line.startswith("alpha2\t"):
+            continue
+        alpha2, qid = line.split("\t")
+        qids[alpha2] = qid
+    return qids
+
+
+def _french_iso_names() -> gettext.NullTranslations:
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+def build_rows() -> list[tuple[str, ...]]:
+    """One row per place: id, type, name, name_fr, aliases, source, key."""
+    en, fr = Locale("en").territories, Locale("fr").territories
+    qids = _read_qids()
+    fr_iso = _french_iso_names()
+    rows: list[tuple[str, ...]] = []
+    country_names: set[str] = set()
+
+    for code in sorted(en):
+        if code in SKIP_TERRITORIES or not (len(code) == 2 and code.isalpha()):
+            continue
+        country = pycountry.countries.get(alpha_2=code)
+        if country is None and code not in qids:
+            continue
+        name, name_fr = _clean(en[code]), _clean(fr.get(code, en[code]))
+        aliases = {name, name_fr}
+        if country is not None:
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value and "," not in value:
+                    aliases.add(_clean(value))
+                    translated = fr_iso.gettext(value)
+                    if translated != value and "," not in translated:
+                        aliases.add(_clean(translated))
+        ident = qids.get(code, f"ww:LOC:{code.lower()}")
+        country_names.update(_slug(a) for a in aliases)
+        rows.append((ident, "LOC", name, name_fr, "|".join(sorted(aliases - {name, name_fr})),
+                     "pycountry+CLDR", f"iso:{code}"))
+
+    for code in sorted(en):
+        if code in SKIP_TERRITORIES or not code.isdigit():
+            continue
+        name, name_fr = _clean(en[code]), _clean(fr.get(code, en[code]))
+        rows.append((f"ww:LOC:{_slug(name)}", "LOC", name, name_fr, "", "CLDR", f"m49:{code}"))
+
+    seen: set[str] = set()
+    for zone in sorted(get_global("zone_territories")):
+        if zone.startswith(SKIP_ZONE_PREFIXES) or "/" not in zone:
+            continue
+        name = _clean(babel.dates.get_timezone_location(zone, locale="en", return_city=True))
+        name_fr = _clean(babel.dates.get_timezone_location(zone, locale="fr", return_city=True))
+        slug = _slug(name)
+        if "Station" in name or slug in seen or slug in country_names or _slug(name_fr) in country_names:
+            continue
+        seen.add(slug)
+        raw = _clean(zone.rsplit("/", 1)[1].replace("_", " "))
+        extra = {raw} - {name, name_fr}
+        rows.append((f"ww:LOC:{slug}", "LOC", name, name_fr, "|".join(sorted(extra)), "CLDR", f"tz:{zone}"))
+    return rows
+
+
+def render(rows: list[tuple[str, ...]]) -> str:
+    head = (
+        "# GENERATED by scripts/build_aliases.py from pycountry "
+        f"{getattr(pycountry, '__version__', '')} and Babel {babel.__version__} (CLDR); do not edit by hand.\n"
+        "# Columns: id, type, name (English), name_fr, aliases (| separated), source, key. See ALIASES-SOURCES.md.\n"
+        "id\ttype\tname\tname_fr\taliases\tsource\tkey\n"
+    )
+    return head + "".join("\t".join(r) + "\n" for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the shipped file differs")
+    parser.add_argument("--output", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    text = render(build_rows())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date: run scripts/build_aliases.py", file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} ({text.count(chr(10)) - 3} places)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

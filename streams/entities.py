@@ -1,0 +1,509 @@
+"""Entities stage: spaCy mentions -> cleaned, merged, canonical, cross-lingual entities.
+
+Why each step exists:
+- spaCy's small models tag noise (elided "n'", headings, verbs at sentence start, web addresses)
+  and include articles in spans ("l'OTAN"); mentions are trimmed and filtered before use.
+- One entity per real-world actor per article: later "Stoltenberg" joins "Jens Stoltenberg",
+  "EU" joins "European Union", "OTAN" joins "Organisation du traité de l'Atlantique nord".
+- Ids come from the multilingual alias table (Wikidata QIDs where known) so that NATO in an English
+  story and OTAN in a French one are the same entity; otherwise a readable deterministic id.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from spacy.tokens import Doc, Span
+
+from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table
+from streams.events import Entity, Mention
+
+# spaCy labels (OntoNotes for English, WikiNER for French) -> our four types; others are dropped.
+LABEL_MAP: dict[str, str] = {
+    "PERSON": "PER", "PER": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
+    "NORP": "MISC", "EVENT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "PRODUCT": "MISC",
+    "LANGUAGE": "MISC", "MISC": "MISC",
+}
+
+# Salience weights (documented in `salience`).
+W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
+
+_ELISION = re.compile(r"^(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)['\u2019]")
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.)\s+")
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
+_LEAD_PUNCT = " \t\n,;:!?.\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
+_WEBLIKE = re.compile(r"@|https?:|www\.|\w\.(?:com|org|net|mw|fr|de|uk|io|info|int)\b|#", re.IGNORECASE)
+_ABBREV_END = re.compile(r"(?:\b[A-Z]\.)+$|\b(?:St|Jr|Sr|Co|Inc|Ltd|Corp)\.$")
+# Function words that never start or form a name; French elided forms included.
+_FUNCTION_WORDS = frozenset(
+    """a à au aux avec ce ces cet cette c' d' de des du elle elles en et il ils je j' l' la le les leur
+    lui ma mais me mes moi mon n' ne nos notre nous on ou où par pas pour qu' que qui s' sa se ses son
+    sur ta te tes toi ton tu un une vos votre vous y
+    an and as at be but by he her him his i if in into is it its me my no not of on or our she so that
+    the their them they this those to us we what when who why with you your""".split()
+)
+_ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour sur en d' à au aux".split())
+# Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)".
+_BYLINE = re.compile(
+    r"(?:^|(?<=[.!?\"\u00bb)\n]\s)|(?<=\n))(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
+    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?|Reporting by|Writing by|Editing by)\s?:?\s[^\n]{0,300}",
+)
+_CREDIT = re.compile(
+    r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|Editor|R\u00e9daction)"
+)
+_TIME_ZONE = re.compile(r"(?:\s+|^)(?:UTC|GMT|CET|CEST|EST|EDT|PST|PDT|BST|MSK)(?:\s*[+-]\s*\d+)?$")
+_DEMONYM_SUFFIX = re.compile(
+    r"(?:ans?|ians?|eses?|ish|is?|ch|ains?|aines?|ais|aises?|ois|oises?|iens?|iennes?|es?|s)$"
+)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str  # NLP-view text (ASCII apostrophes), used for matching
+    type: str
+    tokens: int
+    entry: Optional[AliasEntry] = None
+
+
+@dataclass
+class _Group:
+    type: str
+    mentions: list[_Mention] = field(default_factory=list)
+    entry: Optional[AliasEntry] = None
+
+    @property
+    def first(self) -> int:
+        return min(m.start for m in self.mentions)
+
+
+def nlp_text_view(body: str) -> str:
+    """The NLP view of the body (same length); used when callers pass the original body."""
+    return body.translate(
+        str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2007": " "})
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Mention cleaning
+
+
+def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
+    """Shrink [start, end) of text to the name proper: no elided article, 'the', punctuation, 's."""
+    changed = True
+    while changed and start < end:
+        changed = False
+        span = text[start:end]
+        stripped = span.lstrip(_LEAD_PUNCT)
+        if stripped != span:
+            start += len(span) - len(stripped)
+            changed = True
+            continue
+        match = _ELISION.match(span) if language != "en" or span[:2].lower() in ("l'", "d'") else None
+        if match and end - start > match.end():
+            start += match.end()
+            changed = True
+            continue
+        match = _LEADING_THE.match(span) or _HONORIFIC.match(span)
+        if match and end - start > match.end():
+            start += match.end()
+            changed = True
+            continue
+        match = _POSSESSIVE.search(span)
+        if match and match.start() > 0 and language == "en":
+            end = start + match.start()
+            changed = True
+            continue
+        zone = _TIME_ZONE.search(span)
+        if zone:
+            end = start + zone.start()
+            changed = True
+            continue
+        rstripped = span.rstrip(_TRAIL_PUNCT)
+        if rstripped.endswith(".") and not _ABBREV_END.search(rstripped):
+            rstripped = rstripped[:-1]
+        if rstripped != span:
+            end = start + len(rstripped)
+            changed = True
+    return start, end
+
+
+def _metadata_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of bylines and agency credits ("Author: X (AFP, dpa) Editor: Y")."""
+    spans = [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
+    return spans
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
+    """True when the span sits in a short verbless line, like a section heading."""
+    text = doc.text
+    para_start = max(text.rfind("\n", 0, span.start_char) + 1, 0)
+    para_end = text.find("\n", span.end_char)
+    para_end = len(text) if para_end < 0 else para_end
+    line = text[para_start:para_end].strip()
+    if not line or line[-1] in ".!?:;\u00bb\"" or len(line.split()) > 8:
+        return False
+    para = doc.char_span(para_start, para_end, alignment_mode="expand")
+    if para is None:
+        return False
+    return not any(t.pos_ in ("VERB", "AUX") for t in para)
+
+
+def _looks_like_demonym(key: str, table: AliasTable, places: frozenset[str]) -> bool:
+    """"Russes", "Américains", "Iranian": a capitalised word derived from a known place name."""
+    if not _DEMONYM_SUFFIX.search(key) or " " in key:
+        return False
+    for size in range(len(key) - 1, 3, -1):
+        if key[:size] in places:
+            return True
+    return False
+
+
+def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool) -> bool:
+    """General filters for spaCy-small false positives; table-known names are never noise."""
+    if table_hit:
+        return False
+    if not any(c.isalpha() for c in text) or len(text) < 2:
+        return True
+    if _WEBLIKE.search(text):
+        return True
+    if not any(c.isupper() for c in text):  # "russe", "gouvernement": no proper noun
+        return True
+    words = text.split()
+    if text.casefold() in _FUNCTION_WORDS or words[0].casefold() in _FUNCTION_WORDS and len(words) == 1:
+        return True
+    inner = doc.char_span(start, end, alignment_mode="expand")
+    tokens = list(inner) if inner is not None else list(span)
+    content = [t for t in tokens if not t.is_punct and not t.is_space]
+    if not content:
+        return True
+    if len(content) == 1:
+        tok = content[0]
+        if tok.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART", "INTJ") or tok.is_stop:
+            return True
+        sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
+        if tok.pos_ in ("VERB", "AUX") and sentence_initial:
+            return True
+        if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, span):
+            return True
+        if sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower():
+            lower = tok.text.lower()
+            if re.search(r"(?<![\w'])" + re.escape(lower) + r"(?!\w)", doc.text):
+                return True  # the same word appears in lower case elsewhere: a common word
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging
+
+
+def _initials(text: str) -> str:
+    words = re.split(r"[\s\-']+", text)
+    return "".join(w[0] for w in words if w and w.casefold() not in _ORG_STOP and w[0].isalpha()).upper()
+
+
+def _is_acronym(text: str) -> bool:
+    letters = text.replace(".", "")
+    return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
+
+
+def _tokens(text: str) -> list[str]:
+    return [alias_key(t) for t in re.split(r"[\s]+", text) if t]
+
+
+def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
+    """Join partial names, acronyms and mistyped repeats of a longer name into one entity."""
+    # 1. Persons: a mention whose tokens are a contiguous part of a longer person name joins it
+    #    (nearest preceding full name first, else the first later one).
+    persons = [g for g in groups if g.type == "PER"]
+    full = [(g, m) for g in persons for m in g.mentions if m.tokens >= 2]
+    absorbed: set[int] = set()
+    for g in groups:
+        if g.entry is not None or id(g) in absorbed:
+            continue
+        longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
+        toks = _tokens(longest.text)
+        if not toks or (g.type != "PER" and len(toks) > 1):
+            continue
+        options = []
+        for pg, pm in full:
+            if pg is g or id(pg) in absorbed:
+                continue
+            ptoks = _tokens(pm.text)
+            if len(ptoks) <= len(toks):
+                continue
+            n = len(toks)
+            if any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1)):
+                options.append((pg, pm))
+        if not options:
+            continue
+        if g.type != "PER" and (g.type == "MISC" or not toks[0][:1].isalpha()):
+            continue
+        first = g.first
+        before = [o for o in options if o[1].start < first]
+        target = max(before, key=lambda o: o[1].start)[0] if before else min(options, key=lambda o: o[1].start)[0]
+        if target is g:
+            continue
+        target.mentions.extend(g.mentions)
+        absorbed.add(id(g))
+    groups = [g for g in groups if id(g) not in absorbed]
+
+    # 2. Acronyms: "EU" joins "European Union"; "Long Name (ACR)" links explicitly.
+    absorbed = set()
+    for g in groups:
+        if id(g) in absorbed:
+            continue
+        acronyms = {m.text.replace(".", "") for m in g.mentions if _is_acronym(m.text)}
+        if not acronyms or g.type not in ("ORG", "LOC", "MISC"):
+            continue
+        for other in groups:
+            if other is g or id(other) in absorbed or other.type == "PER":
+                continue
+            if g.entry is not None and other.entry is not None:
+                continue
+            linked = False
+            for m in other.mentions:
+                if m.tokens < 2 or _is_acronym(m.text):
+                    continue
+                after = body[m.end:m.end + 12]
+                paren = re.match(r"\s*\(([^)]{2,10})\)", after)
+                if (paren and paren.group(1).replace(".", "") in acronyms) or _initials(m.text) in acronyms:
+                    linked = True
+                    break
+            if not linked:
+                continue
+            keep, drop = (other, g) if (other.entry is not None or g.entry is None) else (g, other)
+            if g.entry is not None and other.entry is None:
+                keep, drop = g, other
+            keep.mentions.extend(drop.mentions)
+            absorbed.add(id(drop))
+            if drop is g:
+                break
+    return [g for g in groups if id(g) not in absorbed]
+
+
+# ---------------------------------------------------------------------------------------------
+# Salience
+
+
+def _norm_for_search(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", nlp_text_view(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _in_headline(headline_norm: str, forms: Iterable[str]) -> bool:
+    for form in forms:
+        norm = _norm_for_search(form)
+        if len(norm) >= 2 and re.search(r"(?<!\w)" + re.escape(norm) + r"(?!\w)", headline_norm):
+            return True
+    return False
+
+
+def salience(mentions: int, first_start: int, body_length: int, max_mentions: int,
+             in_headline: bool, quoted: bool) -> float:
+    """Salience in [0, 1], deterministic:
+
+        0.35 * log(1 + mentions) / log(1 + max_mentions in the article)
+      + 0.25 * (1 - first_start / body_length)        earlier first mention = more central
+      + 0.25 * [named in the headline]
+      + 0.15 * [quoted]                               set by mark_quoted
+    rounded to 4 decimals.
+    """
+    freq = math.log1p(mentions) / math.log1p(max(max_mentions, mentions, 1))
+    position = 1.0 - min(max(first_start, 0), body_length) / body_length if body_length > 0 else 1.0
+    score = W_FREQ * freq + W_POS * position + W_HEAD * float(in_headline) + W_QUOTE * float(quoted)
+    return round(min(1.0, max(0.0, score)), 4)
+
+
+def mark_quoted(entities: list[Entity], quoted_ids: set[str], body_length: int) -> list[Entity]:
+    """Copy of `entities` with quoted=True for ids in `quoted_ids` and salience recomputed.
+
+    The headline term is not stored, so it is recovered from the previous salience (it is the only
+    unknown in the formula and is 0 or 0.25).
+    """
+    if not entities:
+        return []
+    max_mentions = max(len(e["mentions"]) for e in entities)
+    out: list[Entity] = []
+    for e in entities:
+        count = len(e["mentions"])
+        first = min((m["start"] for m in e["mentions"]), default=0)
+        base = salience(count, first, body_length, max_mentions, False, False)
+        rest = e["salience"] - base - (W_QUOTE if e.get("quoted") else 0.0)
+        in_headline = rest >= W_HEAD / 2
+        quoted = bool(e.get("quoted")) or e["id"] in quoted_ids
+        new: Entity = dict(e)  # type: ignore[assignment]
+        new["quoted"] = quoted
+        new["salience"] = salience(count, first, body_length, max_mentions, in_headline, quoted)
+        out.append(new)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+
+
+def _place_prefixes(table: AliasTable) -> frozenset[str]:
+    cached = getattr(table, "_ww_place_keys", None)
+    if cached is None:
+        keys = set()
+        for entry in table.entries:
+            if entry.type == "LOC":
+                for form in entry.aliases:
+                    key = alias_key(form)
+                    if " " not in key and len(key) >= 4:
+                        keys.add(key)
+        cached = frozenset(keys)
+        setattr(table, "_ww_place_keys", cached)
+    return cached
+
+
+def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
+    places = _place_prefixes(table)
+    text = doc.text
+    out: list[_Mention] = []
+    for span in doc.ents:
+        type_ = LABEL_MAP.get(span.label_)
+        if type_ is None:
+            continue
+        start, end = _trim(text, span.start_char, span.end_char, language)
+        if end <= start:
+            continue
+        surface = text[start:end]
+        hint = None if type_ == "MISC" else type_
+        entry = table.lookup(surface, language, hint)
+        if entry is None and type_ == "PER" and len(surface.split()) == 1:
+            # the small models often tag a lone place name as a person; trust the table for
+            # countries, cities and organisations unless a longer person name contains it
+            candidate = table.lookup(surface, language)
+            if candidate is not None and candidate.type != "PER":
+                entry = candidate
+        if entry is not None and type_ == "MISC":
+            # NORP/MISC spans matching a place ("American" is not) keep their MISC reading
+            if entry.type == "LOC" and alias_key(surface) not in {alias_key(a) for a in entry.aliases}:
+                entry = None
+        if _is_noise(doc, span, start, end, surface, entry is not None):
+            continue
+        if entry is None and type_ in ("LOC", "MISC", "ORG") and surface[:1].isupper():
+            if _looks_like_demonym(alias_key(surface), table, places) and len(surface.split()) == 1:
+                type_ = "MISC"
+        if entry is not None:
+            type_ = entry.type
+        tokens = len(surface.split())
+        out.append(_Mention(start, end, surface, type_, tokens, entry))
+    return out
+
+
+def _scan_aliases(text: str, table: AliasTable) -> list[_Mention]:
+    """Alias-table matches for pipelines without NER (a language with no model)."""
+    pattern = _scan_pattern(table)
+    out = []
+    for match in pattern.finditer(text):
+        entry = table.lookup(match.group(0))
+        if entry is not None:
+            out.append(_Mention(match.start(), match.end(), match.group(0), entry.type,
+                                len(match.group(0).split()), entry))
+    return out
+
+
+def _scan_pattern(table: AliasTable) -> re.Pattern[str]:
+    cached = getattr(table, "_ww_scan", None)
+    if cached is None:
+        surfaces = [s for s, _ in table.surfaces(min_length=3) if s[:1].isupper()]
+        cached = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in surfaces) + r")(?!\w)")
+        setattr(table, "_ww_scan", cached)
+    return cached
+
+
+def _group(mentions: list[_Mention]) -> list[_Group]:
+    """Group mentions: table entries by id; the rest by normalised text, majority type wins."""
+    by_key: dict[str, _Group] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        key = "id:" + m.entry.id if m.entry is not None else "txt:" + alias_key(m.text)
+        group = by_key.get(key)
+        if group is None:
+            group = by_key[key] = _Group(m.type, entry=m.entry)
+        group.mentions.append(m)
+    for group in by_key.values():
+        if group.entry is None:
+            counts: dict[str, int] = {}
+            for m in group.mentions:
+                counts[m.type] = counts.get(m.type, 0) + 1
+            order = {"PER": 0, "ORG": 1, "LOC": 2, "MISC": 3}
+            group.type = min(counts, key=lambda t: (-counts[t], order[t]))
+    return list(by_key.values())
+
+
+def _to_entity(group: _Group, body: str, language: str) -> tuple[Entity, list[str]]:
+    mentions = sorted(group.mentions, key=lambda m: (m.start, m.end))
+    unique: list[Mention] = []
+    seen: set[tuple[int, int]] = set()
+    for m in mentions:
+        if (m.start, m.end) in seen:
+            continue
+        seen.add((m.start, m.end))
+        unique.append({"text": body[m.start:m.end], "start": m.start, "end": m.end})
+    entry = group.entry or next((m.entry for m in mentions if m.entry is not None), None)
+    surfaces = [u["text"] for u in unique]
+    if entry is not None:
+        name, type_, ident = entry.name, entry.type, entry.id
+        known = list(entry.aliases)
+    else:
+        type_ = group.type
+        best = max(mentions, key=lambda m: (m.tokens, len(m.text), -m.start))
+        name = body[best.start:best.end]
+        ident = entity_id_for(type_, name)
+        known = []
+    aliases = list(dict.fromkeys([name, *surfaces, *known]))
+    entity: Entity = {
+        "id": ident, "name": name, "type": type_,  # type: ignore[typeddict-item]
+        "aliases": aliases, "mentions": unique, "salience": 0.0, "quoted": False,
+    }
+    return entity, aliases
+
+
+def extract_entities(
+    doc: Doc,
+    body: str,
+    *,
+    language: str,
+    headline: Optional[str] = None,
+    aliases: Optional[AliasTable] = None,
+) -> list[Entity]:
+    """Entities of one article from its spaCy parse (of nlp_view(body)), ordered by first mention.
+
+    Mentions are offsets into body and their text is body[start:end]. A pipeline without NER
+    (spacy.blank) yields only alias-table matches.
+    """
+    table = aliases if aliases is not None else load_alias_table()
+    lang = (language or "").split("-")[0].lower()
+    has_ner = doc.has_annotation("ENT_IOB")
+    raw = _raw_mentions(doc, body, lang, table) if has_ner else _scan_aliases(doc.text, table)
+    if not raw:
+        return []
+    groups = _merge_groups(_group(raw), doc.text)
+    groups.sort(key=lambda g: g.first)
+    built = [_to_entity(g, body, lang) for g in groups]
+    max_mentions = max(len(e["mentions"]) for e, _ in built)
+    headline_norm = _norm_for_search(headline) if headline else ""
+    out: list[Entity] = []
+    for entity, forms in built:
+        first = entity["mentions"][0]["start"]
+        in_head = bool(headline_norm) and _in_headline(headline_norm, forms)
+        entity["salience"] = salience(len(entity["mentions"]), first, len(body), max_mentions, in_head, False)
+        out.append(entity)
+    return out

@@ -1,0 +1,155 @@
+"""Alert rules live in the compacted topic wire.rules (key = rule id, value = rule JSON, a null
+value deletes).  Every worker materialises the whole topic into memory (a global table that
+survives restarts because the compacted topic is the source of truth); the CLI reads and
+writes the same topic with plain kafka-python clients."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Iterator
+
+from . import codec
+from .config import Settings
+from .kafka_io import _client_options, make_producer
+from .rules import CompiledRule, Rule, RuleError, compile_rule, rule_from_dict
+
+log = logging.getLogger("wirewatch.rules")
+
+
+def resolver(settings: Settings):
+    """The actor resolver for rules: the same alias table the entities stage uses."""
+    from .aliases import load_alias_table, resolve_actor
+
+    table = load_alias_table(settings.aliases_file)
+    return lambda name: resolve_actor(name, table)
+
+
+# --- command-line side (synchronous) ------------------------------------------------------
+
+
+def read_topic(settings: Settings, topic: str, timeout_ms: int = 10000) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """Every (key, value) on a topic, from the beginning to the end offsets seen at the start."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(enable_auto_commit=False, group_id=None, **_client_options(settings))
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if end[tp] > consumer.position(tp)}
+        while remaining:
+            batch = consumer.poll(timeout_ms=timeout_ms)
+            if not batch:
+                raise TimeoutError(f"no data from {topic} within {timeout_ms / 1000:.0f}s while reading to its end")
+            for tp, records in batch.items():
+                for record in records:
+                    if record.offset < end[tp]:
+                        yield record.key, record.value
+                if consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+    finally:
+        consumer.close()
+
+
+def apply_rule_record(rules: dict[str, dict], key: bytes | None, value: bytes | None) -> None:
+    """Fold one wire.rules record into the id -> rule map (null value = deleted)."""
+    if key is None:
+        return
+    rule_id = key.decode("utf-8", "replace")
+    if value is None:
+        rules.pop(rule_id, None)
+        return
+    try:
+        rules[rule_id] = codec.loads(value)
+    except Exception:
+        log.warning("ignoring unreadable rule record %r on the rules topic", rule_id)
+
+
+def read_rules(settings: Settings) -> dict[str, dict]:
+    rules: dict[str, dict] = {}
+    for key, value in read_topic(settings, settings.topic("rules")):
+        apply_rule_record(rules, key, value)
+    return rules
+
+
+def put_rules(settings: Settings, rules: list[Rule]) -> None:
+    producer = make_producer(settings)
+    try:
+        for rule in rules:
+            producer.send(settings.topic("rules"), key=rule.id.encode(), value=codec.dumps(rule.to_dict()))
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def delete_rule(settings: Settings, rule_id: str) -> None:
+    producer = make_producer(settings)
+    try:
+        producer.send(settings.topic("rules"), key=rule_id.encode(), value=None)
+        producer.flush()
+    finally:
+        producer.close()
+
+
+# --- worker side (asyncio) ----------------------------------------------------------------
+
+
+class RulesView:
+    """The rules of wire.rules, kept current in a worker by a group-less aiokafka reader."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.raw: dict[str, dict] = {}
+        self.compiled: dict[str, CompiledRule] = {}
+        self.ready = asyncio.Event()
+        self._resolve = None
+
+    def update(self, key: bytes | None, value: bytes | None) -> None:
+        apply_rule_record(self.raw, key, value)
+        if key is None:
+            return
+        rule_id = key.decode("utf-8", "replace")
+        self.compiled.pop(rule_id, None)
+        if rule_id in self.raw:
+            try:
+                if self._resolve is None:
+                    self._resolve = resolver(self.settings)
+                self.compiled[rule_id] = compile_rule(rule_from_dict(self.raw[rule_id]), self._resolve)
+            except RuleError as exc:
+                log.warning("rule %s is invalid and is ignored: %s", rule_id, exc)
+
+    async def run(self) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        topic = self.settings.topic("rules")
+        options = {k: v for k, v in _client_options(self.settings).items() if k == "bootstrap_servers"}
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **options)
+        await consumer.start()
+        try:
+            partitions = set()
+            while not partitions:
+                partitions = consumer.partitions_for_topic(topic) or set()
+                if not partitions:
+                    await consumer._client.force_metadata_update()  # topic created at start-up
+                    await asyncio.sleep(0.5)
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            end = await consumer.end_offsets(tps)
+            if all(end[tp] == 0 for tp in tps):
+                self.ready.set()
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                for tp, records in batch.items():
+                    for record in records:
+                        self.update(record.key, record.value)
+                if not self.ready.is_set() and all([await consumer.position(tp) >= end[tp] for tp in tps]):
+                    self.ready.set()
+                    log.info("rules loaded: %d", len(self.compiled))
+        finally:
+            await consumer.stop()
