@@ -225,8 +225,7 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
     """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
     from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
 
-    state = app.Table("alert-state", default=None, partitions=settings.partitions,
-                      key_serializer="json", value_serializer="json")
+    state = JsonTable(app.Table("alert-state", default=None, partitions=settings.partitions))
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):
@@ -343,6 +342,20 @@ def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:
             for article in accepted:
                 await send("raw", article["id"], article)
             return self.json({"accepted": [a["id"] for a in accepted]}, status=202)
+
+
+class JsonTable:
+    """A Faust table (raw bytes on the changelog) seen as a str -> JSON mapping, for alerts.decide."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.table.get(key.encode("utf-8"))
+        return default if value is None else codec.loads(value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.table[key.encode("utf-8")] = codec.dumps(value)
 
 
 def _decode_event(value: Any) -> dict:

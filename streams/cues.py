@@ -23,6 +23,7 @@ class CueLexicon:
     lang: str
     lemmas: frozenset[str]  # reporting verbs, by lemma
     forms: frozenset[str]  # their inflected forms, for when the lemmatizer fails
+    phrasal: frozenset[tuple[str, str]]  # ("go", "on"), ("point", "out"): verb + particle
     sources: tuple[tuple[str, ...], ...]  # "according to X", "selon X": lowercased token texts
     negators: frozenset[str]  # words that negate a cue verb just before it
     determiners: frozenset[str]  # a form preceded by one of these is a noun ("la note")
@@ -114,10 +115,16 @@ def lexicon(lang: str) -> CueLexicon | None:
         return None
     lemmas: set[str] = set()
     forms: set[str] = set()
+    phrasal: set[tuple[str, str]] = set()
     make = _forms_fr if base == "fr" else _forms_en
     for row in _read_lines(f"cues-{base}.txt"):
         lemma = row[0].lower()
+        if "_" in lemma:
+            verb, particle = lemma.split("_", 1)
+            phrasal.add((verb, particle))
+            continue
         lemmas.add(lemma)
         forms |= make(lemma)
         forms |= {w.lower() for w in row[1:]}
-    return CueLexicon(lang=base, lemmas=frozenset(lemmas), forms=frozenset(forms), **common)
+    return CueLexicon(lang=base, lemmas=frozenset(lemmas), forms=frozenset(forms),
+                      phrasal=frozenset(phrasal), **common)

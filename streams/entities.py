@@ -35,7 +35,7 @@ LABEL_MAP: dict[str, str] = {
 W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
 
 _ELISION = re.compile(r"^(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)['\u2019]")
-_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_LEADING_THE = re.compile(r"^(?:the|The|THE|a|an)\s+")
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.)\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
@@ -372,61 +372,144 @@ def _place_prefixes(table: AliasTable) -> frozenset[str]:
     return cached
 
 
+def _compatible(entry: AliasEntry, type_: str, surface: str) -> bool:
+    """May a span spaCy typed `type_` take this table entry? Places are often typed ORG by metonymy
+    ("Russia said"); organisation acronyms and long names typed as places are fine; a lone ordinary
+    word typed as a place is not a company ("Amazon" the river, "Shell" the beach)."""
+    if entry.type == type_ or type_ == "MISC":
+        return True
+    if entry.type == "LOC" and type_ == "ORG":
+        return True
+    if entry.type == "ORG" and type_ == "LOC":
+        return _is_acronym(surface) or len(surface.split()) > 1
+    return False
+
+
+def _table_entry(table: AliasTable, surface: str, language: str, type_: str,
+                 person_words: frozenset[str]) -> Optional[AliasEntry]:
+    hint = None if type_ == "MISC" else type_
+    entry = table.lookup(surface, language, hint)
+    if entry is not None and not _compatible(entry, type_, surface):
+        entry = None
+    if entry is None and type_ == "PER" and " " not in surface and alias_key(surface) not in person_words:
+        # the small models often tag a lone place or company name as a person ("Moscou a
+        # refusé", "on Twitter"): trust an exact, case-sensitive table name
+        candidate = table.lookup(surface, language)
+        if candidate is not None and surface in candidate.aliases:
+            entry = candidate
+    if entry is not None and type_ == "MISC" and entry.type == "LOC":
+        entry = None  # "American", "French": a demonym is not the place
+    if entry is not None and surface.islower() and surface not in entry.aliases:
+        entry = None  # "democrats" is not a party unless the table writes it in lower case ("dpa")
+    return entry
+
+
+def _scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], int]:
+    """Exact, case-sensitive surface -> entry index for scanning text; built once per table."""
+    cached = getattr(table, "_ww_scan_index", None)
+    if cached is None:
+        index: dict[str, AliasEntry] = {}
+        for surface, entry in table.surfaces(min_length=2):
+            letters = surface.replace(".", "")
+            if not surface[:1].isupper():
+                continue
+            if len(letters) <= 3 and not letters.isupper():
+                continue
+            index.setdefault(surface, entry)
+        longest = max((len(s.split()) for s in index), default=1)
+        cached = (index, longest)
+        setattr(table, "_ww_scan_index", cached)
+    return cached
+
+
+def _scan_tokens(doc: Doc, table: AliasTable) -> list[_Mention]:
+    """Table names found token by token (longest first), case-sensitive."""
+    index, longest = _scan_index(table)
+    text = doc.text
+    out: list[_Mention] = []
+    n = len(doc)
+    i = 0
+    while i < n:
+        tok = doc[i]
+        if not tok.text[:1].isupper():
+            i += 1
+            continue
+        matched = False
+        for size in range(min(longest, n - i), 0, -1):
+            last = doc[i + size - 1]
+            surface = text[tok.idx:last.idx + len(last.text)]
+            entry = index.get(surface)
+            if entry is not None:
+                out.append(_Mention(tok.idx, last.idx + len(last.text), surface, entry.type, size, entry))
+                i += size
+                matched = True
+                break
+        if not matched:
+            i += 1
+    return out
+
+
+def _scan_is_safe(doc: Doc, m: _Mention) -> bool:
+    """A table name spaCy missed is kept when it cannot be an ordinary capitalised word."""
+    letters = m.text.replace(".", "")
+    if letters.isupper() and len(letters) >= 2:
+        return True
+    if m.tokens > 1:
+        return True
+    span = doc.char_span(m.start, m.end)
+    if span is None:
+        return False
+    first = span[0]
+    return not (first.is_sent_start or first.i == 0 or doc[first.i - 1].is_punct or doc[first.i - 1].is_space)
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
+    meta = _metadata_spans(text)
+    person_words = frozenset(
+        alias_key(t.text) for e in doc.ents if LABEL_MAP.get(e.label_) == "PER" and len(e) > 1 for t in e
+    )
     out: list[_Mention] = []
+    covered: list[tuple[int, int, str]] = []
     for span in doc.ents:
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
+        covered.append((span.start_char, span.end_char, type_))
         start, end = _trim(text, span.start_char, span.end_char, language)
-        if end <= start:
+        if end <= start or _inside(start, end, meta):
             continue
         surface = text[start:end]
-        hint = None if type_ == "MISC" else type_
-        entry = table.lookup(surface, language, hint)
-        if entry is None and type_ == "PER" and len(surface.split()) == 1:
-            # the small models often tag a lone place name as a person; trust the table for
-            # countries, cities and organisations unless a longer person name contains it
-            candidate = table.lookup(surface, language)
-            if candidate is not None and candidate.type != "PER":
-                entry = candidate
-        if entry is not None and type_ == "MISC":
-            # NORP/MISC spans matching a place ("American" is not) keep their MISC reading
-            if entry.type == "LOC" and alias_key(surface) not in {alias_key(a) for a in entry.aliases}:
-                entry = None
+        entry = _table_entry(table, surface, language, type_, person_words)
         if _is_noise(doc, span, start, end, surface, entry is not None):
             continue
-        if entry is None and type_ in ("LOC", "MISC", "ORG") and surface[:1].isupper():
-            if _looks_like_demonym(alias_key(surface), table, places) and len(surface.split()) == 1:
+        if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
+            if _looks_like_demonym(alias_key(surface), table, places):
                 type_ = "MISC"
         if entry is not None:
             type_ = entry.type
-        tokens = len(surface.split())
-        out.append(_Mention(start, end, surface, type_, tokens, entry))
+        out.append(_Mention(start, end, surface, type_, len(surface.split()), entry))
+    # names spaCy missed, and places named inside an organisation ("US State Department")
+    for m in _scan_tokens(doc, table):
+        if _inside(m.start, m.end, meta):
+            continue
+        overlapping = [c for c in covered if c[0] < m.end and m.start < c[1]]
+        if not overlapping:
+            if _scan_is_safe(doc, m):
+                out.append(m)
+        elif m.entry is not None and m.entry.type == "LOC" and all(
+            c[2] in ("ORG", "MISC") and (c[0], c[1]) != (m.start, m.end) and c[0] <= m.start and m.end <= c[1]
+            for c in overlapping
+        ):
+            out.append(m)
     return out
 
 
-def _scan_aliases(text: str, table: AliasTable) -> list[_Mention]:
+def _scan_aliases(doc: Doc, table: AliasTable) -> list[_Mention]:
     """Alias-table matches for pipelines without NER (a language with no model)."""
-    pattern = _scan_pattern(table)
-    out = []
-    for match in pattern.finditer(text):
-        entry = table.lookup(match.group(0))
-        if entry is not None:
-            out.append(_Mention(match.start(), match.end(), match.group(0), entry.type,
-                                len(match.group(0).split()), entry))
-    return out
-
-
-def _scan_pattern(table: AliasTable) -> re.Pattern[str]:
-    cached = getattr(table, "_ww_scan", None)
-    if cached is None:
-        surfaces = [s for s, _ in table.surfaces(min_length=3) if s[:1].isupper()]
-        cached = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in surfaces) + r")(?!\w)")
-        setattr(table, "_ww_scan", cached)
-    return cached
+    meta = _metadata_spans(doc.text)
+    return [m for m in _scan_tokens(doc, table) if not _inside(m.start, m.end, meta) and _scan_is_safe(doc, m)]
 
 
 def _group(mentions: list[_Mention]) -> list[_Group]:
@@ -492,7 +575,7 @@ def extract_entities(
     table = aliases if aliases is not None else load_alias_table()
     lang = (language or "").split("-")[0].lower()
     has_ner = doc.has_annotation("ENT_IOB")
-    raw = _raw_mentions(doc, body, lang, table) if has_ner else _scan_aliases(doc.text, table)
+    raw = _raw_mentions(doc, body, lang, table) if has_ner else _scan_aliases(doc, table)
     if not raw:
         return []
     groups = _merge_groups(_group(raw), doc.text)

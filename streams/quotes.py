@@ -40,6 +40,7 @@ _SUBJ_DEPS = frozenset({"nsubj", "csubj", "expl:subj"})
 _PASSIVE_DEPS = frozenset({"nsubjpass", "nsubj:pass", "auxpass", "aux:pass"})
 _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp", "punct", "cc",
                            "conj", "parataxis"})
+_EXPLETIVES = frozenset({"it", "there", "this", "that", "which", "what", "ce", "c'", "cela", "ça"})
 _FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
 _AUX_WORDS = frozenset({
     "a", "ai", "as", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont",
@@ -147,22 +148,46 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def find_quote_spans(body: str) -> list[QuoteSpan]:
-    """Every top-level quotation in the text, one per paragraph segment, in order.
+def _segment(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
+    """Paragraphs (as offsets) and the top-level quotations in them.
 
-    A mark left open is closed at the end of its paragraph, never later: an unbalanced mark
-    cannot swallow the rest of the article. A paragraph that starts by reopening a quote left
-    open at the end of the previous one is flagged as a continuation (multi-paragraph quotes).
+    Paragraphs are lines; a line that leaves a quote open is joined to the next one when the
+    break is a single newline and the next line does not reopen the quote (a hard wrap inside
+    a sentence), so that the closing mark is found there.
     """
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(body)]
+    units: list[tuple[int, int]] = []
+    pairs: list[list[tuple[int, Optional[int], bool]]] = []
+    k = 0
+    while k < len(lines):
+        lo, hi = lines[k]
+        got = _pair_paragraph(body, lo, hi)
+        joined = 0
+        while (joined < 3 and got and got[-1][1] is None and k + 1 < len(lines)
+               and body[hi:lines[k + 1][0]] == "\n"):
+            nlo, nhi = lines[k + 1]
+            first = nlo
+            while first < nhi and _is_space(body[first]):
+                first += 1
+            if first < nhi and body[first] in _DOUBLE_OPENERS:
+                break
+            retry = _pair_paragraph(body, lo, nhi)
+            if not any(p[0] == got[-1][0] and p[1] is not None for p in retry):
+                break
+            got, hi = retry, nhi
+            k += 1
+            joined += 1
+        units.append((lo, hi))
+        pairs.append(got)
+        k += 1
     spans: list[QuoteSpan] = []
     prev_open = False
-    for para, m in enumerate(_LINE_RE.finditer(body)):
-        lo, hi = m.start(), m.end()
+    for para, ((lo, hi), got) in enumerate(zip(units, pairs)):
         first = lo
         while first < hi and _is_space(body[first]):
             first += 1
         open_at_end = False
-        for open_at, close_at, single in _pair_paragraph(body, lo, hi):
+        for open_at, close_at, single in got:
             a, b = _trim(body, open_at + 1, close_at if close_at is not None else hi)
             if close_at is None:
                 open_at_end = True
@@ -171,7 +196,17 @@ def find_quote_spans(body: str) -> list[QuoteSpan]:
             spans.append(QuoteSpan(a, b, open_at, close_at, para, single,
                                    continues=prev_open and open_at == first))
         prev_open = open_at_end
-    return spans
+    return units, spans
+
+
+def find_quote_spans(body: str) -> list[QuoteSpan]:
+    """Every top-level quotation in the text, one per paragraph segment, in order.
+
+    A mark left open is closed at the end of its paragraph, never later: an unbalanced mark
+    cannot swallow the rest of the article. A paragraph that starts by reopening a quote left
+    open at the end of the previous one is flagged as a continuation (multi-paragraph quotes).
+    """
+    return _segment(body)[1]
 
 
 # --------------------------------------------------------------------------- attribution
@@ -330,6 +365,8 @@ class _Attributor:
         if art.in_quote[t.i] or not t.text[:1].isalpha():
             return False
         lem = art.lemma(t)
+        if lex.phrasal and t.i + 1 < art.n and (lem, self.doc[t.i + 1].lower_) in lex.phrasal:
+            return not art.has_pos or t.pos_ in ("VERB", "AUX")
         by_lemma = lem in lex.lemmas
         by_form = t.lower_ in lex.forms
         if not (by_lemma or by_form):
@@ -402,7 +439,7 @@ class _Attributor:
         last = v.i
         if v.i + 1 < self.art.n:
             nx = self.doc[v.i + 1]
-            if nx.dep_ == "prt" or (self.lex.lang == "en" and v.lemma_ == "point" and nx.lower_ == "out"):
+            if nx.dep_ == "prt" or (self.art.lemma(v), nx.lower_) in self.lex.phrasal:
                 last = v.i + 1
         return first, last
 
@@ -417,7 +454,7 @@ class _Attributor:
             left = h.left_edge.i
             while j >= left and j >= h.i - 8:
                 t = doc[j]
-                if t.is_punct or self.art.in_quote[j]:
+                if t.is_punct or t.is_space or self.art.in_quote[j]:
                     break
                 a = j
                 j -= 1
@@ -427,7 +464,7 @@ class _Attributor:
             j = h.i + 1
             while j <= right and j <= h.i + 8:
                 t = doc[j]
-                if t.is_punct or self.art.in_quote[j] or t.pos_ in ("VERB", "AUX"):
+                if t.is_punct or t.is_space or self.art.in_quote[j] or t.pos_ in ("VERB", "AUX"):
                     break
                 anc = t
                 stop = False
@@ -589,7 +626,7 @@ class _Attributor:
             if any(c.dep_ in _PASSIVE_DEPS for c in v.children):
                 return None
             s = self.subject_of(v)
-            if s is not None and (between is None or s.i >= between.start):
+            if s is not None and (between is None or isinstance(s, _Who) or s.i >= between.start):
                 return s if isinstance(s, _Who) else self.who_from_head(s)
         if between is not None and len(between):
             h = self.region_head(between)
@@ -745,6 +782,17 @@ class _Attributor:
         while i >= toks.start:
             t = doc[i]
             if self.art.in_quote[i] or _is_mark_token(t):
+                # Step over an earlier quote of the same sentence ('was "X" while Y is "Z"').
+                j = i
+                while j >= toks.start and (self.art.in_quote[j] or _is_mark_token(doc[j])):
+                    j -= 1
+                inner = self.body[doc[j + 1].idx:doc[i].idx + len(doc[i].text)].rstrip(
+                    _SPACE_CHARS + "»”\"’›")
+                if j < toks.start or not inner or inner[-1] in _END_PUNCT:
+                    break
+                i = j
+                continue
+            if t.is_space and "\n" in t.text:
                 break
             if _is_sentence_end(t) and i < toks.stop - 1:
                 break
@@ -762,6 +810,17 @@ class _Attributor:
                 who = None if neg else self.speaker_of_verb(t, f, l, incise=False)
                 return ("neg" if neg else "verb", i, who, (f, l), colon)
             i -= 1
+        # "X listed them:" — any verb right before a colon introduces what follows.
+        if colon and self.art.has_dep:
+            v = doc[k].head
+            if v.pos_ in ("VERB", "AUX") and not self.art.in_quote[v.i] and v.i < k:
+                s = self.subject_of(v)
+                if s is not None and not isinstance(s, _Who) and s.lower_ in _EXPLETIVES:
+                    s = None
+                if s is not None:
+                    who = s if isinstance(s, _Who) else self.who_from_head(s)
+                    f, l = self.cue_phrase(v)
+                    return ("verb", v.i, who, (f, l), True)
         # "Pour le ministre, « … »": a French stance lead-in.
         if self.lex.lang == "fr" and toks and doc[toks.start].lower_ == "pour" and colon is False:
             last = toks.stop - 1
@@ -773,14 +832,45 @@ class _Attributor:
                     return ("src", toks.start, who, (toks.start, toks.start), True)
         return None
 
-    def paragraph_speakers(self, line: re.Match) -> list[_Who]:
+    def clause_subject(self, q: _Q) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
+        """A quote embedded in a narrative sentence ('X mocked Y for "…"') is X's words:
+        the subject of the main clause that the quote hangs from."""
+        art, doc = self.art, self.doc
+        if not art.has_dep:
+            return None
+        node = None
+        for i in art.tok_range(q.start, q.end):
+            h = doc[i].head
+            if not art.in_quote[h.i]:
+                node = h
+                break
+        if node is None:
+            return None
+        best = None
+        for _ in range(15):
+            if node.pos_ in ("VERB", "AUX") or node.dep_ == "ROOT":
+                s = self.subject_of(node)
+                if s is not None and (isinstance(s, _Who) or s.lower_ not in _EXPLETIVES):
+                    best = (s, node)
+            if node.head.i == node.i:
+                break
+            node = node.head
+        if best is None:
+            return None
+        s, v = best
+        who = s if isinstance(s, _Who) else self.who_from_head(s)
+        if who is None:
+            return None
+        return ("clause", v.i, who, (-1, -1), False)
+
+    def paragraph_speakers(self, line: tuple[int, int]) -> list[_Who]:
         """Subjects of the (non-negated) reporting verbs of a paragraph, outside quotes."""
-        key = line.start()
+        key = line[0]
         cached = self._para_cache.get(key)
         if cached is not None:
             return cached
         out: list[_Who] = []
-        for i in self.art.tok_range(line.start(), line.end()):
+        for i in self.art.tok_range(line[0], line[1]):
             t = self.doc[i]
             if self.is_cue(t):
                 f, l = self.cue_phrase(t)
@@ -883,11 +973,10 @@ def _pick(right, left):
     return right
 
 
-def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q]) -> None:
+def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q], lines: list[tuple[int, int]]) -> None:
     doc, body = art.doc, art.body
     att = _Attributor(art, lex)
     att.build_titles()
-    lines = list(_LINE_RE.finditer(body))
     # French incises inside the marks split a quote in two and attribute both halves.
     out: list[_Q] = []
     for q in qs:
@@ -915,13 +1004,15 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q]) -> None:
                 att.last_speakers.append((q.start, q.who))
             continue
         line = lines[q.span.para]
-        right = att.right_cue(q, line.end())
-        left = att.left_cue(q, line.start(), q.span.open_at)
+        right = att.right_cue(q, line[1])
+        left = att.left_cue(q, line[0], q.span.open_at)
         if left is None and q.span.open_at == _first_char(body, line) and q.span.para > 0:
             prev = lines[q.span.para - 1]
-            if body[prev.start():prev.end()].rstrip(_SPACE_CHARS).endswith(":"):
-                left = att.left_cue(q, prev.start(), prev.end())
+            if body[prev[0]:prev[1]].rstrip(_SPACE_CHARS).endswith(":"):
+                left = att.left_cue(q, prev[0], prev[1])
         got = _pick(right, left)
+        if got is None:
+            got = att.clause_subject(q)
         if got is None:
             continue
         kind, _, who, (f, l), _ = got
@@ -938,23 +1029,23 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q]) -> None:
     _inherit(art, qs, lines, att)
 
 
-def _first_char(body: str, line: re.Match) -> int:
-    i = line.start()
-    while i < line.end() and _is_space(body[i]):
+def _first_char(body: str, line: tuple[int, int]) -> int:
+    i = line[0]
+    while i < line[1] and _is_space(body[i]):
         i += 1
     return i
 
 
-def _quote_only(art: _Article, line: re.Match, qs: list[_Q]) -> bool:
+def _quote_only(art: _Article, line: tuple[int, int]) -> bool:
     """True if nothing but quoted words and punctuation sits in the paragraph."""
-    for i in art.tok_range(line.start(), line.end()):
+    for i in art.tok_range(line[0], line[1]):
         t = art.doc[i]
         if not art.in_quote[i] and any(c.isalnum() for c in t.text):
             return False
     return True
 
 
-def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[re.Match]) -> Optional[_Who]:
+def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[tuple[int, int]]) -> Optional[_Who]:
     """Quote-only paragraph far from other quotes: the person that the previous quote, the
     previous paragraph's and the next paragraph's reporting verbs agree on (two votes)."""
     q = qs[k]
@@ -987,7 +1078,7 @@ def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[re.Match]) -> Opti
     return best[0][2]
 
 
-def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match], att: _Attributor) -> None:
+def _inherit(art: _Article, qs: list[_Q], lines: list[tuple[int, int]], att: _Attributor) -> None:
     """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
     n = len(qs)
     chain = list(range(n))
@@ -1035,7 +1126,7 @@ def _inherit(art: _Article, qs: list[_Q], lines: list[re.Match], att: _Attributo
         line = lines[q.span.para]
         prev_ok = prev is not None and prev.who is not None and q.span.para - prev.span.para <= 3
         next_ok = nxt is not None and nxt.own and nxt.span.para - q.span.para <= 1
-        if _quote_only(art, line, qs):
+        if _quote_only(art, line):
             if prev_ok:
                 q.who = prev.who  # type: ignore[union-attr]
             else:
@@ -1054,14 +1145,14 @@ def extract_quotes(
     """
     lex = lexicon(language)
     art = _Article(doc, body, entities, lex)
-    spans = find_quote_spans(body)
+    lines, spans = _segment(body)
     for s in spans:
         close = s.close_at + 1 if s.close_at is not None else s.end
         for i in art.tok_range(s.open_at, close):
             art.in_quote[i] = True
     qs = [_Q(s, s.start, s.end) for s in spans if _word_count(body[s.start:s.end]) >= 3]
     if lex is not None and art.has_pos and art.n:
-        _attribute(art, lex, qs)
+        _attribute(art, lex, qs, lines)
     quotes: list[Quote] = []
     quoted_ids: set[str] = set()
     for q in qs:

@@ -8,7 +8,7 @@ import pytest
 
 from streams.evaluate import validate
 
-from .conftest import Client, Worker
+from conftest import Client, Worker
 
 pytestmark = pytest.mark.integration
 
