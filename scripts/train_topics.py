@@ -40,7 +40,7 @@ from streams import topics as T  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "dwie-en-train"
 DEFAULT_SEEDS = REPO / "streams" / "data" / "topics-seeds.tsv"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 Terms = list[tuple[str, str, bool]]
 
@@ -127,7 +127,7 @@ def build_vocab(docs: list[Terms], seeds: dict[str, list[str]], min_df: int) -> 
 
 def make_model(vocab: dict[str, int], W: np.ndarray, b: np.ndarray, idf: np.ndarray,
                info: Optional[dict[str, Any]] = None) -> T.TopicModel:
-    fr_en = T._read_fr_en(T.FR_EN_FILE, vocab)
+    fr_en = T.FrenchLexicon({}, {}, 1)  # English training needs no French lexicon
     return T.TopicModel(vocab, W, b, idf, T.TOPIC_CODES, fr_en, info or {})
 
 

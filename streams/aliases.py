@@ -42,6 +42,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^\w]+", "-", text).strip("-")
 
 
+@lru_cache(maxsize=65536)
 def alias_key(surface: str) -> str:
     """Lookup key: case, diacritics, dots, hyphens, spacing and a leading article do not matter."""
     text = _strip_diacritics(surface.translate(_APOSTROPHES)).casefold()

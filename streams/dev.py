@@ -77,7 +77,10 @@ def format_deadletter(event: dict) -> str:
 
 
 def format_alert(event: dict) -> str:
-    return f"! alert {event.get('rule_name')} on {event.get('article_id')}: {event.get('headline') or ''}"
+    evidence = event.get("evidence") or {}
+    names = ", ".join(sorted({e["name"] for e in evidence.get("entities", [])})) or "-"
+    return (f"! alert “{event.get('rule_name')}” on {event.get('article_id')} ({event.get('match')}: {names}; "
+            f"{len(evidence.get('quotes', []))} quote(s))")
 
 
 def format_event(topic_suffix: str, event: dict) -> str:
@@ -109,6 +112,13 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
         with open(log_path, "wb") as log:
             worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
                                       stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        if not files:
+            from .rules import parse_rules
+            from .rules_store import put_rules
+
+            demo_rules = parse_rules((resources.files("streams") / "samples" / "rules.yaml").read_text("utf-8"))
+            put_rules(settings, demo_rules)
+            say(f"demo alert rules: {', '.join(rule.name for rule in demo_rules)}")
         producer = make_producer(settings)
         raw_topic = settings.topic("raw")
         for line in articles:

@@ -35,7 +35,7 @@ LABEL_MAP: dict[str, str] = {
 W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
 
 _ELISION = re.compile(r"^(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)['\u2019]")
-_LEADING_THE = re.compile(r"^(?:the|The|THE|a|an)\s+")
+_LEADING_THE = re.compile(r"^(?:the|The|THE|a|an|le|la|les|du|des)\s+(?=\w)")
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.)\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
@@ -151,9 +151,11 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
     """True when the span sits in a short verbless line, like a section heading."""
     text = doc.text
-    para_start = max(text.rfind("\n", 0, span.start_char) + 1, 0)
+    para_start = text.rfind("\n", 0, span.start_char) + 1
     para_end = text.find("\n", span.end_char)
     para_end = len(text) if para_end < 0 else para_end
+    if para_end - para_start > 100:
+        return False
     line = text[para_start:para_end].strip()
     if not line or line[-1] in ".!?:;\u00bb\"" or len(line.split()) > 8:
         return False
@@ -163,17 +165,20 @@ def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
     return not any(t.pos_ in ("VERB", "AUX") for t in para)
 
 
-def _looks_like_demonym(key: str, table: AliasTable, places: frozenset[str]) -> bool:
-    """"Russes", "Américains", "Iranian": a capitalised word derived from a known place name."""
-    if not _DEMONYM_SUFFIX.search(key) or " " in key:
+def _looks_like_demonym(key: str, places: dict[str, int]) -> bool:
+    """"Russes", "Américains", "Parisiens": a word with a demonym ending that shares most of its
+    stem with a known place name ("russie", "amerique", "paris")."""
+    if " " in key or not _DEMONYM_SUFFIX.search(key):
         return False
-    for size in range(len(key) - 1, 3, -1):
-        if key[:size] in places:
-            return True
+    for size in range(min(len(key) - 1, 12), 3, -1):
+        shortest = places.get(key[:size])
+        if shortest is not None:
+            return size >= 0.6 * shortest
     return False
 
 
-def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool) -> bool:
+def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool,
+              lower_words: frozenset[str]) -> bool:
     """General filters for spaCy-small false positives; table-known names are never noise."""
     if table_hit:
         return False
@@ -201,8 +206,7 @@ def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: 
         if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, span):
             return True
         if sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower():
-            lower = tok.text.lower()
-            if re.search(r"(?<![\w'])" + re.escape(lower) + r"(?!\w)", doc.text):
+            if tok.text.lower() in lower_words:
                 return True  # the same word appears in lower case elsewhere: a common word
     return False
 
@@ -308,7 +312,7 @@ def _norm_for_search(text: str) -> str:
 def _in_headline(headline_norm: str, forms: Iterable[str]) -> bool:
     for form in forms:
         norm = _norm_for_search(form)
-        if len(norm) >= 2 and re.search(r"(?<!\w)" + re.escape(norm) + r"(?!\w)", headline_norm):
+        if len(norm) >= 2 and norm in headline_norm and re.search(r"(?<!\w)" + re.escape(norm) + r"(?!\w)", headline_norm):
             return True
     return False
 
@@ -357,18 +361,22 @@ def mark_quoted(entities: list[Entity], quoted_ids: set[str], body_length: int) 
 # Extraction
 
 
-def _place_prefixes(table: AliasTable) -> frozenset[str]:
-    cached = getattr(table, "_ww_place_keys", None)
+def _place_prefixes(table: AliasTable) -> dict[str, int]:
+    """Prefix (4+ letters) of a one-word place name -> length of the shortest such name."""
+    cached = getattr(table, "_ww_place_prefixes", None)
     if cached is None:
-        keys = set()
+        cached = {}
         for entry in table.entries:
-            if entry.type == "LOC":
-                for form in entry.aliases:
-                    key = alias_key(form)
-                    if " " not in key and len(key) >= 4:
-                        keys.add(key)
-        cached = frozenset(keys)
-        setattr(table, "_ww_place_keys", cached)
+            if entry.type != "LOC":
+                continue
+            for form in entry.aliases:
+                key = alias_key(form)
+                if " " in key or len(key) < 4:
+                    continue
+                for size in range(4, min(len(key), 12) + 1):
+                    prefix = key[:size]
+                    cached[prefix] = min(cached.get(prefix, 99), len(key))
+        setattr(table, "_ww_place_prefixes", cached)
     return cached
 
 
@@ -404,43 +412,44 @@ def _table_entry(table: AliasTable, surface: str, language: str, type_: str,
     return entry
 
 
-def _scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], int]:
-    """Exact, case-sensitive surface -> entry index for scanning text; built once per table."""
+def _scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int]]:
+    """Exact, case-sensitive surface -> entry index (and first word -> longest length in words)."""
     cached = getattr(table, "_ww_scan_index", None)
     if cached is None:
         index: dict[str, AliasEntry] = {}
+        firsts: dict[str, int] = {}
         for surface, entry in table.surfaces(min_length=2):
             letters = surface.replace(".", "")
-            if not surface[:1].isupper():
-                continue
-            if len(letters) <= 3 and not letters.isupper():
+            if not surface[:1].isupper() or (len(letters) <= 3 and not letters.isupper()):
                 continue
             index.setdefault(surface, entry)
-        longest = max((len(s.split()) for s in index), default=1)
-        cached = (index, longest)
+            words = surface.split()
+            first = re.split(r"[-'\u2019]", words[0])[0] if len(words) == 1 else words[0]
+            firsts[first] = max(firsts.get(first, 0), len(words) + 3)
+            firsts[words[0]] = max(firsts.get(words[0], 0), len(words) + 3)
+        cached = (index, firsts)
         setattr(table, "_ww_scan_index", cached)
     return cached
 
 
 def _scan_tokens(doc: Doc, table: AliasTable) -> list[_Mention]:
     """Table names found token by token (longest first), case-sensitive."""
-    index, longest = _scan_index(table)
+    index, firsts = _scan_index(table)
     text = doc.text
     out: list[_Mention] = []
     n = len(doc)
     i = 0
     while i < n:
         tok = doc[i]
-        if not tok.text[:1].isupper():
-            i += 1
-            continue
+        width = firsts.get(tok.text, 0) if tok.text[:1].isupper() else 0
         matched = False
-        for size in range(min(longest, n - i), 0, -1):
+        for size in range(min(width, n - i), 0, -1):
             last = doc[i + size - 1]
             surface = text[tok.idx:last.idx + len(last.text)]
             entry = index.get(surface)
             if entry is not None:
-                out.append(_Mention(tok.idx, last.idx + len(last.text), surface, entry.type, size, entry))
+                out.append(_Mention(tok.idx, last.idx + len(last.text), surface, entry.type,
+                                    len(surface.split()), entry))
                 i += size
                 matched = True
                 break
@@ -470,6 +479,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     person_words = frozenset(
         alias_key(t.text) for e in doc.ents if LABEL_MAP.get(e.label_) == "PER" and len(e) > 1 for t in e
     )
+    lower_words = frozenset(t.text for t in doc if t.text.islower())
     out: list[_Mention] = []
     covered: list[tuple[int, int, str]] = []
     for span in doc.ents:
@@ -482,10 +492,10 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             continue
         surface = text[start:end]
         entry = _table_entry(table, surface, language, type_, person_words)
-        if _is_noise(doc, span, start, end, surface, entry is not None):
+        if _is_noise(doc, span, start, end, surface, entry is not None, lower_words):
             continue
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
-            if _looks_like_demonym(alias_key(surface), table, places):
+            if _looks_like_demonym(alias_key(surface), places):
                 type_ = "MISC"
         if entry is not None:
             type_ = entry.type
@@ -529,6 +539,37 @@ def _group(mentions: list[_Mention]) -> list[_Group]:
             order = {"PER": 0, "ORG": 1, "LOC": 2, "MISC": 3}
             group.type = min(counts, key=lambda t: (-counts[t], order[t]))
     return list(by_key.values())
+
+
+def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, int]]) -> None:
+    """Bare surnames of a person the article names in full, where spaCy missed them."""
+    taken = [(m.start, m.end) for g in groups for m in g.mentions]
+    lower_words: Optional[set[str]] = None
+    propn: Optional[dict[str, list[int]]] = None
+    for g in groups:
+        if g.type != "PER" or g.entry is not None:
+            continue
+        longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
+        if longest.tokens < 2:
+            continue
+        surname = longest.text.split()[-1]
+        if len(surname) < 3 or not surname[:1].isupper():
+            continue
+        if lower_words is None or propn is None:
+            lower_words, propn = set(), {}
+            for t in doc:
+                if t.text.islower():
+                    lower_words.add(t.text)
+                elif t.pos_ == "PROPN":
+                    propn.setdefault(t.text, []).append(t.idx)
+        if surname.lower() in lower_words:
+            continue
+        for start in propn.get(surname, ()):
+            end = start + len(surname)
+            if any(s < end and start < e for s, e in taken) or _inside(start, end, meta):
+                continue
+            g.mentions.append(_Mention(start, end, surname, "PER", 1, None))
+            taken.append((start, end))
 
 
 def _to_entity(group: _Group, body: str, language: str) -> tuple[Entity, list[str]]:
@@ -579,6 +620,8 @@ def extract_entities(
     if not raw:
         return []
     groups = _merge_groups(_group(raw), doc.text)
+    if has_ner:
+        _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang) for g in groups]
     max_mentions = max(len(e["mentions"]) for e, _ in built)

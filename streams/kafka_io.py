@@ -53,8 +53,17 @@ def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
     raise BrokerUnavailable(f"no Kafka broker answered at {settings.broker} within {timeout:.0f}s ({last})")
 
 
+def table_changelogs(settings: Settings) -> list[str]:
+    """Changelog topics of the worker's Faust tables, named as Faust names them."""
+    return [f"{settings.app_id}-alert-state-changelog"]
+
+
 def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIXES) -> list[str]:
-    """Create the pipeline's topics with the configured partitions; returns the ones created."""
+    """Create the pipeline's topics with the configured partitions; returns the ones created.
+
+    Table changelogs are created here too, with the same partition count as their source
+    topic: left to auto-creation they get the broker's default and Faust stops with
+    PartitionsMismatch."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
@@ -63,11 +72,12 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
     try:
         existing = set(admin.list_topics())
         wanted = []
-        for suffix in suffixes:
-            name = settings.topic(suffix)
+        names = [(settings.topic(suffix), suffix in COMPACTED) for suffix in suffixes]
+        names += [(name, True) for name in table_changelogs(settings)]
+        for name, compacted in names:
             if name in existing:
                 continue
-            configs = {"cleanup.policy": "compact"} if suffix in COMPACTED else {}
+            configs = {"cleanup.policy": "compact"} if compacted else {}
             wanted.append(NewTopic(name, settings.partitions, settings.replication, topic_configs=configs))
         created = []
         for topic in wanted:  # one by one: an existing topic must not hide the others

@@ -249,6 +249,7 @@ class _Article:
         self.has_lemma = doc.has_annotation("LEMMA")
         self.in_quote = [False] * self.n
         self.line_starts = [m.start() for m in _LINE_RE.finditer(body)]
+        self.unit_starts = self.line_starts
         # Entity mentions from the entities stage, then spaCy's own as a fallback.
         ments: list[tuple[int, int, Optional[Entity], str]] = []
         self.by_name: dict[str, Entity] = {}
@@ -288,6 +289,9 @@ class _Article:
             i += 1
         j = bisect_left(self.starts, b)
         return range(i, j)
+
+    def para_of(self, char: int) -> int:
+        return bisect_right(self.unit_starts, char) - 1
 
     def lemma(self, t: Token) -> str:
         return t.lemma_.lower() if self.has_lemma else t.lower_
@@ -395,19 +399,22 @@ class _Attributor:
     def negated(self, v: Token, first: int) -> bool:
         lex = self.lex
         for c in v.children:
+            if self.art.in_quote[c.i]:
+                continue
             if c.dep_ == "neg" or (c.lower_ in lex.negators and c.i < v.i + 3):
                 if c.lower_ not in ("no", "nor"):
                     return True
-        for j in range(max(0, first - 3), v.i):
+        for j in range(v.i - 1, max(-1, first - 4), -1):
             t = self.doc[j]
-            if t.is_punct or _is_mark_token(t):
-                continue
+            if self.art.in_quote[j] or t.is_punct or _is_mark_token(t) or t.is_space:
+                break
             if t.lower_ in lex.negators and t.lower_ not in ("no", "nor"):
                 return True
         # French "ne dit pas", "n'a-t-il pas dit": pas/jamais right after the verb.
         if lex.lang == "fr" and v.i + 1 < self.art.n:
             if self.doc[v.i + 1].lower_ in ("pas", "jamais", "guère") and any(
-                self.doc[j].lower_ in ("ne", "n'") for j in range(max(0, first - 2), v.i)
+                self.doc[j].lower_ in ("ne", "n'") and not self.art.in_quote[j]
+                for j in range(max(0, first - 2), v.i)
             ):
                 return True
         return False
@@ -437,6 +444,15 @@ class _Attributor:
         while first < v.i and self.doc[first].lower_ in ("de", "d'"):
             first += 1
         last = v.i
+        if self.lex.lang == "fr":
+            # "dit-elle", "estime-t-il": the inverted pronoun belongs to the cue as written.
+            m = _CLITIC_RE.match(self.body, v.idx + len(v.text))
+            if m is not None:
+                k = v.i + 1
+                while k < self.art.n and self.doc[k].idx < m.end():
+                    last = k
+                    k += 1
+                return first, last
         if v.i + 1 < self.art.n:
             nx = self.doc[v.i + 1]
             if nx.dep_ == "prt" or (self.art.lemma(v), nx.lower_) in self.lex.phrasal:
@@ -454,7 +470,9 @@ class _Attributor:
             left = h.left_edge.i
             while j >= left and j >= h.i - 8:
                 t = doc[j]
-                if t.is_punct or t.is_space or self.art.in_quote[j]:
+                if t.is_punct or t.is_space or self.art.in_quote[j] or t.dep_ in (
+                    "case", "mark", "cc", "prep"
+                ) or t.pos_ in ("ADP", "SCONJ", "CCONJ", "VERB", "AUX"):
                     break
                 a = j
                 j -= 1
@@ -494,6 +512,10 @@ class _Attributor:
         per = art.per_mention_at(sa, sb)
         if per is not None:
             return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        if art.has_dep:
+            per = self.linked_person(h)
+            if per is not None:
+                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
         # An apposition naming the person ("the secretary general, Jane Doe").
         app = self.apposition(h, b)
         if app is not None:
@@ -505,6 +527,23 @@ class _Attributor:
             if titled is not None:
                 return titled
         return who
+
+    def linked_person(self, h: Token) -> Optional[tuple[int, int]]:
+        """A person named in the phrase through compounds, appositions or coordination
+        ('Sirius XM Vice President for news and talk Dave Gorab')."""
+        todo = [h]
+        seen = 0
+        while todo and seen < 16:
+            t = todo.pop()
+            seen += 1
+            if t.ent_type_ and not self.art.in_quote[t.i]:
+                per = self.art.per_mention_at(t.idx, t.idx + len(t.text))
+                if per is not None:
+                    return per
+            for c in t.children:
+                if c.dep_ in ("compound", "flat", "flat:name", "appos", "conj") and abs(c.i - h.i) <= 12:
+                    todo.append(c)
+        return None
 
     def apposition(self, h: Token, b: int) -> Optional[_Who]:
         doc, art = self.doc, self.art
@@ -626,6 +665,11 @@ class _Attributor:
             if any(c.dep_ in _PASSIVE_DEPS for c in v.children):
                 return None
             s = self.subject_of(v)
+            if isinstance(s, Token) and (
+                art.para_of(s.idx) != art.para_of(v.idx) or self.dateline(s)
+            ):
+                h = self.region_head(self.clause_before(first))
+                s = h if h is not None and not self.dateline(h) else None
             if s is not None and (between is None or isinstance(s, _Who) or s.i >= between.start):
                 return s if isinstance(s, _Who) else self.who_from_head(s)
         if between is not None and len(between):
@@ -661,6 +705,34 @@ class _Attributor:
             else:
                 break
         return None
+
+    def dateline(self, t: Token) -> bool:
+        """'WASHINGTON (AP) —', '6:50 p.m.': paragraph-initial material that is no subject."""
+        doc = self.doc
+        if t.ent_type_ in ("TIME", "DATE"):
+            return True
+        if not (t.text.isupper() and len(t.text) > 2):
+            return False
+        j = t.i + 1
+        while j < self.art.n and (doc[j].text.isupper() or doc[j].text == ","):
+            j += 1
+        return j < self.art.n and doc[j].text in ("(", "—", "–", "-", "--")
+
+    def has_subject(self, v: Token) -> bool:
+        return any(c.dep_ in _SUBJ_DEPS or c.dep_ in _PASSIVE_DEPS for c in v.children)
+
+    def clause_before(self, f: int) -> range:
+        """Tokens from the start of the clause (sentence end, line break, quote, dateline dash)
+        up to f."""
+        doc, art = self.doc, self.art
+        j = f - 1
+        while j >= 0 and f - j < 25:
+            t = doc[j]
+            if (art.in_quote[j] or _is_sentence_end(t) or (t.is_space and "\n\n" in t.text)
+                    or t.text in (":", "—", "–")):
+                break
+            j -= 1
+        return range(j + 1, f)
 
     def region_head(self, region: range) -> Optional[Token]:
         """The nominal heading a short stretch of tokens (the phrase between a quote and its verb)."""
@@ -732,8 +804,21 @@ class _Attributor:
         dash = doc[first].text in _DASHES
         begin = first + 1 if doc[first].text in (",",) or dash else first
         count = 0
-        for i in range(first, toks.stop):
+        i = first - 1
+        while i + 1 < toks.stop:
+            i += 1
             t = doc[i]
+            if (_is_mark_token(t) or self.art.in_quote[i]) and i > first:
+                # Step over a short quote inside the clause ('," X, wearing "Y" pins, said').
+                j = i
+                while j < toks.stop and (self.art.in_quote[j] or _is_mark_token(doc[j])):
+                    j += 1
+                inner = self.body[doc[i].idx:doc[j - 1].idx + len(doc[j - 1].text)].rstrip(
+                    _SPACE_CHARS + "»”\"’›")
+                if j >= toks.stop or not inner or inner[-1] in _END_PUNCT or j - i > 8:
+                    break
+                i = j - 1
+                continue
             if _is_sentence_end(t) or _is_mark_token(t) or self.art.in_quote[i] or t.is_space:
                 break
             count += 1
@@ -751,6 +836,15 @@ class _Attributor:
                 incise = starts_comma or f <= begin
                 who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
                 return ("neg" if neg else "verb", i, who, (f, l), starts_comma or dash)
+        if starts_comma and not dash and self.art.has_pos:
+            # '," Trump barked.' / '», sourit le ministre.': any verb in incise position.
+            v = self.incise_verb(begin, toks.stop)
+            if v is not None:
+                f, l = self.cue_phrase(v)
+                between = range(begin, f) if f > begin else None
+                who = self.speaker_of_verb(v, f, l, f <= begin, between)
+                if who is not None and not self.negated(v, f):
+                    return ("verb", v.i, who, (f, l), True)
         if dash and first + 1 < toks.stop:
             nxt = doc[first + 1]
             if not self.art.in_quote[nxt.i]:
@@ -763,6 +857,26 @@ class _Attributor:
                 who = self.who_from_head(h, allow_pron=False)
                 if who is not None and who.etype in ("PER", "ORG"):
                     return ("dash", first, who, (-1, -1), True)
+        return None
+
+    def incise_verb(self, begin: int, stop: int) -> Optional[Token]:
+        """The verb of a short incise after a quote: 'X verb' or 'verb X', then the clause ends."""
+        doc, art = self.doc, self.art
+        for i in range(begin, min(stop, begin + 7)):
+            t = doc[i]
+            if art.in_quote[i] or _is_sentence_end(t) or t.is_space or _is_mark_token(t):
+                return None
+            if t.pos_ != "VERB":
+                continue
+            if self.lex.lang == "en" and t.tag_ not in ("VBD", "VBZ", "VBP"):
+                return None
+            nxt = doc[i + 1] if i + 1 < art.n else None
+            if i == begin:
+                ok = nxt is not None and nxt.pos_ in ("PROPN", "DET", "PRON", "NOUN")
+            else:
+                ok = nxt is None or _is_sentence_end(nxt) or nxt.text in (",", ";") or nxt.pos_ in (
+                    "ADV", "ADP", "CCONJ")
+            return t if ok else None
         return None
 
     def left_cue(self, q: _Q, lo: int, hi: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
@@ -807,9 +921,23 @@ class _Attributor:
             if self.is_cue(t):
                 f, l = self.cue_phrase(t)
                 neg = self.negated(t, f)
-                who = None if neg else self.speaker_of_verb(t, f, l, incise=False)
+                who = None
+                if not neg:
+                    who = self.speaker_of_verb(t, f, l, incise=False)
+                    if who is None and not self.art.has_dep or (who is None and not self.has_subject(t)):
+                        h = self.region_head(self.clause_before(f))
+                        who = self.who_from_head(h) if h is not None else None
+                        if who is None and colon:
+                            who = self.inverted_subject(l)
                 return ("neg" if neg else "verb", i, who, (f, l), colon)
             i -= 1
+        # "Jane Doe: « … »" — a name right before the colon.
+        if colon and k > toks.start:
+            prev = doc[k - 1]
+            for ms, me, ent, etype in self.art.mentions_in(prev.idx, prev.idx + len(prev.text)):
+                if etype in ("PER", "ORG") and me >= prev.idx + len(prev.text):
+                    return ("src", k - 1, self.art.resolve_name(self.body[ms:me], ms, me, etype),
+                            (-1, -1), True)
         # "X listed them:" — any verb right before a colon introduces what follows.
         if colon and self.art.has_dep:
             v = doc[k].head
@@ -937,7 +1065,7 @@ def _word_count(text: str) -> int:
 
 def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
     """'Saturday Night Live', 'Law and Order': capitalised words, no sentence punctuation."""
-    stripped = text.rstrip(_SPACE_CHARS)
+    stripped = text.rstrip(_SPACE_CHARS + ".,")
     if not stripped or stripped[-1] in _END_PUNCT:
         return False
     words = [w.strip("()[]'’\"“”«»,;:") for w in stripped.split()]
@@ -1146,10 +1274,12 @@ def extract_quotes(
     lex = lexicon(language)
     art = _Article(doc, body, entities, lex)
     lines, spans = _segment(body)
+    art.unit_starts = [u[0] for u in lines]
     for s in spans:
         close = s.close_at + 1 if s.close_at is not None else s.end
         for i in art.tok_range(s.open_at, close):
-            art.in_quote[i] = True
+            if art.doc[i].idx >= s.open_at:
+                art.in_quote[i] = True
     qs = [_Q(s, s.start, s.end) for s in spans if _word_count(body[s.start:s.end]) >= 3]
     if lex is not None and art.has_pos and art.n:
         _attribute(art, lex, qs, lines)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Iterator
 
 from . import codec
@@ -41,17 +42,21 @@ def read_topic(settings: Settings, topic: str, timeout_ms: int = 10000) -> Itera
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if end[tp] > consumer.position(tp)}
-        while remaining:
-            batch = consumer.poll(timeout_ms=timeout_ms)
-            if not batch:
-                raise TimeoutError(f"no data from {topic} within {timeout_ms / 1000:.0f}s while reading to its end")
+        # Stop at the end offsets seen now, after one idle poll: the embedded broker reports
+        # the end of a multi-record batch too early, so the offsets alone are not enough.
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            batch = consumer.poll(timeout_ms=300)
             for tp, records in batch.items():
                 for record in records:
-                    if record.offset < end[tp]:
-                        yield record.key, record.value
-                if consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+                    yield record.key, record.value
+            if not batch:
+                if all(consumer.position(tp) >= end[tp] for tp in tps):
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no data from {topic} within {timeout_ms / 1000:.0f}s while reading to its end")
+            else:
+                deadline = time.monotonic() + timeout_ms / 1000
     finally:
         consumer.close()
 

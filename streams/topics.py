@@ -37,6 +37,7 @@ HEADLINE_WEIGHT = 2.0  # a headline word counts like this many body occurrences
 RELATIVE_KEEP = 0.35
 ABSOLUTE_KEEP = 0.10
 
+SYMBOL_WORDS = {"%": "percent", "€": "euro", "$": "dollar", "£": "pound"}
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
 
@@ -146,20 +147,27 @@ def _keep_word(key: str) -> bool:
 
 
 def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
-    """(folded lemma, folded lowercase text, capitalised) of content tokens of a parse.
+    """(folded lemma, folded lowercase text, capitalised mid-sentence) of content tokens.
 
-    Falls back to the token text when the pipeline has no lemmatizer (blank models)."""
+    Falls back to the token text when the pipeline has no lemmatizer (blank models).
+    The symbols %, EUR and $ stand for their English words in every language."""
     terms: list[tuple[str, str, bool]] = []
+    stops = _stop_words(doc.lang_)
     for tok in doc:
+        if tok.text in SYMBOL_WORDS:
+            word = SYMBOL_WORDS[tok.text]
+            terms.append((word, word, False))
+            continue
         if tok.is_punct or tok.is_space or tok.is_stop or tok.like_num or tok.like_url:
             continue
         if tok.like_email:
             continue
         lower = fold(tok.text)
         lemma = fold(tok.lemma_) if tok.lemma_ else lower
-        if not _keep_word(lemma) or lemma in _stop_words(doc.lang_):
+        if not _keep_word(lemma) or lemma in stops:
             continue
-        terms.append((lemma, lower, tok.text[:1].isupper()))
+        capital = tok.text[:1].isupper() and not tok.is_sent_start
+        terms.append((lemma, lower, capital))
     return terms
 
 
@@ -169,7 +177,7 @@ def headline_terms(headline: Optional[str], language: str) -> list[tuple[str, st
         return []
     stops = _stop_words(language)
     out: list[tuple[str, str, bool]] = []
-    for match in _WORD_RE.finditer(headline):
+    for n, match in enumerate(_WORD_RE.finditer(headline)):
         word = match.group(0)
         if "'" in word:  # l'OTAN -> OTAN; aujourd'hui stays whole only if not elided
             head, _, tail = word.partition("'")
@@ -177,7 +185,7 @@ def headline_terms(headline: Optional[str], language: str) -> list[tuple[str, st
         key = fold(word)
         if not _keep_word(key) or key in stops:
             continue
-        out.append((key, key, word[:1].isupper()))
+        out.append((key, key, n > 0 and word[:1].isupper()))
     return out
 
 
@@ -186,25 +194,40 @@ def headline_terms(headline: Optional[str], language: str) -> list[tuple[str, st
 
 @dataclass(frozen=True)
 class TopicModel:
-    """Softmax regression over English lemmas: logits = W @ x + b."""
+    """Softmax regression over English lemmas: logits = weights @ x + bias."""
 
     vocab: Mapping[str, int]
     weights: np.ndarray  # (n_topics, n_vocab) float32
     bias: np.ndarray  # (n_topics,)
     idf: np.ndarray  # (n_vocab,)
     codes: tuple[str, ...]
-    fr_en: Mapping[str, tuple[str, ...]]  # folded French lemma -> English lemmas in vocab
+    fr_en: "FrenchLexicon"
     info: Mapping[str, object]
 
 
-def _read_fr_en(path: Path, vocab: Mapping[str, int]) -> dict[str, tuple[str, ...]]:
-    """Invert the "english<TAB>fr1|fr2" lexicon into folded French -> English lemmas."""
-    table: dict[str, list[str]] = {}
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.split("#", 1)[0].rstrip("\n")
+@dataclass(frozen=True)
+class FrenchLexicon:
+    """Folded French lemma (or word sequence without stop words) -> English model lemmas."""
+
+    words: Mapping[str, tuple[str, ...]]
+    phrases: Mapping[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+
+_SPLIT_RE = re.compile(r"[\s'\-]+")
+
+
+def read_fr_en(path: Path, vocab: Mapping[str, int]) -> FrenchLexicon:
+    """Invert the "english<TAB>fr1|fr2" lexicon, keeping English lemmas the model knows.
+
+    A multi-word French entry ("garde à vue") is stored both whole (for tokens such as
+    "cessez-le-feu") and as its sequence of non-stop words (matched on adjacent tokens)."""
+    words: dict[str, list[str]] = {}
+    phrases: dict[tuple[str, ...], list[str]] = {}
+    stops = _stop_words("fr")
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].rstrip()
             if "\t" not in line:
                 continue
             english, french = line.split("\t", 1)
@@ -213,9 +236,23 @@ def _read_fr_en(path: Path, vocab: Mapping[str, int]) -> dict[str, tuple[str, ..
                 continue
             for fr in french.split("|"):
                 key = fold(fr.strip())
-                if key and english not in table.setdefault(key, []):
-                    table[key].append(english)
-    return {k: tuple(v) for k, v in table.items()}
+                if not key:
+                    continue
+                targets = [words.setdefault(key, [])]
+                parts = tuple(w for w in _SPLIT_RE.split(key) if w and w not in stops)
+                if len(parts) == 1 and parts[0] != key:
+                    targets.append(words.setdefault(parts[0], []))
+                elif len(parts) > 1:
+                    targets.append(phrases.setdefault(parts, []))
+                for target in targets:
+                    if english not in target:
+                        target.append(english)
+    longest = max((len(k) for k in phrases), default=1)
+    return FrenchLexicon(
+        {k: tuple(v) for k, v in words.items()},
+        {k: tuple(v) for k, v in phrases.items()},
+        longest,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -229,7 +266,7 @@ def load_model() -> TopicModel:
         codes = tuple(str(c) for c in npz["codes"])
         info = json.loads(str(npz["info"]))
     vocab = {w: i for i, w in enumerate(vocab_list)}
-    return TopicModel(vocab, weights, bias, idf, codes, _read_fr_en(FR_EN_FILE, vocab), info)
+    return TopicModel(vocab, weights, bias, idf, codes, read_fr_en(FR_EN_FILE, vocab), info)
 
 
 def _english_key(key: str, vocab: Mapping[str, int]) -> Optional[str]:
@@ -244,23 +281,39 @@ def _english_key(key: str, vocab: Mapping[str, int]) -> Optional[str]:
     return None
 
 
-def _french_keys(
-    lemma: str, lower: str, capital: bool, model: TopicModel
-) -> tuple[str, ...]:
+def _french_word(lemma: str, lower: str, capital: bool, model: TopicModel) -> tuple[str, ...]:
     """English lemmas for one French token: lexicon on lemma, then on form, then plural-less.
 
-    Capitalised words missing from the lexicon (names such as Bundesliga, Google) are tried
-    as they are in the English vocabulary."""
-    table = model.fr_en
+    Capitalised mid-sentence words missing from the lexicon (names such as Bundesliga,
+    Google) are tried as they are in the English vocabulary."""
+    table = model.fr_en.words
     for key in (lemma, lower):
         if key in table:
             return table[key]
     for suffix in ("s", "x"):
         if lower.endswith(suffix) and lower[:-1] in table:
             return table[lower[:-1]]
+    if lemma in SYMBOL_WORDS.values() and lemma in model.vocab:
+        return (lemma,)
     if capital and len(lemma) >= 4 and lemma in model.vocab:
         return (lemma,)
     return ()
+
+
+def _french_phrase(
+    terms: list[tuple[str, str, bool]], i: int, model: TopicModel
+) -> tuple[int, tuple[str, ...]]:
+    """Longest lexicon phrase starting at token i: (length, English lemmas) or (0, ())."""
+    phrases = model.fr_en.phrases
+    for n in range(min(model.fr_en.longest, len(terms) - i), 1, -1):
+        window = terms[i : i + n]
+        options: list[tuple[str, ...]] = [()]
+        for lemma, lower, _ in window:
+            options = [o + (w,) for o in options for w in {lemma, lower}]
+        for key in options:
+            if key in phrases:
+                return n, phrases[key]
+    return 0, ()
 
 
 def term_counts(
@@ -268,16 +321,21 @@ def term_counts(
 ) -> Counter[str]:
     """Counts of English vocabulary lemmas for a bag of tokens in `language`."""
     counts: Counter[str] = Counter()
-    french = language.lower().startswith("fr")
-    for lemma, lower, capital in terms:
-        if french:
-            keys = _french_keys(lemma, lower, capital, model)
+    seq = list(terms)
+    if language.lower().startswith("fr"):
+        i = 0
+        while i < len(seq):
+            n, keys = _french_phrase(seq, i, model)
+            if not n:
+                n, keys = 1, _french_word(*seq[i], model)
             for key in keys:
                 counts[key] += weight / len(keys)
-        else:
-            key = _english_key(lemma, model.vocab) or _english_key(lower, model.vocab)
-            if key is not None:
-                counts[key] += weight
+            i += n
+        return counts
+    for lemma, lower, _ in seq:
+        key = _english_key(lemma, model.vocab) or _english_key(lower, model.vocab)
+        if key is not None:
+            counts[key] += weight
     return counts
 
 

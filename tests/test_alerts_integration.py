@@ -1,0 +1,125 @@
+"""Issue #5 from outside: rules added with the CLI, a French story fires both rules as signed
+webhooks, a replay fires nothing, an English story fires only the NATO rule."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from conftest import Client, Worker
+from streams.evaluate import validate
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_" + base64.b64encode(b"wirewatch-test-secret-0123456789").decode()
+
+ENGLISH_NATO = {
+    "id": "alert-en-nato",
+    "source": "Test Wire",
+    "language": "en",
+    "headline": "NATO plans new exercise in the Baltic",
+    "body": "NATO will hold a large naval exercise in the Baltic Sea next month, officials said.\n\n"
+    "“The exercise is routine and planned long in advance,” said Admiral Pierre Vandier, who leads "
+    "the alliance's transformation command.",
+}
+
+
+class Receiver:
+    """A local webhook endpoint that records every request."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[tuple[dict, bytes]]:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+
+
+def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_rules_fire_once_as_signed_webhooks(broker, tmp_path, seed_article):
+    receiver = Receiver()
+    prefix = f"al{broker.kind}"
+    worker = Worker(broker, prefix, tmp_path)
+    client = Client(broker, prefix)
+    try:
+        rules = [
+            {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned",
+             "notify": [{"type": "webhook", "url": receiver.url, "secret": SECRET}]},
+            {"id": "stoltenberg", "name": "Stoltenberg quoted", "actors": ["Jens Stoltenberg"], "match": "quoted",
+             "notify": [{"type": "webhook", "url": receiver.url, "secret": SECRET}]},
+        ]
+        rules_file = tmp_path / "rules.json"
+        rules_file.write_text(json.dumps(rules))
+        added = cli("rules", "add", str(rules_file), env=worker.env)
+        assert added.returncode == 0, added.stderr
+        listed = cli("rules", "list", env=worker.env)
+        assert listed.returncode == 0 and "nato" in listed.stdout and "stoltenberg" in listed.stdout
+        assert SECRET not in listed.stdout + listed.stderr
+
+        client.send(seed_article)
+        hooks = receiver.wait_for(2)
+        assert len(hooks) == 2, worker.log()
+        fired = set()
+        for headers, body in hooks:
+            payload = Webhook(SECRET).verify(body, headers)  # raises when the signature is wrong
+            fired.add(payload["rule_id"])
+        assert fired == {"nato", "stoltenberg"}
+
+        client.send(seed_article)  # a replay: enriched again, but no second alert
+        client.collect("enriched", 2, worker=worker)
+        client.send(ENGLISH_NATO)
+        client.collect("enriched", 1, worker=worker)
+        alerts = client.collect("alerts", 3, worker=worker)
+        time.sleep(3)  # give a wrongly duplicated alert the time to show up
+        alerts += client.collect("alerts", 0, timeout=1)
+        assert len(alerts) == 3, [a["rule_id"] for a in alerts]
+        assert sorted(a["rule_id"] for a in alerts) == ["nato", "nato", "stoltenberg"]
+        english = [a for a in alerts if a["article_id"] == ENGLISH_NATO["id"]]
+        assert [a["rule_id"] for a in english] == ["nato"]
+        for alert in alerts:
+            assert validate("alert", alert) == []
+            assert alert["evidence"]["entities"] or alert["evidence"]["quotes"]
+        quoted = next(a for a in alerts if a["rule_id"] == "stoltenberg")
+        assert quoted["evidence"]["quotes"]
+        assert len(receiver.wait_for(3)) == 3
+
+        backtest = cli("rules", "test", str(rules_file), env=worker.env)
+        assert backtest.returncode == 0, backtest.stderr
+        assert "stoltenberg: seed-nato-russia-talks" in backtest.stdout
+        assert f"nato: {ENGLISH_NATO['id']}" in backtest.stdout
+    finally:
+        client.close()
+        worker.stop()
+        receiver.close()

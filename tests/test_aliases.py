@@ -1,0 +1,148 @@
+"""Alias table: cross-lingual ids, disambiguation, users' own aliases file, generated data freshness."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from streams.aliases import (
+    AliasFileError,
+    alias_key,
+    entity_id_for,
+    load_alias_table,
+    load_user_aliases,
+    resolve_actor,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_alias_table()
+
+
+@pytest.mark.parametrize(
+    ("french", "english"),
+    [
+        ("OTAN", "NATO"),
+        ("ONU", "United Nations"),
+        ("UE", "EU"),
+        ("OMS", "WHO"),
+        ("FMI", "IMF"),
+        ("Banque mondiale", "World Bank"),
+        ("Moscou", "Moscow"),
+        ("Pékin", "Beijing"),
+        ("Bruxelles", "Brussels"),
+        ("États-Unis", "United States"),
+        ("Etats-Unis", "U.S."),
+        ("Allemagne", "Germany"),
+        ("Royaume-Uni", "Britain"),
+        ("Maison Blanche", "White House"),
+        ("Le Caire", "Cairo"),
+    ],
+)
+def test_french_and_english_names_share_one_id(table, french, english):
+    fr, en = table.lookup(french, "fr"), table.lookup(english, "en")
+    assert fr is not None and en is not None
+    assert fr.id == en.id
+
+
+def test_canonical_names_are_english_and_ids_are_qids_where_known(table):
+    nato = table.lookup("OTAN", "fr")
+    assert (nato.id, nato.name, nato.type) == ("Q7184", "NATO", "ORG")
+    russia = table.lookup("Russie", "fr")
+    assert (russia.id, russia.name, russia.type) == ("Q159", "Russia", "LOC")
+    assert table.lookup("Türkiye").name == "Turkey"
+    moscow = table.lookup("Moscou", "fr")
+    assert moscow.id == entity_id_for("LOC", "Moscow") == "ww:LOC:moscow"
+
+
+def test_lookup_ignores_case_diacritics_articles_and_dots(table):
+    assert table.lookup("etats unis").id == table.lookup("États-Unis").id
+    assert table.lookup("the Netherlands").id == table.lookup("Pays-Bas").id
+    assert table.lookup("l'ONU", "fr").name == "United Nations"
+    assert alias_key("U.S.") == alias_key("US")
+
+
+def test_person_hint_never_returns_a_place(table):
+    assert table.lookup("Jordan", "en", "PER") is None
+    assert table.lookup("Jordan", "en").type == "LOC"
+
+
+def test_entity_id_for_is_readable_and_deterministic():
+    assert entity_id_for("PER", "Jens Stoltenberg") == "ww:PER:jens-stoltenberg"
+    assert entity_id_for("PER", "  Jéns   STOLTENBERG ") == "ww:PER:jens-stoltenberg"
+    assert entity_id_for("ORG", "Conseil OTAN-Russie") == "ww:ORG:conseil-otan-russie"
+
+
+def test_resolve_actor_any_language(table):
+    assert resolve_actor("OTAN", table) == resolve_actor("NATO", table) == ("Q7184", "NATO")
+    assert resolve_actor("Jens Stoltenberg") == ("ww:PER:jens-stoltenberg", "Jens Stoltenberg")
+    assert resolve_actor("ORG:Acme Widgets")[0] == "ww:ORG:acme-widgets"
+    assert resolve_actor("Ministry of Magic")[0] == "ww:ORG:ministry-of-magic"
+
+
+def test_default_table_is_cached():
+    assert load_alias_table() is load_alias_table()
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "aliases.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_user_aliases_file_extends_the_table(tmp_path):
+    path = _write(tmp_path, [
+        "# my newsroom's actors",
+        json.dumps({"name": "Jens Stoltenberg", "type": "PER", "aliases": ["Stoltenberg"], "id": "Q57287"}),
+        json.dumps({"name": "NATO", "type": "ORG", "id": "Q7184", "aliases": ["l'Alliance"]}),
+        "",
+    ])
+    table = load_alias_table(str(path))
+    assert table.lookup("Stoltenberg", "fr", "PER").id == "Q57287"
+    assert table.lookup("l'Alliance", "fr").id == "Q7184"
+    assert table.lookup("OTAN", "fr").id == "Q7184"  # shipped aliases kept
+    assert table.lookup("Moscou", "fr").name == "Moscow"
+    assert resolve_actor("Stoltenberg", table) == ("Q57287", "Jens Stoltenberg")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', "expected a JSON object"),
+        ('{"type": "PER"}', "'name' must be a non-empty string"),
+        ('{"name": "X", "type": "PERSON"}', "'type' must be one of"),
+        ('{"name": "X", "type": "PER", "aliases": "X"}', "'aliases' must be a list"),
+        ('{"name": "X", "type": "PER", "colour": "red"}', "unknown field"),
+    ],
+)
+def test_user_aliases_file_errors_name_the_line(tmp_path, line, message):
+    path = _write(tmp_path, ['{"name": "Ok", "type": "ORG"}', line])
+    with pytest.raises(AliasFileError) as info:
+        load_user_aliases(path)
+    assert f"{path}:2" in str(info.value) and message in str(info.value)
+
+
+def test_missing_user_file_is_a_clear_error(tmp_path):
+    with pytest.raises(AliasFileError, match="cannot read"):
+        load_user_aliases(tmp_path / "nope.jsonl")
+
+
+def test_shipped_data_files_and_sources_exist():
+    data = ROOT / "streams" / "data"
+    for name in ("aliases-places.tsv", "aliases-places-extra.tsv", "aliases-country-qids.tsv",
+                 "organisations.tsv", "ALIASES-SOURCES.md"):
+        assert (data / name).is_file(), name
+
+
+def test_generated_places_file_is_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_aliases.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
