@@ -32,6 +32,7 @@ class CueLexicon:
     relative_pronouns: frozenset[str]
     function_words: frozenset[str]  # lower-case words allowed inside a Title Case span
     time_words: frozenset[str]  # skipped between an inverted cue and its subject
+    work_words: frozenset[str]  # 'the film "…"', 'intitulé « … »': what follows is a title
 
     def is_cue_word(self, lemma: str, text: str) -> bool:
         """True if a token (by lemma, or by form when the lemma is wrong) is a reporting verb."""
@@ -87,6 +88,13 @@ _COMMON = {
                               "dimanche", "hier", "aujourd'hui", "demain", "soir", "matin",
                               "récemment", "encore", "aussi", "également", "alors", "ensuite",
                               "enfin", "déjà", "plus", "tard", "après-midi"}),
+        work_words=frozenset({"livre", "roman", "film", "série", "émission", "chanson", "album",
+                              "ouvrage", "essai", "pièce", "spectacle", "documentaire", "journal",
+                              "magazine", "quotidien", "hebdomadaire", "rubrique", "podcast",
+                              "opération", "exposition", "festival", "recueil", "feuilleton",
+                              "téléfilm", "intitulé", "intitulée", "intitulés", "intitulées",
+                              "baptisé", "baptisée", "titre", "titré", "titrée", "titrait",
+                              "dénommé", "dénommée", "hashtag", "mot-dièse"}),
     ),
     "en": dict(
         sources=(("according", "to"),),
@@ -102,6 +110,12 @@ _COMMON = {
                               "saturday", "sunday", "yesterday", "today", "tonight", "later",
                               "also", "then", "again", "recently", "earlier", "once", "later",
                               "simply", "only", "just", "flatly", "bluntly"}),
+        work_words=frozenset({"book", "novel", "film", "movie", "series", "show", "program",
+                              "programme", "song", "album", "play", "documentary", "podcast",
+                              "newspaper", "magazine", "column", "sitcom", "musical", "memoir",
+                              "episode", "titled", "entitled", "headlined", "hashtag",
+                              "operation", "exhibit", "exhibition", "festival", "anthem", "poem",
+                              "painting", "opera", "track", "single", "miniseries"}),
     ),
 }
 

@@ -1078,6 +1078,16 @@ def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
     )
 
 
+def _after_work_word(art: _Article, lex: CueLexicon, q: _Q) -> bool:
+    """'son livre « … »', 'the film "…"', 'an ad entitled "…"': the name of a work, not speech."""
+    if _word_count(art.body[q.start:q.end]) > 12 or not art.n:
+        return False
+    i = art.tok_at(q.span.open_at) - 1
+    while i >= 0 and (art.doc[i].is_space or art.doc[i].text in (",", ":")):
+        i -= 1
+    return i >= 0 and not art.in_quote[i] and art.doc[i].lower_ in lex.work_words
+
+
 def _no_verb(art: _Article, a: int, b: int) -> bool:
     if not art.has_pos:
         return False
@@ -1287,7 +1297,7 @@ def extract_quotes(
     quoted_ids: set[str] = set()
     for q in qs:
         text = body[q.start:q.end]
-        if _title_like(text, lex):
+        if _title_like(text, lex) or (lex is not None and _after_work_word(art, lex, q)):
             continue
         if q.who is None and (q.span.single or (
             _word_count(text) <= 4 and text.rstrip()[-1:] not in _END_PUNCT and _no_verb(art, q.start, q.end)

@@ -1,0 +1,96 @@
+"""Issue #6 from outside: a local RSS feed with three items, polled twice with the CLI, yields
+exactly three enriched events; files and HTTP push reach wire.raw too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import Client, Worker
+
+pytestmark = pytest.mark.integration
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_rss_polled_twice_yields_three_enriched_events(broker, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(FIXTURES)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed_rss.xml"
+    prefix = f"rss{broker.kind}"
+    worker = Worker(broker, prefix, tmp_path, stages="normalize,annotate,entities,quotes,topics")
+    client = Client(broker, prefix)
+    state = tmp_path / "feeds.json"
+    try:
+        first = cli("ingest", "rss", url, "--once", "--state", str(state), env=worker.env)
+        assert first.returncode == 0, first.stderr
+        second = cli("ingest", "rss", url, "--once", "--state", str(state), env=worker.env)
+        assert second.returncode == 0, second.stderr
+        assert "published 0 new article(s)" in second.stderr
+        events = client.collect("enriched", 3, worker=worker)
+        time.sleep(2)
+        events += client.collect("enriched", 0, timeout=1)
+        assert len(events) == 3
+        assert len({event["id"] for event in events}) == 3
+    finally:
+        client.close()
+        worker.stop()
+        server.shutdown()
+
+
+def test_file_ingest_reports_invalid_records_and_http_push(broker, tmp_path):
+    prefix = f"file{broker.kind}"
+    worker = Worker(broker, prefix, tmp_path, stages="normalize")
+    client = Client(broker, prefix)
+    try:
+        bad = tmp_path / "mixed.jsonl"
+        bad.write_text('{"id": "f1", "source": "s", "body": "Un texte."}\n{broken\n{"id": "f2", "body": "no source"}\n')
+        result = cli("ingest", "file", str(bad), env=worker.env)
+        assert result.returncode == 2
+        assert f"{bad}:2:" in result.stderr and f"{bad}:3:" in result.stderr
+        assert "published 1 article(s)" in result.stderr
+        ninjs = cli("ingest", "file", str(FIXTURES / "ninjs_1.json"), env=worker.env)
+        assert ninjs.returncode == 0, ninjs.stderr
+
+        base = f"http://127.0.0.1:{worker.web_port}"
+        deadline = time.monotonic() + 60
+        while True:  # the web server starts with the worker
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, worker.log()
+                time.sleep(0.5)
+        request = urllib.request.Request(f"{base}/articles", data=orjson.dumps({"id": "push-1", "source": "s", "body": "Texte poussé."}),
+                                         method="POST", headers={"Content-Type": "application/json"})
+        response = urllib.request.urlopen(request, timeout=10)
+        assert response.status == 202 and orjson.loads(response.read())["accepted"] == ["push-1"]
+        request = urllib.request.Request(f"{base}/articles", data=b'{"id": 5}', method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 400 and b"error" in refused.value.read()
+        normalized = client.collect("normalized", 3, worker=worker)
+        ids = {event["id"] for event in normalized}
+        assert {"f1", "push-1"} <= ids | {e["id"] for e in client.collect("normalized", 0, timeout=3)}
+    finally:
+        client.close()
+        worker.stop()
