@@ -11,13 +11,10 @@ import sys
 from typing import Callable, Sequence
 
 from . import __version__
-from .config import ENRICH_STAGES, STAGES, ConfigError, Settings, from_env
+from .config import STAGES, ConfigError, Settings, from_env
+from .errors import UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage or bad input: exit status 2."""
 
 
 def fail(message: str) -> None:

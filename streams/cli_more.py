@@ -7,12 +7,7 @@ import sys
 from pathlib import Path
 
 from . import codec
-
-
-def _usage_error(message: str):
-    from .cli import UsageError
-
-    return UsageError(message)
+from .errors import UsageError
 
 
 def _read_rule_file(path: str):
@@ -21,11 +16,11 @@ def _read_rule_file(path: str):
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _usage_error(f"cannot read {path}: {exc}") from None
+        raise UsageError(f"cannot read {path}: {exc}") from None
     try:
         return parse_rules(text, filename=path)
     except RuleError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -82,7 +77,7 @@ def cmd_rules_rm(args: argparse.Namespace) -> int:
     settings = _settings(args)
     wait_for_broker(settings, timeout=15)
     if args.id not in read_rules(settings):
-        raise _usage_error(f"no rule with id {args.id!r}")
+        raise UsageError(f"no rule with id {args.id!r}")
     delete_rule(settings, args.id)
     print(f"removed rule {args.id}")
     return 0
@@ -186,7 +181,7 @@ def cmd_ingest_file(args: argparse.Namespace) -> int:
 
     for path in args.paths:
         if path != "-" and not Path(path).is_file():
-            raise _usage_error(f"no such file: {path}")
+            raise UsageError(f"no such file: {path}")
     publish = _Publisher(_settings(args))
     invalid = 0
     try:
@@ -220,16 +215,16 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
             urls += [line.strip() for line in Path(args.feeds_file).read_text().splitlines()
                      if line.strip() and not line.startswith("#")]
         except OSError as exc:
-            raise _usage_error(f"cannot read {args.feeds_file}: {exc.strerror}") from None
+            raise UsageError(f"cannot read {args.feeds_file}: {exc.strerror}") from None
     if not urls:
-        raise _usage_error("give at least one feed URL (or --feeds-file)")
+        raise UsageError("give at least one feed URL (or --feeds-file)")
     for url in urls:
         if not url.startswith(("http://", "https://", "file://")):
-            raise _usage_error(f"not an http(s) feed URL: {url}")
+            raise UsageError(f"not an http(s) feed URL: {url}")
     try:
         poller = FeedPoller(args.state)
     except StateError as exc:
-        raise _usage_error(str(exc)) from None
+        raise UsageError(str(exc)) from None
     publish = _Publisher(_settings(args))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import codec
+from .errors import UsageError
 from .broker import free_port, start_broker, stop_process
 from .config import Settings
 from .kafka_io import ensure_topics, follow, make_producer, wait_for_broker
@@ -36,8 +37,6 @@ def read_lines(paths: list[str]) -> list[bytes]:
         try:
             lines.extend(line for line in Path(path).read_bytes().splitlines() if line.strip())
         except OSError as exc:
-            from .cli import UsageError
-
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     return lines
 

@@ -40,6 +40,8 @@ _SUBJ_DEPS = frozenset({"nsubj", "csubj", "expl:subj"})
 _PASSIVE_DEPS = frozenset({"nsubjpass", "nsubj:pass", "auxpass", "aux:pass"})
 _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp", "punct", "cc",
                            "conj", "parataxis"})
+_OBJ_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "poss",
+                       "nmod:poss", "dative", "npadvmod", "attr"})
 _EXPLETIVES = frozenset({"it", "there", "this", "that", "which", "what", "ce", "c'", "cela", "ça"})
 _FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
 _AUX_WORDS = frozenset({
@@ -695,15 +697,15 @@ class _Attributor:
                 ):
                     return self.who_from_head(head.head)
                 return sub
+            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
+                head = head.head
+                continue
             if head.tag_ == "VBG" or "VerbForm=Ger" in str(head.morph):
                 root = head.sent.root
                 if root.i != head.i:
                     head = root
                     continue
-            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
-                head = head.head
-            else:
-                break
+            break
         return None
 
     def dateline(self, t: Token) -> bool:
@@ -740,13 +742,16 @@ class _Attributor:
         cand = None
         for i in region:
             t = doc[i]
-            if t.is_punct or t.is_space or self.art.in_quote[i]:
+            if t.is_punct or t.is_space or self.art.in_quote[i] or t.pos_ not in (
+                "PROPN", "NOUN", "PRON"
+            ):
                 continue
-            if t.pos_ in ("PROPN", "NOUN", "PRON") and not (region.start <= t.head.i < region.stop
-                                                          and t.head.pos_ in ("PROPN", "NOUN")):
-                return t
-            if cand is None and t.pos_ in ("PROPN", "NOUN", "PRON"):
+            if cand is None:
                 cand = t
+            if t.dep_ in _OBJ_DEPS or self.dateline(t):
+                continue
+            if not (region.start <= t.head.i < region.stop and t.head.pos_ in ("PROPN", "NOUN")):
+                return t
         return cand
 
     def inverted_subject(self, last: int) -> Optional[_Who]:
@@ -804,6 +809,7 @@ class _Attributor:
         dash = doc[first].text in _DASHES
         begin = first + 1 if doc[first].text in (",",) or dash else first
         count = 0
+        form_hit: Optional[Token] = None
         i = first - 1
         while i + 1 < toks.stop:
             i += 1
@@ -822,7 +828,7 @@ class _Attributor:
             if _is_sentence_end(t) or _is_mark_token(t) or self.art.in_quote[i] or t.is_space:
                 break
             count += 1
-            if count > 16:
+            if count > 28:
                 break
             j = self.source_cue(i)
             if j is not None and j < self.art.n:
@@ -830,12 +836,11 @@ class _Attributor:
                 if who is not None:
                     return ("src", i, who, (i, j - 1), starts_comma or dash)
             if self.is_cue(t):
-                f, l = self.cue_phrase(t)
-                neg = self.negated(t, f)
-                between = range(begin, f) if f > begin else None
-                incise = starts_comma or f <= begin
-                who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
-                return ("neg" if neg else "verb", i, who, (f, l), starts_comma or dash)
+                return self._right_verb(t, begin, starts_comma, dash)
+            if form_hit is None and count <= 5 and (starts_comma or dash) and self.form_cue(t):
+                form_hit = t
+        if form_hit is not None:
+            return self._right_verb(form_hit, begin, starts_comma, dash)
         if starts_comma and not dash and self.art.has_pos:
             # '," Trump barked.' / '», sourit le ministre.': any verb in incise position.
             v = self.incise_verb(begin, toks.stop)
@@ -858,6 +863,49 @@ class _Attributor:
                 if who is not None and who.etype in ("PER", "ORG"):
                     return ("dash", first, who, (-1, -1), True)
         return None
+
+    def _right_verb(self, t: Token, begin: int, starts_comma: bool, dash: bool):
+        f, l = self.cue_phrase(t)
+        neg = self.negated(t, f)
+        between = range(begin, f) if f > begin else None
+        incise = starts_comma or f <= begin
+        who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
+        strong = (starts_comma or dash) and (between is None or self.short_np(between))
+        return ("neg" if neg else "verb", t.i, who, (f, l), strong)
+
+    def governs(self, v: Token, q: _Q) -> bool:
+        """True if the quote hangs (through the parse) from verb v."""
+        if not self.art.has_dep:
+            return False
+        for i in self.art.tok_range(q.start, q.end):
+            h = self.doc[i].head
+            if not self.art.in_quote[h.i]:
+                for _ in range(6):
+                    if h.i == v.i:
+                        return True
+                    if h.head.i == h.i:
+                        break
+                    h = h.head
+                return False
+        return False
+
+    def form_cue(self, t: Token) -> bool:
+        """A reporting-verb form mistagged as a noun ('," the Saudis state'), trusted only right
+        after a quote."""
+        if self.art.in_quote[t.i] or t.lower_ not in self.lex.forms:
+            return False
+        prev = self.doc[t.i - 1] if t.i > 0 else None
+        return prev is None or prev.lower_ not in self.lex.determiners
+
+    def short_np(self, region: range) -> bool:
+        """The stretch between a quote and its verb is just the speaker, not another clause."""
+        doc = self.doc
+        for i in region:
+            t = doc[i]
+            if t.pos_ in ("CCONJ", "SCONJ", "VERB") and not (t.dep_ == "relcl" or t.dep_ == "acl"):
+                if t.lower_ not in (",",):
+                    return len(region) <= 3 and t.pos_ != "CCONJ"
+        return len(region) <= 24
 
     def incise_verb(self, begin: int, stop: int) -> Optional[Token]:
         """The verb of a short incise after a quote: 'X verb' or 'verb X', then the clause ends."""
@@ -893,6 +941,8 @@ class _Attributor:
             colon = True
         i = toks.stop - 1
         seen = 0
+        crossed = False
+        best_prev: Optional[tuple[int, Token]] = None
         while i >= toks.start:
             t = doc[i]
             if self.art.in_quote[i] or _is_mark_token(t):
@@ -908,16 +958,33 @@ class _Attributor:
                 continue
             if t.is_space and "\n" in t.text:
                 break
-            if _is_sentence_end(t) and i < toks.stop - 1:
-                break
+            if _is_sentence_end(t):
+                if seen or crossed:
+                    break
+                crossed = True  # the quote opens a new sentence: look at the one before
+                i -= 1
+                continue
+            if t.is_space:
+                i -= 1
+                continue
             seen += 1
             if seen > 40:
                 break
             j = self.source_cue(i)
-            if j is not None and j < self.art.n:
+            if j is not None and j < self.art.n and not crossed:
                 who = self.inverted_subject(j - 1)
                 if who is not None:
                     return ("src", i, who, (i, j - 1), colon)
+            if crossed and self.is_cue(t):
+                depth = 0
+                h = t
+                while h.head.i != h.i and depth < 20:
+                    h = h.head
+                    depth += 1
+                if best_prev is None or depth < best_prev[0]:
+                    best_prev = (depth, t)
+                i -= 1
+                continue
             if self.is_cue(t):
                 f, l = self.cue_phrase(t)
                 neg = self.negated(t, f)
@@ -929,8 +996,19 @@ class _Attributor:
                         who = self.who_from_head(h) if h is not None else None
                         if who is None and colon:
                             who = self.inverted_subject(l)
+                if neg and not (colon or seen <= 3 or self.governs(t, q)):
+                    return None  # a negated verb elsewhere in the sentence says nothing
                 return ("neg" if neg else "verb", i, who, (f, l), colon)
             i -= 1
+        if best_prev is not None:
+            # Previous sentence's main reporting verb ("X said Y. «Q»"): a weak attribution.
+            t = best_prev[1]
+            f, l = self.cue_phrase(t)
+            if not self.negated(t, f):
+                who = self.speaker_of_verb(t, f, l, incise=False)
+                if who is not None:
+                    return ("prev", t.i, who, (f, l), False)
+            return None
         # "Jane Doe: « … »" — a name right before the colon.
         if colon and k > toks.start:
             prev = doc[k - 1]
@@ -949,6 +1027,14 @@ class _Attributor:
                     who = s if isinstance(s, _Who) else self.who_from_head(s)
                     f, l = self.cue_phrase(v)
                     return ("verb", v.i, who, (f, l), True)
+        # "Here's Jane Doe in 1992: « … »", "From the report: « … »": the phrase before the colon.
+        if colon and self.art.has_pos:
+            region = self.clause_before(k)
+            h = self.region_head(region)
+            if h is not None and h.lower_ not in _EXPLETIVES and h.pos_ != "PRON":
+                who = self.who_from_head(h)
+                if who is not None:
+                    return ("src", h.i, who, (-1, -1), True)
         # "Pour le ministre, « … »": a French stance lead-in.
         if self.lex.lang == "fr" and toks and doc[toks.start].lower_ == "pour" and colon is False:
             last = toks.stop - 1
@@ -1103,12 +1189,14 @@ def _speaker_dict(body: str, who: _Who) -> dict:
 
 
 def _pick(right, left):
-    """Choose between the cue after and the cue before a quote."""
+    """Choose between the cue after and the cue before a quote: an incise after the quote,
+    then a cue in the same sentence before it, then a weak cue after it, then the previous
+    sentence's reporting verb."""
     if right is not None and right[4]:
         return right
-    if left is not None:
+    if left is not None and left[0] != "prev":
         return left
-    return right
+    return right or left
 
 
 def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q], lines: list[tuple[int, int]]) -> None:

@@ -240,9 +240,7 @@ def read_fr_en(path: Path, vocab: Mapping[str, int]) -> FrenchLexicon:
                     continue
                 targets = [words.setdefault(key, [])]
                 parts = tuple(w for w in _SPLIT_RE.split(key) if w and w not in stops)
-                if len(parts) == 1 and parts[0] != key:
-                    targets.append(words.setdefault(parts[0], []))
-                elif len(parts) > 1:
+                if len(parts) > 1:
                     targets.append(phrases.setdefault(parts, []))
                 for target in targets:
                     if english not in target:

@@ -1,0 +1,99 @@
+"""Agents with Faust's test_context (no broker): each agent forwards what its stage returns and
+turns every failure into a dead letter without stopping. Broker behaviour is covered by the
+integration tests; here sends are captured at the Topic.send boundary."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faust.topics import Topic
+import orjson
+import pytest
+
+from streams.app import create_app
+from streams.config import Settings
+from streams.pipeline import Enricher
+
+ARTICLE = {"id": "ag-1", "source": "test", "language": "fr",
+           "body": "« Nous resterons unis », a déclaré la ministre Claire Martin à Bruxelles."}
+
+
+@pytest.fixture(scope="module")
+def enricher():
+    return Enricher(Settings())
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    captured: list[tuple[str, bytes | None, dict]] = []
+
+    async def capture(self, key=None, value=None, **kwargs):
+        captured.append((self.get_topic_name(), key, orjson.loads(value)))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    monkeypatch.setattr(Topic, "send", capture)
+    return captured
+
+
+def run_agent(app, name: str, values: list, sent: list) -> None:
+    """Feed the agent, then wait until it has sent one event per input (batches take a moment)."""
+    expected = len(sent) + len(values)
+
+    async def main():
+        async with app.agents[name].test_context() as agent:
+            for value in values:
+                await agent.put(value)
+            for _ in range(300):
+                if len(sent) >= expected:
+                    break
+                await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+
+
+def make_app(tmp_path, enricher, stage: str):
+    return create_app(Settings(data_dir=str(tmp_path)), stages=[stage], enricher=enricher)
+
+
+def test_normalize_agent_forwards_and_dead_letters(tmp_path, enricher, sent):
+    app = make_app(tmp_path, enricher, "normalize")
+    run_agent(app, "normalize", [b"\xff\xfe", b'{"id": "x"}', orjson.dumps(ARTICLE)], sent)
+    topics = [topic for topic, _, _ in sent]
+    assert topics == ["wire.deadletter", "wire.deadletter", "wire.normalized"]
+    assert sent[2][1] == b"ag-1" and sent[2][2]["dedup_key"] == "ag-1:1"
+    assert sent[0][2]["payload_encoding"] == "base64" and sent[0][2]["topic"] == "wire.raw"
+
+
+def test_stage_agents_chain_and_survive_a_failure(tmp_path, enricher, sent):
+    normalized = enricher.normalize(orjson.dumps(ARTICLE))
+    ((annotated, _doc),) = enricher.annotate([normalized])
+    payload = orjson.dumps(annotated)
+    broken = orjson.dumps({k: v for k, v in annotated.items() if k != "annotation"})
+
+    app = make_app(tmp_path / "e", enricher, "entities")
+    run_agent(app, "entities", [broken, payload], sent)
+    assert [t for t, _, _ in sent] == ["wire.deadletter", "wire.entities"]
+    assert "annotation" in sent[0][2]["error"] and sent[0][2]["stage"] == "entities"
+    with_entities = sent[1][2]
+    assert any(e["name"] == "Claire Martin" for e in with_entities["entities"])
+
+    sent.clear()
+    run_agent(make_app(tmp_path / "q", enricher, "quotes"), "quotes", [orjson.dumps(with_entities)], sent)
+    ((topic, _, with_quotes),) = sent
+    assert topic == "wire.quotes" and with_quotes["quotes"][0]["speaker"]["name"] == "Claire Martin"
+
+    sent.clear()
+    run_agent(make_app(tmp_path / "t", enricher, "topics"), "topics", [orjson.dumps(with_quotes), b"[]"], sent)
+    assert [t for t, _, _ in sent] == ["wire.enriched", "wire.deadletter"]
+    assert "annotation" not in sent[0][2] and "topics" in sent[0][2]
+
+
+def test_annotate_agent_parses_in_batches(tmp_path, enricher, sent):
+    events = [enricher.normalize(orjson.dumps(dict(ARTICLE, id=f"ag-{i}"))) for i in range(3)]
+    app = make_app(tmp_path, enricher, "annotate")
+    run_agent(app, "annotate", [orjson.dumps(e) for e in events] + [b"not json"], sent)
+    topics = sorted(t for t, _, _ in sent)
+    assert topics == ["wire.annotated"] * 3 + ["wire.deadletter"]
+    assert all(v["annotation"]["format"] == "spacy-docbin/1" for t, _, v in sent if t == "wire.annotated")
