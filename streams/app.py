@@ -90,12 +90,16 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
     enricher = enricher or Enricher(settings)
     metrics = Metrics()
     app.wirewatch_metrics = metrics  # type: ignore[attr-defined]
+    # Agents read raw bytes (so a payload that does not decode becomes a dead letter, not a
+    # crash inside Faust); they write through the orjson codec.
     topics = {name: app.topic(settings.topic(name), value_serializer="raw", key_serializer="raw") for name in ALL_TOPICS}
+    outputs = {name: app.topic(settings.topic(name), value_serializer="orjson", key_serializer="raw")
+               for name in ALL_TOPICS}
 
     async def send(topic: str, key: str | bytes | None, value: dict) -> None:
         if isinstance(key, str):
             key = key.encode("utf-8")
-        future = await topics[topic].send(key=key, value=codec.dumps(value))
+        future = await outputs[topic].send(key=key, value=value)
         await future  # delivered before the source event is acknowledged
 
     async def send_dead_letter(stage: str, event: Any, payload: Any, error: BaseException | str) -> None:
@@ -317,7 +321,7 @@ def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:
         async def delete(self, request, rule_id):
             if rule_id not in rules.raw:
                 return self.json({"error": f"no rule {rule_id!r}"}, status=404)
-            future = await topics["rules"].send(key=rule_id.encode(), value=None)
+            future = await topics["rules"].send(key=rule_id.encode(), value=None)  # raw: a real tombstone
             await future
             return self.json({"deleted": rule_id})
 

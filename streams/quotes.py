@@ -1304,6 +1304,22 @@ def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[tuple[int, int]]) 
     return best[0][2]
 
 
+def _last_subject(att: _Attributor, lines: list[tuple[int, int]], para: int) -> Optional[_Who]:
+    """A lone quote paragraph right after a paragraph about a named person: that person
+    (the last person who is a subject there)."""
+    if para == 0:
+        return None
+    art = att.art
+    a, b = lines[para - 1]
+    lo = bisect_left(art.ment_starts, a)
+    hi = bisect_left(art.ment_starts, b)
+    for k in range(hi - 1, lo - 1, -1):
+        ms, me, ent, etype = art.ments[k]
+        if etype == "PER" and not art.in_quote[art.tok_at(ms)] and att.is_subject_mention(ms, me):
+            return art.resolve_name(art.body[ms:me], ms, me, "PER")
+    return None
+
+
 def _inherit(art: _Article, qs: list[_Q], lines: list[tuple[int, int]], att: _Attributor) -> None:
     """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
     n = len(qs)
@@ -1356,7 +1372,7 @@ def _inherit(art: _Article, qs: list[_Q], lines: list[tuple[int, int]], att: _At
             if prev_ok:
                 q.who = prev.who  # type: ignore[union-attr]
             else:
-                q.who = _vote(att, qs, k, lines)
+                q.who = _vote(att, qs, k, lines) or _last_subject(att, lines, q.span.para)
         elif prev_ok and next_ok and same(prev.who, nxt.who):  # type: ignore[union-attr]
             q.who = prev.who  # type: ignore[union-attr]
 

@@ -70,9 +70,14 @@ def apply_rule_record(rules: dict[str, dict], key: bytes | None, value: bytes | 
         rules.pop(rule_id, None)
         return
     try:
-        rules[rule_id] = codec.loads(value)
+        rule = codec.loads(value)
     except Exception:
         log.warning("ignoring unreadable rule record %r on the rules topic", rule_id)
+        return
+    if isinstance(rule, dict):
+        rules[rule_id] = rule
+    else:  # a JSON null written by a client that cannot send tombstones also deletes
+        rules.pop(rule_id, None)
 
 
 def read_rules(settings: Settings) -> dict[str, dict]:

