@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from . import codec
 from .config import STAGES, Settings
 from .pipeline import Enricher, dead_letter
+from .kafka_io import ALL_TOPIC_SUFFIXES as ALL_TOPICS
 from .rules_store import RulesView
 
 log = logging.getLogger("wirewatch")
@@ -33,8 +34,6 @@ STAGE_TOPICS = {
     "quotes": ("entities", "quotes"),
     "topics": ("quotes", "enriched"),
 }
-ALL_TOPICS = ("raw", "normalized", "annotated", "entities", "quotes", "enriched", "alerts", "rules", "deadletter")
-COMPACTED_TOPICS = ("rules",)
 
 
 class Metrics:

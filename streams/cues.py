@@ -24,6 +24,8 @@ class CueLexicon:
     lemmas: frozenset[str]  # reporting verbs, by lemma
     forms: frozenset[str]  # their inflected forms, for when the lemmatizer fails
     phrasal: frozenset[tuple[str, str]]  # ("go", "on"), ("point", "out"): verb + particle
+    roles: frozenset[str]  # "minister", "porte-parole": a person named by role
+    generic_roles: frozenset[str]  # "official", "l'élu": roles that fit any person
     sources: tuple[tuple[str, ...], ...]  # "according to X", "selon X": lowercased token texts
     negators: frozenset[str]  # words that negate a cue verb just before it
     determiners: frozenset[str]  # a form preceded by one of these is a noun ("la note")
@@ -39,17 +41,21 @@ class CueLexicon:
         return lemma.lower() in self.lemmas or text.lower() in self.forms
 
 
-def _read_lines(name: str) -> list[list[str]]:
+def _read_lines(name: str) -> dict[str, list[list[str]]]:
+    """Rows of a data file by [section] ("verbs" before any header); '#' starts a comment."""
     try:
         raw = resources.files("streams").joinpath("data", name).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
-        return []
-    rows = []
+        return {}
+    sections: dict[str, list[list[str]]] = {"verbs": []}
+    current = sections["verbs"]
     for line in raw.splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
-            rows.append(line.split())
-    return rows
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1].strip(), [])
+        elif line:
+            current.append(line.split())
+    return sections
 
 
 def _forms_fr(lemma: str) -> set[str]:
@@ -131,7 +137,10 @@ def lexicon(lang: str) -> CueLexicon | None:
     forms: set[str] = set()
     phrasal: set[tuple[str, str]] = set()
     make = _forms_fr if base == "fr" else _forms_en
-    for row in _read_lines(f"cues-{base}.txt"):
+    sections = _read_lines(f"cues-{base}.txt")
+    roles = frozenset(row[0].lower() for row in sections.get("roles", []))
+    generic = frozenset(row[0].lower() for row in sections.get("roles", []) if "generic" in row[1:])
+    for row in sections.get("verbs", []):
         lemma = row[0].lower()
         if "_" in lemma:
             verb, particle = lemma.split("_", 1)
@@ -141,4 +150,5 @@ def lexicon(lang: str) -> CueLexicon | None:
         forms |= make(lemma)
         forms |= {w.lower() for w in row[1:]}
     return CueLexicon(lang=base, lemmas=frozenset(lemmas), forms=frozenset(forms),
-                      phrasal=frozenset(phrasal), **common)
+                      phrasal=frozenset(phrasal), roles=roles,
+                      generic_roles=generic, **common)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from spacy.tokens import Doc, Token
@@ -117,7 +117,7 @@ def _pair_paragraph(text: str, lo: int, hi: int) -> list[tuple[int, Optional[int
             else:
                 stack.append((ch, i))
         elif ch == "”":
-            k = find("“„”")
+            k = find("“„”\"")
             if k >= 0:
                 close(k, i)
             elif _left_ok(text, i, lo) and nxt and not _is_space(nxt):
@@ -126,8 +126,11 @@ def _pair_paragraph(text: str, lo: int, hi: int) -> list[tuple[int, Optional[int
             k = find('"')
             if k >= 0:
                 close(k, i)
-            elif nxt and not _is_space(nxt) and (_left_ok(text, i, lo) or not prv.isalnum()):
+            elif nxt and not _is_space(nxt) and (_left_ok(text, i, lo) or not prv.isalnum()
+                                                   or nxt.isalpha()):
                 stack.append((ch, i))
+            elif closing_flank and find("“„«") >= 0:
+                close(find("“„«"), i)  # mixed marks: “words" or «words"
         elif ch == "‘":
             if (not prv or not prv.isalnum()) and nxt and not _is_space(nxt):
                 stack.append((ch, i))
@@ -234,24 +237,25 @@ class _Q:
     cue: Optional[tuple[int, int]] = None
     own: bool = False  # attributed by a cue of its own (not inherited)
     blocked: bool = False  # attached to a negated cue: never inherit a speaker
-    parts: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _Article:
     """Indexes over one parsed article, built once so every lookup is a bisect."""
 
-    def __init__(self, doc: Doc, body: str, entities: list[Entity], lex: Optional[CueLexicon]):
+    def __init__(self, doc: Doc, body: str, entities: list[Entity]):
         self.doc = doc
         self.body = body
-        self.lex = lex
-        self.n = len(doc)
-        self.starts = [t.idx for t in doc]
-        self.has_dep = doc.has_annotation("DEP")
-        self.has_pos = doc.has_annotation("POS") or doc.has_annotation("TAG")
-        self.has_lemma = doc.has_annotation("LEMMA")
+        # A parse of another text than nlp_view(body) cannot be mapped: fall back to the marks.
+        aligned = len(doc.text) == len(body)
+        self.n = len(doc) if aligned else 0
+        self.starts = [t.idx for t in doc] if aligned else []
+        self.has_dep = aligned and doc.has_annotation("DEP")
+        self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
+        self.has_lemma = aligned and doc.has_annotation("LEMMA")
         self.in_quote = [False] * self.n
         self.line_starts = [m.start() for m in _LINE_RE.finditer(body)]
         self.unit_starts = self.line_starts
+        self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
         # Entity mentions from the entities stage, then spaCy's own as a fallback.
         ments: list[tuple[int, int, Optional[Entity], str]] = []
         self.by_name: dict[str, Entity] = {}
@@ -267,7 +271,7 @@ class _Article:
                     parts = nm.split()
                     if parts:
                         self.by_last.setdefault(parts[-1].lower(), []).append(ent)
-        if doc.has_annotation("ENT_IOB"):
+        if aligned and doc.has_annotation("ENT_IOB"):
             for e in doc.ents:
                 etype = _ENT_MAP.get(e.label_)
                 if etype:
@@ -321,7 +325,10 @@ class _Article:
             ent = pick[2]
             assert ent is not None
             if ent.get("type") == "PER":
-                return _Who(a, b, ent["name"], ent["id"], "PER")
+                name = ent["name"]
+                if len(text.split()) > len(name.split()) and set(name.split()) < set(text.split()):
+                    name = text  # the mention was cut short; the written name is fuller
+                return _Who(a, b, name, ent["id"], "PER")
             return _Who(a, b, text, ent["id"], ent.get("type"))
         if etype is None and found:
             etype = found[0][3]
@@ -341,8 +348,28 @@ class _Article:
     def per_mention_at(self, a: int, b: int) -> Optional[tuple[int, int]]:
         for m in self.mentions_in(a, b):
             if m[3] == "PER":
-                return m[0], m[1]
+                return m[0], self.name_end(m[1])
         return None
+
+    def name_end(self, end: int) -> int:
+        """Extend a person mention cut short by the tagger over the capitalised proper nouns
+        that follow it ('Sylvie' + 'Garnier')."""
+        if not self.has_pos:
+            return end
+        i = bisect_left(self.starts, end + 1)
+        while i < self.n:
+            t = self.doc[i]
+            if (t.idx != end + 1 or self.body[end:end + 1] != " " or t.pos_ != "PROPN"
+                    or not t.text[:1].isupper()):
+                break
+            glued = t.dep_ in ("flat:name", "flat") and t.head.idx < end
+            if self.in_quote[i] or (not glued and any(
+                m[0] <= t.idx < m[1] for m in self.mentions_in(t.idx, t.idx + 1)
+            )):
+                break
+            end = t.idx + len(t.text)
+            i += 1
+        return end
 
 
 def _is_sentence_end(t: Token) -> bool:
@@ -522,10 +549,22 @@ class _Attributor:
         app = self.apposition(h, b)
         if app is not None:
             return app
+        if h.pos_ == "NOUN":
+            # "le quotidien Le Monde", "the newspaper USA Today": the organisation named.
+            near = [c for c in h.children if c.dep_ in ("appos", "flat", "flat:name", "compound", "nmod")
+                    ] if art.has_dep else []
+            if h.i + 1 < art.n:
+                near.append(doc[h.i + 1])
+            for c in near:
+                if not c.ent_type_ or art.in_quote[c.i]:
+                    continue
+                for ms, me, ent, etype in art.mentions_in(c.idx, c.idx + len(c.text)):
+                    if etype == "ORG" and ms > h.idx:
+                        return art.resolve_name(self.body[ms:me], ms, me, "ORG")
         text = self.body[sa:sb]
         who = art.resolve_name(text, sa, sb, None)
-        if who.entity_id is None and who.etype is None and h.pos_ == "NOUN":
-            titled = self.title(h, sa, sb)
+        if who.entity_id is None and who.etype is None and h.pos_ in ("NOUN", "PROPN") and not h.ent_type_:
+            titled = self.title(h, sa, sb) or self.role(h, sa, sb)
             if titled is not None:
                 return titled
         return who
@@ -576,6 +615,7 @@ class _Attributor:
         """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
         doc, art = self.doc, self.art
         self.titles: dict[str, list[tuple[int, str, Optional[str]]]] = {}
+        self.person_titles: dict[str, set[str]] = {}
         if not art.has_pos:
             return
         for ms, me, ent, etype in art.ments:
@@ -605,37 +645,83 @@ class _Attributor:
                             nouns.append(c)
             for t in nouns:
                 self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
+                self.person_titles.setdefault(who.entity_id or who.name, set()).add(art.lemma(t))
         for v in self.titles.values():
             v.sort()
 
     def pronoun(self, a: int, b: int) -> _Who:
         """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
         text = self.body[a:b]
-        low = text.lower()
-        if low not in self.lex.singular_pronouns:
+        if text.lower() not in self.lex.singular_pronouns:
             return _Who(a, b, text, None, None)
+        who = self.antecedent(a)
+        if who is None:
+            return _Who(a, b, text, None, None)
+        return _Who(a, b, who.name, who.entity_id, "PER")
+
+    def antecedent(self, a: int) -> Optional[_Who]:
+        """The person a pronoun or role noun at offset a refers to: the most recent of the last
+        person who was a subject and the last person quoted, within a few paragraphs."""
         art = self.art
         floor = art.line_starts[max(0, bisect_right(art.line_starts, a) - 4)] if art.line_starts else 0
         hi = bisect_left(art.ment_starts, a)
-        fallback = None
+        recent = None
+        subject = None
         for k in range(hi - 1, -1, -1):
             ms, me, ent, etype = art.ments[k]
             if ms < floor:
                 break
             if etype != "PER" or me > a or art.in_quote[art.tok_at(ms)]:
                 continue
-            if fallback is None:
-                fallback = (ms, me)
+            if recent is None:
+                recent = (ms, me)
             if self.is_subject_mention(ms, me):
-                fallback = (ms, me)
+                subject = (ms, me)
                 break
-        if fallback is None:
-            for pos, who in reversed(self.last_speakers):
-                if who.etype == "PER":
-                    return _Who(a, b, who.name, who.entity_id, "PER")
-            return _Who(a, b, text, None, None)
-        who = art.resolve_name(self.body[fallback[0]:fallback[1]], fallback[0], fallback[1], "PER")
-        return _Who(a, b, who.name, who.entity_id, "PER")
+        speaker = None
+        for pos, who in reversed(self.last_speakers):
+            if who.etype == "PER" and who.start < a:
+                speaker = who
+                break
+        if subject is not None and (speaker is None or speaker.start < subject[0]):
+            return art.resolve_name(self.body[subject[0]:subject[1]], subject[0], subject[1], "PER")
+        if speaker is not None and speaker.start >= floor:
+            return speaker
+        if recent is not None:
+            return art.resolve_name(self.body[recent[0]:recent[1]], recent[0], recent[1], "PER")
+        return speaker
+
+    def cataphor(self, b: int) -> Optional[_Who]:
+        """'Le président américain a jugé… « … »' opening a story: the person named as a subject
+        in the next two paragraphs."""
+        art = self.art
+        p = bisect_right(art.unit_starts, b) - 1
+        limit = art.unit_starts[p + 3] if p + 3 < len(art.unit_starts) else len(self.body)
+        for k in range(bisect_left(art.ment_starts, b), len(art.ments)):
+            ms, me, ent, etype = art.ments[k]
+            if ms >= limit:
+                break
+            if etype == "PER" and not art.in_quote[art.tok_at(ms)] and self.is_subject_mention(ms, me):
+                return art.resolve_name(self.body[ms:me], ms, me, "PER")
+        return None
+
+    def role(self, h: Token, sa: int, sb: int) -> Optional[_Who]:
+        """'l'élu', 'the senator': a definite role noun names the person the text is about."""
+        if self.art.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
+            return None
+        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        if not det or det[0].lower_ not in ("the", "le", "la", "l'"):
+            return None
+        who = self.antecedent(sa)
+        if who is None and not any(p.etype == "PER" for _, p in self.last_speakers):
+            who = self.cataphor(sb)
+        if who is None:
+            return None
+        lemma = self.art.lemma(h)
+        known = self.person_titles.get(who.entity_id or who.name)
+        if known and lemma not in known and lemma not in self.lex.generic_roles:
+            return None  # "le ministre" cannot be the person introduced as "le député"
+        return _Who(sa, sb, who.name, who.entity_id, "PER")
 
     def is_subject_mention(self, ms: int, me: int) -> bool:
         if not self.art.has_dep:
@@ -731,7 +817,7 @@ class _Attributor:
         while j >= 0 and f - j < 25:
             t = doc[j]
             if (art.in_quote[j] or _is_sentence_end(t) or (t.is_space and "\n\n" in t.text)
-                    or t.text in (":", "—", "–")):
+                    or t.text == ":" or (t.text in _DASHES and t.text != "-")):
                 break
             j -= 1
         return range(j + 1, f)
@@ -784,9 +870,6 @@ class _Attributor:
 
     # ---- searching around a quote
 
-    def gap_tokens(self, a: int, b: int) -> range:
-        return self.art.tok_range(a, b)
-
     def right_cue(self, q: _Q, stop: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
         """Cue just after the quote: '», a déclaré X', '," he said', ', according to X'.
 
@@ -794,7 +877,7 @@ class _Attributor:
         or a dash follows): then it wins over a cue before the quote."""
         span = q.span
         after = (span.close_at + 1) if span.close_at is not None else q.end
-        toks = self.gap_tokens(after, stop)
+        toks = self.art.tok_range(after, stop)
         doc = self.doc
         if not toks:
             return None
@@ -871,6 +954,10 @@ class _Attributor:
         incise = starts_comma or f <= begin
         who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
         strong = (starts_comma or dash) and (between is None or self.short_np(between))
+        if t.tag_ == "VBG" or "VerbForm=Ger" in str(t.morph) or (
+            self.lex.lang == "fr" and f > 0 and self.doc[f - 1].lower_ == "en"
+        ):
+            strong = False  # '," adding, "…"': the participle introduces what follows
         return ("neg" if neg else "verb", t.i, who, (f, l), strong)
 
     def governs(self, v: Token, q: _Q) -> bool:
@@ -907,6 +994,20 @@ class _Attributor:
                     return len(region) <= 3 and t.pos_ != "CCONJ"
         return len(region) <= 24
 
+    def dash_line(self, line: tuple[int, int]):
+        """A quote paragraph signed on the next line: '— Jane Doe, Paris.'"""
+        toks = self.art.tok_range(line[0], line[1])
+        if len(toks) < 2 or self.doc[toks.start].text not in _DASHES:
+            return None
+        nxt = self.doc[toks.start + 1]
+        for ms, me, ent, etype in self.art.mentions_in(nxt.idx, nxt.idx + len(nxt.text)):
+            if etype in ("PER", "ORG"):
+                if etype == "PER":
+                    me = self.art.name_end(me)
+                return ("dash", nxt.i, self.art.resolve_name(self.body[ms:me], ms, me, etype),
+                        (-1, -1), True)
+        return None
+
     def incise_verb(self, begin: int, stop: int) -> Optional[Token]:
         """The verb of a short incise after a quote: 'X verb' or 'verb X', then the clause ends."""
         doc, art = self.doc, self.art
@@ -929,7 +1030,7 @@ class _Attributor:
 
     def left_cue(self, q: _Q, lo: int, hi: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
         """Cue before the quote in the same sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
-        toks = self.gap_tokens(lo, hi)
+        toks = self.art.tok_range(lo, hi)
         doc = self.doc
         if not toks:
             return None
@@ -994,7 +1095,7 @@ class _Attributor:
                     if who is None and not self.art.has_dep or (who is None and not self.has_subject(t)):
                         h = self.region_head(self.clause_before(f))
                         who = self.who_from_head(h) if h is not None else None
-                        if who is None and colon:
+                        if who is None and colon and not len(self.clause_before(f)):
                             who = self.inverted_subject(l)
                 if neg and not (colon or seen <= 3 or self.governs(t, q)):
                     return None  # a negated verb elsewhere in the sentence says nothing
@@ -1061,10 +1162,18 @@ class _Attributor:
         if node is None:
             return None
         best = None
+        para = art.para_of(q.start)
         for _ in range(15):
+            if art.para_of(node.idx) != para:
+                break
             if node.pos_ in ("VERB", "AUX") or node.dep_ == "ROOT":
                 s = self.subject_of(node)
-                if s is not None and (isinstance(s, _Who) or s.lower_ not in _EXPLETIVES):
+                if isinstance(s, Token) and self.dateline(s):
+                    h = self.region_head(self.clause_before(node.i))
+                    s = h if h is not None and not self.dateline(h) else None
+                if s is not None and (isinstance(s, _Who) or (
+                    s.lower_ not in _EXPLETIVES and art.para_of(s.idx) == para
+                )):
                     best = (s, node)
             if node.head.i == node.i:
                 break
@@ -1203,32 +1312,17 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q], lines: list[tuple[i
     doc, body = art.doc, art.body
     att = _Attributor(art, lex)
     att.build_titles()
-    # French incises inside the marks split a quote in two and attribute both halves.
     out: list[_Q] = []
     for q in qs:
-        inc = att.inner_incise(q) if lex.lang == "fr" and art.has_pos else None
-        if inc is None:
-            out.append(q)
+        # A French incise inside the marks splits the quote and attributes both halves.
+        inc = att.inner_incise(q) if lex.lang == "fr" else None
+        if inc is not None:
+            halves = _split_incise(att, q, inc)
+            out.extend(halves)
+            if halves and halves[0].who is not None:
+                att.last_speakers.append((q.start, halves[0].who))
             continue
-        i, k = inc
-        for x in range(i - 1, k + 1):
-            art.in_quote[x] = False
-        v = next((doc[x] for x in range(i, k) if att._cue_word(doc[x])), doc[i])
-        f, l = att.cue_phrase(v)
-        neg = att.negated(v, f)
-        who = None if neg else att.speaker_of_verb(v, f, l, incise=True)
-        cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
-        a1, b1 = _trim(body, q.start, doc[i - 1].idx)
-        a2, b2 = _trim(body, doc[k].idx + 1, q.end)
-        for a, b in ((a1, b1), (a2, b2)):
-            if b > a:
-                out.append(_Q(q.span, a, b, who=who, cue=cue, own=who is not None, blocked=neg))
-    qs[:] = out
-    for q in qs:
-        if q.own or q.blocked:
-            if q.who is not None:
-                att.last_speakers.append((q.start, q.who))
-            continue
+        out.append(q)
         line = lines[q.span.para]
         right = att.right_cue(q, line[1])
         left = att.left_cue(q, line[0], q.span.open_at)
@@ -1239,6 +1333,8 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q], lines: list[tuple[i
         got = _pick(right, left)
         if got is None:
             got = att.clause_subject(q)
+        if got is None and q.span.para + 1 < len(lines) and _quote_only(art, line):
+            got = att.dash_line(lines[q.span.para + 1])
         if got is None:
             continue
         kind, _, who, (f, l), _ = got
@@ -1252,7 +1348,27 @@ def _attribute(art: _Article, lex: CueLexicon, qs: list[_Q], lines: list[tuple[i
         if f >= 0:
             q.cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
         att.last_speakers.append((q.start, who))
+    qs[:] = out
     _inherit(art, qs, lines, att)
+
+
+def _split_incise(att: _Attributor, q: _Q, inc: tuple[int, int]) -> list[_Q]:
+    """« A, dit-elle, B » -> quotes A and B, both attributed by the incise."""
+    art, doc, body = att.art, att.doc, att.body
+    i, k = inc
+    for x in range(i - 1, k + 1):
+        art.in_quote[x] = False
+    art.quote_only.clear()  # the incise words now sit outside the quotes
+    v = next((doc[x] for x in range(i, k) if att._cue_word(doc[x])), doc[i])
+    f, l = att.cue_phrase(v)
+    neg = att.negated(v, f)
+    who = None if neg else att.speaker_of_verb(v, f, l, incise=True)
+    cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
+    halves = []
+    for a, b in (_trim(body, q.start, doc[i - 1].idx), _trim(body, doc[k].idx + 1, q.end)):
+        if b > a:
+            halves.append(_Q(q.span, a, b, who=who, cue=cue, own=who is not None, blocked=neg))
+    return halves
 
 
 def _first_char(body: str, line: tuple[int, int]) -> int:
@@ -1264,11 +1380,15 @@ def _first_char(body: str, line: tuple[int, int]) -> int:
 
 def _quote_only(art: _Article, line: tuple[int, int]) -> bool:
     """True if nothing but quoted words and punctuation sits in the paragraph."""
-    for i in art.tok_range(line[0], line[1]):
-        t = art.doc[i]
-        if not art.in_quote[i] and any(c.isalnum() for c in t.text):
-            return False
-    return True
+    known = art.quote_only.get(line[0])
+    if known is not None:
+        return known
+    result = not any(
+        not art.in_quote[i] and any(c.isalnum() for c in art.doc[i].text)
+        for i in art.tok_range(line[0], line[1])
+    )
+    art.quote_only[line[0]] = result
+    return result
 
 
 def _vote(att: _Attributor, qs: list[_Q], k: int, lines: list[tuple[int, int]]) -> Optional[_Who]:
@@ -1386,7 +1506,7 @@ def extract_quotes(
     tagger/parser) quotes are still found from the marks, without speakers.
     """
     lex = lexicon(language)
-    art = _Article(doc, body, entities, lex)
+    art = _Article(doc, body, entities)
     lines, spans = _segment(body)
     art.unit_starts = [u[0] for u in lines]
     for s in spans:

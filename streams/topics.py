@@ -34,9 +34,10 @@ FR_EN_FILE = DATA_DIR / "topics-fr-en.tsv"
 
 HEADLINE_WEIGHT = 2.0  # a headline word counts like this many body occurrences
 # Secondary topics are kept when their probability is at least this share of the top one's.
-RELATIVE_KEEP = 0.35
-ABSOLUTE_KEEP = 0.10
+RELATIVE_KEEP = 0.3
+ABSOLUTE_KEEP = 0.15
 
+SUPPORTED_LANGUAGES = ("en", "fr")
 SYMBOL_WORDS = {"%": "percent", "€": "euro", "$": "dollar", "£": "pound"}
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
@@ -91,6 +92,12 @@ def _label_keys() -> dict[str, str]:
         "human interest": "08000000", "society": "14000000", "societe": "14000000",
         "religion": "12000000", "faith": "12000000", "belief": "12000000",
         "environment": "06000000", "environnement": "06000000",
+        # labels of the older IPTC subject codes, still common in feeds
+        "unrest": "16000000", "conflicts": "16000000", "unrest, conflicts and war": "16000000",
+        "social issue": "14000000", "social issues": "14000000",
+        "environmental issue": "06000000", "environmental issues": "06000000",
+        "religion and belief": "12000000", "disaster and accident": "03000000",
+        "arts, culture and entertainment": "01000000", "politique": "11000000",
     }
     for key, digits in extra.items():
         keys.setdefault(key, "medtop:" + digits)
@@ -120,7 +127,12 @@ def label_to_code(label_or_code: str) -> Optional[str]:
         key = key.zfill(8)
         code = "medtop:" + key
         return code if code in TOPIC_LABELS else None
-    return _label_index().get(key)
+    index = _label_index()
+    if key in index:
+        return index[key]
+    # "arts, culture and entertainment": every part names the same topic
+    codes = {index.get(p.strip()) for p in re.split(r",| and | et | & ", key) if p.strip()}
+    return codes.pop() if len(codes) == 1 and None not in codes else None
 
 
 # --------------------------------------------------------------------------- features
@@ -383,9 +395,12 @@ def classify_topics(
 ) -> list[Topic]:
     """IPTC top-level topics of an article, best first, scores in 0..1 (softmax).
 
-    Returns [] when no token of the article is known to the model (empty or boilerplate)."""
+    Returns [] when no token of the article is known to the model (empty or boilerplate),
+    and for languages without a lexicon (rather than guessing from look-alike words)."""
+    lang = (language or doc.lang_ or "").lower().replace("_", "-")
+    if lang.split("-")[0] not in SUPPORTED_LANGUAGES:
+        return []
     model = load_model()
-    lang = (language or doc.lang_ or "en").lower()
     counts = term_counts(doc_terms(doc), lang, model)
     counts.update(term_counts(headline_terms(headline, lang), lang, model, HEADLINE_WEIGHT))
     probs = topic_probabilities(counts, model)

@@ -178,9 +178,10 @@ class Client:
             consumer.close()
 
 
-@pytest.fixture
-def unique_prefix():
-    return f"t{uuid.uuid4().hex[:8]}"
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`wirewatch ARGS` as a subprocess, text output captured."""
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from conftest import Client, Worker
+from conftest import Client, Worker, run_cli as cli
 from streams.evaluate import validate
 
 pytestmark = pytest.mark.integration
@@ -61,11 +59,6 @@ class Receiver:
 
     def close(self):
         self.server.shutdown()
-
-
-def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
 
 
 def test_rules_fire_once_as_signed_webhooks(broker, tmp_path, seed_article):

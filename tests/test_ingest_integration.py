@@ -3,8 +3,6 @@ exactly three enriched events; files and HTTP push reach wire.raw too."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import Client, Worker
+from conftest import Client, Worker, run_cli as cli
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -25,11 +23,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
 
 
 def test_rss_polled_twice_yields_three_enriched_events(broker, tmp_path):

