@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
-import math
 import sys
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
@@ -374,19 +375,25 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 
 
 def save(model: T.TopicModel, path: Path, prune: float, info: dict[str, Any]) -> None:
-    """Write a compact npz: pruned vocabulary, float16 weights, the run's provenance."""
+    """Write a compact npz (pruned vocabulary, float16 weights, the run's provenance),
+    byte-identical for identical inputs: fixed member order and zip timestamps."""
     words = sorted(model.vocab, key=model.vocab.__getitem__)
     keep = np.abs(model.weights).max(axis=0) >= prune
-    vocab = np.array([w for w, k in zip(words, keep) if k])
-    np.savez_compressed(
-        path,
-        vocab=vocab,
-        weights=model.weights[:, keep].astype(np.float16),
-        bias=model.bias.astype(np.float32),
-        idf=model.idf[keep].astype(np.float16),
-        codes=np.array(model.codes),
-        info=np.array(json.dumps(info, sort_keys=True)),
-    )
+    arrays = {
+        "vocab": np.array([w for w, k in zip(words, keep) if k]),
+        "weights": model.weights[:, keep].astype(np.float16),
+        "bias": model.bias.astype(np.float32),
+        "idf": model.idf[keep].astype(np.float16),
+        "codes": np.array(model.codes),
+        "info": np.array(json.dumps(info, sort_keys=True)),
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, array in arrays.items():
+            buf = io.BytesIO()
+            np.save(buf, array, allow_pickle=False)
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(member, buf.getvalue())
 
 
 def main(argv: Optional[list[str]] = None) -> int:

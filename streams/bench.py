@@ -365,7 +365,48 @@ def _child_enrich(corpus: list[dict]) -> Callable[[], dict]:
             "entity_names": {k: list(v) for k, v in names.items()},
         }
 
+    run.after = lambda: {"overhead": overhead_breakdown(enricher, corpus[:24])}  # type: ignore[attr-defined]
     return run
+
+
+def overhead_breakdown(enricher, articles: Sequence[dict]) -> dict:
+    """Per-article costs the streaming path adds around the parse, measured in-process (ms, bytes).
+
+    A worker serialises the parse once (annotate), then every later stage decodes the JSON
+    event, rebuilds the Doc from it, and encodes its own output with the annotation inside."""
+    from . import codec
+    from .annotate import doc_from_annotation, serialize_doc
+
+    pairs = enricher.annotate([enricher.normalize(a) for a in articles])
+    if not pairs:
+        return {}
+    for event, _doc in pairs:  # the blank vocabulary per language is built once per process
+        doc_from_annotation(event["annotation"], event["language"])
+    totals: Counter[str] = Counter()
+    for event, doc in pairs:
+        started = time.perf_counter()
+        data = serialize_doc(doc)
+        totals["serialize_doc_ms"] += time.perf_counter() - started
+        started = time.perf_counter()
+        doc_from_annotation(event["annotation"], event["language"])
+        totals["rebuild_doc_ms"] += time.perf_counter() - started
+        started = time.perf_counter()
+        encoded = codec.dumps(event)
+        totals["json_dumps_ms"] += time.perf_counter() - started
+        started = time.perf_counter()
+        codec.loads(encoded)
+        totals["json_loads_ms"] += time.perf_counter() - started
+        totals["annotation_bytes"] += len(data)
+        totals["event_bytes"] += len(encoded)
+        totals["body_bytes"] += len(event["body"].encode("utf-8"))
+    n = len(pairs)
+    out = {k: round(v * 1000 / n, 3) if k.endswith("_ms") else round(v / n) for k, v in totals.items()}
+    # entities, quotes and topics each rebuild the Doc; the three hops carrying the annotation
+    # (annotated, entities, quotes) each cost one dumps in the producer and one loads in the consumer.
+    out["per_article_extra_ms"] = round(out["serialize_doc_ms"] + 3 * out["rebuild_doc_ms"]
+                                        + 3 * (out["json_dumps_ms"] + out["json_loads_ms"]), 3)
+    out["articles"] = n
+    return out
 
 
 def child_main(argv: Sequence[str]) -> int:
@@ -382,10 +423,13 @@ def child_main(argv: Sequence[str]) -> int:
     if args.wait_go:
         print("ready", flush=True)
         sys.stdin.readline()
-    cpu0, started = time.process_time(), time.time()
+    machine0, cpu0, started = machine_cpu(), time.process_time(), time.time()
     result = run()
-    ended, cpu1 = time.time(), time.process_time()
-    result.update(start=started, end=ended, seconds=ended - started, cpu_s=cpu1 - cpu0, peak_rss_mb=peak_rss_mb())
+    ended, cpu1, machine1 = time.time(), time.process_time(), machine_cpu()
+    result.update(start=started, end=ended, seconds=ended - started, cpu_s=cpu1 - cpu0, peak_rss_mb=peak_rss_mb(),
+                  machine_start=machine0, machine_end=machine1)
+    if hasattr(run, "after"):  # untimed extra measurements
+        result.update(run.after())
     print(json.dumps(result), flush=True)
     return 0
 
@@ -433,14 +477,24 @@ def _child_env() -> dict:
 def combine(results: Sequence[dict]) -> dict:
     """One figure for processes run side by side: all their docs over the wall time they spanned."""
     docs = sum(r["docs"] for r in results)
-    wall = max(r["end"] for r in results) - min(r["start"] for r in results)
-    return {
+    first = min(results, key=lambda r: r["start"])
+    last = max(results, key=lambda r: r["end"])
+    wall = last["end"] - first["start"]
+    cpu = sum(r["cpu_s"] for r in results)
+    out = {
         "docs": docs,
         "seconds": round(wall, 3),
         "docs_per_s": round(docs / wall, 3) if wall > 0 else None,
-        "cpu_s_per_doc": round(sum(r["cpu_s"] for r in results) / max(1, docs), 4),
+        "cpu_s_per_doc": round(cpu / max(1, docs), 4),
+        "cores_used": round(cpu / wall, 2) if wall > 0 else None,
         "peak_rss_mb": max((r.get("peak_rss_mb") or 0) for r in results) or None,
     }
+    if first.get("machine_start") and last.get("machine_end") and wall > 0:
+        busy = last["machine_end"][0] - first["machine_start"][0]
+        out["machine_busy_cores"] = round(busy / wall, 2)
+        out["other_load_cores"] = round(max(0.0, busy - cpu) / wall, 2)
+        out["steal_cores"] = round((last["machine_end"][1] - first["machine_start"][1]) / wall, 2)
+    return out
 
 
 # --- brokers, workers, watchers -------------------------------------------------------------
@@ -567,7 +621,7 @@ class TopicWatcher(threading.Thread):
         self.lock = threading.Lock()
         self._stop_event = threading.Event()
         self.consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
-                                      fetch_max_wait_ms=100, **_client_options(settings))
+                                      fetch_max_wait_ms=20, **_client_options(settings))
         self.consumer.assign([TopicPartition(topic, p) for topic in self.suffix_of for p in range(settings.partitions)])
 
     def run(self) -> None:
@@ -761,7 +815,8 @@ def cpu_report(before: dict, after: dict, seconds: float, docs: int) -> dict:
     driver = after["self"] - before["self"]
     report = {
         "worker_cpu_s": [None if w is None else round(w, 2) for w in workers],
-        "worker_cpu_s_per_doc": round(sum(w or 0 for w in workers) / max(1, docs), 4),
+        "cpu_s_per_doc": round(sum(w or 0 for w in workers) / max(1, docs), 4),
+        "cores_used": round(sum(w or 0 for w in workers) / seconds, 2) if seconds > 0 else None,
         "broker_cpu_s": None if broker is None else round(broker, 2),
         "driver_cpu_s": round(driver, 2),
     }
@@ -850,8 +905,8 @@ def pick_actor(enrich_result: dict) -> tuple[str, str, set[str]] | None:
     return None
 
 
-def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count: int, workdir: Path,
-                   actor: tuple[str, str, set[str]] | None) -> dict:
+def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count: int, partitions: int,
+                   workdir: Path, actor: tuple[str, str, set[str]] | None) -> dict:
     """One worker (all stages, alerts included) fed at `rate` docs/s; raw->enriched and raw->webhook."""
     from .rules import rule_from_dict
     from .rules_store import put_rules
@@ -868,7 +923,7 @@ def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count:
 
     articles = repeat_to(corpus, count)
     say(f"latency: starting 1 worker (all stages) with an alert rule on {actor[0] if actor else '-'} …")
-    cluster = start_cluster(broker, 1, max(2, (os.cpu_count() or 1) * 2), None, workdir, corpus[0], parse=True,
+    cluster = start_cluster(broker, 1, partitions, None, workdir, corpus[0], parse=True,
                             before_workers=add_rule if actor else None,
                             watch=HOP_TOPICS + ("deadletter", "alerts"))
     try:
@@ -999,28 +1054,22 @@ def run_bench(options: BenchOptions) -> dict:
     try:
         say(f"corpus: {doc['corpus']['articles']} articles {doc['corpus']['languages']}, "
             f"mean {doc['corpus']['mean_chars']} chars; load average {doc['load_average']['start']}")
-        raw = run_children("raw", corpus_path, 1, workdir, timeout)[0]
-        results["raw_spacy"] = combine([raw])
-        results["raw_spacy"]["models"] = raw.get("models")
-        say(f"raw spaCy: {raw['docs']} docs in {raw['seconds']:.1f}s → {results['raw_spacy']['docs_per_s']} docs/s")
+        results["raw_spacy"] = raw_phase(corpus_path, 1, workdir, timeout, "raw spaCy")
         if workers > 1:
-            parallel = combine(run_children("raw", corpus_path, workers, workdir, timeout))
-            parallel["processes"] = workers
-            parallel["ratio_to_raw"] = _ratio(parallel["docs_per_s"], results["raw_spacy"]["docs_per_s"])
-            parallel["scaling"] = _round(scaling_ratio(parallel["docs_per_s"], results["raw_spacy"]["docs_per_s"], workers))
-            results["raw_spacy_parallel"] = parallel
-            say(f"raw spaCy × {workers} processes: {parallel['docs_per_s']} docs/s (scaling {parallel['scaling']})")
+            results["raw_spacy_parallel"] = raw_phase(corpus_path, workers, workdir, timeout,
+                                                      f"raw spaCy × {workers} processes")
         enrich_raw = run_children("enrich", corpus_path, 1, workdir, timeout)[0]
         enrich = combine([enrich_raw])
         enrich.update(enriched=enrich_raw["enriched"], deadletter=enrich_raw["deadletter"],
-                      stage_ms=enrich_raw["stage_ms"])
-        enrich["ratio_to_raw"] = _ratio(enrich["docs_per_s"], results["raw_spacy"]["docs_per_s"])
+                      stage_ms=enrich_raw["stage_ms"], overhead=enrich_raw.get("overhead"))
         results["enrich"] = enrich
-        say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s = {enrich['ratio_to_raw']} × raw")
+        say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s")
         if not options.skip_streaming:
             run_streaming(options, doc, corpus, workers, partitions, workdir, enrich_raw)
+        results["raw_spacy_end"] = raw_phase(corpus_path, 1, workdir, timeout, "raw spaCy, again at the end")
         ok = True
     finally:
+        add_ratios(results, workers)
         doc["load_average"]["end"] = load_average()
         doc["targets"] = targets(results)
         Path(options.output).write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -1031,28 +1080,59 @@ def run_bench(options: BenchOptions) -> dict:
     return doc
 
 
+def raw_phase(corpus_path: Path, processes: int, workdir: Path, timeout: float, label: str) -> dict:
+    children = run_children("raw", corpus_path, processes, workdir, timeout)
+    result = combine(children)
+    result["processes"] = processes
+    result["models"] = children[0].get("models")
+    say(f"{label}: {result['docs']} docs in {result['seconds']:.1f}s → {result['docs_per_s']} docs/s "
+        f"(other load {result.get('other_load_cores')} cores)")
+    return result
+
+
 def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers: int, partitions: int,
                   workdir: Path, enrich_raw: dict) -> None:
     results = doc["results"]
     broker = start_broker(options.broker_kind, options.broker, workdir)
     say(f"broker: {broker.kind} at {broker.url}")
     try:
-        one = stream_throughput(broker, corpus, 1, partitions, workdir)
-        one["ratio_to_raw"] = _ratio(one["docs_per_s"], results["raw_spacy"]["docs_per_s"])
-        results["stream_1"] = one
+        one = results["stream_1"] = stream_throughput(broker, corpus, 1, partitions, workdir)
         if workers > 1:
-            many = stream_throughput(broker, corpus, workers, partitions, workdir)
-            many["ratio_to_raw"] = _ratio(many["docs_per_s"], results["raw_spacy"]["docs_per_s"])
-            many["scaling"] = _round(scaling_ratio(many["docs_per_s"] or 0, one["docs_per_s"] or 0, workers))
-            if "raw_spacy_parallel" in results:
-                many["ratio_to_raw_parallel"] = _ratio(many["docs_per_s"], results["raw_spacy_parallel"]["docs_per_s"])
-            results["stream_n"] = many
+            results["stream_n"] = stream_throughput(broker, corpus, workers, partitions, workdir)
         if not options.skip_latency and one.get("docs_per_s"):
             rate = one["docs_per_s"] / 2
             count = max(40, int(rate * options.latency_seconds))
-            results["latency"] = stream_latency(broker, corpus, rate, count, workdir, pick_actor(enrich_raw))
+            results["latency"] = stream_latency(broker, corpus, rate, count, partitions, workdir,
+                                                pick_actor(enrich_raw))
     finally:
         broker.stop()
+
+
+def add_ratios(results: dict, workers: int) -> None:
+    """Every throughput against the raw spaCy limit (the mean of its runs at the start and the end,
+    since other load on the machine drifts), in docs/s and in CPU time per doc."""
+    raws = [results[k] for k in ("raw_spacy", "raw_spacy_end") if results.get(k, {}).get("docs_per_s")]
+    if not raws:
+        return
+    reference = sum(r["docs_per_s"] for r in raws) / len(raws)
+    cpu_reference = sum(r["cpu_s_per_doc"] for r in raws) / len(raws)
+    results["reference"] = {"docs_per_s": round(reference, 3), "cpu_s_per_doc": round(cpu_reference, 4),
+                            "runs": len(raws)}
+    for key in ("raw_spacy", "raw_spacy_parallel", "enrich", "stream_1", "stream_n", "raw_spacy_end"):
+        item = results.get(key)
+        if not item:
+            continue
+        item["ratio_to_raw"] = _ratio(item.get("docs_per_s"), reference)
+        if item.get("cpu_s_per_doc"):
+            item["cpu_efficiency"] = _ratio(cpu_reference, item["cpu_s_per_doc"])
+    parallel = results.get("raw_spacy_parallel")
+    if parallel:
+        parallel["scaling"] = _round(scaling_ratio(parallel["docs_per_s"], reference, parallel["processes"]))
+    one, many = results.get("stream_1"), results.get("stream_n")
+    if one and many:
+        many["scaling"] = _round(scaling_ratio(many["docs_per_s"] or 0, one["docs_per_s"] or 0, many["workers"]))
+        if parallel:
+            many["ratio_to_raw_parallel"] = _ratio(many["docs_per_s"], parallel["docs_per_s"])
 
 
 def targets(results: dict) -> dict:
@@ -1091,38 +1171,50 @@ def format_table(doc: dict) -> str:
     r = doc["results"]
     m = doc["machine"]
     c = doc["corpus"]
+    broker = doc["settings"]["broker_kind"]
     lines = [
         f"wirewatch bench {doc['wirewatch']} — {c['articles']} articles {c['languages']}, mean {c['mean_chars']} chars",
         f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
         f"spaCy {m['packages'].get('spacy')}; load average {doc['load_average'].get('start')} -> "
         f"{doc['load_average'].get('end')}",
         "",
-        f"{'phase':<44}{'docs/s':>8}{'x raw':>8}{'scaling':>9}{'peak RSS':>11}  notes",
+        f"{'phase':<42}{'docs/s':>7}{'x raw':>7}{'scale':>7}{'CPU/doc':>9}{'CPU eff':>8}{'cores':>6}"
+        f"{'other':>6}{'peak RSS':>10}  notes",
     ]
 
-    def row(label: str, item: dict | None, scaling: float | None = None, note: str = "") -> None:
+    def row(label: str, item: dict | None, note: str = "") -> None:
         if not item:
             return
         rss = item.get("peak_rss_mb")
         if isinstance(rss, list):
             rss = max((v for v in rss if v), default=None)
-        rss_text = f"{rss:.0f} MB" if rss else "-"
-        ratio = item.get("ratio_to_raw", 1.0 if item is doc["results"].get("raw_spacy") else None)
-        lines.append(f"{label:<44}{_fmt(item.get('docs_per_s')):>8}{_fmt(ratio, 2):>8}{_fmt(scaling, 2):>9}"
-                     f"{rss_text:>11}  {note}")
+        cpu = item.get("cpu_s_per_doc")
+        lines.append(
+            f"{label:<42}{_fmt(item.get('docs_per_s')):>7}{_fmt(item.get('ratio_to_raw'), 2):>7}"
+            f"{_fmt(item.get('scaling'), 2):>7}{(f'{cpu * 1000:.0f} ms' if cpu else '-'):>9}"
+            f"{_fmt(item.get('cpu_efficiency'), 2):>8}{_fmt(item.get('cores_used'), 2):>6}"
+            f"{_fmt(item.get('other_load_cores'), 1):>6}{(f'{rss:.0f} MB' if rss else '-'):>10}  {note}")
 
     row("raw spaCy nlp.pipe, 1 process (the limit)", r.get("raw_spacy"))
     par = r.get("raw_spacy_parallel")
     if par:
-        row(f"raw spaCy nlp.pipe, {par['processes']} processes", par, par.get("scaling"))
+        row(f"raw spaCy nlp.pipe, {par['processes']} processes", par)
     row("wirewatch enrich (all stages, no broker)", r.get("enrich"))
-    broker = doc["settings"]["broker_kind"]
-    one = r.get("stream_1")
+    one, many = r.get("stream_1"), r.get("stream_n")
     if one:
-        row(f"stream via {broker} broker, 1 worker", one, None, _stream_note(one))
-    many = r.get("stream_n")
+        row(f"stream, {broker} broker, 1 worker", one, _stream_note(one))
     if many:
-        row(f"stream via {broker} broker, {many['workers']} workers", many, many.get("scaling"), _stream_note(many))
+        row(f"stream, {broker} broker, {many['workers']} workers", many, _stream_note(many))
+    row("raw spaCy nlp.pipe, 1 process, at the end", r.get("raw_spacy_end"))
+    lines.append("  (x raw: docs/s over the mean of the two raw 1-process runs; CPU eff: raw CPU time per doc over "
+                 "this one's; cores: CPU used by the measured processes; other: CPU used by everything else)")
+    overhead = (r.get("enrich") or {}).get("overhead")
+    if overhead:
+        lines.append(f"  per-article work the stream adds around the parse (in-process): serialise Doc "
+                     f"{overhead['serialize_doc_ms']:.1f} ms, rebuild Doc {overhead['rebuild_doc_ms']:.1f} ms x3, "
+                     f"JSON dumps+loads {overhead['json_dumps_ms'] + overhead['json_loads_ms']:.1f} ms x3 "
+                     f"(event {overhead['event_bytes'] / 1000:.0f} kB, annotation {overhead['annotation_bytes'] / 1000:.0f} kB)"
+                     f" = {overhead['per_article_extra_ms']:.1f} ms")
     lat = r.get("latency")
     if lat:
         lines.append("")
@@ -1153,12 +1245,8 @@ def format_table(doc: dict) -> str:
 
 def _stream_note(item: dict) -> str:
     parts = []
-    if item.get("worker_cpu_s_per_doc") is not None:
-        parts.append(f"worker CPU {item['worker_cpu_s_per_doc'] * 1000:.0f} ms/doc")
     if item.get("broker_cpu_s") is not None:
         parts.append(f"broker CPU {item['broker_cpu_s']:.1f}s")
-    if item.get("other_load_cores") is not None:
-        parts.append(f"other load {item['other_load_cores']:.2f} cores")
     if len(item.get("articles_per_worker") or []) > 1:
         parts.append(f"split {item['articles_per_worker']}")
     if not item.get("complete", True):

@@ -105,12 +105,6 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
     try:
         wait_for_broker(settings)
         ensure_topics(settings)
-        say(f"embedded broker on 127.0.0.1:{port}; starting a worker (log: {log_path})")
-        env = dict(os.environ, WIREWATCH_BROKER=settings.broker, WIREWATCH_APP_ID=settings.app_id,
-                   WIREWATCH_DATA_DIR=str(workdir), WIREWATCH_WEB_PORT=str(free_port()))
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
-                                      stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         if not files:
             from .rules import parse_rules
             from .rules_store import put_rules
@@ -118,6 +112,12 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
             demo_rules = parse_rules((resources.files("streams") / "samples" / "rules.yaml").read_text("utf-8"))
             put_rules(settings, demo_rules)
             say(f"demo alert rules: {', '.join(rule.name for rule in demo_rules)}")
+        say(f"embedded broker on 127.0.0.1:{port}; starting a worker (log: {log_path})")
+        env = dict(os.environ, WIREWATCH_BROKER=settings.broker, WIREWATCH_APP_ID=settings.app_id,
+                   WIREWATCH_DATA_DIR=str(workdir), WIREWATCH_WEB_PORT=str(free_port()))
+        with open(log_path, "wb") as log:
+            worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
+                                      stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         producer = make_producer(settings)
         raw_topic = settings.topic("raw")
         for line in articles:
@@ -130,6 +130,7 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
         expected = len(articles)
         seen = 0
         deadline = time.monotonic() + timeout
+        quiet_until = None  # after the last article, linger briefly for the alerts it fires
         suffixes = {settings.topic(s): s for s in ("enriched", "deadletter", "alerts")}
         for topic, _key, value in follow(settings, list(suffixes), from_beginning=True):
             if worker.poll() is not None:
@@ -142,9 +143,12 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
                     seen += 1
                     if seen == expected:
                         say(f"all {expected} articles processed in {time.monotonic() - started:.1f}s")
-                        if not keep_following:
-                            return 0
-            if not keep_following and time.monotonic() > deadline:
+                        quiet_until = time.monotonic() + 3.0
+                elif quiet_until is not None:
+                    quiet_until = time.monotonic() + 1.0
+            if quiet_until is not None and not keep_following and time.monotonic() > quiet_until:
+                return 0
+            if not keep_following and seen < expected and time.monotonic() > deadline:
                 say(f"error: only {seen} of {expected} articles came out within {timeout:.0f}s; see {log_path}")
                 return 1
     finally:

@@ -529,7 +529,7 @@ class _Attributor:
     def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[_Who]:
         art, doc, lex = self.art, self.doc, self.lex
         low = h.lower_.lstrip("-")
-        if h.pos_ == "PRON" or low in lex.pronouns or low in _FIRST_PERSON:
+        if (h.pos_ == "PRON" and not h.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
             if not allow_pron:
                 return None
             if low in lex.relative_pronouns:
@@ -712,16 +712,43 @@ class _Attributor:
         det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
         if not det or det[0].lower_ not in ("the", "le", "la", "l'"):
             return None
-        who = self.antecedent(sa)
-        if who is None and not any(p.etype == "PER" for _, p in self.last_speakers):
+        lemma = self.art.lemma(h)
+
+        def fits(who: _Who) -> bool:
+            # "le ministre" cannot be the person introduced as "le député".
+            known = self.person_titles.get(who.entity_id or who.name)
+            return not known or lemma in known or lemma in self.lex.generic_roles
+
+        first = self.antecedent(sa)
+        who = first if first is not None and fits(first) else None
+        if who is None and first is not None:
+            who = next((w for w in self.earlier_people(sa) if fits(w)), None)
+        if who is None and first is None and not any(p.etype == "PER" for _, p in self.last_speakers):
             who = self.cataphor(sb)
         if who is None:
             return None
-        lemma = self.art.lemma(h)
-        known = self.person_titles.get(who.entity_id or who.name)
-        if known and lemma not in known and lemma not in self.lex.generic_roles:
-            return None  # "le ministre" cannot be the person introduced as "le député"
         return _Who(sa, sb, who.name, who.entity_id, "PER")
+
+    def earlier_people(self, a: int, limit: int = 6):
+        """People quoted or named as subjects before offset a, most recent first."""
+        seen: set[str] = set()
+        cands: list[tuple[int, _Who]] = [(w.start, w) for _, w in self.last_speakers
+                                         if w.etype == "PER" and w.start < a]
+        art = self.art
+        floor = art.line_starts[max(0, bisect_right(art.line_starts, a) - 6)] if art.line_starts else 0
+        for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
+            ms, me, ent, etype = art.ments[k]
+            if ms < floor:
+                break
+            if etype == "PER" and not art.in_quote[art.tok_at(ms)] and self.is_subject_mention(ms, me):
+                cands.append((ms, art.resolve_name(self.body[ms:me], ms, me, "PER")))
+        for _, w in sorted(cands, key=lambda x: -x[0]):
+            key = w.entity_id or w.name
+            if key not in seen:
+                seen.add(key)
+                yield w
+                if len(seen) >= limit:
+                    return
 
     def is_subject_mention(self, ms: int, me: int) -> bool:
         if not self.art.has_dep:

@@ -97,7 +97,7 @@ def _label_keys() -> dict[str, str]:
         "social issue": "14000000", "social issues": "14000000",
         "environmental issue": "06000000", "environmental issues": "06000000",
         "religion and belief": "12000000", "disaster and accident": "03000000",
-        "arts, culture and entertainment": "01000000", "politique": "11000000",
+        "arts, culture and entertainment": "01000000",
     }
     for key, digits in extra.items():
         keys.setdefault(key, "medtop:" + digits)

@@ -257,6 +257,45 @@ def test_fr_apposition_after_the_verb(fr):
     assert who(q) == "Marc Olivier"
 
 
+def test_fr_role_nouns_refer_back_to_the_right_person(fr):
+    body = ("Le commandant Jean-Luc Morin dirigeait les recherches.\n\n"
+            "« Ils ont eu le bon réflexe : rester ensemble », a souligné l’officier.\n\n"
+            "Le maire de la commune, Paul Arnaud, s’est dit soulagé. "
+            "« Toute la vallée attendait cette nouvelle », a confié l’élu.")
+    quotes, _ = run(fr, body, "fr")
+    assert [(q["speaker"]["span"]["text"], who(q)) for q in quotes] == [
+        ("l’officier", "Jean-Luc Morin"), ("l’élu", "Paul Arnaud")]
+
+
+def test_fr_role_noun_skips_a_person_with_another_title(fr):
+    body = ("La chancelière allemande a reçu lundi son homologue à Berlin.\n\n"
+            "« L’Europe doit parler d’une seule voix », a déclaré Angela Schröder.\n\n"
+            "Le président Emmanuel Roussel a abondé : « Nous partageons la même analyse. »\n\n"
+            "« Il n’y a pas de temps à perdre », a conclu la chancelière.")
+    quotes, _ = run(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Angela Schröder", "Emmanuel Roussel", "Angela Schröder"]
+
+
+def test_fr_unknown_role_stays_as_written(fr):
+    body = ("Le député Karim Benali a posé une question.\n\n"
+            "Le ministre a déclaré :\n\n« La sécurité des habitants est notre priorité absolue. »")
+    q = one(fr, body, "fr")
+    assert q["speaker"]["span"]["text"] == "Le ministre" and who(q) == "Le ministre"
+
+
+def test_fr_subject_left_of_verb_with_que(fr):
+    q = one(fr, "Le ministre de l’Intérieur, Gérald Moreau, a affirmé jeudi que « la situation est "
+                "sous contrôle » après les violences.", "fr")
+    assert who(q) == "Gérald Moreau" and q["cue"] == "a affirmé"
+
+
+def test_fr_question_mark_incise_without_comma(fr):
+    q = one(fr, "« Pourquoi attendre encore ? » s’est interrogé le maire de la ville, Henri Lasalle.",
+            "fr")
+    assert q["text"] == "Pourquoi attendre encore ?"
+    assert who(q) == "Henri Lasalle"
+
+
 def test_fr_pour_lead_in(fr):
     q = one(fr, "Pour Nathalie Caron, « cette décision arrive beaucoup trop tard ».", "fr")
     assert who(q) == "Nathalie Caron"
@@ -338,6 +377,20 @@ def test_en_embedded_fragment_and_sibling(en):
             "“We intend to keep it that way,” she added. “Nothing has changed.”")
     quotes, _ = run(en, body, "en")
     assert [who(q) for q in quotes] == ["Laura Chen"] * 3
+
+
+def test_en_wire_story(en):
+    body = ("WASHINGTON (AP) — Senate Majority Leader Tom Harlan said Tuesday that lawmakers would "
+            "vote before the recess.\n\n"
+            "\"We are going to get this done,\" Harlan told reporters. \"Nobody wants a shutdown.\"\n\n"
+            "Democrats were skeptical. \"I'll believe it when I see it,\" said Sen. Maria Ortiz, D-N.M.\n\n"
+            "Harlan's spokesman, Ben Cole, declined to comment further. \"The leader has been clear,\" "
+            "Cole said. \"We'll move as soon as we have the votes.\n\n"
+            "\"There's no reason to wait,\" he added.")
+    quotes, _ = run(en, body, "en")
+    assert [who(q) for q in quotes] == ["Tom Harlan", "Tom Harlan", "Maria Ortiz", "Ben Cole",
+                                        "Ben Cole", "Ben Cole"]
+    assert [q["cue"] for q in quotes] == ["told", "told", "said", "said", "said", "added"]
 
 
 def test_en_negated_cue(en):
