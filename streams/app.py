@@ -204,9 +204,10 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         """Consumer lag per topic: high-water mark minus the next offset this worker reads."""
         consumer = app.consumer
         lag: dict[str, int] = {}
+        read_offsets = getattr(consumer, "_read_offset", {})  # Faust keeps no public accessor
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            position = consumer._read_offset.get(tp)  # Faust keeps no public accessor for it
+            position = read_offsets.get(tp)
             if highwater is not None and position is not None:
                 lag[tp.topic] = lag.get(tp.topic, 0) + max(0, highwater - position - 1)
         for topic, value in lag.items():

@@ -855,6 +855,7 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
         last = max(arrivals.values(), default=first_send)
         seconds = last - first_send
         enriched = sum(1 for i in ids if i in cluster.watcher.arrivals["enriched"])
+        stage_ms = mean_stage_ms(cluster.watcher.events[i]["timings_ms"] for i in ids if i in cluster.watcher.events)
         counts = [w.processed() for w in cluster.workers]
         per_worker = [round(c.get("annotate", 0) - b.get("annotate", 0)) for b, c in zip(before_counts, counts)]
         result = {
@@ -868,8 +869,11 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
             "docs_per_s": round(len(arrivals) / seconds, 3) if seconds > 0 else None,
             "articles_per_worker": per_worker,
             "duplicates": dict(cluster.watcher.duplicates),
-            "stage_ms": mean_stage_ms(cluster.watcher.events[i]["timings_ms"] for i in ids
-                                      if i in cluster.watcher.events),
+            "steady_docs_per_s": _round(steady_rate(sorted(arrivals.values()))),
+            "stage_ms": stage_ms,
+            # share of the wall time the parse was running, per worker: what is not is waiting
+            "annotate_duty": _round(stage_ms.get("annotate", 0) * len(arrivals) / 1000 / seconds / workers, 2)
+            if seconds > 0 else None,
             "peak_rss_mb": [peak_rss_mb(w.pid) for w in cluster.workers],
             **cpu_report(before, after, seconds, len(arrivals)),
         }
@@ -878,6 +882,15 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
         return result
     finally:
         cluster.close()
+
+
+def steady_rate(times: Sequence[float], low: float = 0.1, high: float = 0.9) -> float | None:
+    """Docs/s between the 10th and 90th percent of arrivals: throughput without pipeline fill and drain."""
+    if len(times) < 10:
+        return None
+    first, last = int(len(times) * low), int(len(times) * high) - 1
+    span = times[last] - times[first]
+    return (last - first) / span if span > 0 else None
 
 
 def mean_stage_ms(timings: Iterable[dict | None]) -> dict:
@@ -1212,7 +1225,7 @@ def format_table(doc: dict) -> str:
     if overhead:
         lines.append(f"  per-article work the stream adds around the parse (in-process): serialise Doc "
                      f"{overhead['serialize_doc_ms']:.1f} ms, rebuild Doc {overhead['rebuild_doc_ms']:.1f} ms x3, "
-                     f"JSON dumps+loads {overhead['json_dumps_ms'] + overhead['json_loads_ms']:.1f} ms x3 "
+                     f"JSON dumps+loads {overhead['json_dumps_ms'] + overhead['json_loads_ms']:.2f} ms x3 "
                      f"(event {overhead['event_bytes'] / 1000:.0f} kB, annotation {overhead['annotation_bytes'] / 1000:.0f} kB)"
                      f" = {overhead['per_article_extra_ms']:.1f} ms")
     lat = r.get("latency")
@@ -1245,6 +1258,10 @@ def format_table(doc: dict) -> str:
 
 def _stream_note(item: dict) -> str:
     parts = []
+    if item.get("steady_docs_per_s") is not None:
+        parts.append(f"steady {item['steady_docs_per_s']:.1f} docs/s")
+    if item.get("annotate_duty") is not None:
+        parts.append(f"parse duty {item['annotate_duty']:.0%}")
     if item.get("broker_cpu_s") is not None:
         parts.append(f"broker CPU {item['broker_cpu_s']:.1f}s")
     if len(item.get("articles_per_worker") or []) > 1:

@@ -207,7 +207,7 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
     import threading
 
     from .cli import _settings
-    from .ingest_rss import FeedPoller, StateError
+    from .ingest_rss import FeedPoller, FullTextUnavailable, StateError, make_trafilatura_fetcher
 
     urls = list(args.urls)
     if args.feeds_file:
@@ -222,8 +222,9 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
         if not url.startswith(("http://", "https://", "file://")):
             raise UsageError(f"not an http(s) feed URL: {url}")
     try:
-        poller = FeedPoller(args.state)
-    except StateError as exc:
+        full_text = make_trafilatura_fetcher() if args.full_text else None
+        poller = FeedPoller(args.state, full_text=full_text)
+    except (StateError, FullTextUnavailable) as exc:
         raise UsageError(str(exc)) from None
     publish = _Publisher(_settings(args))
     stop = threading.Event()
@@ -261,6 +262,9 @@ def register_ingest(sub) -> None:
     mode.add_argument("--once", action="store_true", help="poll each feed once and exit")
     mode.add_argument("--interval", type=float, default=300.0, help="seconds between polls (default 300)")
     p.add_argument("--state", help="state file (default $WIREWATCH_STATE_DIR/feeds.json)")
+    p.add_argument("--full-text", action="store_true",
+                   help="for items with only a link and a summary, fetch the page and extract its text "
+                   "(needs the optional package trafilatura; off by default)")
     _add_broker_options(p)
     p.set_defaults(func=cmd_ingest_rss)
     p = kinds.add_parser("file", help="publish JSON Lines raw articles or ninjs documents",
