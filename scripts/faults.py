@@ -58,6 +58,7 @@ SECRET = "whsec_" + base64.b64encode(b"wirewatch-fault-tests-secret-0123").decod
 NATO_RULE = {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned"}
 MAX_BODY_BYTES = 1024 * 1024  # the worker's default WIREWATCH_MAX_BODY_BYTES
 VOLATILE = ("enriched_at", "timings_ms")
+STALL = 45.0  # seconds without any new record before a wait gives up: the pipeline is stuck
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -185,16 +186,24 @@ class Sender:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, readers: Iterable[TopicReader] = (),
-             worker: Worker | None = None) -> bool:
-    """Poll the readers until the condition holds, the time is up, or the worker died."""
+             worker: Worker | None = None, stall: float | None = None,
+             progress: Callable[[], int] | None = None) -> bool:
+    """Poll the readers until the condition holds, the time is up, the worker died, or nothing
+    moved (records read, or `progress`) for `stall` seconds: a stuck pipeline fails fast."""
     readers = list(readers)
     deadline = time.monotonic() + timeout
+    measure = progress or (lambda: sum(len(reader.records) for reader in readers))
+    last, last_change = measure(), time.monotonic()
     while True:
         for reader in readers:
             reader.poll(50)
         if condition():
             return True
-        if time.monotonic() > deadline or (worker is not None and worker.process.poll() is not None):
+        now = time.monotonic()
+        if measure() != last:
+            last, last_change = measure(), now
+        if (now > deadline or (worker is not None and worker.process.poll() is not None)
+                or (stall is not None and now - last_change > stall)):
             return condition()
         if not readers:
             time.sleep(0.1)
@@ -343,7 +352,8 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         thread = sender.send_paced(as_items(batch), interval)
         for n in range(kills):
             threshold = max(1, articles * (n + 1) // (kills + 2))
-            if not report.check(wait_for(lambda: len(enriched_ids(enriched)) >= threshold, 60 + articles, readers, worker),
+            if not report.check(wait_for(lambda: len(enriched_ids(enriched)) >= threshold, 60 + articles, readers, worker,
+                                         stall=STALL),
                                 f"only {len(enriched_ids(enriched))} enriched before kill {n + 1} (wanted {threshold})"):
                 break
             worker.kill(signal.SIGKILL)
@@ -356,10 +366,11 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         acked, failed = sender.confirm()
         report.counts["sent"] = len(set(acked))
         report.check(not failed, f"{len(failed)} article(s) the broker did not acknowledge")
-        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 90 + articles, readers, worker)
+        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 90 + articles, readers, worker, stall=STALL)
         check_enrichment(report, enriched, wanted)
         expected = {("nato", e["id"]) for e in enriched.values() if mentions_nato(e)}
-        wait_for(lambda: expected <= {(a["rule_id"], a["article_id"]) for a in alerts.values()}, 60, readers, worker)
+        wait_for(lambda: expected <= {(a["rule_id"], a["article_id"]) for a in alerts.values()}, 60, readers, worker,
+                 stall=STALL)
         settle(readers, 3.0)
         check_alerts_once(report, alerts, expected)
         report.counts["dead_lettered"] = len(dead.values())
@@ -429,7 +440,8 @@ def kafka_restart(workdir: Path, articles: int = 90, outage: float = 0.0, interv
         for key, value in before:
             sender.send(key, value)
         sender.producer.flush()
-        report.check(wait_for(lambda: len(enriched_ids(enriched)) >= max(1, third // 2), 120, readers, worker),
+        report.check(wait_for(lambda: len(enriched_ids(enriched)) >= max(1, third // 2), 120, readers, worker,
+                                      stall=STALL),
                      "the worker enriched nothing before the restart")
         report.notes.append(f"restart with {len(enriched_ids(enriched))} of {articles} enriched")
         started = time.monotonic()
@@ -464,7 +476,7 @@ def kafka_restart(workdir: Path, articles: int = 90, outage: float = 0.0, interv
             acked += more
         report.counts["sent"] = len(set(acked))
         report.check(not failed, f"{len(failed)} article(s) could not be sent even after the restart")
-        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 120 + articles, readers, worker)
+        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 120 + articles, readers, worker, stall=2 * STALL)
         settle(readers, 1.0)
         check_enrichment(report, enriched, wanted)
         report.counts["dead_lettered"] = len(dead.values())
@@ -501,13 +513,14 @@ def examples(strategy: st.SearchStrategy, count: int, seed: int) -> list:
 
 
 _SAMPLE_INDEX = st.integers(min_value=0, max_value=3)
+_INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # what JSON encoders here can write
 _STRING_FIELDS = ("id", "source", "language", "headline", "body", "body_html", "url", "byline", "published_at")
 _SCALARS = st.one_of(
-    st.integers(min_value=-(2**63), max_value=2**63 - 1), st.floats(allow_nan=False, allow_infinity=False),
-    st.booleans(), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    _INT64, st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.lists(_INT64, max_size=3),
+    st.dictionaries(st.text(max_size=5), _INT64, max_size=3),
 )
 _BAD_VERSIONS = st.one_of(st.text(max_size=8), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
-                          st.integers(max_value=0), st.lists(st.integers(), max_size=2))
+                          st.integers(min_value=-(2**63), max_value=0), st.lists(_INT64, max_size=2))
 
 
 def _sample(index: int) -> dict:
@@ -601,7 +614,7 @@ POISON: dict[str, st.SearchStrategy] = {
                            st.sampled_from(["body", "body_html"])),
     "wrong-type": st.builds(_wrong_type, _WRONG_TYPES, _SAMPLE_INDEX),
     "missing-field": st.builds(_without, _SAMPLE_INDEX, st.sampled_from([("id",), ("source",), ("body", "body_html")])),
-    "not-an-object": st.one_of(st.lists(st.integers(), max_size=5), st.text(max_size=50), st.integers(),
+    "not-an-object": st.one_of(st.lists(_INT64, max_size=5), st.text(max_size=50), _INT64,
                                st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False)).map(orjson.dumps),
     "empty": st.sampled_from([b"", None]),
     "bad-utf8": st.builds(_bad_utf8, _SAMPLE_INDEX, st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80\x80"])),
@@ -646,7 +659,7 @@ def _odd_language(index: int, language: str | None) -> dict:
     return article
 
 
-_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | _INT64
                             | st.text(max_size=20), lambda inner: st.lists(inner, max_size=3)
                             | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=10)
 _RESERVED = set(_STRING_FIELDS) | {"version", "annotation", "boilerplate", "language_detected", "dedup_key",
@@ -684,7 +697,7 @@ def poison_corpus(prefix: str, bad: int, good: int, seed: int = 0) -> list[Recor
     kinds = list(POISON)
     for n, kind in enumerate(kinds):
         share = bad // len(kinds) + (1 if n < bad % len(kinds) else 0)
-        for value in examples(POISON[kind], share, seed + n):
+        for value in examples(POISON[kind], share, seed + n) if share else []:
             records.append(Record(kind, f"{prefix}-bad-{len(records):05d}", value, "deadletter"))
     hostile_kinds = list(HOSTILE)
     plain = good - good // 2
@@ -692,7 +705,7 @@ def poison_corpus(prefix: str, bad: int, good: int, seed: int = 0) -> list[Recor
     goods: list[tuple[str, dict]] = [("good", a) for a in make_articles(plain, f"{prefix}-good")]
     for n, kind in enumerate(hostile_kinds):
         share = hostile // len(hostile_kinds) + (1 if n < hostile % len(hostile_kinds) else 0)
-        goods += [(kind, article) for article in examples(HOSTILE[kind], share, seed + 100 + n)]
+        goods += [(kind, article) for article in (examples(HOSTILE[kind], share, seed + 100 + n) if share else [])]
     for n, (kind, article) in enumerate(goods):
         key = f"{prefix}-ok-{n:05d}"
         records.append(Record(kind, key, orjson.dumps(dict(article, id=key)), "enriched"))
@@ -713,10 +726,23 @@ def letter_key(letter: dict) -> str | None:
         return None
 
 
+def _renamed(record: Record, key: str) -> Record:
+    """The record under a new key, and with that id when it is an article."""
+    value = record.value
+    try:
+        article = orjson.loads(value or b"")
+        if isinstance(article, dict) and "id" in article:
+            value = orjson.dumps(dict(article, id=key))
+    except orjson.JSONDecodeError:
+        pass
+    return Record(record.kind, key, value, record.expect)
+
+
 def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: int = 0,
            extra: Sequence[Record] = ()) -> Report:
     """Send the corpus (plus `extra` records) in one go; every record must end up exactly once
-    where it belongs: bad ones on wire.deadletter with stage and error, good ones enriched."""
+    where it belongs: bad ones on wire.deadletter with stage and error, good ones enriched,
+    "either" ones in one of the two."""
     from streams.config import STAGES
     from streams.evaluate import validate
 
@@ -725,8 +751,7 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
     readers: list[TopicReader] = []
     sender = None
     try:
-        corpus = poison_corpus(prefix, bad, good, seed) + [Record(r.kind, f"{prefix}-{r.key}", r.value, r.expect)
-                                                           for r in extra]
+        corpus = poison_corpus(prefix, bad, good, seed) + [_renamed(r, f"{prefix}-{r.key}") for r in extra]
         worker = start_worker(broker, prefix, workdir)
         report.workers.append(worker)
         enriched, dead = TopicReader(broker.bootstrap, f"{prefix}.enriched"), TopicReader(broker.bootstrap, f"{prefix}.deadletter")
@@ -739,34 +764,43 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
         report.counts["sent"] = len(acked)
         report.check(not failed, f"the broker refused {len(failed)} record(s): "
                      f"{[(r.kind, len(r.value or b'')) for r in corpus if r.key in set(failed)][:5]}")
-        bad_keys = {r.key for r in corpus if r.expect == "deadletter" and r.key in set(acked)}
-        good_keys = {r.key for r in corpus if r.expect == "enriched" and r.key in set(acked)}
-
-        def done() -> bool:
-            return good_keys <= set(enriched_ids(enriched)) and bad_keys <= {letter_key(d) for d in dead.values()}
-
-        wait_for(done, 90 + len(corpus) / 2, readers, worker)
-        settle(readers, 2.0)
+        sent = set(acked)
+        expect = {r.key: r.expect for r in corpus if r.key in sent}
         kinds = {r.key: r.kind for r in corpus}
+        bad_keys = {k for k, e in expect.items() if e == "deadletter"}
+        good_keys = {k for k, e in expect.items() if e == "enriched"}
+
+        def outcomes() -> Counter:
+            """key -> how many times it came out (enriched or dead-lettered)."""
+            return enriched_ids(enriched) + Counter(letter_key(d) for d in dead.values() if isinstance(d, dict))
+
+        wait_for(lambda: set(expect) <= set(outcomes()), 90 + len(corpus) / 2, readers, worker, stall=STALL)
+        settle(readers, 2.0)
         letters = [d for d in dead.values() if isinstance(d, dict)]
-        by_key = Counter(letter_key(d) for d in letters)
+        lettered = Counter(letter_key(d) for d in letters)
+        ids = enriched_ids(enriched)
+        out = outcomes()
         report.counts["bad"] = len(bad_keys)
         report.counts["good"] = len(good_keys)
         report.counts["dead_lettered"] = len(letters)
-        report.counts["enriched"] = len(set(enriched_ids(enriched)) & good_keys)
-        ids = enriched_ids(enriched)
-        report.counts["duplicates"] = sum(ids.values()) - len(ids) + sum(n - 1 for n in by_key.values() if n > 1)
-        missing_bad = bad_keys - set(by_key)
-        missing_good = good_keys - set(ids)
-        report.counts["lost"] = len(missing_bad) + len(missing_good - set(by_key))
-        report.check(not missing_bad, "bad records neither dead-lettered nor enriched, by kind: "
-                     f"{dict(Counter(kinds[k] for k in missing_bad))}")
-        report.check(not (bad_keys & set(ids)), f"bad records enriched: {dict(Counter(kinds[k] for k in bad_keys & set(ids)))}")
-        report.check(not missing_good, f"good articles not enriched, by kind: {dict(Counter(kinds[k] for k in missing_good))}; "
-                     f"their dead letters: {[d['error'] for d in letters if letter_key(d) in missing_good][:4]}")
-        report.check(len(letters) == len(bad_keys), f"{len(letters)} dead letters for {len(bad_keys)} bad records")
-        twice = {k: n for k, n in by_key.items() if n > 1}
-        report.check(not twice, f"records dead-lettered more than once: {list(twice.items())[:5]}")
+        report.counts["enriched"] = len(set(ids) & good_keys)
+        report.counts["duplicates"] = sum(n - 1 for n in out.values() if n > 1)
+        lost = set(expect) - set(out)
+        report.counts["lost"] = len(lost)
+        report.counts["kinds"] = len({kinds[k] for k in expect})
+
+        def by_kind(keys: Iterable[str]) -> dict[str, int]:
+            return dict(Counter(kinds.get(k, "?") for k in keys))
+
+        report.check(not lost, f"records neither dead-lettered nor enriched (lost), by kind: {by_kind(lost)}")
+        report.check(not (bad_keys & set(ids)), f"bad records enriched, by kind: {by_kind(bad_keys & set(ids))}")
+        misfiled = good_keys & set(lettered)
+        report.check(not misfiled, f"good articles dead-lettered, by kind: {by_kind(misfiled)}: "
+                     f"{[d['error'] for d in letters if letter_key(d) in misfiled][:4]}")
+        report.check(len(letters) == len(bad_keys) + len(set(lettered) - bad_keys - good_keys),
+                     f"{len(letters)} dead letters for {len(bad_keys)} bad records")
+        twice = {k: n for k, n in out.items() if n > 1}
+        report.check(not twice, f"records that came out more than once, by kind: {by_kind(twice)}")
         unknown = [d for d in letters if letter_key(d) not in kinds]
         report.check(not unknown, f"dead letters for records never sent: {[d.get('error') for d in unknown][:3]}")
         for letter in letters:
@@ -776,9 +810,8 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
                                 f"dead letter without a proper stage/error: stage={letter.get('stage')!r} "
                                 f"error={letter.get('error')!r} schema={invalid[:2]}"):
                 break
-        report.counts["kinds"] = len({r.kind for r in corpus})
-        report.notes.append("dead letters per stage: " + ", ".join(f"{s}={n}" for s, n in
-                                                                   Counter(d.get("stage") for d in letters).items()))
+        report.notes.append("dead letters per stage: " + ", ".join(
+            f"{stage}={n}" for stage, n in Counter(d.get("stage") for d in letters).items()))
         report.check(worker.process.poll() is None, f"the worker exited ({worker.process.poll()})")
         report.check(healthy(worker), "the worker's /health does not answer")
     finally:
@@ -897,7 +930,7 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
                 sender.send(key, value)
             sender.producer.flush()
             ids = {a["id"] for a in batch}
-            if wait_for(lambda: ids <= set(enriched_ids(enriched)), 60 + len(batch), readers, worker):
+            if wait_for(lambda: ids <= set(enriched_ids(enriched)), 60 + len(batch), readers, worker, stall=STALL):
                 return time.monotonic() - started
             return float("inf")
 
@@ -907,7 +940,8 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         for key, value in as_items(firing):
             sender.send(key, value)
         sender.producer.flush()
-        report.check(wait_for(lambda: bool(alerts.values()), 60 + articles, readers, worker), "no alert fired")
+        report.check(wait_for(lambda: bool(alerts.values()), 60 + articles, readers, worker, stall=STALL),
+                     "no alert fired")
         during_s = wave(during)
         pending_slow = len({a["id"] for a in alerts.values() if a["rule_id"] == "slow"} - hooks.delivered("/slow"))
         report.counts["calm_ms_per_article"] = round(1000 * calm_s / max(1, len(calm)))
@@ -916,7 +950,7 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         report.check(during_s <= 60 + len(during), f"articles sent during the webhook trouble took {during_s:.0f}s to enrich")
         acked, failed = sender.confirm()
         report.counts["sent"] = len(set(acked))
-        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 60 + articles, readers, worker)
+        wait_for(lambda: wanted <= set(enriched_ids(enriched)), 60 + articles, readers, worker, stall=STALL)
         nato_ids = {e["id"] for e in enriched.values() if mentions_nato(e)}
         expected = {(rule, article) for rule in targets for article in nato_ids}
 
@@ -939,7 +973,8 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
                     and alert_ids("flaky") <= hooks.delivered("/flaky")
                     and alert_ids("down") <= down_letters())
 
-        wait_for(all_delivered, 120 + 10 * len(nato_ids), readers, worker)
+        wait_for(all_delivered, 120 + 10 * len(nato_ids), readers, worker, stall=STALL,
+                 progress=lambda: sum(len(r.records) for r in readers) + sum(len(v) for v in hooks.requests.values()))
         report.counts["deliveries_s"] = round(time.monotonic() - started)
         settle(readers, 2.0)
         check_enrichment(report, enriched, wanted)

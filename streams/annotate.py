@@ -84,8 +84,48 @@ def doc_from_annotation(annotation: dict, language: str) -> Doc:
     return doc
 
 
-def parse_bodies(nlp: spacy.language.Language, bodies: Sequence[str], batch_size: int = 16) -> Iterable[Doc]:
-    return nlp.pipe((nlp_view(body) for body in bodies), batch_size=batch_size)
+# spaCy's parser and NER need about 1 GB per 100,000 characters; longer bodies are parsed in
+# paragraph-aligned chunks and joined back into one Doc with exactly the same text.
+CHUNK_CHARS = 50_000
+
+
+def split_for_parsing(text: str, limit: int = CHUNK_CHARS) -> list[str]:
+    """Consecutive pieces of ``text`` (joined, they are ``text``), cut after paragraph breaks
+    where possible, else after a space, else hard, each at most ``limit`` characters."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = window.rfind("\n\n")
+        if cut > 0:
+            cut += 2
+        else:
+            cut = window.rfind(" ") + 1 or limit
+        pieces.append(text[start:start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def parse_long(nlp: spacy.language.Language, text: str) -> Doc:
+    docs = list(nlp.pipe(split_for_parsing(text)))
+    doc = Doc.from_docs(docs, ensure_whitespace=False)
+    if doc.text != text:  # never publish offsets into a different text
+        raise ValueError("internal error: the chunked parse does not reproduce the body")
+    return doc
+
+
+def parse_bodies(nlp: spacy.language.Language, bodies: Sequence[str], batch_size: int = 16) -> list[Doc]:
+    """One parse per body: nlp.pipe for the usual wire lengths, chunked for very long ones."""
+    views = [nlp_view(body) for body in bodies]
+    short = [i for i, view in enumerate(views) if len(view) <= CHUNK_CHARS]
+    docs: list[Doc | None] = [None] * len(views)
+    for index, doc in zip(short, nlp.pipe((views[i] for i in short), batch_size=batch_size)):
+        docs[index] = doc
+    for index, view in enumerate(views):
+        if docs[index] is None:
+            docs[index] = parse_long(nlp, view)
+    return docs  # type: ignore[return-value]
 
 
 def annotate_batch(events: Sequence[dict], registry: ModelRegistry) -> list[tuple[dict, Doc]]:

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from . import codec
 from .config import STAGES, Settings
 from .pipeline import Enricher, dead_letter
-from .kafka_io import ALL_TOPIC_SUFFIXES as ALL_TOPICS
+from .kafka_io import ALL_TOPIC_SUFFIXES as ALL_TOPICS, MAX_MESSAGE_BYTES
 from .rules_store import RulesView
 
 log = logging.getLogger("wirewatch")
@@ -84,6 +84,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         web_enabled=True,
         stream_wait_empty=False,
         producer_acks=-1,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
         **_credentials(settings),
     )
     enricher = enricher or Enricher(settings)
@@ -114,7 +115,19 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
             key=_text_key(getattr(message, "key", None)),
         )
         log.warning("dead letter from %s: %s", stage, letter["error"])
-        await send("deadletter", getattr(message, "key", None), letter)
+        try:
+            await send("deadletter", getattr(message, "key", None), letter)
+        except Exception as exc:  # the agent must outlive a broker refusing the dead letter too
+            log.error("could not write a dead letter from %s (%s): %s", stage, letter["error"], exc)
+
+    async def forward(stage: str, event: Any, target: str, out: dict) -> None:
+        """Send a stage's result on; if the broker refuses it (too large...), dead-letter it."""
+        try:
+            await send(target, out["id"], out)
+        except Exception as exc:
+            await send_dead_letter(stage, event, {k: v for k, v in out.items() if k != "annotation"}, exc)
+            return
+        metrics.processed.labels(stage).inc()
 
     loop_executor = None  # default thread pool: the parse must not block heartbeats and /health
 
@@ -128,8 +141,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
                 except Exception as exc:
                     await send_dead_letter("normalize", event, event.value, exc)
                     continue
-                metrics.processed.labels("normalize").inc()
-                await send("normalized", out["id"], out)
+                await forward("normalize", event, "normalized", out)
 
     if "annotate" in stages:
 
@@ -153,8 +165,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
                         except Exception as exc:
                             await send_dead_letter("annotate", None, item, exc)
                 for out, _doc in pairs:
-                    metrics.processed.labels("annotate").inc()
-                    await send("annotated", out["id"], out)
+                    await forward("annotate", None, "annotated", out)
 
     def simple_stage(stage: str, function) -> None:
         source, target = STAGE_TOPICS[stage]
@@ -168,8 +179,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
                 except Exception as exc:
                     await send_dead_letter(stage, event, _without_annotation(event.value), exc)
                     continue
-                metrics.processed.labels(stage).inc()
-                await send(target, out["id"], out)
+                await forward(stage, event, target, out)
 
         app.agent(topics[source], name=stage)(agent)
 

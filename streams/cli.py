@@ -231,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Verbs that live in their own module (rules, ingest)."""
+    """Verbs that live in their own module (rules, ingest, bench)."""
+    from .bench import register_bench
     from .cli_more import register_ingest, register_rules
 
-    return [register_ingest, register_rules]
+    return [register_ingest, register_rules, register_bench]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

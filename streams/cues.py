@@ -36,10 +36,6 @@ class CueLexicon:
     time_words: frozenset[str]  # skipped between an inverted cue and its subject
     work_words: frozenset[str]  # 'the film "…"', 'intitulé « … »': what follows is a title
 
-    def is_cue_word(self, lemma: str, text: str) -> bool:
-        """True if a token (by lemma, or by form when the lemma is wrong) is a reporting verb."""
-        return lemma.lower() in self.lemmas or text.lower() in self.forms
-
 
 def _read_lines(name: str) -> dict[str, list[list[str]]]:
     """Rows of a data file by [section] ("verbs" before any header); '#' starts a comment."""

@@ -15,6 +15,9 @@ from .config import Settings
 
 ALL_TOPIC_SUFFIXES = ("raw", "normalized", "annotated", "entities", "quotes", "enriched", "alerts", "rules", "deadletter")
 COMPACTED = {"rules"}
+# The internal topics carry the spaCy parse, several times the size of the text: allow large
+# messages on the topics we create (Kafka's default is 1 MB).
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 class BrokerUnavailable(RuntimeError):
@@ -77,7 +80,9 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
         for name, compacted in names:
             if name in existing:
                 continue
-            configs = {"cleanup.policy": "compact"} if compacted else {}
+            configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+            if compacted:
+                configs["cleanup.policy"] = "compact"
             wanted.append(NewTopic(name, settings.partitions, settings.replication, topic_configs=configs))
         created = []
         for topic in wanted:  # one by one: an existing topic must not hide the others
@@ -94,7 +99,7 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
 def make_producer(settings: Settings):
     from kafka import KafkaProducer
 
-    return KafkaProducer(acks="all", linger_ms=5, **_client_options(settings))
+    return KafkaProducer(acks="all", linger_ms=5, max_request_size=MAX_MESSAGE_BYTES, **_client_options(settings))
 
 
 def produce_json(producer, topic: str, events: Iterable[dict], key_field: str = "id") -> int:

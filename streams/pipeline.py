@@ -23,6 +23,10 @@ from .normalize import NormalizeOptions, normalize_article
 
 INTERNAL_FIELDS = ("annotation", "boilerplate", "language_detected")
 
+# A dead letter must itself fit in a Kafka message (1 MB by default), so a payload larger than
+# this keeps its head and says how large it was.
+MAX_DEAD_LETTER_PAYLOAD = 512 * 1024
+
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -38,8 +42,12 @@ def dead_letter(payload: Any, stage: str, error: BaseException | str, **context:
         payload = payload.encode("utf-8", "surrogatepass")
     if payload is None:
         payload = b""
+    size = len(payload)
+    truncated = size > MAX_DEAD_LETTER_PAYLOAD
+    if truncated:
+        payload = payload[:MAX_DEAD_LETTER_PAYLOAD]
     try:
-        text, encoding = payload.decode("utf-8"), "utf-8"
+        text, encoding = payload.decode("utf-8", "strict" if not truncated else "ignore"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(payload).decode("ascii"), "base64"
     if isinstance(error, BaseException):
@@ -55,6 +63,9 @@ def dead_letter(payload: Any, stage: str, error: BaseException | str, **context:
         "error": message.splitlines()[0][:2000] if message else "unknown error",
         "received_at": utc_now(),
     }
+    if truncated:
+        event["payload_truncated"] = True
+        event["payload_bytes"] = size
     event.update({k: v for k, v in context.items() if v is not None})
     return event
 

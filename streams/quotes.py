@@ -36,6 +36,9 @@ _SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
 _DASHES = frozenset({"–", "—", "―", "-", "--"})
 _ENT_MAP = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "NORP": "MISC", "GPE": "LOC",
             "LOC": "LOC", "FAC": "LOC", "MISC": "MISC"}
+_NAME_DEPS = ("compound", "flat", "flat:name", "appos")
+_MODIFIER_DEPS = frozenset({"det", "compound", "amod", "flat", "flat:name", "nummod", "nmod:poss",
+                            "poss", "case"})
 _SUBJ_DEPS = frozenset({"nsubj", "csubj", "expl:subj"})
 _PASSIVE_DEPS = frozenset({"nsubjpass", "nsubj:pass", "auxpass", "aux:pass"})
 _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp", "punct", "cc",
@@ -228,6 +231,10 @@ class _Who:
     etype: Optional[str]  # PER / ORG / ... / None for a plain noun phrase or a pronoun
 
 
+# A cue found around a quote: (kind, token index, speaker, cue token bounds, strong).
+_Cue = tuple[str, int, Optional[_Who], tuple[int, int], bool]
+
+
 @dataclass
 class _Q:
     span: QuoteSpan
@@ -295,6 +302,16 @@ class _Article:
             i += 1
         j = bisect_left(self.starts, b)
         return range(i, j)
+
+    def floor(self, char: int, lines_back: int) -> int:
+        """Offset of the start of the line `lines_back` lines before the one holding char."""
+        if not self.line_starts:
+            return 0
+        return self.line_starts[max(0, bisect_right(self.line_starts, char) - lines_back)]
+
+    def outside(self, char: int) -> bool:
+        """True if the token at char is not inside a quotation."""
+        return not self.in_quote[self.tok_at(char)] if self.n else True
 
     def para_of(self, char: int) -> int:
         return bisect_right(self.unit_starts, char) - 1
@@ -551,7 +568,7 @@ class _Attributor:
             return app
         if h.pos_ == "NOUN":
             # "le quotidien Le Monde", "the newspaper USA Today": the organisation named.
-            near = [c for c in h.children if c.dep_ in ("appos", "flat", "flat:name", "compound", "nmod")
+            near = [c for c in h.children if c.dep_ in _NAME_DEPS + ("nmod",)
                     ] if art.has_dep else []
             if h.i + 1 < art.n:
                 near.append(doc[h.i + 1])
@@ -563,7 +580,8 @@ class _Attributor:
                         return art.resolve_name(self.body[ms:me], ms, me, "ORG")
         text = self.body[sa:sb]
         who = art.resolve_name(text, sa, sb, None)
-        if who.entity_id is None and who.etype is None and h.pos_ in ("NOUN", "PROPN") and not h.ent_type_:
+        if (who.entity_id is None and who.etype is None and h.pos_ in ("NOUN", "PROPN")
+                and not h.ent_type_):
             titled = self.title(h, sa, sb) or self.role(h, sa, sb)
             if titled is not None:
                 return titled
@@ -582,7 +600,7 @@ class _Attributor:
                 if per is not None:
                     return per
             for c in t.children:
-                if c.dep_ in ("compound", "flat", "flat:name", "appos", "conj") and abs(c.i - h.i) <= 12:
+                if c.dep_ in _NAME_DEPS + ("conj",) and abs(c.i - h.i) <= 12:
                     todo.append(c)
         return None
 
@@ -663,7 +681,7 @@ class _Attributor:
         """The person a pronoun or role noun at offset a refers to: the most recent of the last
         person who was a subject and the last person quoted, within a few paragraphs."""
         art = self.art
-        floor = art.line_starts[max(0, bisect_right(art.line_starts, a) - 4)] if art.line_starts else 0
+        floor = art.floor(a, 4)
         hi = bisect_left(art.ment_starts, a)
         recent = None
         subject = None
@@ -671,7 +689,7 @@ class _Attributor:
             ms, me, ent, etype = art.ments[k]
             if ms < floor:
                 break
-            if etype != "PER" or me > a or art.in_quote[art.tok_at(ms)]:
+            if etype != "PER" or me > a or not art.outside(ms):
                 continue
             if recent is None:
                 recent = (ms, me)
@@ -692,8 +710,8 @@ class _Attributor:
         return speaker
 
     def cataphor(self, b: int) -> Optional[_Who]:
-        """'Le président américain a jugé… « … »' opening a story: the person named as a subject
-        in the next two paragraphs."""
+        """'Le président américain a jugé… « … »' opening a story: the person named as a
+        subject in the next two paragraphs."""
         art = self.art
         p = bisect_right(art.unit_starts, b) - 1
         limit = art.unit_starts[p + 3] if p + 3 < len(art.unit_starts) else len(self.body)
@@ -701,7 +719,7 @@ class _Attributor:
             ms, me, ent, etype = art.ments[k]
             if ms >= limit:
                 break
-            if etype == "PER" and not art.in_quote[art.tok_at(ms)] and self.is_subject_mention(ms, me):
+            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
                 return art.resolve_name(self.body[ms:me], ms, me, "PER")
         return None
 
@@ -723,7 +741,8 @@ class _Attributor:
         who = first if first is not None and fits(first) else None
         if who is None and first is not None:
             who = next((w for w in self.earlier_people(sa) if fits(w)), None)
-        if who is None and first is None and not any(p.etype == "PER" for _, p in self.last_speakers):
+        if who is None and first is None and not any(p.etype == "PER" for _, p in
+                                                     self.last_speakers):
             who = self.cataphor(sb)
         if who is None:
             return None
@@ -735,12 +754,12 @@ class _Attributor:
         cands: list[tuple[int, _Who]] = [(w.start, w) for _, w in self.last_speakers
                                          if w.etype == "PER" and w.start < a]
         art = self.art
-        floor = art.line_starts[max(0, bisect_right(art.line_starts, a) - 6)] if art.line_starts else 0
+        floor = art.floor(a, 6)
         for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
             ms, me, ent, etype = art.ments[k]
             if ms < floor:
                 break
-            if etype == "PER" and not art.in_quote[art.tok_at(ms)] and self.is_subject_mention(ms, me):
+            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
                 cands.append((ms, art.resolve_name(self.body[ms:me], ms, me, "PER")))
         for _, w in sorted(cands, key=lambda x: -x[0]):
             key = w.entity_id or w.name
@@ -850,7 +869,7 @@ class _Attributor:
         return range(j + 1, f)
 
     def region_head(self, region: range) -> Optional[Token]:
-        """The nominal heading a short stretch of tokens (the phrase between a quote and its verb)."""
+        """The nominal heading a short stretch of tokens (between a quote and its verb)."""
         doc = self.doc
         cand = None
         for i in region:
@@ -868,14 +887,24 @@ class _Attributor:
         return cand
 
     def inverted_subject(self, last: int) -> Optional[_Who]:
-        """'» , a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the verb."""
+        """'», a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the
+        verb."""
         doc, art, lex = self.doc, self.art, self.lex
         j = last + 1
-        limit = min(art.n, last + 8)
+        limit = min(art.n, last + 12)
         while j < limit:
             t = doc[j]
-            if art.in_quote[j] or _is_sentence_end(t) or t.text in (",", ":", "(") or _is_mark_token(t):
+            if (art.in_quote[j] or _is_sentence_end(t) or t.text in (",", ":", "(")
+                    or _is_mark_token(t)):
                 return None
+            if (art.has_dep and t.pos_ == "ADP" and t.dep_ == "case" and j < t.head.i < j + 6
+                    and t.head.pos_ in ("NOUN", "PROPN")):
+                # A prepositional phrase before the subject: 'a assuré sur franceinfo X',
+                # 'a déclaré à la presse le président'.
+                j = t.head.i + 1
+                while j < limit and doc[j].dep_ in _NAME_DEPS[:3] and doc[j].head.i < j:
+                    j += 1
+                continue
             if t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
                 art.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
             ):
@@ -886,8 +915,8 @@ class _Attributor:
             h = t
             if art.has_dep:
                 steps = 0
-                while h.dep_ in ("det", "compound", "amod", "flat", "flat:name", "nummod", "nmod:poss",
-                                 "poss", "case") and h.head.i > h.i and h.head.i <= j + 6 and steps < 6:
+                while (h.dep_ in _MODIFIER_DEPS and h.head.i > h.i and h.head.i <= j + 6
+                       and steps < 6):
                     h = h.head
                     steps += 1
             if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM"):
@@ -897,7 +926,7 @@ class _Attributor:
 
     # ---- searching around a quote
 
-    def right_cue(self, q: _Q, stop: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
+    def right_cue(self, q: _Q, stop: int) -> Optional[_Cue]:
         """Cue just after the quote: '», a déclaré X', '," he said', ', according to X'.
 
         The last field says whether it is an incise (a comma, ? or ! closes the quoted words,
@@ -908,7 +937,9 @@ class _Attributor:
         doc = self.doc
         if not toks:
             return None
-        inner = self.body[q.end:span.close_at].strip(_SPACE_CHARS) if span.close_at is not None else ""
+        inner = ""
+        if span.close_at is not None:
+            inner = self.body[q.end:span.close_at].strip(_SPACE_CHARS)
         closed_comma = self.body[q.end - 1] in "?!" or inner.endswith((",", "?", "!"))
         first = toks.start
         while first < toks.stop and doc[first].is_space:
@@ -1055,8 +1086,8 @@ class _Attributor:
             return t if ok else None
         return None
 
-    def left_cue(self, q: _Q, lo: int, hi: int) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
-        """Cue before the quote in the same sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
+    def left_cue(self, q: _Q, lo: int, hi: int) -> Optional[_Cue]:
+        """Cue before the quote in its sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
         toks = self.art.tok_range(lo, hi)
         doc = self.doc
         if not toks:
@@ -1119,7 +1150,7 @@ class _Attributor:
                 who = None
                 if not neg:
                     who = self.speaker_of_verb(t, f, l, incise=False)
-                    if who is None and not self.art.has_dep or (who is None and not self.has_subject(t)):
+                    if who is None and (not self.art.has_dep or not self.has_subject(t)):
                         h = self.region_head(self.clause_before(f))
                         who = self.who_from_head(h) if h is not None else None
                         if who is None and colon and not len(self.clause_before(f)):
@@ -1155,7 +1186,7 @@ class _Attributor:
                     who = s if isinstance(s, _Who) else self.who_from_head(s)
                     f, l = self.cue_phrase(v)
                     return ("verb", v.i, who, (f, l), True)
-        # "Here's Jane Doe in 1992: « … »", "From the report: « … »": the phrase before the colon.
+        # "Here's Jane Doe in 1992: « … »", "From the report: « … »": the phrase before it.
         if colon and self.art.has_pos:
             region = self.clause_before(k)
             h = self.region_head(region)
@@ -1174,7 +1205,7 @@ class _Attributor:
                     return ("src", toks.start, who, (toks.start, toks.start), True)
         return None
 
-    def clause_subject(self, q: _Q) -> Optional[tuple[str, int, Optional[_Who], tuple[int, int], bool]]:
+    def clause_subject(self, q: _Q) -> Optional[_Cue]:
         """A quote embedded in a narrative sentence ('X mocked Y for "…"') is X's words:
         the subject of the main clause that the quote hangs from."""
         art, doc = self.art, self.doc
@@ -1252,7 +1283,8 @@ class _Attributor:
                     continue
                 end = v.idx + len(v.text)
                 clitic = _CLITIC_RE.match(self.body, end) is not None or any(
-                    _CLITIC_RE.match(self.body, doc[x].idx + len(doc[x].text)) for x in range(i, v_i)
+                    _CLITIC_RE.match(self.body, doc[x].idx + len(doc[x].text))
+                    for x in range(i, v_i)
                 )
                 if v_i > i and not clitic:
                     break
@@ -1301,7 +1333,7 @@ def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
 
 
 def _after_work_word(art: _Article, lex: CueLexicon, q: _Q) -> bool:
-    """'son livre « … »', 'the film "…"', 'an ad entitled "…"': the name of a work, not speech."""
+    """'son livre « … »', 'the film "…"', 'an ad entitled "…"': a work's name, not words."""
     if _word_count(art.body[q.start:q.end]) > 12 or not art.n:
         return False
     i = art.tok_at(q.span.open_at) - 1
@@ -1310,10 +1342,12 @@ def _after_work_word(art: _Article, lex: CueLexicon, q: _Q) -> bool:
     return i >= 0 and not art.in_quote[i] and art.doc[i].lower_ in lex.work_words
 
 
-def _no_verb(art: _Article, a: int, b: int) -> bool:
-    if not art.has_pos:
+def _scare_quote(art: _Article, q: _Q, text: str) -> bool:
+    """A few words without a verb, no sentence end and nobody saying them: 'la « sobriété
+    heureuse »', 'the "so-called elites"'."""
+    if _word_count(text) > 4 or text.rstrip()[-1:] in _END_PUNCT or not art.has_pos:
         return False
-    return not any(art.doc[i].pos_ in ("VERB", "AUX") for i in art.tok_range(a, b))
+    return not any(art.doc[i].pos_ in ("VERB", "AUX") for i in art.tok_range(q.start, q.end))
 
 
 def _speaker_dict(body: str, who: _Who) -> dict:
@@ -1462,7 +1496,7 @@ def _last_subject(att: _Attributor, lines: list[tuple[int, int]], para: int) -> 
     hi = bisect_left(art.ment_starts, b)
     for k in range(hi - 1, lo - 1, -1):
         ms, me, ent, etype = art.ments[k]
-        if etype == "PER" and not art.in_quote[art.tok_at(ms)] and att.is_subject_mention(ms, me):
+        if etype == "PER" and art.outside(ms) and att.is_subject_mention(ms, me):
             return art.resolve_name(art.body[ms:me], ms, me, "PER")
     return None
 
@@ -1550,9 +1584,7 @@ def extract_quotes(
         text = body[q.start:q.end]
         if _title_like(text, lex) or (lex is not None and _after_work_word(art, lex, q)):
             continue
-        if q.who is None and (q.span.single or (
-            _word_count(text) <= 4 and text.rstrip()[-1:] not in _END_PUNCT and _no_verb(art, q.start, q.end)
-        )):
+        if q.who is None and (q.span.single or _scare_quote(art, q, text)):
             continue
         speaker = _speaker_dict(body, q.who) if q.who is not None else None
         if q.who is not None and q.who.entity_id:

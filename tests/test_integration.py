@@ -106,3 +106,13 @@ def test_health_and_metrics(pipeline):
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics", timeout=5).read().decode()
     assert 'wirewatch_articles_total{stage="topics"}' in metrics
     assert 'wirewatch_dead_letters_total{stage="normalize"}' in metrics
+
+
+def test_a_long_article_whose_parse_exceeds_a_default_kafka_message_still_flows(pipeline):
+    worker, client = pipeline
+    paragraph = ("The finance minister, Anna Berg, said in Geneva that the budget talks with the unions "
+                 "would continue next week, while the central bank kept rates unchanged. ")
+    body = "\n\n".join([(paragraph * 3).strip()] * 500)  # about 250 kB of text; its parse is several MB
+    client.send(dict(GOOD, id="it-long", body=body))
+    (event,) = client.collect("enriched", 1, timeout=180, worker=worker)
+    assert event["id"] == "it-long" and len(event["body"]) == len(body)

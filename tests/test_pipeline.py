@@ -106,3 +106,25 @@ def test_dead_letter_keeps_binary_payloads_as_base64():
     assert letter["payload_encoding"] == "base64" and letter["error"] == "bad"
     unexpected = dead_letter("text", "quotes", KeyError("speaker"))
     assert unexpected["error"] == "KeyError: 'speaker'" and unexpected["payload"] == "text"
+
+
+def test_huge_dead_letter_payload_is_cut_to_fit_a_kafka_message():
+    letter = dead_letter(b"x" * (3 * 1024 * 1024), "normalize", ValueError("payload too large"))
+    assert letter["payload_truncated"] is True and letter["payload_bytes"] == 3 * 1024 * 1024
+    assert len(letter["payload"]) <= 512 * 1024
+    assert validate("deadletter", letter) == []
+
+
+def test_very_long_bodies_are_parsed_in_chunks_with_identical_text(enricher):
+    from streams.annotate import CHUNK_CHARS, split_for_parsing
+
+    paragraph = "Le ministre Jean Dupont a parlé à Paris devant la presse. " * 40
+    body = "\n\n".join([paragraph.strip()] * (3 * CHUNK_CHARS // len(paragraph) + 2))
+    assert len(body) > 2 * CHUNK_CHARS
+    pieces = split_for_parsing(body)
+    assert "".join(pieces) == body and all(len(p) <= CHUNK_CHARS for p in pieces)
+    assert "".join(split_for_parsing("x" * 120_001)) == "x" * 120_001
+    article = {"id": "long", "source": "t", "language": "fr", "body": body}
+    ((kind, event),) = list(enricher.enrich_many([orjson.dumps(article)]))
+    assert kind == "enriched" and event["body"] == body
+    assert any(e["name"] == "Paris" for e in event["entities"])

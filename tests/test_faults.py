@@ -1,0 +1,125 @@
+"""Faults (issue #7) on real brokers with real `wirewatch worker` processes: kill -9 and restart,
+Apache Kafka restarted under a worker, a poison corpus, and webhooks that are slow, failing or
+down.  The scenarios live in scripts/faults.py, which runs them at a larger scale
+(`python scripts/faults.py --help`); here they run small.  Each test prints its counts (sent,
+enriched, dead-lettered, duplicates, lost): see them with `pytest -s` or `-rP`.
+
+The property tests at the end need no broker: they check the same poison corpus against the
+normalize stage alone, where a failure is cheap to read.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams import codec
+from streams.normalize import InvalidArticle, normalize_article
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_faults():
+    spec = importlib.util.spec_from_file_location("wirewatch_faults", ROOT / "scripts" / "faults.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+faults = _load_faults()
+
+
+def assert_ok(report) -> None:
+    print(report.summary())
+    for note in report.notes:
+        print(f"  {note}")
+    assert report.ok, report.details()
+
+
+# --- on a real broker -------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_kill_9_mid_stream_then_restart_loses_nothing_and_fires_no_alert_twice(broker, tmp_path):
+    """120 articles streamed; the worker is killed with SIGKILL once a third is enriched and a
+    new one (same app id, same state dir) takes over. Every article is enriched (replays are
+    counted and must be identical), and wire.alerts holds exactly one alert per (rule, article)."""
+    assert_ok(faults.kill_and_restart(broker, tmp_path, articles=120, kills=1))
+
+
+@pytest.mark.integration
+def test_kafka_restart_under_a_running_worker_loses_nothing(broker, tmp_path):
+    """A dedicated Apache Kafka (the session one stays untouched) is restarted with its data while
+    a worker runs; articles are sent before, during (the producer retries) and after."""
+    if broker.kind != "kafka":
+        pytest.skip("Apache Kafka only: the embedded broker keeps its data in memory")
+    if not shutil.which("java"):
+        pytest.skip("java is needed to run Apache Kafka")
+    assert_ok(faults.kafka_restart(tmp_path, articles=90))
+
+
+@pytest.mark.integration
+def test_poison_corpus_is_dead_lettered_and_the_worker_goes_on(broker, tmp_path):
+    """90 poison records of 13 kinds drawn by hypothesis (fixed seed) among 60 good and
+    hostile-but-valid articles: every bad record is dead-lettered once with a stage and a reason,
+    every good one enriched, the worker still runs and answers /health."""
+    assert_ok(faults.poison(broker, tmp_path, good=60, bad=90, seed=7))
+
+
+@pytest.mark.integration
+def test_valid_article_whose_enrichment_outgrows_the_message_limit_is_not_lost(broker, tmp_path):
+    """A valid 160 kB article dense in quotations (its quotes event is over 1 MB): it must come
+    out once, enriched or dead-lettered with a reason, and the articles after it enriched."""
+    assert_ok(faults.poison(broker, tmp_path, good=4, bad=0, seed=7, extra=[faults.outgrowing_article()]))
+
+
+@pytest.mark.integration
+def test_slow_failing_and_down_webhooks_lose_nothing_and_do_not_hold_up_enrichment(broker, tmp_path):
+    """Three rules on NATO, with a webhook that answers after 3 s, one that answers 500 twice per
+    alert then 200, and one where nothing listens. Articles sent while the deliveries struggle
+    are enriched within a generous bound; the slow and flaky webhooks receive every alert, the
+    down one's alerts reach wire.deadletter (stage deliver) after the retries."""
+    assert_ok(faults.webhooks(broker, tmp_path, articles=45, nato_every=6))
+
+
+# --- the poison corpus against the normalize stage alone (no broker) ---------------------------
+
+REJECTED_KINDS = sorted(set(faults.POISON) - {"nested-article"})
+
+
+@given(st.sampled_from(REJECTED_KINDS).flatmap(lambda kind: st.tuples(st.just(kind), faults.POISON[kind])))
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+def test_normalize_rejects_every_poison_record_with_a_reason(case):
+    kind, value = case
+    with pytest.raises(InvalidArticle) as caught:
+        normalize_article(value)
+    assert str(caught.value).strip(), kind
+
+
+@given(st.one_of(*faults.HOSTILE.values()))
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+def test_normalize_accepts_hostile_but_valid_articles(article):
+    event = normalize_article(orjson.dumps(dict(article, id="hostile")))
+    assert event["body"].strip()
+    assert codec.loads(codec.dumps(event))["id"] == "hostile"
+
+
+@given(faults.POISON["nested-article"])
+@settings(max_examples=25, deadline=None, database=None, derandomize=True)
+def test_what_normalize_accepts_can_be_put_on_the_wire(value):
+    """An article with a deeply nested extra field (255 to 1000 levels: orjson reads up to 1024
+    but writes only up to 254) must be rejected by normalize, or be encodable: otherwise the
+    agent's send raises outside its try and the record is neither forwarded nor dead-lettered."""
+    try:
+        event = normalize_article(value)
+    except InvalidArticle:
+        return
+    codec.dumps(event)
