@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional, TypedDict
+from typing import Literal, NotRequired, Optional, TypedDict
 
 EntityType = Literal["PER", "ORG", "LOC", "MISC"]
 
@@ -23,9 +23,16 @@ class Entity(TypedDict):
     quoted: bool
 
 
+class Span(TypedDict):
+    text: str
+    start: int
+    end: int
+
+
 class Speaker(TypedDict):
-    name: str
+    name: str  # canonical full name for a person ("Jens Stoltenberg" even where the text says "il")
     entity_id: Optional[str]
+    span: NotRequired[Span]  # the attribution as written ("il", "Stoltenberg", "the minister")
 
 
 class Quote(TypedDict):
