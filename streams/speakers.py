@@ -1,0 +1,464 @@
+"""Who a noun phrase, pronoun or verb subject designates, for quote attribution.
+
+Given a token of the parse (the subject of a reporting verb, the phrase after an inverted verb,
+a pronoun), find the person or organisation meant: named persons inside the phrase, appositions,
+titles ("the minister" -> the person the article introduced as minister), role nouns, pronouns
+resolved to the last person who was a subject or was quoted. Finding the cue itself is the job of
+streams.attribution, which builds on this class.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from typing import Optional
+
+from spacy.tokens import Token
+
+from .article_index import DASHES, ArticleIndex, is_mark_token, is_sentence_end
+from .cues import CueLexicon
+from .speaker_linking import Who
+
+__all__ = ["SpeakerResolver", "CLITIC_RE"]
+
+CLITIC_RE = re.compile(r"-(?:t-)?(il|elle|ils|elles|on|iel|iels)\b", re.IGNORECASE)
+_NAME_DEPS = ("compound", "flat", "flat:name", "appos")
+_MODIFIER_DEPS = frozenset({"det", "compound", "amod", "flat", "flat:name", "nummod", "nmod:poss",
+                            "poss", "case"})
+_SUBJ_DEPS = frozenset({"nsubj", "csubj", "expl:subj"})
+_PASSIVE_DEPS = frozenset({"nsubjpass", "nsubj:pass", "auxpass", "aux:pass"})
+_NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp", "punct", "cc",
+                           "conj", "parataxis"})
+_OBJ_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "poss",
+                       "nmod:poss", "dative", "npadvmod", "attr"})
+_FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
+
+
+class SpeakerResolver:
+    """Resolves the speaker designated by a token or span of the parse around a quote."""
+
+    def __init__(self, art: ArticleIndex, lex: CueLexicon):
+        self.art = art
+        self.lex = lex
+        self.doc = art.doc
+        self.body = art.body
+        self.last_speakers: list[tuple[int, Who]] = []  # (quote start, speaker), in order
+
+    # ---- noun phrases and speakers
+
+    def np_bounds(self, h: Token) -> tuple[int, int]:
+        """Token bounds [a, b] of the noun phrase headed by h, without clauses or appositions."""
+        doc = self.doc
+        a = h.i
+        if self.art.has_dep:
+            j = h.i - 1
+            left = h.left_edge.i
+            while j >= left and j >= h.i - 8:
+                t = doc[j]
+                if t.is_punct or t.is_space or self.art.in_quote[j] or t.dep_ in (
+                    "case", "mark", "cc", "prep"
+                ) or t.pos_ in ("ADP", "SCONJ", "CCONJ", "VERB", "AUX"):
+                    break
+                a = j
+                j -= 1
+        b = h.i
+        if self.art.has_dep:
+            right = h.right_edge.i
+            j = h.i + 1
+            while j <= right and j <= h.i + 8:
+                t = doc[j]
+                if t.is_punct or t.is_space or self.art.in_quote[j] or t.pos_ in ("VERB", "AUX"):
+                    break
+                anc = t
+                stop = False
+                while anc.i != h.i and anc.head.i != anc.i:
+                    if anc.dep_ in _NP_STOP_DEPS:
+                        stop = True
+                        break
+                    anc = anc.head
+                if stop:
+                    break
+                b = j
+                j += 1
+        return a, b
+
+    def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[Who]:
+        art, doc, lex = self.art, self.doc, self.lex
+        low = h.lower_.lstrip("-")
+        if (h.pos_ == "PRON" and not h.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
+            if not allow_pron:
+                return None
+            if low in lex.relative_pronouns:
+                return None
+            return self.pronoun(h.idx + (len(h.text) - len(low)), h.idx + len(h.text))
+        a, b = self.np_bounds(h)
+        sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
+        # A person named inside the phrase ("Spokeswoman Haley Morris").
+        per = art.per_mention_at(sa, sb)
+        if per is not None:
+            return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        if art.has_dep:
+            per = self.linked_person(h)
+            if per is not None:
+                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        # An apposition naming the person ("the secretary general, Jane Doe").
+        app = self.apposition(h, b)
+        if app is not None:
+            return app
+        if h.pos_ == "NOUN":
+            # "le quotidien Le Monde", "the newspaper USA Today": the organisation named.
+            near = [c for c in h.children if c.dep_ in _NAME_DEPS + ("nmod",)
+                    ] if art.has_dep else []
+            if h.i + 1 < art.n:
+                near.append(doc[h.i + 1])
+            for c in near:
+                if not c.ent_type_ or art.in_quote[c.i]:
+                    continue
+                for ms, me, ent, etype in art.mentions_in(c.idx, c.idx + len(c.text)):
+                    if etype == "ORG" and ms > h.idx:
+                        return art.resolve_name(self.body[ms:me], ms, me, "ORG")
+        text = self.body[sa:sb]
+        who = art.resolve_name(text, sa, sb, None)
+        if (who.entity_id is None and who.etype is None and h.pos_ in ("NOUN", "PROPN")
+                and not h.ent_type_):
+            titled = self.title(h, sa, sb) or self.role(h, sa, sb)
+            if titled is not None:
+                return titled
+        return who
+
+    def linked_person(self, h: Token) -> Optional[tuple[int, int]]:
+        """A person named in the phrase through compounds, appositions or coordination
+        ('Sirius XM Vice President for news and talk Dave Gorab')."""
+        todo = [h]
+        seen = 0
+        while todo and seen < 16:
+            t = todo.pop()
+            seen += 1
+            if t.ent_type_ and not self.art.in_quote[t.i]:
+                per = self.art.per_mention_at(t.idx, t.idx + len(t.text))
+                if per is not None:
+                    return per
+            for c in t.children:
+                if c.dep_ in _NAME_DEPS + ("conj",) and abs(c.i - h.i) <= 12:
+                    todo.append(c)
+        return None
+
+    def apposition(self, h: Token, b: int) -> Optional[Who]:
+        doc, art = self.doc, self.art
+        cands = [c for c in h.children if c.dep_ == "appos"] if art.has_dep else []
+        if b + 2 < art.n and doc[b + 1].text == ",":
+            cands.append(doc[b + 2])
+        for c in cands:
+            if art.in_quote[c.i]:
+                continue
+            per = art.per_mention_at(c.idx, c.idx + len(c.text))
+            if per is not None:
+                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+        return None
+
+    def title(self, h: Token, sa: int, sb: int) -> Optional[Who]:
+        """'the minister' -> the person the article names with that title, if any."""
+        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        if not det or det[0].lower_ not in ("the", "le", "la", "l'", "les"):
+            return None
+        holders = self.titles.get(self.art.lemma(h))
+        if not holders:
+            return None
+        before = [x for x in holders if x[0] < sa]
+        pos, name, eid = (before[-1] if before else holders[0])
+        return Who(sa, sb, name, eid, "PER")
+
+    def build_titles(self) -> None:
+        """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
+        doc, art = self.doc, self.art
+        self.titles: dict[str, list[tuple[int, str, Optional[str]]]] = {}
+        self.person_titles: dict[str, set[str]] = {}
+        if not art.has_pos:
+            return
+        for ms, me, ent, etype in art.ments:
+            if etype != "PER":
+                continue
+            who = art.resolve_name(self.body[ms:me], ms, me, "PER")
+            toks = art.tok_range(ms, me)
+            if not toks:
+                continue
+            nouns: list[Token] = []
+            j = toks.start - 1
+            while j >= 0 and j >= toks.start - 4:
+                t = doc[j]
+                if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
+                    nouns.append(t)
+                    break
+                if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
+                    break
+                j -= 1
+            if art.has_dep:
+                for i in toks:
+                    t = doc[i]
+                    if t.dep_ == "appos" and t.head.i not in toks and t.head.pos_ == "NOUN":
+                        nouns.append(t.head)
+                    for c in t.children:
+                        if c.dep_ == "appos" and c.i not in toks and c.pos_ == "NOUN":
+                            nouns.append(c)
+            for t in nouns:
+                self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
+                self.person_titles.setdefault(who.entity_id or who.name, set()).add(art.lemma(t))
+        for v in self.titles.values():
+            v.sort()
+
+    def pronoun(self, a: int, b: int) -> Who:
+        """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
+        text = self.body[a:b]
+        if text.lower() not in self.lex.singular_pronouns:
+            return Who(a, b, text, None, None)
+        who = self.antecedent(a)
+        if who is None:
+            return Who(a, b, text, None, None)
+        return Who(a, b, who.name, who.entity_id, "PER")
+
+    def antecedent(self, a: int) -> Optional[Who]:
+        """The person a pronoun or role noun at offset a refers to: the most recent of the last
+        person who was a subject and the last person quoted, within a few paragraphs."""
+        art = self.art
+        floor = art.floor(a, 4)
+        hi = bisect_left(art.ment_starts, a)
+        recent = None
+        subject = None
+        for k in range(hi - 1, -1, -1):
+            ms, me, ent, etype = art.ments[k]
+            if ms < floor:
+                break
+            if etype != "PER" or me > a or not art.outside(ms):
+                continue
+            if recent is None:
+                recent = (ms, me)
+            if self.is_subject_mention(ms, me):
+                subject = (ms, me)
+                break
+        speaker = None
+        for pos, who in reversed(self.last_speakers):
+            if who.etype == "PER" and who.start < a:
+                speaker = who
+                break
+        if subject is not None and (speaker is None or speaker.start < subject[0]):
+            return art.resolve_name(self.body[subject[0]:subject[1]], subject[0], subject[1], "PER")
+        if speaker is not None and speaker.start >= floor:
+            return speaker
+        if recent is not None:
+            return art.resolve_name(self.body[recent[0]:recent[1]], recent[0], recent[1], "PER")
+        return speaker
+
+    def cataphor(self, b: int) -> Optional[Who]:
+        """'Le président américain a jugé… « … »' opening a story: the person named as a
+        subject in the next two paragraphs."""
+        art = self.art
+        p = bisect_right(art.unit_starts, b) - 1
+        limit = art.unit_starts[p + 3] if p + 3 < len(art.unit_starts) else len(self.body)
+        for k in range(bisect_left(art.ment_starts, b), len(art.ments)):
+            ms, me, ent, etype = art.ments[k]
+            if ms >= limit:
+                break
+            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
+                return art.resolve_name(self.body[ms:me], ms, me, "PER")
+        return None
+
+    def role(self, h: Token, sa: int, sb: int) -> Optional[Who]:
+        """'l'élu', 'the senator': a definite role noun names the person the text is about."""
+        if self.art.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
+            return None
+        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        if not det or det[0].lower_ not in ("the", "le", "la", "l'"):
+            return None
+        lemma = self.art.lemma(h)
+
+        def fits(who: Who) -> bool:
+            # "le ministre" cannot be the person introduced as "le député".
+            known = self.person_titles.get(who.entity_id or who.name)
+            return not known or lemma in known or lemma in self.lex.generic_roles
+
+        first = self.antecedent(sa)
+        who = first if first is not None and fits(first) else None
+        if who is None and first is not None:
+            who = next((w for w in self.earlier_people(sa) if fits(w)), None)
+        if who is None and first is None and not any(p.etype == "PER" for _, p in
+                                                     self.last_speakers):
+            who = self.cataphor(sb)
+        if who is None:
+            return None
+        return Who(sa, sb, who.name, who.entity_id, "PER")
+
+    def earlier_people(self, a: int, limit: int = 6):
+        """People quoted or named as subjects before offset a, most recent first."""
+        seen: set[str] = set()
+        cands: list[tuple[int, Who]] = [(w.start, w) for _, w in self.last_speakers
+                                         if w.etype == "PER" and w.start < a]
+        art = self.art
+        floor = art.floor(a, 6)
+        for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
+            ms, me, ent, etype = art.ments[k]
+            if ms < floor:
+                break
+            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
+                cands.append((ms, art.resolve_name(self.body[ms:me], ms, me, "PER")))
+        for _, w in sorted(cands, key=lambda x: -x[0]):
+            key = w.entity_id or w.name
+            if key not in seen:
+                seen.add(key)
+                yield w
+                if len(seen) >= limit:
+                    return
+
+    def is_subject_mention(self, ms: int, me: int) -> bool:
+        if not self.art.has_dep:
+            return True
+        for i in self.art.tok_range(ms, me):
+            t = self.doc[i]
+            d = t.dep_
+            if d.startswith("nsubj") or (d == "appos" and t.head.dep_.startswith("nsubj")):
+                return True
+        return False
+
+    def speaker_of_verb(
+        self, v: Token, first: int, last: int, incise: bool, between: Optional[range] = None
+    ) -> Optional[Who]:
+        """Who speaks through cue verb v: clitic, subject, the phrase between quote and verb
+        ('," Jane Doe, the senator, said'), or the inverted subject ('," said Jane Doe')."""
+        art, doc, body = self.art, self.doc, self.body
+        # French inversion: "a-t-il noté", "dit-elle".
+        if self.lex.lang == "fr":
+            for k in range(first, last + 1):
+                t = doc[k]
+                m = CLITIC_RE.match(body, t.idx + len(t.text))
+                if m is not None:
+                    return self.pronoun(m.start(1), m.end(1))
+                m = CLITIC_RE.fullmatch(t.text)
+                if m is not None and k > first:
+                    return self.pronoun(t.idx + m.start(1), t.idx + m.end(1))
+        if art.has_dep:
+            if any(c.dep_ in _PASSIVE_DEPS for c in v.children):
+                return None
+            s = self.subject_of(v)
+            if isinstance(s, Token) and (
+                art.para_of(s.idx) != art.para_of(v.idx) or self.dateline(s)
+            ):
+                h = self.region_head(self.clause_before(first))
+                s = h if h is not None and not self.dateline(h) else None
+            if s is not None and (between is None or isinstance(s, Who) or s.i >= between.start):
+                return s if isinstance(s, Who) else self.who_from_head(s)
+        if between is not None and len(between):
+            h = self.region_head(between)
+            if h is not None:
+                return self.who_from_head(h)
+        if incise:
+            return self.inverted_subject(last)
+        return None
+
+    def subject_of(self, v: Token):
+        """The subject token of v, climbing conj/xcomp/advcl and from gerunds to the main verb;
+        a relative pronoun gives the antecedent (as a Who)."""
+        art = self.art
+        head = v
+        for _ in range(4):
+            subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]
+                    and c.lower_ not in ("-t", "t")]
+            if subs:
+                sub = subs[0]
+                if sub.lower_ in self.lex.relative_pronouns and head.dep_ in (
+                    "relcl", "acl:relcl", "acl"
+                ):
+                    return self.who_from_head(head.head)
+                return sub
+            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
+                head = head.head
+                continue
+            if head.tag_ == "VBG" or "VerbForm=Ger" in str(head.morph):
+                root = head.sent.root
+                if root.i != head.i:
+                    head = root
+                    continue
+            break
+        return None
+
+    def dateline(self, t: Token) -> bool:
+        """'WASHINGTON (AP) —', '6:50 p.m.': paragraph-initial material that is no subject."""
+        doc = self.doc
+        if t.ent_type_ in ("TIME", "DATE"):
+            return True
+        if not (t.text.isupper() and len(t.text) > 2):
+            return False
+        j = t.i + 1
+        while j < self.art.n and (doc[j].text.isupper() or doc[j].text == ","):
+            j += 1
+        return j < self.art.n and doc[j].text in ("(", "—", "–", "-", "--")
+
+    def has_subject(self, v: Token) -> bool:
+        return any(c.dep_ in _SUBJ_DEPS or c.dep_ in _PASSIVE_DEPS for c in v.children)
+
+    def clause_before(self, f: int) -> range:
+        """Tokens from the start of the clause (sentence end, line break, quote, dateline dash)
+        up to f."""
+        doc, art = self.doc, self.art
+        j = f - 1
+        while j >= 0 and f - j < 25:
+            t = doc[j]
+            if (art.in_quote[j] or is_sentence_end(t) or (t.is_space and "\n\n" in t.text)
+                    or t.text == ":" or (t.text in DASHES and t.text != "-")):
+                break
+            j -= 1
+        return range(j + 1, f)
+
+    def region_head(self, region: range) -> Optional[Token]:
+        """The nominal heading a short stretch of tokens (between a quote and its verb)."""
+        doc = self.doc
+        cand = None
+        for i in region:
+            t = doc[i]
+            if t.is_punct or t.is_space or self.art.in_quote[i] or t.pos_ not in (
+                "PROPN", "NOUN", "PRON"
+            ):
+                continue
+            if cand is None:
+                cand = t
+            if t.dep_ in _OBJ_DEPS or self.dateline(t):
+                continue
+            if not (region.start <= t.head.i < region.stop and t.head.pos_ in ("PROPN", "NOUN")):
+                return t
+        return cand
+
+    def inverted_subject(self, last: int) -> Optional[Who]:
+        """'», a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the
+        verb."""
+        doc, art, lex = self.doc, self.art, self.lex
+        j = last + 1
+        limit = min(art.n, last + 12)
+        while j < limit:
+            t = doc[j]
+            if (art.in_quote[j] or is_sentence_end(t) or t.text in (",", ":", "(")
+                    or is_mark_token(t)):
+                return None
+            if (art.has_dep and t.pos_ == "ADP" and t.dep_ == "case" and j < t.head.i < j + 6
+                    and t.head.pos_ in ("NOUN", "PROPN")):
+                # A prepositional phrase before the subject: 'a assuré sur franceinfo X',
+                # 'a déclaré à la presse le président'.
+                j = t.head.i + 1
+                while j < limit and doc[j].dep_ in _NAME_DEPS[:3] and doc[j].head.i < j:
+                    j += 1
+                continue
+            if t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
+                art.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
+            ):
+                j += 1
+                continue
+            if art.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
+                return None
+            h = t
+            if art.has_dep:
+                steps = 0
+                while (h.dep_ in _MODIFIER_DEPS and h.head.i > h.i and h.head.i <= j + 6
+                       and steps < 6):
+                    h = h.head
+                    steps += 1
+            if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM"):
+                return None
+            return self.who_from_head(h)
+        return None
