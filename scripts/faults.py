@@ -59,6 +59,7 @@ SECRET = "whsec_" + base64.b64encode(b"wirewatch-fault-tests-secret-0123").decod
 NATO_RULE = {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned"}
 MAX_BODY_BYTES = 1024 * 1024  # the worker's default WIREWATCH_MAX_BODY_BYTES
 VOLATILE = ("enriched_at", "timings_ms")
+COLUMNS = ("sent", "enriched", "dead_lettered", "duplicates", "lost")  # the counts every scenario reports
 STALL = 45.0  # seconds without any new record before a wait gives up: the pipeline is stuck
 
 
@@ -86,7 +87,8 @@ class Report:
         return not self.problems
 
     def summary(self) -> str:
-        counts = " ".join(f"{k}={v}" for k, v in self.counts.items())
+        order = [c for c in COLUMNS if c in self.counts] + [k for k in self.counts if k not in COLUMNS]
+        counts = " ".join(f"{k}={self.counts[k]}" for k in order)
         return f"{self.scenario:<13} {self.broker:<8} {counts}  {'OK' if self.ok else 'FAILED'}"
 
     def details(self) -> str:
@@ -825,6 +827,10 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
                                 f"dead letter without a proper stage/error: stage={letter.get('stage')!r} "
                                 f"error={letter.get('error')!r} schema={invalid[:2]}"):
                 break
+        for key in (k for k, e in expect.items() if e == "either"):
+            outcome = "enriched" if key in ids else "dead-lettered" if key in lettered else "lost"
+            reasons = [d["error"] for d in letters if letter_key(d) == key]
+            report.notes.append(f"{kinds[key]}: {outcome}" + (f" ({reasons[0]})" if reasons else ""))
         report.notes.append("dead letters per stage: " + ", ".join(
             f"{stage}={n}" for stage, n in Counter(d.get("stage") for d in letters).items()))
         report.check(worker.process.poll() is None, f"the worker exited ({worker.process.poll()})")
@@ -961,7 +967,7 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         pending_slow = len({a["id"] for a in alerts.values() if a["rule_id"] == "slow"} - hooks.delivered("/slow"))
         report.counts["calm_ms_per_article"] = round(1000 * calm_s / max(1, len(calm)))
         report.counts["trouble_ms_per_article"] = round(1000 * during_s / max(1, len(during))) if during_s < float("inf") else -1
-        report.counts["slow_pending_then"] = pending_slow
+        report.counts["slow_pending_when_enriched"] = pending_slow
         report.check(during_s <= 60 + len(during), f"articles sent during the webhook trouble took {during_s:.0f}s to enrich")
         acked, failed = sender.confirm()
         report.counts["sent"] = len(set(acked))
@@ -1026,7 +1032,6 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
 
 
 SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks")
-COLUMNS = ("sent", "enriched", "dead_lettered", "duplicates", "lost")
 
 
 def run(args: argparse.Namespace) -> list[Report]:

@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Iterable
 
+import aiokafka.errors
 import faust
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
@@ -97,10 +98,26 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
                for name in ALL_TOPICS}
 
     async def send(topic: str, key: str | bytes | None, value: dict) -> None:
+        """Deliver to the broker before the source event is acknowledged (at-least-once).
+
+        A refused message (too large, not encodable) raises at once so the caller can
+        dead-letter it; a broker failure (down, leader moving, timeout) is retried until the
+        write goes through, holding the partition back rather than acknowledging an article
+        that was never written."""
         if isinstance(key, str):
             key = key.encode("utf-8")
-        future = await outputs[topic].send(key=key, value=value)
-        await future  # delivered before the source event is acknowledged
+        delay = 0.2
+        while True:
+            try:
+                future = await outputs[topic].send(key=key, value=value)
+                await future
+                return
+            except TOO_LARGE:
+                raise
+            except (aiokafka.errors.KafkaError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("send to %s failed (%s); retrying in %.1fs", settings.topic(topic), exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def send_dead_letter(stage: str, event: Any, payload: Any, error: BaseException | str) -> None:
         metrics.dead_letters.labels(stage).inc()
@@ -117,11 +134,12 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         log.warning("dead letter from %s: %s", stage, letter["error"])
         try:
             await send("deadletter", getattr(message, "key", None), letter)
-        except Exception as exc:  # the agent must outlive a broker refusing the dead letter too
-            log.error("could not write a dead letter from %s (%s): %s", stage, letter["error"], exc)
+        except TOO_LARGE:  # dead_letter() caps payloads, so only a huge error text gets here
+            letter["payload"], letter["payload_truncated"] = "", True
+            await send("deadletter", getattr(message, "key", None), letter)
 
     async def forward(stage: str, event: Any, target: str, out: dict) -> None:
-        """Send a stage's result on; if the broker refuses it (too large...), dead-letter it."""
+        """Send a stage's result on; if the broker refuses it (too large, unencodable), dead-letter it."""
         try:
             await send(target, out["id"], out)
         except Exception as exc:
@@ -235,6 +253,10 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
     return app
 
 
+TOO_LARGE = (aiokafka.errors.MessageSizeTooLargeError, aiokafka.errors.RecordTooLargeError,
+             aiokafka.errors.RecordListTooLargeError)
+
+
 def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, recent_alerts) -> None:
     """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
     from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
@@ -255,13 +277,13 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
                         continue
                     now = time.time()
                     decision = decide(state, compiled, article, evidence, now)
-                    for key, value in decision.updates.items():
-                        state[key] = value
-                    if decision.fire:
+                    if decision.fire:  # written before the state says "fired": never lost
                         alert = build_alert(compiled, article, evidence, rfc3339(now))
+                        await send("alerts", alert["article_id"], alert)
                         metrics.processed.labels("alerts").inc()
                         recent_alerts.append(alert)
-                        await send("alerts", alert["article_id"], alert)
+                    for key, value in decision.updates.items():
+                        state[key] = value
             except Exception as exc:
                 await send_dead_letter("alerts", event, _without_annotation(event.value), exc)
 
