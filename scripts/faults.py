@@ -331,6 +331,40 @@ def check_enrichment(report: Report, reader: TopicReader, wanted: set[str]) -> C
     return ids
 
 
+STAGE_TOPICS = ("raw", "normalized", "annotated", "entities", "quotes", "enriched")
+
+
+def where_lost(bootstrap: str, prefix: str, lost: set[str]) -> str:
+    """How far the lost articles got (how many of them each stage topic holds), and the
+    consumer group's lag per topic partition: where a pipeline is stuck."""
+    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+    seen = []
+    for suffix in STAGE_TOPICS:
+        reader = TopicReader(bootstrap, f"{prefix}.{suffix}")
+        settle([reader], 2.0)
+        seen.append(f"{suffix}={len(lost & {key for key, _ in reader.records})}")
+        reader.close()
+    lag = []
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        committed = next(iter(admin.list_group_offsets(f"ww-{prefix}").values()), {})
+        admin.close()
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+        tps = [TopicPartition(f"{prefix}.{s}", p) for s in STAGE_TOPICS[:-1] for p in
+               sorted(consumer.partitions_for_topic(f"{prefix}.{s}") or ())]
+        ends = consumer.end_offsets(tps)
+        consumer.close()
+        for tp in tps:
+            done = committed.get(tp).offset if committed.get(tp) else 0
+            if ends[tp] - done:
+                lag.append(f"{tp.topic.split('.')[-1]}[{tp.partition}]={ends[tp] - done}")
+    except Exception as exc:  # a diagnosis must not hide the failure it explains
+        lag.append(f"unknown ({exc})")
+    return (f"lost articles reached: {', '.join(seen)}; uncommitted records per partition: "
+            f"{', '.join(lag) or 'none'}")
+
+
 def check_alerts_once(report: Report, alerts: TopicReader, expected: set[tuple[str, str]]) -> None:
     """Exactly one alert per expected (rule_id, article_id), and no other."""
     pairs = Counter((a.get("rule_id"), a.get("article_id")) for a in alerts.values())
@@ -385,6 +419,8 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         report.check(not failed, f"{len(failed)} article(s) the broker did not acknowledge")
         wait_for(lambda: wanted <= set(enriched_ids(enriched)), 90 + articles, readers, worker, stall=STALL)
         check_enrichment(report, enriched, wanted)
+        if report.counts["lost"]:
+            report.notes.append(where_lost(broker.bootstrap, prefix, wanted - set(enriched_ids(enriched))))
         expected = {("nato", e["id"]) for e in enriched.values() if mentions_nato(e)}
         wait_for(lambda: expected <= {(a["rule_id"], a["article_id"]) for a in alerts.values()}, 60, readers, worker,
                  stall=STALL)
@@ -496,6 +532,8 @@ def kafka_restart(workdir: Path, articles: int = 90, outage: float = 0.0, interv
         wait_for(lambda: wanted <= set(enriched_ids(enriched)), 120 + articles, readers, worker, stall=2 * STALL)
         settle(readers, 1.0)
         check_enrichment(report, enriched, wanted)
+        if report.counts["lost"]:
+            report.notes.append(where_lost(broker.bootstrap, prefix, wanted - set(enriched_ids(enriched))))
         report.counts["dead_lettered"] = len(dead.values())
         report.check(not dead.values(), f"good articles dead-lettered: {[d.get('error') for d in dead.values()][:3]}")
         report.check(worker.process.poll() is None, f"the worker exited ({worker.process.poll()}) instead of reconnecting")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from . import codec
@@ -39,6 +39,13 @@ _NLP_VIEW_TABLE = str.maketrans(
 )
 
 
+# Fields the stages write: an input value for them would be overwritten or would corrupt the event.
+RESERVED_FIELDS = frozenset({
+    "dedup_key", "entities", "quotes", "topics", "enriched_at", "timings_ms", "models", "annotation",
+    "boilerplate", "language_detected",
+})
+
+
 class InvalidArticle(ValueError):
     """The payload is not a usable raw article; the message says why, in one line."""
 
@@ -49,9 +56,22 @@ class NormalizeOptions:
     default_language: str | None = None
 
 
+# spaCy's tokenizer is quadratic on long runs without spaces ("""""..., ((((...): a 60 kB run
+# takes minutes. No word is that long, so such runs get a space every RUN_BREAK characters.
+RUN_BREAK = 64
+_LONG_RUN = re.compile(r"\S{%d,}" % (RUN_BREAK + 1))
+
+
+def _break_run(match: re.Match) -> str:
+    run = match.group(0)
+    return " ".join(run[i:i + RUN_BREAK - 1] for i in range(0, len(run), RUN_BREAK))[: len(run)]
+
+
 def nlp_view(body: str) -> str:
-    """The text spaCy parses: same length as ``body``, typographic variants flattened."""
-    return body.translate(_NLP_VIEW_TABLE)
+    """The text spaCy parses: same length as ``body``, typographic variants flattened and
+    pathological runs without spaces broken up."""
+    view = body.translate(_NLP_VIEW_TABLE)
+    return _LONG_RUN.sub(_break_run, view) if len(view) > RUN_BREAK else view
 
 
 def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> dict:
@@ -65,6 +85,8 @@ def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT
     # The whole message may hold headline and metadata too; allow a little beyond the body limit.
     if len(payload) > max_body_bytes + 64 * 1024:
         raise InvalidArticle(f"payload of {len(payload)} bytes exceeds the limit of {max_body_bytes} bytes")
+    if payload.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not content
+        payload = payload[3:]
     try:
         payload.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,19 +127,29 @@ def validate_raw(article: dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES)
         text = article.get(field)
         if text is not None and len(text.encode("utf-8", "surrogatepass")) > max_body_bytes:
             raise InvalidArticle(f"field '{field}' exceeds the body limit of {max_body_bytes} bytes")
-    published = article.get("published_at")
-    if published:
-        try:
-            datetime.fromisoformat(published.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidArticle(f"field 'published_at' is not an RFC 3339 date-time: {published!r}") from None
+    if article.get("published_at"):
+        rfc3339(article["published_at"])
+
+
+def rfc3339(value: str) -> str:
+    """An ISO 8601 date or date-time -> RFC 3339 in UTC ('2024-05-01' -> '2024-05-01T00:00:00Z');
+    a time without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidArticle(f"field 'published_at' is not an RFC 3339 date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    text = moment.astimezone(timezone.utc).isoformat()
+    return text.replace("+00:00", "Z")
 
 
 # --- HTML to text -------------------------------------------------------------------------
 
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "section", "article", "header", "footer", "table", "tr", "pre", "figure", "figcaption", "hr",
+    "section", "article", "header", "footer", "table", "tr", "td", "th", "pre", "figure",
+    "figcaption", "hr", "dt", "dd",
 }
 _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "head", "nav", "aside"]
 
@@ -147,36 +179,45 @@ def html_to_text(html: str) -> str:
 
 # --- text clean-up ------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u3000]+")  # NBSP and narrow NBSP are kept: French typography
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 
-_BOILERPLATE_PATTERNS = [
-    r"^\s*(source|sources|copyright|photo|credit|crédit|crédits|©)\s*[:：].{0,200}$",
+# Furniture recognised anywhere in the story (unless the paragraph holds a quotation).
+_ANYWHERE = [
     r"^.{0,80}©.{0,120}$",
     r"^\s*\(?(c|©)\)?\s*\d{4}\b.{0,160}$",
     r"\ball rights reserved\b",
     r"^\s*copyright\b.{0,200}$",
     r"^\s*tous droits réservés\.?\s*$",
-    r"\[(email|e-mail)[\s\u00a0]*(protected|protégé)\]",
     r"^\s*(#[\w.\-]+[\s/|,]*){1,}$",
+    r"^\s*(reporting by|writing by|editing by|additional reporting by)\b.{0,200}$",
+]
+# Furniture recognised only in the block that closes the story: elsewhere these openings
+# ("Source: a senior official said…", "See also the minister…") can be story text.
+_TRAILING = _ANYWHERE + [
+    r"^\s*(source|sources|photo|credit|crédit|crédits)\s*[:：].{0,200}$",
     r"^\s*(avez-vous une astuce|vous avez une info|contactez-nous|contact us|have a tip|got a tip|"
     r"send us a tip|suivez-nous|follow us|abonnez-vous|subscribe to|sign up for|inscrivez-vous|"
     r"lire aussi|read more|read also|à lire aussi|see also|voir aussi|related:)\b.{0,300}$",
-    r"^\s*(reporting by|writing by|editing by|additional reporting by)\b.{0,200}$",
     r"^\s*\(?(reuters|afp|ap|dpa|ansa|efe|ntb|belga|ats|bloomberg)\)?\s*$",
 ]
-_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE_PATTERNS), re.IGNORECASE | re.MULTILINE)
+_BOILERPLATE_ANYWHERE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE), re.IGNORECASE)
+_BOILERPLATE_TRAILING = re.compile("|".join(f"(?:{p})" for p in _TRAILING), re.IGNORECASE)
+_EMAIL_ARTEFACT = re.compile(r"\s?\[(email|e-mail)[\s\u00a0]*(protected|protégé)\]", re.IGNORECASE)
+_QUOTE_MARKS = re.compile(r"[«»“”„\"‹›]")
 
 
-def is_boilerplate(paragraph: str) -> bool:
-    """A paragraph that is wire furniture rather than story text."""
+def is_boilerplate(paragraph: str, *, trailing: bool = True) -> bool:
+    """A paragraph that is wire furniture rather than story text (``trailing``: it belongs to
+    the block that ends the story, where source lines and contact footers live)."""
     text = paragraph.strip()
     if not text:
         return True
-    if len(text) > 400:
+    if len(text) > 400 or _QUOTE_MARKS.search(text):
         return False
-    return bool(_BOILERPLATE.search(text))
+    pattern = _BOILERPLATE_TRAILING if trailing else _BOILERPLATE_ANYWHERE
+    return bool(pattern.search(text))
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -187,17 +228,23 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _CONTROL.sub("", text)
-    kept: list[str] = []
-    removed: list[str] = []
+    paragraphs: list[str] = []
     for raw_paragraph in _PARA_SPLIT.split(text):
         lines = [_SPACES.sub(" ", line).strip() for line in raw_paragraph.split("\n")]
         paragraph = " ".join(line for line in lines if line)
-        if not paragraph:
-            continue
-        # Trailing boilerplate can share a paragraph with story text: split by line too.
-        if is_boilerplate(paragraph):
+        if paragraph:
+            paragraphs.append(paragraph)
+    end = len(paragraphs)
+    while end > 0 and is_boilerplate(paragraphs[end - 1], trailing=True):
+        end -= 1
+    kept: list[str] = []
+    removed = paragraphs[end:]
+    for paragraph in paragraphs[:end]:
+        if is_boilerplate(paragraph, trailing=False):
             removed.append(paragraph)
-        else:
+            continue
+        paragraph = _EMAIL_ARTEFACT.sub("", paragraph)
+        if paragraph.strip():
             kept.append(paragraph)
     return "\n\n".join(kept), removed
 
@@ -228,8 +275,11 @@ def normalize_article(raw: Any, options: NormalizeOptions = NormalizeOptions()) 
     """Raw payload (bytes or dict) -> normalised article event (wire.normalized)."""
     article = decode_payload(raw, max_body_bytes=options.max_body_bytes)
     validate_raw(article, max_body_bytes=options.max_body_bytes)
-    out = dict(article)  # unknown extra fields are kept
+    # Unknown extra fields are kept; fields the pipeline itself writes are not taken from input.
+    out = {k: v for k, v in article.items() if k not in RESERVED_FIELDS}
     out["version"] = article.get("version") or 1
+    if article.get("published_at"):
+        out["published_at"] = rfc3339(article["published_at"])
     source_text = article.get("body")
     if source_text is None:
         source_text = html_to_text(article["body_html"])
@@ -239,7 +289,7 @@ def normalize_article(raw: Any, options: NormalizeOptions = NormalizeOptions()) 
     out["boilerplate"] = boilerplate
     headline = article.get("headline")
     if headline is not None:
-        out["headline"] = clean_text(headline)[0].replace("\n\n", " ") or None
+        out["headline"] = " ".join(unicodedata.normalize("NFC", _CONTROL.sub("", headline)).split()) or None
     language = article.get("language")
     if language and _LANG_TAG.match(language.strip()):
         out["language"] = primary_language(language)

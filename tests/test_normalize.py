@@ -125,3 +125,41 @@ def test_language_from_event_or_detected():
     assert detected["language"] == "en" and detected["language_detected"] is True
     detected_fr = normalize_article(raw(body="Le gouvernement a annoncé mardi que les négociations reprendraient la semaine prochaine."))
     assert detected_fr["language"] == "fr"
+
+
+def test_story_paragraphs_that_look_like_furniture_are_kept():
+    body = ("Source: a senior official told Reuters the deal was done.\n\n"
+            "See also the minister, who said nothing.\n\n"
+            "Il a ajouté : « Écrivez-nous à [email protected] », puis il est parti.\n\n"
+            "Read more: example.org/x\n\n© Example Press 2026")
+    kept, removed = clean_text(body)
+    assert kept.startswith("Source: a senior official")
+    assert "See also the minister" in kept
+    assert "[email protected]" not in kept and "Écrivez-nous à »" in kept
+    assert removed == ["Read more: example.org/x", "© Example Press 2026"]
+
+
+def test_headlines_are_not_filtered():
+    assert normalize_article(raw(headline="Copyright: EU court rules against Google"))["headline"] == \
+        "Copyright: EU court rules against Google"
+    assert normalize_article(raw(headline="#MeToo"))["headline"] == "#MeToo"
+
+
+def test_long_runs_without_spaces_are_broken_for_the_tokenizer():
+    body = "a" * 1000 + " ok " + '"' * 300
+    view = nlp_view(body)
+    assert len(view) == len(body) and max(len(run) for run in view.split()) <= 64
+
+
+def test_soft_hyphen_bom_and_table_cells():
+    assert normalize_article(raw(body="Le\u00adprésident"))["body"] == "Leprésident"
+    assert normalize_article(b"\xef\xbb\xbf" + raw())["id"] == "a1"
+    html = "<table><tr><td>“We are ready now”</td><td>said Bob Smith</td></tr></table>"
+    assert "now”\n\nsaid" in html_to_text(html)
+
+
+def test_published_at_becomes_rfc3339_utc_and_reserved_fields_are_ignored():
+    event = normalize_article(raw(published_at="2024-05-01", timings_ms="fast", entities=[1], models=3))
+    assert event["published_at"] == "2024-05-01T00:00:00Z"
+    assert "entities" not in event and "models" not in event and "timings_ms" not in event
+    assert normalize_article(raw(published_at="2024-05-01T12:00:00+02:00"))["published_at"] == "2024-05-01T10:00:00Z"
