@@ -1094,7 +1094,8 @@ def run(args: argparse.Namespace) -> list[Report]:
                         else:
                             broker = _start_embedded() if kind == "embedded" else start_dedicated_kafka(workdir)
                     if scenario == "kill":
-                        report = kill_and_restart(broker, scratch, articles=args.articles, kills=args.kills)
+                        report = kill_and_restart(broker, scratch, articles=args.articles, kills=args.kills,
+                                                  interval=args.interval)
                     elif scenario == "poison":
                         report = poison(broker, scratch, good=args.articles, bad=args.bad or args.articles,
                                         seed=args.seed, extra=[outgrowing_article()])
@@ -1137,6 +1138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=300, help="articles per scenario (default 300)")
     parser.add_argument("--bad", type=int, help="poison records (default: as many as --articles)")
     parser.add_argument("--kills", type=int, default=3, help="kill -9 / restart cycles in 'kill' (default 3)")
+    parser.add_argument("--interval", type=float, default=0.1,
+                        help="seconds between two articles of the stream in 'kill' (default 0.1)")
     parser.add_argument("--outage", type=float, default=0.0,
                         help="seconds Apache Kafka stays down in 'kafka-restart' (default 0: a plain restart)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the poison corpus (default 1)")

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import spacy
 from spacy.tokens import Doc, DocBin
@@ -21,8 +21,10 @@ from .normalize import nlp_view
 
 ANNOTATION_FORMAT = "spacy-docbin/1"
 
-# Articles parsed per dedup key in this process: a test asserts it is one per article.
+# Articles parsed per dedup key in this process (a test asserts it is one per article); kept
+# small so a long-running worker does not grow with it.
 PARSE_COUNTS: Counter[str] = Counter()
+PARSE_COUNTS_LIMIT = 10_000
 
 
 @dataclass
@@ -34,6 +36,8 @@ class ModelRegistry:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, language: str) -> spacy.language.Language:
+        if language not in self.models and not _spacy_knows(language):
+            language = "xx"  # one shared pipeline for every language spaCy has no rules for
         with self._lock:
             if language not in self._loaded:
                 self._loaded[language] = self._load(language)
@@ -48,6 +52,15 @@ class ModelRegistry:
     def describe(self, language: str) -> str:
         nlp = self.get(language)
         return f"{nlp.meta.get('lang', language)}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '0')}"
+
+
+@lru_cache(maxsize=256)
+def _spacy_knows(language: str) -> bool:
+    try:
+        spacy.util.get_lang_class(language)
+        return True
+    except Exception:
+        return False
 
 
 def blank_pipeline(language: str) -> spacy.language.Language:
@@ -140,6 +153,8 @@ def annotate_batch(events: Sequence[dict], registry: ModelRegistry) -> list[tupl
         docs = parse_bodies(nlp, [events[i]["body"] for i in indexes])
         for index, doc in zip(indexes, docs):
             event = dict(events[index])
+            if len(PARSE_COUNTS) >= PARSE_COUNTS_LIMIT:
+                PARSE_COUNTS.clear()
             PARSE_COUNTS[event["dedup_key"]] += 1
             event["annotation"] = {"format": ANNOTATION_FORMAT, "model": model, "data": serialize_doc(doc)}
             event.setdefault("models", {})["pipeline"] = model

@@ -261,7 +261,7 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
     """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
     from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
 
-    state = JsonTable(app.Table("alert-state", default=None, partitions=settings.partitions))
+    state = JsonTable(app.Table("alert-state", default=None, partitions=source_partitions(settings)))
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):
@@ -378,6 +378,23 @@ def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:
             for article in accepted:
                 await send("raw", article["id"], article)
             return self.json({"accepted": [a["id"] for a in accepted]}, status=202)
+
+
+def source_partitions(settings: Settings) -> int:
+    """Partitions of wire.enriched as the broker has it (the alert table must match it)."""
+    try:
+        from kafka import KafkaAdminClient
+
+        from .kafka_io import _client_options
+
+        admin = KafkaAdminClient(request_timeout_ms=10000, **_client_options(settings))
+        try:
+            described = admin.describe_topics([settings.topic("enriched")])
+            return len(described[0]["partitions"]) or settings.partitions
+        finally:
+            admin.close()
+    except Exception:  # no broker yet: the configured count (ensure_topics uses the same)
+        return settings.partitions
 
 
 class JsonTable:

@@ -11,7 +11,7 @@ import sys
 from typing import Callable, Sequence
 
 from . import __version__
-from .config import STAGES, ConfigError, Settings, from_env
+from .config import STAGES, ConfigError, Settings, check_models, from_env
 from .errors import UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -32,6 +32,16 @@ def _settings(args: argparse.Namespace) -> Settings:
         "app_id": getattr(args, "app_id", None),
     }
     return settings.with_overrides(**overrides)
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {port}")
+    return port
 
 
 def _add_broker_options(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +69,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
     settings = _settings(args)
+    if "annotate" in stages:
+        check_models(settings)
     wait_for_broker(settings, timeout=args.wait)
     created = ensure_topics(settings)
     if created:
@@ -84,6 +96,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from .pipeline import Enricher
 
     settings = _settings(args)
+    check_models(settings)
     enricher = Enricher(settings)
     source = sys.stdin.buffer if args.file in (None, "-") else _open_input(args.file)
     out = sys.stdout.buffer
@@ -105,7 +118,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                 args.deadletter.write(codec.dumps(event) + b"\n")
     out.flush()
     print(f"enriched {counts['enriched']}, dead-lettered {counts['deadletter']}", file=errors)
-    return EXIT_USAGE if counts["deadletter"] and args.strict else EXIT_OK
+    return EXIT_USAGE if counts["deadletter"] and not args.lenient else EXIT_OK
 
 
 def _open_input(path: str):
@@ -136,6 +149,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         sets = load_gold_set(args.dir)
     except EvalInputError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        with open(args.report, "ab"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {args.report}: {exc.strerror}") from None
     if args.limit:
         for gold_set in sets:
             gold_set.truncate(args.limit)
@@ -173,14 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Start the embedded broker and a worker, ingest the sample articles "
                        "(or FILES), print each enriched event as it arrives, and exit.")
     p.add_argument("files", nargs="*", help="JSON Lines of raw articles to send instead of the samples")
-    p.add_argument("--port", type=int, default=None, help="embedded broker port (default: a free port)")
+    p.add_argument("--port", type=port_number, default=None, help="embedded broker port (default: a free port)")
     p.add_argument("--follow", action="store_true", help="keep running and printing after the samples")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the samples (default 120)")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("broker", help="run the embedded Kafka-compatible broker (Tansu, in memory)",
                        description="Run the embedded Kafka-compatible broker in the foreground until SIGTERM/Ctrl-C.")
-    p.add_argument("--port", type=int, default=9092, help="port to listen and advertise on (default 9092)")
+    p.add_argument("--port", type=port_number, default=9092, help="port to listen and advertise on (default 9092)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen and advertise on (default 127.0.0.1)")
     p.set_defaults(func=cmd_broker)
 
@@ -190,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_broker_options(p)
     p.add_argument("--stages", help=f"comma-separated stages to run (default all: {','.join(STAGES)})")
     p.add_argument("--partitions", type=int, help="partitions for topics created at start-up (env WIREWATCH_PARTITIONS, default 4)")
-    p.add_argument("--web-port", type=int, help="port of /health and /metrics (env WIREWATCH_WEB_PORT, default 6066)")
+    p.add_argument("--web-port", type=port_number, help="port of /health and /metrics (env WIREWATCH_WEB_PORT, default 6066)")
     p.add_argument("--app-id", help="consumer group / application id (env WIREWATCH_APP_ID, default wirewatch)")
     p.add_argument("--aliases", help="extra entity aliases file (env WIREWATCH_ALIASES)")
     p.add_argument("--wait", type=float, default=30.0, help="seconds to wait for the broker at start-up (default 30)")
@@ -203,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "JSON Lines to stdout. Dead letters are reported on stderr.")
     p.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
     p.add_argument("--deadletter", type=argparse.FileType("wb"), help="also write dead letters as JSON Lines here")
-    p.add_argument("--strict", action="store_true", help="exit with status 2 when any record was dead-lettered")
+    p.add_argument("--lenient", action="store_true",
+                   help="exit with status 0 even when some records were dead-lettered (default: 2, bad input)")
     p.add_argument("--aliases", help="extra entity aliases file (env WIREWATCH_ALIASES)")
     p.set_defaults(func=cmd_enrich)
 

@@ -15,8 +15,10 @@ def _read_rule_file(path: str):
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {path}: not UTF-8 text") from None
     try:
         return parse_rules(text, filename=path)
     except RuleError as exc:
@@ -137,7 +139,7 @@ def register_rules(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     _add_broker_options(p)
     p.set_defaults(func=cmd_rules_list)
-    p = verbs.add_parser("rm", help="remove a rule by id", description="Remove a rule (a tombstone on wire.rules).")
+    p = verbs.add_parser("rm", aliases=["remove"], help="remove a rule by id", description="Remove a rule (a tombstone on wire.rules).")
     p.add_argument("id", help="rule id")
     _add_broker_options(p)
     p.set_defaults(func=cmd_rules_rm)

@@ -88,7 +88,9 @@ class Settings:
         return ";".join(f"kafka://{server}" for server in self.bootstrap_servers)
 
     def with_overrides(self, **overrides) -> "Settings":
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        updated = replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        check(updated)
+        return updated
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -113,9 +115,36 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         sasl_password=env.get("WIREWATCH_SASL_PASSWORD") or None,
         ssl_cafile=env.get("WIREWATCH_SSL_CAFILE") or None,
     )
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Fail at start-up, with the setting's name, on values that cannot work."""
     if settings.partitions < 1:
         raise ConfigError("WIREWATCH_PARTITIONS must be >= 1")
-    return settings
+    if settings.replication < 1:
+        raise ConfigError("WIREWATCH_REPLICATION must be >= 1")
+    if settings.batch_size < 1:
+        raise ConfigError("WIREWATCH_BATCH_SIZE must be >= 1")
+    if settings.max_body_bytes < 1024:
+        raise ConfigError("WIREWATCH_MAX_BODY_BYTES must be at least 1024")
+    if not 0 < settings.web_port < 65536:
+        raise ConfigError("WIREWATCH_WEB_PORT must be a port number (1-65535)")
+    if settings.aliases_file and not os.path.isfile(os.path.expanduser(settings.aliases_file)):
+        raise ConfigError(f"WIREWATCH_ALIASES: no such file: {settings.aliases_file}")
+    settings.bootstrap_servers  # raises ConfigError when empty
+
+
+def check_models(settings: Settings) -> None:
+    """Every configured spaCy pipeline must be installed (a missing one is a config error,
+    not a dead letter per article)."""
+    import spacy.util
+
+    for language, name in settings.models.items():
+        if not (spacy.util.is_package(name) or os.path.isdir(os.path.expanduser(name))):
+            raise ConfigError(f"WIREWATCH_MODELS: the spaCy pipeline {name!r} for '{language}' is not installed "
+                              f"(pip install it, or change WIREWATCH_MODELS)")
 
 
 # Names of the environment variables, for docs and the docker-compose consistency test.

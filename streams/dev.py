@@ -175,6 +175,10 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, limit: int | N
     name = topic if "." in topic else settings.topic(topic)
     suffix = name.rsplit(".", 1)[-1]
     wait_for_broker(settings, timeout=10)
+    from .rules_store import topic_exists
+
+    if not topic_exists(settings, name):
+        print(f"topic {name} does not exist (yet); waiting for it …", file=sys.stderr, flush=True)
     count = 0
     for _topic, _key, value in follow(settings, [name], from_beginning=from_beginning):
         if not _topic:

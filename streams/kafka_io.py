@@ -75,15 +75,21 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
     try:
         existing = set(admin.list_topics())
         wanted = []
-        names = [(settings.topic(suffix), suffix in COMPACTED) for suffix in suffixes]
-        names += [(name, True) for name in table_changelogs(settings)]
-        for name, compacted in names:
+        names = [(settings.topic(suffix), suffix in COMPACTED, settings.partitions) for suffix in suffixes]
+        # A changelog needs exactly as many partitions as its source topic, whatever created it.
+        source = settings.topic("enriched")
+        source_partitions = settings.partitions
+        if source in existing:
+            described = admin.describe_topics([source])
+            source_partitions = len(described[0]["partitions"]) or settings.partitions
+        names += [(name, True, source_partitions) for name in table_changelogs(settings)]
+        for name, compacted, partitions in names:
             if name in existing:
                 continue
             configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
             if compacted:
                 configs["cleanup.policy"] = "compact"
-            wanted.append(NewTopic(name, settings.partitions, settings.replication, topic_configs=configs))
+            wanted.append(NewTopic(name, partitions, settings.replication, topic_configs=configs))
         created = []
         for topic in wanted:  # one by one: an existing topic must not hide the others
             try:

@@ -61,6 +61,16 @@ def read_topic(settings: Settings, topic: str, timeout_ms: int = 10000) -> Itera
         consumer.close()
 
 
+def topic_exists(settings: Settings, topic: str) -> bool:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(request_timeout_ms=10000, **_client_options(settings))
+    try:
+        return topic in set(admin.list_topics())
+    finally:
+        admin.close()
+
+
 def apply_rule_record(rules: dict[str, dict], key: bytes | None, value: bytes | None) -> None:
     """Fold one wire.rules record into the id -> rule map (null value = deleted)."""
     if key is None:
