@@ -269,7 +269,11 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
             try:
                 article = _decode_event(event.value)
                 if not rules.ready.is_set():
-                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
+                    try:
+                        await asyncio.wait_for(rules.ready.wait(), timeout=30)
+                    except asyncio.TimeoutError:
+                        raise RuntimeError(f"the alert rules could not be read from {settings.topic('rules')} "
+                                           "within 30 s") from None
                 view = ArticleView.of(article)
                 for compiled in list(rules.compiled.values()):
                     evidence = match_rule(compiled, view)

@@ -16,11 +16,31 @@ from .events import Entity
 from .quote_marks import LINE_RE, MARKS
 from .speaker_linking import MentionIndex, spacy_mentions
 
-__all__ = ["ArticleIndex", "is_sentence_end", "is_mark_token", "END_PUNCT", "DASHES"]
+__all__ = ["ArticleIndex", "is_sentence_end", "is_mark_token", "END_PUNCT", "DASHES",
+           "NAME_PARTICLES", "HONORIFICS"]
 
-END_PUNCT = frozenset(".!?…")
+END_PUNCT = frozenset(".!?…。！？")
 _SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
 DASHES = frozenset({"–", "—", "―", "-", "--"})
+# Lower-case words that sit inside a person's name ("Ursula von der Leyen", "Mohammed bin Salman",
+# "Charles de Gaulle", "Bachar al-Assad"), and glue characters between the parts of a name.
+NAME_PARTICLES = frozenset({
+    "de", "d'", "du", "des", "la", "van", "von", "der", "den", "ter", "ten", "da", "di", "do",
+    "dos", "das", "del", "della", "bin", "ben", "ibn", "bint", "al", "el", "abu", "abou", "ould",
+    "zu", "-", "'"})
+# Courtesy titles written before a name: not part of the person's canonical name.
+HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt",
+    "prof", "rev", "sir", "dame", "lord", "lady", "m", "mme", "mlle", "me", "pr", "maître",
+    "monsieur", "madame", "mademoiselle", "docteur", "professeur"})
+# Capitalised words that end a name: what follows a name in "the Obama Administration".
+_NOT_NAME_WORDS = frozenset({
+    "administration", "campaign", "government", "party", "committee", "foundation", "institute",
+    "university", "department", "ministry", "office", "council", "group", "company", "inc",
+    "corp", "ltd", "association", "union", "center", "centre", "house", "agency", "commission",
+    "court", "senate", "congress", "parliament", "news", "post", "times", "press", "team", "club",
+    "jr", "sr", "jr.", "sr."})
+_NER_PERSON = frozenset({"PER", "PERSON"})
 
 
 class ArticleIndex(MentionIndex):
@@ -40,6 +60,7 @@ class ArticleIndex(MentionIndex):
         self.line_starts = [m.start() for m in LINE_RE.finditer(body)]
         self.unit_starts = self.line_starts
         self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
+        self.name_stops: frozenset[str] = frozenset()  # words never part of a name (weekdays)
         super().__init__(
             entities,
             spacy_mentions(doc) if aligned and doc.has_annotation("ENT_IOB") else (),
@@ -103,6 +124,105 @@ class ArticleIndex(MentionIndex):
             end = t.idx + len(t.text)
             i += 1
         return end
+
+    # ---- names as written: the full chain of proper nouns
+
+    def _name_word(self, i: int) -> bool:
+        """A capitalised word that can belong to a person's name (not a place, date or body)."""
+        t = self.doc[i]
+        if self.in_quote[i] or not t.text[:1].isupper() or not any(c.isalpha() for c in t.text):
+            return False
+        if t.ent_type_ and t.ent_type_ not in _NER_PERSON:
+            return False
+        if t.pos_ not in ("PROPN", "X") and t.ent_type_ not in _NER_PERSON:
+            return False
+        low = t.lower_
+        if low in _NOT_NAME_WORDS or low in self.name_stops:
+            return False
+        return not any(m[3] != "PER" and m[2] is not None
+                       for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+
+    def _glued(self, end: int, i: int) -> bool:
+        """Token i follows offset `end` with at most one plain space (no line break)."""
+        gap = self.body[end:self.doc[i].idx]
+        return gap == "" or gap == " "
+
+    def name_chain(self, a: int, b: int) -> tuple[int, int]:
+        """Bounds of the whole name when [a, b) is a proper-noun chain cut short: extend it
+        over the capitalised proper nouns and name particles around it ('Emmanuel' + 'Macron',
+        'Salman' <- 'Mohammed bin')."""
+        if not (self.n and self.has_pos):
+            return a, b
+        toks = self.tok_range(a, b)
+        if not toks or not self._name_word(toks.stop - 1):
+            return a, b
+        for i in toks:
+            if not (self._name_word(i) or self.doc[i].lower_ in NAME_PARTICLES
+                    or self.doc[i].ent_type_ in _NER_PERSON):
+                return a, b
+        # To the right: name words, particles only when a name word follows them.
+        i, end, steps = toks.stop, b, 0
+        while i < self.n and steps < 6:
+            j = i
+            while (j < self.n and j - i < 3 and self.doc[j].lower_ in NAME_PARTICLES
+                   and not self.in_quote[j]
+                   and self._glued(end if j == i else self.doc[j - 1].idx
+                                   + len(self.doc[j - 1].text), j)):
+                j += 1
+            prev_end = end if j == i else self.doc[j - 1].idx + len(self.doc[j - 1].text)
+            if j >= self.n or not self._glued(prev_end, j) or not self._name_word(j):
+                break
+            if j > i and self.doc[j].text.isupper() and len(self.doc[j].text) > 1:
+                break  # 'Jean Dupont de la CGT': an acronym after a particle is a body
+            end = self.doc[j].idx + len(self.doc[j].text)
+            i = j + 1
+            steps += 1
+        # To the left: only across a particle ('Mohammed bin' + 'Salman').
+        start = toks.start
+        while start >= 2:
+            j = start - 1
+            while j > 0 and start - j <= 3 and self.doc[j].lower_ in NAME_PARTICLES and \
+                    self._glued(self.doc[j].idx + len(self.doc[j].text), j + 1):
+                j -= 1
+            if j == start - 1 or not self._name_word(j) or not self._glued(
+                    self.doc[j].idx + len(self.doc[j].text), j + 1):
+                break
+            start = j
+        return min(a, self.doc[start].idx), max(b, end)
+
+    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]):
+        """As MentionIndex.resolve_name, over the whole proper-noun chain of a name."""
+        if etype in (None, "PER"):
+            a2, b2 = self.name_chain(a, b)
+            if (a2, b2) != (a, b):
+                a, b, text = a2, b2, self.body[a2:b2]
+        return super().resolve_name(text, a, b, etype)
+
+    def person_name(self, a: int, b: int, name: str, etype: Optional[str]) -> Optional[str]:
+        """The canonical name of an unlinked speaker when it is a person's name (courtesy
+        titles dropped), else None: a PER span, or two capitalised words no NER calls a
+        place or a body."""
+        words = name.split()
+        while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
+            words = words[1:]
+        if not words or not all(w[:1].isupper() or w.lower() in NAME_PARTICLES for w in words):
+            return None
+        if not words[-1][:1].isupper() or not any(c.isalpha() for c in words[-1]):
+            return None
+        if etype == "PER":
+            return " ".join(words)
+        if etype is not None or len(words) < 2 or not self.n:
+            return None
+        toks = self.tok_range(a, b)
+        if not toks or self.body[a:b] != name:
+            return None
+        for i in toks:
+            t = self.doc[i]
+            if t.lower_ in NAME_PARTICLES or t.lower_.rstrip(".") in HONORIFICS:
+                continue
+            if not self._name_word(i):
+                return None
+        return " ".join(words)
 
     def is_quote_only(self, line: tuple[int, int]) -> bool:
         """True if nothing but quoted words and punctuation sits in the paragraph."""

@@ -37,6 +37,23 @@ def _client_options(settings: Settings) -> dict:
     return options
 
 
+def aiokafka_options(settings: Settings) -> dict:
+    """The same connection settings for an aiokafka client (the worker's own readers)."""
+    options: dict = {"bootstrap_servers": settings.bootstrap_servers}
+    if settings.broker_security:
+        import ssl
+
+        protocol = settings.broker_security.upper()
+        options["security_protocol"] = protocol
+        if "SSL" in protocol:
+            options["ssl_context"] = ssl.create_default_context(cafile=settings.ssl_cafile)
+        if protocol.startswith("SASL"):
+            options["sasl_mechanism"] = (settings.sasl_mechanism or "PLAIN").upper()
+            options["sasl_plain_username"] = settings.sasl_username
+            options["sasl_plain_password"] = settings.sasl_password
+    return options
+
+
 def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
     """Block until the broker answers metadata requests."""
     from kafka import KafkaAdminClient

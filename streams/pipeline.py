@@ -79,7 +79,8 @@ class Enricher:
 
     def __post_init__(self) -> None:
         self.registry = ModelRegistry(self.settings.models)
-        self.normalize_options = NormalizeOptions(max_body_bytes=self.settings.max_body_bytes)
+        self.normalize_options = NormalizeOptions(max_body_bytes=self.settings.max_body_bytes,
+                                                  preferred_languages=tuple(self.settings.models))
         self._aliases = None
 
     @property

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from . import codec
 from .config import Settings
-from .kafka_io import _client_options, make_producer
+from .kafka_io import _client_options, aiokafka_options, make_producer
 from .rules import CompiledRule, Rule, RuleError, compile_rule, rule_from_dict
 
 log = logging.getLogger("wirewatch.rules")
@@ -147,8 +147,7 @@ class RulesView:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         topic = self.settings.topic("rules")
-        options = {k: v for k, v in _client_options(self.settings).items() if k == "bootstrap_servers"}
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **options)
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **aiokafka_options(self.settings))
         await consumer.start()
         try:
             partitions = set()

@@ -7,15 +7,21 @@ alias or last name ("Doe" -> "Jane Doe").
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from spacy.tokens import Doc
 
+from .aliases import entity_id_for
 from .events import Entity
 
-__all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP"]
+__all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
+           "add_speaker_entities"]
+
+# "l’AFP", "the Washington Post": an article before a proper noun is no part of its name.
+_LEAD_ARTICLE_RE = re.compile(r"^(?:[lL]['’]|(?:the|le|la|les)\s+)(?=[^\W\d_])")
 
 ENT_MAP = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "NORP": "MISC", "GPE": "LOC",
            "LOC": "LOC", "FAC": "LOC", "MISC": "MISC"}
@@ -33,6 +39,15 @@ class Who:
     name: str
     entity_id: Optional[str]
     etype: Optional[str]  # PER / ORG / ... / None for a plain noun phrase or a pronoun
+
+
+def display_name(text: str) -> str:
+    """A name as written without a leading article ('l’AFP' -> 'AFP'); common nouns keep it
+    ('la ministre')."""
+    m = _LEAD_ARTICLE_RE.match(text)
+    if m is not None and text[m.end():m.end() + 1].isupper():
+        return text[m.end():]
+    return text
 
 
 def spacy_mentions(doc: Doc) -> list[Mention]:
@@ -95,7 +110,7 @@ class MentionIndex:
                 if len(text.split()) > len(name.split()) and set(name.split()) < set(text.split()):
                     name = text  # the mention was cut short; the written name is fuller
                 return Who(a, b, name, ent["id"], "PER")
-            return Who(a, b, text, ent["id"], ent.get("type"))
+            return Who(a, b, ent.get("name") or display_name(text), ent["id"], ent.get("type"))
         if etype is None and found:
             etype = found[0][3]
         key = text.lower()
@@ -108,5 +123,55 @@ class MentionIndex:
         if ent is not None:
             if ent.get("type") == "PER":
                 return Who(a, b, ent["name"], ent["id"], "PER")
-            return Who(a, b, text, ent["id"], ent.get("type"))
-        return Who(a, b, text, None, etype)
+            return Who(a, b, ent.get("name") or display_name(text), ent["id"], ent.get("type"))
+        return Who(a, b, display_name(text), None, etype)
+
+
+def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
+    if len(form) < 2:
+        return []
+    pat = re.compile(r"(?<!\w)" + re.escape(form) + r"(?!\w)")
+    return [(m.start(), m.end()) for m in pat.finditer(body)]
+
+
+def add_speaker_entities(
+    body: str, entities: list[Entity], speakers: list[tuple[Who, str]]
+) -> list[Entity]:
+    """New PER entities for speakers that are persons no entity covers (the NER missed them),
+    so that every quoted person has an entity id. `speakers` pairs each unlinked speaker with
+    its person name; each Who is updated in place (canonical name, entity id). The mentions are
+    every exact occurrence of the full name or surname not already another entity's."""
+    taken = sorted((m["start"], m["end"]) for e in entities for m in e.get("mentions", []))
+    known = {e.get("id"): e for e in entities}
+    made: dict[str, Entity] = {}
+    by_last: dict[str, str] = {}
+    # Longest names first, so that a bare surname joins the full name said elsewhere.
+    for who, name in sorted(speakers, key=lambda p: -len(p[1].split())):
+        words = name.split()
+        key = by_last.get(name.lower()) if len(words) == 1 else None
+        if key is None:
+            key = entity_id_for("PER", name)
+        if key in known:
+            ent = known[key]
+        elif key in made:
+            ent = made[key]
+        else:
+            spans: list[tuple[int, int]] = []
+            forms = [name] + ([words[-1]] if len(words) > 1 and len(words[-1]) > 2 else [])
+            for form in forms:
+                for s, e in _occurrences(body, form):
+                    if not any(ts < e and s < te for ts, te in taken + spans):
+                        spans.append((s, e))
+            if not spans and body[who.start:who.end] == name:
+                spans.append((who.start, who.end))
+            spans.sort()
+            ent = {"id": key, "name": name, "type": "PER", "aliases": [name],
+                   "mentions": [{"text": body[s:e], "start": s, "end": e} for s, e in spans],
+                   "salience": 0.0, "quoted": True}  # type: ignore[assignment]
+            made[key] = ent
+            if len(words) > 1:
+                by_last.setdefault(words[-1].lower(), key)
+        who.entity_id = ent["id"]
+        who.name = ent["name"]
+        who.etype = "PER"
+    return list(made.values())

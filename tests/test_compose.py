@@ -21,7 +21,12 @@ def test_services():
     services = compose()["services"]
     assert set(services) == {"kafka", "worker", "poller"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
-    assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    kafka = services["kafka"]["environment"]
+    assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    advertised = kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "PLAINTEXT://kafka:9092" in advertised  # for the worker and poller
+    host_port = next(a for a in advertised if "localhost" in a).rsplit(":", 1)[1]
+    assert f"{host_port}:{host_port}" in services["kafka"]["ports"][0]  # for the CLI on the host
 
 
 def test_wirewatch_services_use_known_variables_and_reach_the_broker():

@@ -163,3 +163,12 @@ def test_published_at_becomes_rfc3339_utc_and_reserved_fields_are_ignored():
     assert event["published_at"] == "2024-05-01T00:00:00Z"
     assert "entities" not in event and "models" not in event and "timings_ms" not in event
     assert normalize_article(raw(published_at="2024-05-01T12:00:00+02:00"))["published_at"] == "2024-05-01T10:00:00Z"
+
+
+def test_short_texts_prefer_a_configured_language():
+    from streams.normalize import detect_language
+
+    assert detect_language("« Oui », dit Jean Dupont.") == "fr"
+    assert detect_language("Plain body") == "en"
+    assert detect_language("Die Regierung sagte am Dienstag, dass die Gespräche wieder aufgenommen würden.") == "de"
+    assert detect_language("x") == "und"

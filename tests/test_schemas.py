@@ -131,7 +131,7 @@ RULE = {
     "enabled": True,
     "notify": [
         {"type": "webhook", "url": "https://hooks.example.org/x", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
-        {"type": "webhook", "url": "http://localhost:8080/hook"},
+        {"type": "webhook", "url": "http://localhost:8080/hook", "secret": "whsec_c2Vjb25kLXNlY3JldA=="},
     ],
 }
 
