@@ -166,24 +166,27 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         @app.agent(topics["normalized"], name="annotate")
         async def annotate_agent(stream):
             loop = asyncio.get_running_loop()
-            async for batch in stream.take(settings.batch_size, within=settings.batch_within):
-                decoded: list[dict] = []
-                for value in batch:
+            async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+                decoded: list[tuple[Any, dict]] = []
+                for event in batch:
                     try:
-                        decoded.append(_decode_event(value))
+                        decoded.append((event, _decode_event(event.value)))
                     except Exception as exc:
-                        await send_dead_letter("annotate", None, value, exc)
+                        await send_dead_letter("annotate", event, event.value, exc)
+                values = [value for _event, value in decoded]
                 try:
-                    pairs = await loop.run_in_executor(loop_executor, enricher.annotate, decoded)
+                    pairs = await loop.run_in_executor(loop_executor, enricher.annotate, values)
+                    results = [(event, out) for (event, _value), (out, _doc) in zip(decoded, pairs)]
                 except Exception:
-                    pairs = []
-                    for item in decoded:  # isolate the article that failed
+                    results = []
+                    for event, value in decoded:  # isolate the article that failed
                         try:
-                            pairs.extend(await loop.run_in_executor(loop_executor, enricher.annotate, [item]))
+                            ((out, _doc),) = await loop.run_in_executor(loop_executor, enricher.annotate, [value])
+                            results.append((event, out))
                         except Exception as exc:
-                            await send_dead_letter("annotate", None, item, exc)
-                for out, _doc in pairs:
-                    await forward("annotate", None, "annotated", out)
+                            await send_dead_letter("annotate", event, value, exc)
+                for event, out in results:
+                    await forward("annotate", event, "annotated", out)
 
     def simple_stage(stage: str, function) -> None:
         source, target = STAGE_TOPICS[stage]

@@ -41,6 +41,8 @@ _NOT_NAME_WORDS = frozenset({
     "court", "senate", "congress", "parliament", "news", "post", "times", "press", "team", "club",
     "jr", "sr", "jr.", "sr."})
 _NER_PERSON = frozenset({"PER", "PERSON"})
+# Tags the small models give to unknown names ('Bachar' VERB, 'Mohammed' NOUN) mid-sentence.
+_MISTAGGED_NAME_POS = frozenset({"NOUN", "ADJ", "VERB", "NUM", "INTJ", "ADV"})
 
 
 class ArticleIndex(MentionIndex):
@@ -134,8 +136,11 @@ class ArticleIndex(MentionIndex):
             return False
         if t.ent_type_ and t.ent_type_ not in _NER_PERSON:
             return False
-        if t.pos_ not in ("PROPN", "X") and t.ent_type_ not in _NER_PERSON:
-            return False
+        if t.pos_ not in ("PROPN", "X") and t.ent_type_ not in _NER_PERSON and (
+            t.pos_ not in _MISTAGGED_NAME_POS or i == 0 or is_sentence_end(self.doc[i - 1])
+            or "\n" in self.doc[i - 1].text or is_mark_token(self.doc[i - 1])
+        ):
+            return False  # a capitalised common word opening a sentence is no name
         low = t.lower_
         if low in _NOT_NAME_WORDS or low in self.name_stops:
             return False

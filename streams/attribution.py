@@ -43,6 +43,7 @@ class QuoteCandidate:
     cue: Optional[tuple[int, int]] = None
     own: bool = False  # attributed by a cue of its own (not inherited)
     blocked: bool = False  # attached to a negated cue: never inherit a speaker
+    short: bool = False  # under three words: kept only with a firm cue of its own
 
 
 class Attributor(SpeakerResolver):
@@ -561,7 +562,7 @@ def attribute_quotes(
     out: list[QuoteCandidate] = []
     for q in qs:
         # A French incise inside the marks splits the quote and attributes both halves.
-        inc = att.inner_incise(q) if lex.lang == "fr" else None
+        inc = att.inner_incise(q) if lex.lang == "fr" and not q.short else None
         if inc is not None:
             halves = _split_incise(att, q, inc)
             out.extend(halves)
@@ -583,7 +584,9 @@ def attribute_quotes(
             got = att.dash_line(lines[q.span.para + 1])
         if got is None:
             continue
-        kind, _, who, (f, l), _ = got
+        kind, _, who, (f, l), strong = got
+        if q.short and not _firm(kind, strong):
+            continue  # a word or two without its own reporting verb: a scare quote, a title
         if kind == "neg":
             q.blocked = True
             continue
@@ -596,6 +599,12 @@ def attribute_quotes(
         att.last_speakers.append((q.start, who))
     qs[:] = out
     return att
+
+
+def _firm(kind: str, strong: bool) -> bool:
+    """A cue that makes even one or two words a quotation: an incise or colon lead-in
+    ('«Oui», dit-il', '"We won," he added'), 'selon'/'according to', a signature dash."""
+    return kind == "src" or kind == "dash" or (kind == "verb" and strong)
 
 
 def _split_incise(att: Attributor, q: QuoteCandidate, inc: tuple[int, int]) -> list[QuoteCandidate]:

@@ -21,15 +21,33 @@ from .cues import CueLexicon, lexicon
 from .events import Entity, Quote
 from .quote_marks import SPACE_CHARS, QuoteSpan, find_quote_spans, segment_quotes
 from .speaker_inheritance import inherit_speakers
-from .speaker_linking import Who
+from .speaker_linking import Who, add_speaker_entities
 
 __all__ = ["extract_quotes", "find_quote_spans", "QuoteSpan"]
 
 _WORD_RE = re.compile(r"\w")
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
+# Tibetan): their words cannot be counted by spaces.
+_NO_SPACE_RE = re.compile("[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
+                          "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                          "\U00020000-\U0002fa1f]")
+
+
+def _no_space_chars(text: str) -> int:
+    return len(_NO_SPACE_RE.findall(text))
 
 
 def _word_count(text: str) -> int:
-    return sum(1 for w in text.split() if _WORD_RE.search(w))
+    """Words by spaces; a run in a script without spaces counts about one word per 1.3
+    characters (so four characters already make a short sentence)."""
+    count = 0
+    for w in text.split():
+        n = _no_space_chars(w)
+        if n:
+            count += max(1, 3 * n // 4)
+        elif _WORD_RE.search(w):
+            count += 1
+    return count
 
 
 def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
@@ -62,6 +80,8 @@ def _scare_quote(art: ArticleIndex, q: QuoteCandidate, text: str) -> bool:
     heureuse »', 'the "so-called elites"'."""
     if _word_count(text) > 4 or text.rstrip()[-1:] in END_PUNCT or not art.has_pos:
         return False
+    if _no_space_chars(text) >= 4:
+        return False  # a sentence in a script the parser does not know
     return not any(art.doc[i].pos_ in ("VERB", "AUX") for i in art.tok_range(q.start, q.end))
 
 
@@ -71,6 +91,21 @@ def _speaker_dict(body: str, who: Who) -> dict:
         "entity_id": who.entity_id,
         "span": {"text": body[who.start:who.end], "start": who.start, "end": who.end},
     }
+
+
+def _unlinked_persons(art: ArticleIndex, kept: list[QuoteCandidate]) -> list[tuple[Who, str]]:
+    """Speakers that name a person no entity covers, with that person's name."""
+    out: list[tuple[Who, str]] = []
+    seen: set[int] = set()
+    for q in kept:
+        who = q.who
+        if who is None or who.entity_id is not None or id(who) in seen:
+            continue
+        seen.add(id(who))
+        name = art.person_name(who.start, who.end, who.name, who.etype)
+        if name is not None:
+            out.append((who, name))
+    return out
 
 
 def extract_quotes(
@@ -83,6 +118,8 @@ def extract_quotes(
     """
     lex = lexicon(language)
     art = ArticleIndex(doc, body, entities)
+    if lex is not None:
+        art.name_stops = lex.time_words
     lines, spans = segment_quotes(body)
     art.unit_starts = [u[0] for u in lines]
     for s in spans:
@@ -90,19 +127,28 @@ def extract_quotes(
         for i in art.tok_range(s.open_at, close):
             if art.doc[i].idx >= s.open_at:
                 art.in_quote[i] = True
-    qs = [QuoteCandidate(s, s.start, s.end) for s in spans
-          if _word_count(body[s.start:s.end]) >= 3]
+    # Quotes of one or two words stay only when a cue of their own attributes them.
+    qs = [QuoteCandidate(s, s.start, s.end, short=_word_count(body[s.start:s.end]) < 3)
+          for s in spans]
     if lex is not None and art.has_pos and art.n:
         att = attribute_quotes(art, lex, qs, lines)
+        qs = [q for q in qs if not q.short or q.who is not None]
         inherit_speakers(art, qs, lines, att)
-    quotes: list[Quote] = []
-    quoted_ids: set[str] = set()
+    kept: list[QuoteCandidate] = []
     for q in qs:
         text = body[q.start:q.end]
+        if q.short and q.who is None:
+            continue
         if _title_like(text, lex) or (lex is not None and _after_work_word(art, lex, q)):
             continue
         if q.who is None and (q.span.single or _scare_quote(art, q, text)):
             continue
+        kept.append(q)
+    new_entities = add_speaker_entities(body, entities, _unlinked_persons(art, kept))
+    quotes: list[Quote] = []
+    quoted_ids: set[str] = set()
+    for q in kept:
+        text = body[q.start:q.end]
         speaker = _speaker_dict(body, q.who) if q.who is not None else None
         if q.who is not None and q.who.entity_id:
             quoted_ids.add(q.who.entity_id)
@@ -119,4 +165,4 @@ def extract_quotes(
         copy = dict(ent)
         copy["quoted"] = ent.get("id") in quoted_ids
         out_entities.append(copy)  # type: ignore[arg-type]
-    return quotes, out_entities
+    return quotes, out_entities + new_entities

@@ -444,12 +444,14 @@ class SpeakerResolver:
                 while j < limit and doc[j].dep_ in _NAME_DEPS[:3] and doc[j].head.i < j:
                     j += 1
                 continue
-            if t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
+            # A capitalised word the NER marks is a name whatever its tag ('Macron' ADV).
+            named = t.text[:1].isupper() and t.ent_type_ not in ("", "DATE", "TIME")
+            if not named and (t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
                 art.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
-            ):
+            )):
                 j += 1
                 continue
-            if art.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
+            if not named and art.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
                 return None
             h = t
             if art.has_dep:
@@ -458,7 +460,9 @@ class SpeakerResolver:
                        and steps < 6):
                     h = h.head
                     steps += 1
-            if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM"):
+            if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM") and (
+                not named or h.i != t.i
+            ):
                 return None
             return self.who_from_head(h)
         return None
