@@ -242,9 +242,9 @@ def healthy(worker: Worker) -> bool:
         return False
 
 
-def start_worker(broker: Broker, prefix: str, workdir: Path, timeout: float = 90.0) -> Worker:
+def start_worker(broker: Broker, prefix: str, workdir: Path, timeout: float = 90.0, stages: str | None = None) -> Worker:
     """A `wirewatch worker` process; same prefix and workdir = same app id and state: a restart."""
-    worker = Worker(broker, prefix, workdir)
+    worker = Worker(broker, prefix, workdir, stages=stages)
     deadline = time.monotonic() + timeout
     while not healthy(worker):
         if worker.process.poll() is not None or time.monotonic() > deadline:
@@ -332,6 +332,7 @@ def check_enrichment(report: Report, reader: TopicReader, wanted: set[str]) -> C
 
 
 STAGE_TOPICS = ("raw", "normalized", "annotated", "entities", "quotes", "enriched")
+STAGE_NAMES = ("normalize", "annotate", "entities", "quotes", "topics")  # the enrichment stages
 
 
 def where_lost(bootstrap: str, prefix: str, lost: set[str]) -> str:
@@ -381,20 +382,23 @@ def check_alerts_once(report: Report, alerts: TopicReader, expected: set[tuple[s
 
 
 def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: int = 1,
-                     interval: float = 0.1) -> Report:
+                     interval: float = 0.1, alerts: bool = True) -> Report:
     """Send `articles` at a steady pace (about what one worker enriches, so the stream goes on
     while no worker runs); kill -9 the worker `kills` times mid-stream (when a share of them is
-    enriched), starting a new one each time; then count."""
+    enriched), starting a new one each time; then count. alerts=False runs the enrichment
+    stages only (no alert table to recover), to tell the two apart."""
     report = Report("kill-9", broker.kind)
     prefix = new_prefix("k")
     readers: list[TopicReader] = []
     sender = None
     try:
-        worker = start_worker(broker, prefix, workdir)
+        stages = None if alerts else ",".join(STAGE_NAMES)
+        worker = start_worker(broker, prefix, workdir, stages=stages)
         report.workers.append(worker)
-        add_rules(worker, [NATO_RULE])
-        enriched, alerts, dead = (TopicReader(broker.bootstrap, f"{prefix}.{s}") for s in ("enriched", "alerts", "deadletter"))
-        readers = [enriched, alerts, dead]
+        if alerts:
+            add_rules(worker, [NATO_RULE])
+        enriched, fired, dead = (TopicReader(broker.bootstrap, f"{prefix}.{s}") for s in ("enriched", "alerts", "deadletter"))
+        readers = [enriched, fired, dead]
         batch = make_articles(articles, prefix)
         wanted = {a["id"] for a in batch}
         sender = Sender(broker.bootstrap, f"{prefix}.raw")
@@ -410,7 +414,7 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
             report.notes.append(f"kill -9 #{n + 1} with {len(enriched_ids(enriched))} of {articles} enriched, "
                                 f"{at_kill} sent")
             worker.stop()
-            worker = start_worker(broker, prefix, workdir)
+            worker = start_worker(broker, prefix, workdir, stages=stages)
             report.workers.append(worker)
             report.counts["sent_while_down"] = report.counts.get("sent_while_down", 0) + len(sender.futures) - at_kill
         thread.join(timeout=articles * interval + 120)
@@ -421,11 +425,11 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         check_enrichment(report, enriched, wanted)
         if report.counts["lost"]:
             report.notes.append(where_lost(broker.bootstrap, prefix, wanted - set(enriched_ids(enriched))))
-        expected = {("nato", e["id"]) for e in enriched.values() if mentions_nato(e)}
-        wait_for(lambda: expected <= {(a["rule_id"], a["article_id"]) for a in alerts.values()}, 60, readers, worker,
+        expected = {("nato", e["id"]) for e in enriched.values() if mentions_nato(e)} if alerts else set()
+        wait_for(lambda: expected <= {(a["rule_id"], a["article_id"]) for a in fired.values()}, 60, readers, worker,
                  stall=STALL)
         settle(readers, 3.0)
-        check_alerts_once(report, alerts, expected)
+        check_alerts_once(report, fired, expected)
         report.counts["dead_lettered"] = len(dead.values())
         report.check(not dead.values(), f"good articles dead-lettered: {[d.get('error') for d in dead.values()][:3]}")
         report.check(worker.process.poll() is None, "the restarted worker is not running")
@@ -1095,7 +1099,7 @@ def run(args: argparse.Namespace) -> list[Report]:
                             broker = _start_embedded() if kind == "embedded" else start_dedicated_kafka(workdir)
                     if scenario == "kill":
                         report = kill_and_restart(broker, scratch, articles=args.articles, kills=args.kills,
-                                                  interval=args.interval)
+                                                  interval=args.interval, alerts=not args.no_alerts)
                     elif scenario == "poison":
                         report = poison(broker, scratch, good=args.articles, bad=args.bad or args.articles,
                                         seed=args.seed, extra=[outgrowing_article()])
@@ -1138,6 +1142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=300, help="articles per scenario (default 300)")
     parser.add_argument("--bad", type=int, help="poison records (default: as many as --articles)")
     parser.add_argument("--kills", type=int, default=3, help="kill -9 / restart cycles in 'kill' (default 3)")
+    parser.add_argument("--no-alerts", action="store_true",
+                        help="'kill': run the enrichment stages only (no rule, no alert table)")
     parser.add_argument("--interval", type=float, default=0.1,
                         help="seconds between two articles of the stream in 'kill' (default 0.1)")
     parser.add_argument("--outage", type=float, default=0.0,

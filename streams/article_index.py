@@ -28,6 +28,9 @@ NAME_PARTICLES = frozenset({
     "de", "d'", "du", "des", "la", "van", "von", "der", "den", "ter", "ten", "da", "di", "do",
     "dos", "das", "del", "della", "bin", "ben", "ibn", "bint", "al", "el", "abu", "abou", "ould",
     "zu", "-", "'"})
+# Articles that start a surname when capitalised ("Marine Le Pen", "Jan De Vries").
+_CAPITAL_PARTICLES = frozenset({"le", "la", "de", "du", "des", "van", "von", "der", "den", "di",
+                                "da", "del", "della", "el", "al", "ben", "bin", "ter", "ten"})
 # Courtesy titles written before a name: not part of the person's canonical name.
 HONORIFICS = frozenset({
     "mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt",
@@ -41,8 +44,9 @@ _NOT_NAME_WORDS = frozenset({
     "court", "senate", "congress", "parliament", "news", "post", "times", "press", "team", "club",
     "jr", "sr", "jr.", "sr."})
 _NER_PERSON = frozenset({"PER", "PERSON"})
-# Tags the small models give to unknown names ('Bachar' VERB, 'Mohammed' NOUN) mid-sentence.
-_MISTAGGED_NAME_POS = frozenset({"NOUN", "ADJ", "VERB", "NUM", "INTJ", "ADV"})
+# Tags the small models give to names they do not know ('Vasseur' NOUN, 'Ursula' NUM): such a
+# word still counts when it is capitalised in mid-sentence.
+_MISTAGGED_NAME_POS = frozenset({"NOUN", "ADJ", "VERB", "NUM", "ADV"})
 
 
 class ArticleIndex(MentionIndex):
@@ -139,6 +143,7 @@ class ArticleIndex(MentionIndex):
         if t.pos_ not in ("PROPN", "X") and t.ent_type_ not in _NER_PERSON and (
             t.pos_ not in _MISTAGGED_NAME_POS or i == 0 or is_sentence_end(self.doc[i - 1])
             or "\n" in self.doc[i - 1].text or is_mark_token(self.doc[i - 1])
+            or self.doc[i - 1].text in (":", "(") or self.doc[i - 1].text in DASHES
         ):
             return False  # a capitalised common word opening a sentence is no name
         low = t.lower_
@@ -146,6 +151,16 @@ class ArticleIndex(MentionIndex):
             return False
         return not any(m[3] != "PER" and m[2] is not None
                        for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+
+    def _particle(self, i: int) -> bool:
+        t = self.doc[i]
+        return not self.in_quote[i] and (t.lower_ in NAME_PARTICLES or (
+            t.text[:1].isupper() and t.lower_ in _CAPITAL_PARTICLES))
+
+    def _other_mention(self, i: int, end: int) -> bool:
+        """Token i starts a mention of its own (the NER saw two names, not one)."""
+        t = self.doc[i]
+        return any(m[0] >= end for m in self.mentions_in(t.idx, t.idx + len(t.text)))
 
     def _glued(self, end: int, i: int) -> bool:
         """Token i follows offset `end` with at most one plain space (no line break)."""
@@ -159,26 +174,33 @@ class ArticleIndex(MentionIndex):
         if not (self.n and self.has_pos):
             return a, b
         toks = self.tok_range(a, b)
+        while len(toks) > 1 and self.doc[toks.stop - 1].lower_ in NAME_PARTICLES:
+            toks = range(toks.start, toks.stop - 1)  # 'Ursula von' + 'Falkenberg'
         if not toks or not self._name_word(toks.stop - 1):
             return a, b
+        b = min(b, self.doc[toks.stop - 1].idx + len(self.doc[toks.stop - 1].text))
         for i in toks:
-            if not (self._name_word(i) or self.doc[i].lower_ in NAME_PARTICLES
+            if not (self._name_word(i) or self._particle(i)
                     or self.doc[i].ent_type_ in _NER_PERSON):
                 return a, b
         # To the right: name words, particles only when a name word follows them.
         i, end, steps = toks.stop, b, 0
         while i < self.n and steps < 6:
             j = i
-            while (j < self.n and j - i < 3 and self.doc[j].lower_ in NAME_PARTICLES
-                   and not self.in_quote[j]
+            while (j < self.n and j - i < 3 and self._particle(j)
                    and self._glued(end if j == i else self.doc[j - 1].idx
                                    + len(self.doc[j - 1].text), j)):
                 j += 1
             prev_end = end if j == i else self.doc[j - 1].idx + len(self.doc[j - 1].text)
-            if j >= self.n or not self._glued(prev_end, j) or not self._name_word(j):
+            if (j >= self.n or not self._glued(prev_end, j) or not self._name_word(j)
+                    or self._other_mention(i, end) or self._other_mention(j, end)):
                 break
-            if j > i and self.doc[j].text.isupper() and len(self.doc[j].text) > 1:
-                break  # 'Jean Dupont de la CGT': an acronym after a particle is a body
+            w = self.doc[j]
+            if j + 1 < self.n and self.doc[j + 1].text == ":" and not w.whitespace_:
+                break  # 'Jane Doe Age: 27': a label, not a surname
+            if w.text.isupper() and len(w.text) > 1 and (j > i or (
+                    len(w.text) > 2 and w.ent_type_ not in _NER_PERSON)):
+                break  # 'Jean Dupont de la CGT', 'Jane Doe WASHINGTON —': a body, a dateline
             end = self.doc[j].idx + len(self.doc[j].text)
             i = j + 1
             steps += 1
@@ -203,10 +225,11 @@ class ArticleIndex(MentionIndex):
                 a, b, text = a2, b2, self.body[a2:b2]
         return super().resolve_name(text, a, b, etype)
 
-    def person_name(self, a: int, b: int, name: str, etype: Optional[str]) -> Optional[str]:
+    def person_name(self, a: int, b: int, name: str, etype: Optional[str],
+                    min_words: int = 2) -> Optional[str]:
         """The canonical name of an unlinked speaker when it is a person's name (courtesy
-        titles dropped), else None: a PER span, or two capitalised words no NER calls a
-        place or a body."""
+        titles dropped), else None: a PER span, or `min_words` capitalised words no NER calls
+        a place or a body."""
         words = name.split()
         while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
             words = words[1:]
@@ -216,7 +239,7 @@ class ArticleIndex(MentionIndex):
             return None
         if etype == "PER":
             return " ".join(words)
-        if etype is not None or len(words) < 2 or not self.n:
+        if etype is not None or len(words) < min_words or not self.n:
             return None
         toks = self.tok_range(a, b)
         if not toks or self.body[a:b] != name:

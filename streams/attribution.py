@@ -585,7 +585,7 @@ def attribute_quotes(
         if got is None:
             continue
         kind, _, who, (f, l), strong = got
-        if q.short and not _firm(kind, strong):
+        if q.short and not _firm(att, q, got):
             continue  # a word or two without its own reporting verb: a scare quote, a title
         if kind == "neg":
             q.blocked = True
@@ -601,10 +601,35 @@ def attribute_quotes(
     return att
 
 
-def _firm(kind: str, strong: bool) -> bool:
-    """A cue that makes even one or two words a quotation: an incise or colon lead-in
-    ('«Oui», dit-il', '"We won," he added'), 'selon'/'according to', a signature dash."""
-    return kind == "src" or kind == "dash" or (kind == "verb" and strong)
+def _firm(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+    """A cue that makes even one or two words a quotation: a signature dash, 'selon X, …'
+    before them, or an incise or colon lead-in around words that open their own sentence
+    ('«Oui», dit-il', '"We won," he added', 'a répondu : « Jamais. »'). Words inside a
+    narrative sentence ('a "burn bag," the paper reported') are a scare quote."""
+    kind, i, _, _, strong = got
+    if kind == "dash":
+        return True
+    if kind == "src" and att.doc[i].idx < q.span.open_at:
+        return True
+    return kind in ("src", "verb") and strong and _opens_sentence(att.body, q.span.open_at)
+
+
+def _opens_sentence(body: str, at: int) -> bool:
+    """True if the mark at `at` starts a paragraph or a sentence, or follows a colon or dash."""
+    j = at - 1
+    while j >= 0 and is_space(body[j]):
+        j -= 1
+    if j < 0 or body[j] == "\n":
+        return True
+    ch = body[j]
+    if ch in END_PUNCT or ch in ":" or ch in DASHES:
+        return True
+    if ch in "»”\"’›":  # after another quotation: did it end a sentence?
+        k = j - 1
+        while k >= 0 and is_space(body[k]):
+            k -= 1
+        return k >= 0 and body[k] in END_PUNCT
+    return False
 
 
 def _split_incise(att: Attributor, q: QuoteCandidate, inc: tuple[int, int]) -> list[QuoteCandidate]:

@@ -4,8 +4,9 @@ This module is the quotes stage's entry point: `extract_quotes` runs the passes 
 and drops what is not a quotation (titles of works, scare quotes). The passes live in their own
 modules: quote_marks (spans from the quotation marks, any language), attribution (the cue
 around each quote and its speaker, via speakers, article_index and speaker_linking) and
-speaker_inheritance (speakers for quotes without a cue). Nothing is re-parsed and every pass is
-linear in the article length.
+speaker_inheritance (speakers for quotes without a cue). Quotes of one or two words are kept
+only with a firm cue of their own. Nothing is re-parsed and every pass is linear in the article
+length.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def _speaker_dict(body: str, who: Who) -> dict:
     }
 
 
-def _unlinked_persons(art: ArticleIndex, kept: list[QuoteCandidate]) -> list[tuple[Who, str]]:
-    """Speakers that name a person no entity covers, with that person's name."""
-    out: list[tuple[Who, str]] = []
+def _unlinked_persons(art: ArticleIndex,
+                      kept: list[QuoteCandidate]) -> list[tuple[Who, str, bool]]:
+    """Speakers that name a person no entity covers, with that person's name and whether the
+    name alone makes a new entity (a bare capitalised word only joins a full name)."""
+    out: list[tuple[Who, str, bool]] = []
     seen: set[int] = set()
     for q in kept:
         who = q.who
@@ -104,14 +107,20 @@ def _unlinked_persons(art: ArticleIndex, kept: list[QuoteCandidate]) -> list[tup
         seen.add(id(who))
         name = art.person_name(who.start, who.end, who.name, who.etype)
         if name is not None:
-            out.append((who, name))
+            out.append((who, name, True))
+            continue
+        name = art.person_name(who.start, who.end, who.name, who.etype, min_words=1)
+        if name is not None:
+            out.append((who, name, False))
     return out
 
 
 def extract_quotes(
     doc: Doc, body: str, entities: list[Entity], *, language: str
 ) -> tuple[list[Quote], list[Entity]]:
-    """Direct quotes of an article with their speakers, and the entities marked as quoted.
+    """Direct quotes of an article with their speakers, and the entities marked as quoted,
+    followed by a new PER entity for each quoted person the entities stage missed (so that
+    every quoted person has an entity id for alert rules).
 
     `doc` is the parse of nlp_view(body) (same length as body). With a blank pipeline (no
     tagger/parser) quotes are still found from the marks, without speakers.

@@ -20,6 +20,10 @@ from .events import Entity
 __all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
            "add_speaker_entities"]
 
+# Lower-case words allowed inside a proper name ("Bank of England", "Cour des comptes").
+_NAME_GLUE = frozenset({"of", "for", "and", "on", "de", "du", "des", "la", "le", "et", "pour",
+                        "d'", "l'", "d’", "l’"})
+_ELIDED_RE = re.compile(r"^[dlDL]['’]")
 # "l’AFP", "the Washington Post": an article before a proper noun is no part of its name.
 _LEAD_ARTICLE_RE = re.compile(r"^(?:[lL]['’]|(?:the|le|la|les)\s+)(?=[^\W\d_])")
 
@@ -41,12 +45,24 @@ class Who:
     etype: Optional[str]  # PER / ORG / ... / None for a plain noun phrase or a pronoun
 
 
+def _capitalised(word: str) -> bool:
+    """'Conseil', 'd’État', 'l'Union': the word (after an elided article) is capitalised."""
+    m = _ELIDED_RE.match(word)
+    return word[m.end() if m else 0:][:1].isupper()
+
+
 def display_name(text: str) -> str:
-    """A name as written without a leading article ('l’AFP' -> 'AFP'); common nouns keep it
-    ('la ministre')."""
+    """A proper name as written without its leading article ('l’AFP' -> 'AFP', 'the Daily
+    Beast' -> 'Daily Beast'); other phrases keep it ('la ministre', 'the American people')."""
     m = _LEAD_ARTICLE_RE.match(text)
-    if m is not None and text[m.end():m.end() + 1].isupper():
-        return text[m.end():]
+    if m is None:
+        return text
+    rest = text[m.end():]
+    words = rest.split()
+    if words and _capitalised(words[-1]) and all(
+        _capitalised(w) or not w[:1].isalpha() or w.lower() in _NAME_GLUE for w in words
+    ):
+        return rest
     return text
 
 
@@ -110,7 +126,10 @@ class MentionIndex:
                 if len(text.split()) > len(name.split()) and set(name.split()) < set(text.split()):
                     name = text  # the mention was cut short; the written name is fuller
                 return Who(a, b, name, ent["id"], "PER")
-            return Who(a, b, ent.get("name") or display_name(text), ent["id"], ent.get("type"))
+            shown = display_name(text)
+            if pick[0] <= a + len(text) - len(shown) and pick[1] >= b and ent.get("name"):
+                shown = ent["name"]  # the span is the entity's mention: its canonical name
+            return Who(a, b, shown, ent["id"], ent.get("type"))
         if etype is None and found:
             etype = found[0][3]
         key = text.lower()
@@ -135,21 +154,26 @@ def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
 
 
 def add_speaker_entities(
-    body: str, entities: list[Entity], speakers: list[tuple[Who, str]]
+    body: str, entities: list[Entity], speakers: list[tuple[Who, str, bool]]
 ) -> list[Entity]:
     """New PER entities for speakers that are persons no entity covers (the NER missed them),
-    so that every quoted person has an entity id. `speakers` pairs each unlinked speaker with
-    its person name; each Who is updated in place (canonical name, entity id). The mentions are
-    every exact occurrence of the full name or surname not already another entity's."""
+    so that every quoted person has an entity id.
+
+    `speakers` gives each unlinked speaker with its person name and whether that name may make
+    a new entity (else it only joins one whose surname it is: 'Vasseur' -> 'Hélène Vasseur').
+    Each Who is updated in place (canonical name, entity id). The mentions are every exact
+    occurrence of the full name or surname that is not already another entity's."""
     taken = sorted((m["start"], m["end"]) for e in entities for m in e.get("mentions", []))
     known = {e.get("id"): e for e in entities}
     made: dict[str, Entity] = {}
     by_last: dict[str, str] = {}
     # Longest names first, so that a bare surname joins the full name said elsewhere.
-    for who, name in sorted(speakers, key=lambda p: -len(p[1].split())):
+    for who, name, may_create in sorted(speakers, key=lambda p: -len(p[1].split())):
         words = name.split()
         key = by_last.get(name.lower()) if len(words) == 1 else None
         if key is None:
+            if not may_create:
+                continue
             key = entity_id_for("PER", name)
         if key in known:
             ent = known[key]

@@ -511,3 +511,166 @@ def test_random_text_never_breaks_offsets(fr):
             assert "\n\n" not in q["text"]  # never across a paragraph break
 
     check()
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def run_without_ner(nlp, body, lang):
+    """The quotes stage when the NER (and so the entities stage) missed every name."""
+    doc = nlp(nlp_view(body))
+    doc.ents = []
+    quotes, out = extract_quotes(doc, body, [], language=lang)
+    for q in quotes:
+        assert body[q["start"]:q["end"]] == q["text"]
+    return quotes, out
+
+
+@pytest.mark.parametrize("body", [
+    "Selon Hélène Vasseur, le projet reste « beaucoup trop cher pour la ville ».",
+    "« Le projet reste beaucoup trop cher », selon Hélène Vasseur.",
+])
+def test_fr_missed_person_becomes_a_quoted_entity(fr, body):
+    quotes, out = run_without_ner(fr, body, "fr")
+    assert len(quotes) == 1
+    sp = quotes[0]["speaker"]
+    assert sp["name"] == "Hélène Vasseur" and sp["span"]["text"] == "Hélène Vasseur"
+    ent = next(e for e in out if e["id"] == sp["entity_id"])
+    assert ent["id"] == "ww:PER:helene-vasseur"
+    assert ent["type"] == "PER" and ent["name"] == "Hélène Vasseur" and ent["quoted"] is True
+    assert ent["aliases"] == ["Hélène Vasseur"]
+    assert [(m["text"], m["start"]) for m in ent["mentions"]] == [
+        ("Hélène Vasseur", body.index("Hélène Vasseur"))]
+
+
+def test_fr_missed_person_collects_surname_mentions(fr):
+    body = ("« Le projet reste beaucoup trop cher », selon Hélène Vasseur.\n\n"
+            "« Nous voterons contre », a ajouté Vasseur, qui siège depuis 2014.")
+    quotes, out = run_without_ner(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Hélène Vasseur", "Hélène Vasseur"]
+    assert {q["speaker"]["entity_id"] for q in quotes} == {"ww:PER:helene-vasseur"}
+    ent = next(e for e in out if e["id"] == "ww:PER:helene-vasseur")
+    assert [m["text"] for m in ent["mentions"]] == ["Hélène Vasseur", "Vasseur"]
+    assert len([e for e in out if e["type"] == "PER"]) == 1
+
+
+def test_fr_name_particles_belong_to_the_name(fr):
+    body = "« Le dialogue doit reprendre sans tarder », a déclaré Karim ben Haddad."
+    quotes, out = run(fr, body, "fr")
+    assert who(quotes[0]) == "Karim ben Haddad"
+    body = "« Le dialogue doit reprendre sans tarder », selon Ursula von Falkenberg."
+    quotes, out = run_without_ner(fr, body, "fr")
+    assert who(quotes[0]) == "Ursula von Falkenberg"
+    assert quotes[0]["speaker"]["entity_id"] == "ww:PER:ursula-von-falkenberg"
+
+
+@pytest.mark.parametrize("name, without_ner", [("Marc Le Bihan", False), ("Sophie Le Gall", True)])
+def test_fr_capitalised_particle_continues_the_name(fr, name, without_ner):
+    body = f"« Il faut agir maintenant », a estimé {name} sur une radio locale."
+    quotes, _ = (run_without_ner if without_ner else run)(fr, body, "fr")
+    assert who(quotes[0]) == name
+
+
+def test_en_missed_person_becomes_a_quoted_entity(en):
+    body = "“The bridge will reopen in March,” according to Walter P. Grimsby."
+    quotes, out = run_without_ner(en, body, "en")
+    sp = quotes[0]["speaker"]
+    assert sp["name"] == "Walter P. Grimsby" and sp["entity_id"] == "ww:PER:walter-p-grimsby"
+    assert [e["name"] for e in out] == ["Walter P. Grimsby"]
+
+
+def test_known_speakers_add_no_entity(fr, en):
+    quotes, out = run(fr, "« Le projet reste beaucoup trop cher », selon Hélène Vasseur.", "fr")
+    assert [e["name"] for e in out] == ["Hélène Vasseur"]
+    # Not a person: an unknown phrase or a pronoun never becomes an entity.
+    quotes, out = run_without_ner(en, "“We will appeal the ruling today,” the lawyers said.", "en")
+    assert who(quotes[0]) == "the lawyers" and quotes[0]["speaker"]["entity_id"] is None
+    assert out == []
+
+
+def test_fr_linked_organisation_takes_its_canonical_name(fr):
+    body = "« Le scrutin est reporté à dimanche prochain », selon l’AFP."
+    doc = fr(nlp_view(body))
+    start = body.index("AFP")
+    ents = [{"id": "ww:ORG:agence-france-presse", "name": "Agence France-Presse", "type": "ORG",
+             "aliases": ["AFP"], "mentions": [{"text": "AFP", "start": start, "end": start + 3}],
+             "salience": 0.5, "quoted": False}]
+    quotes, out = extract_quotes(doc, body, ents, language="fr")
+    sp = quotes[0]["speaker"]
+    assert sp["name"] == "Agence France-Presse"
+    assert sp["entity_id"] == "ww:ORG:agence-france-presse"
+    assert sp["span"]["text"] in ("l’AFP", "AFP")
+    # Without the entity: the name as written, never with its elided article.
+    quotes, _ = run_without_ner(fr, body, "fr")
+    assert who(quotes[0]) == "AFP"
+
+
+def test_en_linked_newspaper_takes_its_canonical_name(en):
+    body = "“The mayor knew about the leak for weeks,” according to the Daily Herald."
+    doc = en(nlp_view(body))
+    start = body.index("Daily Herald")
+    ents = [{"id": "ww:ORG:daily-herald", "name": "The Daily Herald", "type": "ORG", "aliases": [],
+             "mentions": [{"text": "Daily Herald", "start": start, "end": start + 12}],
+             "salience": 0.5, "quoted": False}]
+    quotes, _ = extract_quotes(doc, body, ents, language="en")
+    assert who(quotes[0]) == "The Daily Herald"
+    assert "Daily Herald" in quotes[0]["speaker"]["span"]["text"]
+    quotes, _ = run_without_ner(en, body, "en")
+    assert who(quotes[0]) == "Daily Herald"
+
+
+def test_fr_role_phrase_keeps_its_article():
+    from streams.speaker_linking import display_name
+
+    assert display_name("l’AFP") == "AFP" and display_name("l'ONU") == "ONU"
+    assert display_name("the Daily Herald") == "Daily Herald"
+    assert display_name("le Conseil d’État") == "Conseil d’État"
+    assert display_name("la ministre") == "la ministre"
+    assert display_name("the American people") == "the American people"
+
+
+@pytest.mark.parametrize("body, text, speaker, cue", [
+    ("«Non, jamais», a répondu Claire Martin.", "Non, jamais", "Claire Martin", "a répondu"),
+    ("« Oui, absolument », dit Paul Girard.", "Oui, absolument", "Paul Girard", "dit"),
+    ("Paul Girard a tranché : « Pas question. »", "Pas question.", "Paul Girard", "a tranché"),
+])
+def test_fr_short_quote_with_a_cue_is_kept(fr, body, text, speaker, cue):
+    q = one(fr, body, "fr")
+    assert (q["text"], who(q), q["cue"]) == (text, speaker, cue)
+
+
+def test_en_short_quote_with_a_cue_is_kept(en):
+    body = "Maria Lopez watched the results come in.\n\n“We lost,” she admitted."
+    q = one(en, body, "en")
+    assert q["text"] == "We lost" and q["cue"] == "admitted" and who(q) == "Maria Lopez"
+    q = one(en, "“Absolutely not,” said Tom Baker.", "en")
+    assert q["text"] == "Absolutely not" and who(q) == "Tom Baker"
+
+
+def test_short_quotes_without_a_cue_are_still_dropped(fr, en):
+    assert run(fr, "Le maire évoque une « vraie catastrophe » pour la commune.", "fr")[0] == []
+    # A fragment inside a narrative sentence is no utterance, even with a verb after it.
+    assert run(en, "She dumped the papers in a “burn bag,” the newspaper reported.", "en")[0] == []
+    assert run(en, "Critics call it a “total mess” and want a new vote.", "en")[0] == []
+
+
+def test_word_count_in_scripts_without_spaces():
+    from streams.quotes import _word_count
+
+    assert _word_count("我们一定会赢") >= 3
+    assert _word_count("必勝") < 3
+    assert _word_count("ทุกคนต้องไปเลือกตั้ง") >= 3
+    assert _word_count("two words") == 2
+
+
+def test_cjk_quotes_are_not_dropped_as_too_short(fr, en):
+    q = one(fr, "« 我们一定会赢 », a déclaré Li Wei.", "fr")
+    assert q["text"] == "我们一定会赢"
+    quotes, _ = run(en, "The banner at the gate read “欢迎来到北京” in red letters.", "en")
+    assert [q["text"] for q in quotes] == ["欢迎来到北京"]
+    assert run(en, "He wrote “好” on the board.", "en")[0] == []
+
+
+def test_fr_name_mistagged_as_adverb_is_still_the_speaker(fr):
+    q = one(fr, "« Nous allons agir vite et fort », a déclaré Macron.", "fr")
+    assert who(q) == "Macron"
