@@ -420,61 +420,87 @@ def overhead_breakdown(enricher, articles: Sequence[dict]) -> dict:
 
 
 def child_main(argv: Sequence[str]) -> int:
-    """`python -m streams.bench child raw|enrich CORPUS [--part I/N] [--wait-go]`: one JSON line out."""
+    """`python -m streams.bench child raw|enrich CORPUS [--part I/N]`: load, print 'ready', then one
+    timed run (one JSON line out) per line read on stdin, until stdin closes."""
     parser = argparse.ArgumentParser(prog="streams.bench child")
     parser.add_argument("mode", choices=("raw", "enrich"))
     parser.add_argument("corpus")
     parser.add_argument("--part", default="0/1", help="I/N: take every N-th article from the I-th")
-    parser.add_argument("--wait-go", action="store_true", help="print 'ready', then wait for a line on stdin")
     args = parser.parse_args(list(argv))
     index, parts = (int(v) for v in args.part.split("/"))
     corpus = read_jsonl(Path(args.corpus))[index::parts]
     run = (_child_raw if args.mode == "raw" else _child_enrich)(corpus)
-    if args.wait_go:
-        print("ready", flush=True)
-        sys.stdin.readline()
-    machine0, cpu0, started = machine_cpu(), time.process_time(), time.time()
-    result = run()
-    ended, cpu1, machine1 = time.time(), time.process_time(), machine_cpu()
-    result.update(start=started, end=ended, seconds=ended - started, cpu_s=cpu1 - cpu0, peak_rss_mb=peak_rss_mb(),
-                  machine_start=machine0, machine_end=machine1)
-    if hasattr(run, "after"):  # untimed extra measurements
-        result.update(run.after())
-    print(json.dumps(result), flush=True)
+    print("ready", flush=True)
+    while sys.stdin.readline():
+        machine0, cpu0, started = machine_cpu(), time.process_time(), time.time()
+        result = run()
+        ended, cpu1, machine1 = time.time(), time.process_time(), machine_cpu()
+        result.update(start=started, end=ended, seconds=ended - started, cpu_s=cpu1 - cpu0,
+                      peak_rss_mb=peak_rss_mb(), machine_start=machine0, machine_end=machine1)
+        if hasattr(run, "after"):  # untimed extra measurements
+            result.update(run.after())
+        print(json.dumps(result), flush=True)
     return 0
 
 
-def run_children(mode: str, corpus_path: Path, processes: int, workdir: Path, timeout: float) -> list[dict]:
-    """Start `processes` children on disjoint slices, release them together, collect their results."""
-    children = []
-    for index in range(processes):
-        log = open(workdir / f"child-{mode}-{index}.log", "wb")
-        command = [sys.executable, "-m", "streams.bench", "child", mode, str(corpus_path),
-                   "--part", f"{index}/{processes}", "--wait-go"]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                   cwd=str(repo_root()), env=_child_env())
-        children.append((process, log))
-    try:
-        for process, log in children:
-            line = process.stdout.readline()
-            if line.strip() != b"ready":
-                raise RuntimeError(f"{mode} baseline process failed to start; see {log.name}")
-        for process, _log in children:
+class ChildPool:
+    """Baseline processes with their models loaded, run on demand and released together.
+
+    Kept alive (idle, blocked on stdin) between runs, so the raw spaCy reference can be measured
+    right before and right after each streaming window without reloading models."""
+
+    def __init__(self, mode: str, corpus_path: Path, processes: int, workdir: Path, timeout: float = 300.0):
+        self.mode = mode
+        self.children: list[tuple[subprocess.Popen, Any]] = []
+        for index in range(processes):
+            log = open(workdir / f"child-{mode}-{processes}-{index}.log", "wb")
+            command = [sys.executable, "-m", "streams.bench", "child", mode, str(corpus_path),
+                       "--part", f"{index}/{processes}"]
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                       cwd=str(repo_root()), env=_child_env())
+            self.children.append((process, log))
+        try:
+            for process, log in self.children:
+                if self._line(process, timeout) != "ready":
+                    raise RuntimeError(f"{mode} baseline process failed to start; see {log.name}")
+        except BaseException:
+            self.close()
+            raise
+
+    def _line(self, process: subprocess.Popen, timeout: float) -> str:
+        import select
+
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        return process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
+
+    def run(self, timeout: float) -> list[dict]:
+        for process, _log in self.children:
             process.stdin.write(b"go\n")
             process.stdin.flush()
         results = []
-        for process, log in children:
-            out, _ = process.communicate(timeout=timeout)
-            if process.returncode != 0 or not out.strip():
-                raise RuntimeError(f"{mode} baseline process exited with {process.returncode}; see {log.name}")
-            results.append(json.loads(out.strip().splitlines()[-1]))
+        for process, log in self.children:
+            line = self._line(process, timeout)
+            if not line.startswith("{"):
+                raise RuntimeError(f"{self.mode} baseline process failed (status {process.poll()}); see {log.name}")
+            results.append(json.loads(line))
         return results
-    finally:
-        for process, log in children:
+
+    def close(self) -> None:
+        for process, log in self.children:
             if process.poll() is None:
-                process.kill()
-                process.wait()
+                try:
+                    process.stdin.close()
+                    process.wait(10)
+                except (OSError, subprocess.TimeoutExpired):
+                    process.kill()
+                    process.wait()
             log.close()
+
+    def __enter__(self) -> "ChildPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _child_env() -> dict:
@@ -846,7 +872,7 @@ def cpu_report(before: dict, after: dict, seconds: float, docs: int) -> dict:
 
 
 def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, partitions: int,
-                      workdir: Path) -> dict:
+                      workdir: Path, probe: Callable[[], dict] | None = None) -> dict:
     """Produce the whole corpus at once; first produce to last enriched event, models already loaded."""
     say(f"streaming: starting {workers} worker(s) on {broker.kind} broker, {partitions} partitions …")
     started_setup = time.monotonic()
@@ -854,6 +880,7 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
     try:
         say(f"streaming: {workers} worker(s) ready in {time.monotonic() - started_setup:.1f}s "
             f"({cluster.warm_rounds} warm-up rounds); producing {len(corpus)} articles")
+        raw_before = probe() if probe else None  # the limit, right now, workers idle
         before_counts = [w.processed() for w in cluster.workers]
         before = process_snapshot(cluster, broker)
         first_send = time.time()
@@ -863,6 +890,7 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
         ids = [a["id"] for a in corpus]
         complete = cluster.watcher.wait_for(ids, 60 + 3 * len(corpus), cluster.check_alive)
         after = process_snapshot(cluster, broker)
+        raw_after = probe() if probe else None
         wanted = set(ids)
         with cluster.watcher.lock:
             arrivals = {i: t for s in ("enriched", "deadletter") for i, t in cluster.watcher.arrivals[s].items()
@@ -892,6 +920,8 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
             "peak_rss_mb": [peak_rss_mb(w.pid) for w in cluster.workers],
             **cpu_report(before, after, seconds, len(arrivals)),
         }
+        if raw_before and raw_after:
+            result["raw_around"] = [raw_before, raw_after]
         say(f"streaming: {workers} worker(s): {len(arrivals)}/{len(ids)} docs in {seconds:.1f}s "
             f"→ {result['docs_per_s']} docs/s (per worker {per_worker})")
         return result
@@ -957,6 +987,7 @@ def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count:
     try:
         say(f"latency: sending {len(articles)} articles at {rate:.2f}/s (paced, one every {1000 / rate:.0f} ms)")
         sent: dict[str, float] = {}
+        before = process_snapshot(cluster, broker)
         start = time.time()
         for index, article in enumerate(articles):
             delay = start + index / rate - time.time()
@@ -966,6 +997,7 @@ def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count:
             cluster.producer.flush()
         ids = list(sent)
         complete = cluster.watcher.wait_for(ids, 60 + 2 * len(ids), cluster.check_alive)
+        load = cpu_report(before, process_snapshot(cluster, broker), time.time() - start, len(ids))
         arrivals = cluster.watcher.arrivals["enriched"]
         enriched_ms = [(arrivals[i] - sent[i]) * 1000 for i in ids if i in arrivals]
         stamped_ms = [ms for ms in (_enriched_at_ms(cluster.watcher.events.get(i), sent[i]) for i in ids) if ms is not None]
@@ -980,6 +1012,8 @@ def stream_latency(broker: BrokerHandle, corpus: list[dict], rate: float, count:
                                       if i in cluster.watcher.events),
             "hops_ms": hop_latencies(sent, cluster.watcher.arrivals),
             "peak_rss_mb": peak_rss_mb(cluster.workers[0].pid),
+            "cores_used": load.get("cores_used"),
+            "other_load_cores": load.get("other_load_cores"),
         }
         if receiver and actor:
             base = {a["id"]: corpus[i % len(corpus)]["id"] for i, a in enumerate(articles)}
@@ -1082,19 +1116,26 @@ def run_bench(options: BenchOptions) -> dict:
     try:
         say(f"corpus: {doc['corpus']['articles']} articles {doc['corpus']['languages']}, "
             f"mean {doc['corpus']['mean_chars']} chars; load average {doc['load_average']['start']}")
-        results["raw_spacy"] = raw_phase(corpus_path, 1, workdir, timeout, "raw spaCy")
-        if workers > 1:
-            results["raw_spacy_parallel"] = raw_phase(corpus_path, workers, workdir, timeout,
-                                                      f"raw spaCy × {workers} processes")
-        enrich_raw = run_children("enrich", corpus_path, 1, workdir, timeout)[0]
-        enrich = combine([enrich_raw])
-        enrich.update(enriched=enrich_raw["enriched"], deadletter=enrich_raw["deadletter"],
-                      stage_ms=enrich_raw["stage_ms"], overhead=enrich_raw.get("overhead"))
-        results["enrich"] = enrich
-        say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s")
-        if not options.skip_streaming:
-            run_streaming(options, doc, corpus, workers, partitions, workdir, enrich_raw)
-        results["raw_spacy_end"] = raw_phase(corpus_path, 1, workdir, timeout, "raw spaCy, again at the end")
+        raw_pool = ChildPool("raw", corpus_path, 1, workdir, timeout)
+        try:
+            results["raw_spacy"] = raw_phase(raw_pool, timeout, "raw spaCy")
+            if workers > 1:
+                with ChildPool("raw", corpus_path, workers, workdir, timeout) as pool:
+                    results["raw_spacy_parallel"] = raw_phase(pool, timeout, f"raw spaCy × {workers} processes")
+            with ChildPool("enrich", corpus_path, 1, workdir, timeout) as pool:
+                enrich_raw = pool.run(timeout)[0]
+            enrich = combine([enrich_raw])
+            enrich.update(enriched=enrich_raw["enriched"], deadletter=enrich_raw["deadletter"],
+                          stage_ms=enrich_raw["stage_ms"], overhead=enrich_raw.get("overhead"))
+            results["enrich"] = enrich
+            say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s")
+            if options.skip_streaming:
+                results["raw_spacy_end"] = raw_phase(raw_pool, timeout, "raw spaCy, again at the end")
+            else:
+                run_streaming(options, doc, corpus, workers, partitions, workdir, enrich_raw,
+                              lambda: raw_phase(raw_pool, timeout, "raw spaCy (reference)"))
+        finally:
+            raw_pool.close()
         ok = True
     finally:
         add_ratios(results, workers)
@@ -1108,10 +1149,10 @@ def run_bench(options: BenchOptions) -> dict:
     return doc
 
 
-def raw_phase(corpus_path: Path, processes: int, workdir: Path, timeout: float, label: str) -> dict:
-    children = run_children("raw", corpus_path, processes, workdir, timeout)
+def raw_phase(pool: ChildPool, timeout: float, label: str) -> dict:
+    children = pool.run(timeout)
     result = combine(children)
-    result["processes"] = processes
+    result["processes"] = len(children)
     result["models"] = children[0].get("models")
     say(f"{label}: {result['docs']} docs in {result['seconds']:.1f}s → {result['docs_per_s']} docs/s "
         f"(other load {result.get('other_load_cores')} cores)")
@@ -1119,14 +1160,14 @@ def raw_phase(corpus_path: Path, processes: int, workdir: Path, timeout: float, 
 
 
 def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers: int, partitions: int,
-                  workdir: Path, enrich_raw: dict) -> None:
+                  workdir: Path, enrich_raw: dict, probe: Callable[[], dict]) -> None:
     results = doc["results"]
     broker = start_broker(options.broker_kind, options.broker, workdir)
     say(f"broker: {broker.kind} at {broker.url}")
     try:
-        one = results["stream_1"] = stream_throughput(broker, corpus, 1, partitions, workdir)
+        one = results["stream_1"] = stream_throughput(broker, corpus, 1, partitions, workdir, probe)
         if workers > 1:
-            results["stream_n"] = stream_throughput(broker, corpus, workers, partitions, workdir)
+            results["stream_n"] = stream_throughput(broker, corpus, workers, partitions, workdir, probe)
         if not options.skip_latency and one.get("docs_per_s"):
             rate = one["docs_per_s"] / 2
             count = max(40, int(rate * options.latency_seconds))
@@ -1137,30 +1178,48 @@ def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers:
 
 
 def add_ratios(results: dict, workers: int) -> None:
-    """Every throughput against the raw spaCy limit (the mean of its runs at the start and the end,
-    since other load on the machine drifts), in docs/s and in CPU time per doc."""
+    """Every throughput against the raw spaCy limit, in docs/s and in CPU time per doc.
+
+    Other load on a machine drifts, so each streaming window is compared with the raw runs
+    made right before and right after it (workers idle); the rest with the mean of all raw runs."""
     raws = [results[k] for k in ("raw_spacy", "raw_spacy_end") if results.get(k, {}).get("docs_per_s")]
+    for key in ("stream_1", "stream_n"):
+        raws += [r for r in results.get(key, {}).get("raw_around", []) if r.get("docs_per_s")]
     if not raws:
         return
-    reference = sum(r["docs_per_s"] for r in raws) / len(raws)
-    cpu_reference = sum(r["cpu_s_per_doc"] for r in raws) / len(raws)
+    reference = _mean([r["docs_per_s"] for r in raws])
+    cpu_reference = _mean([r["cpu_s_per_doc"] for r in raws])
     results["reference"] = {"docs_per_s": round(reference, 3), "cpu_s_per_doc": round(cpu_reference, 4),
-                            "runs": len(raws)}
+                            "runs": [r["docs_per_s"] for r in raws]}
     for key in ("raw_spacy", "raw_spacy_parallel", "enrich", "stream_1", "stream_n", "raw_spacy_end"):
         item = results.get(key)
         if not item:
             continue
-        item["ratio_to_raw"] = _ratio(item.get("docs_per_s"), reference)
+        local, local_cpu = reference, cpu_reference
+        around = [r for r in item.get("raw_around", []) if r.get("docs_per_s")]
+        if around:
+            local, local_cpu = _mean([r["docs_per_s"] for r in around]), _mean([r["cpu_s_per_doc"] for r in around])
+            item["reference_docs_per_s"] = round(local, 3)
+        item["ratio_to_raw"] = _ratio(item.get("docs_per_s"), local)
+        if item.get("steady_docs_per_s"):
+            item["steady_ratio_to_raw"] = _ratio(item["steady_docs_per_s"], local)
         if item.get("cpu_s_per_doc"):
-            item["cpu_efficiency"] = _ratio(cpu_reference, item["cpu_s_per_doc"])
+            item["cpu_efficiency"] = _ratio(local_cpu, item["cpu_s_per_doc"])
     parallel = results.get("raw_spacy_parallel")
     if parallel:
         parallel["scaling"] = _round(scaling_ratio(parallel["docs_per_s"], reference, parallel["processes"]))
     one, many = results.get("stream_1"), results.get("stream_n")
     if one and many:
         many["scaling"] = _round(scaling_ratio(many["docs_per_s"] or 0, one["docs_per_s"] or 0, many["workers"]))
+        if one.get("steady_docs_per_s") and many.get("steady_docs_per_s"):
+            many["steady_scaling"] = _round(scaling_ratio(many["steady_docs_per_s"], one["steady_docs_per_s"],
+                                                          many["workers"]))
         if parallel:
             many["ratio_to_raw_parallel"] = _ratio(many["docs_per_s"], parallel["docs_per_s"])
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
 
 
 def targets(results: dict) -> dict:
@@ -1234,8 +1293,12 @@ def format_table(doc: dict) -> str:
     if many:
         row(f"stream, {broker} broker, {many['workers']} workers", many, _stream_note(many))
     row("raw spaCy nlp.pipe, 1 process, at the end", r.get("raw_spacy_end"))
-    lines.append("  (x raw: docs/s over the mean of the two raw 1-process runs; CPU eff: raw CPU time per doc over "
-                 "this one's; cores: CPU used by the measured processes; other: CPU used by everything else)")
+    reference = r.get("reference")
+    if reference:
+        lines.append(f"  raw spaCy runs (docs/s): {', '.join(f'{v:.1f}' for v in reference['runs'])}; a stream row is "
+                     "compared with the two made right before and after its window, the others with their mean")
+    lines.append("  (x raw: docs/s over raw spaCy's; CPU/doc: CPU time of the measured processes per article; "
+                 "CPU eff: raw CPU/doc over this one's; cores: CPU they used; other: CPU used by everything else)")
     overhead = (r.get("enrich") or {}).get("overhead")
     if overhead:
         lines.append(f"  per-article work the stream adds around the parse (in-process): serialise Doc "
@@ -1246,8 +1309,9 @@ def format_table(doc: dict) -> str:
     lat = r.get("latency")
     if lat:
         lines.append("")
-        lines.append(f"latency at {lat['rate_docs_per_s']} docs/s (half of 1 worker), {lat['sent']} articles:"
-                     f"{'':<4}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
+        lines.append(f"latency at {lat['rate_docs_per_s']} docs/s (half of 1 worker), {lat['sent']} articles, "
+                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores:"
+                     f"{'p50':>8}{'p95':>9}{'p99':>9}{'max':>9}")
         for label, key in (("raw -> wire.enriched (consumer receive)", "raw_to_enriched"),
                            ("raw -> enriched_at stamp", "raw_to_enriched_at"),
                            ("raw -> alert webhook received", "raw_to_webhook")):
@@ -1273,8 +1337,11 @@ def format_table(doc: dict) -> str:
 
 def _stream_note(item: dict) -> str:
     parts = []
+    if item.get("reference_docs_per_s") is not None:
+        parts.append(f"raw around {item['reference_docs_per_s']:.1f}")
     if item.get("steady_docs_per_s") is not None:
-        parts.append(f"steady {item['steady_docs_per_s']:.1f} docs/s")
+        steady = f" ({item['steady_ratio_to_raw']:.2f} x raw)" if item.get("steady_ratio_to_raw") else ""
+        parts.append(f"steady {item['steady_docs_per_s']:.1f} docs/s{steady}")
     if item.get("annotate_duty") is not None:
         parts.append(f"parse duty {item['annotate_duty']:.0%}")
     if item.get("broker_cpu_s") is not None:

@@ -472,6 +472,30 @@ def _scan_is_safe(doc: Doc, m: _Mention) -> bool:
     return not (first.is_sent_start or first.i == 0 or doc[first.i - 1].is_punct or doc[first.i - 1].is_space)
 
 
+_NAME_PARTICLES = frozenset({"de", "du", "des", "d'", "le", "la", "van", "von", "der", "den", "bin", "ben", "ibn",
+                             "al", "el", "del", "della", "da", "di", "dos", "das", "Le", "La", "Van", "Von",
+                             "Al", "El", "De", "Del", "Da", "Di", "ter", "ten"})
+
+
+def _is_name_token(token) -> bool:
+    return token.is_alpha and token.text[:1].isupper() and token.pos_ == "PROPN" and not token.is_stop
+
+
+def _extend_person(doc: Doc, span: Span) -> tuple[int, int]:
+    """Character bounds of a PER span grown over the proper nouns that touch it: the small
+    models often tag only part of a name ("Marine [Le Pen]", "[Emmanuel] Macron")."""
+    start, end = span.start, span.end
+    while start > 0 and (_is_name_token(doc[start - 1])
+                         or (doc[start - 1].text in _NAME_PARTICLES and start > 1
+                             and _is_name_token(doc[start - 2]))) and not doc[start - 1].ent_type_:
+        start -= 1
+    while end < len(doc) and (_is_name_token(doc[end]) or (
+            doc[end].text in _NAME_PARTICLES and end + 1 < len(doc) and _is_name_token(doc[end + 1])
+    )) and not doc[end].ent_type_:
+        end += 1
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -486,8 +510,11 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
-        covered.append((span.start_char, span.end_char, type_))
-        start, end = _trim(text, span.start_char, span.end_char, language)
+        # fr_core_news_sm often tags half a name; in English, titles are PROPN ("Chancellor").
+        extend = type_ == "PER" and language == "fr"
+        span_start, span_end = _extend_person(doc, span) if extend else (span.start_char, span.end_char)
+        covered.append((span_start, span_end, type_))
+        start, end = _trim(text, span_start, span_end, language)
         if end <= start or _inside(start, end, meta):
             continue
         surface = text[start:end]
@@ -552,7 +579,16 @@ def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, i
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         if longest.tokens < 2:
             continue
-        surname = longest.text.split()[-1]
+        for match in re.finditer(re.escape(longest.text), doc.text):  # the full name again, missed
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken) or _inside(start, end, meta):
+                continue
+            g.mentions.append(_Mention(start, end, longest.text, "PER", longest.tokens, None))
+            taken.append((start, end))
+        words = longest.text.split()
+        surname = words[-1]
+        if len(words) >= 3 and words[-2] in _NAME_PARTICLES:  # "Le Pen", "von der Leyen"
+            surname = " ".join(words[-2:]) if words[-3] not in _NAME_PARTICLES else " ".join(words[-3:])
         if len(surname) < 3 or not surname[:1].isupper():
             continue
         if lower_words is None or propn is None:
@@ -564,7 +600,11 @@ def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, i
                     propn.setdefault(t.text, []).append(t.idx)
         if surname.lower() in lower_words:
             continue
-        for start in propn.get(surname, ()):
+        if " " in surname:
+            positions = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(surname) + r"(?!\w)", doc.text)]
+        else:
+            positions = propn.get(surname, [])
+        for start in positions:
             end = start + len(surname)
             if any(s < end and start < e for s, e in taken) or _inside(start, end, meta):
                 continue

@@ -101,6 +101,12 @@ def test_ratios_targets_and_table_from_synthetic_results():
     assert results["stream_1"]["ratio_to_raw"] == pytest.approx(0.9)
     assert results["stream_n"]["scaling"] == pytest.approx(0.9)
     assert results["raw_spacy_parallel"]["scaling"] == pytest.approx(0.95)
+    results["stream_1"]["raw_around"] = [{"docs_per_s": 8.0, "cpu_s_per_doc": 0.1},
+                                         {"docs_per_s": 12.0, "cpu_s_per_doc": 0.1}]
+    bench.add_ratios(results, 2)  # the window's own neighbours are its reference
+    assert results["stream_1"]["reference_docs_per_s"] == pytest.approx(10.0)
+    assert results["reference"]["runs"] == [10.0, 10.0, 8.0, 12.0]
+    assert results["enrich"]["ratio_to_raw"] == pytest.approx(0.95)
     goals = bench.targets(results)
     assert goals["one_worker_vs_raw"]["met"] and goals["scaling"]["met"] and goals["p99_latency_ms"]["met"]
     doc = {"wirewatch": "0", "machine": bench.machine_description(), "load_average": {"start": [1.0], "end": [1.0]},

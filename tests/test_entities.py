@@ -9,15 +9,9 @@ import pytest
 import spacy
 
 from streams.entities import LABEL_MAP, extract_entities, mark_quoted, salience
+from streams.normalize import nlp_view
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-_VIEW = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2007": " "})
-
-
-def nlp_view(body: str) -> str:
-    return body.translate(_VIEW)
-
-
 @pytest.fixture(scope="module")
 def fr():
     return spacy.load("fr_core_news_sm")
@@ -176,3 +170,12 @@ def test_dwie_sample_beats_raw_spacy(en):
 
     ours = f1(lambda doc, raw: extract_entities(doc, raw["body"], language="en", headline=raw["headline"]))
     assert ours > f1(raw_spacy) + 0.05
+
+
+def test_french_person_names_split_by_the_model_are_whole(fr):
+    body = ("Marine Le Pen a réagi mardi. « Nous ne céderons pas », a déclaré Marine Le Pen. "
+            "Le président a répondu que Le Pen avait tort.")
+    people = [e for e in run(fr, body, "fr") if e["type"] == "PER"]
+    marine = next(e for e in people if e["name"] == "Marine Le Pen")
+    assert [m["text"] for m in marine["mentions"]] == ["Marine Le Pen", "Marine Le Pen", "Le Pen"]
+    assert marine["id"] == "ww:PER:marine-le-pen"

@@ -14,13 +14,7 @@ import spacy
 
 from streams.quotes import extract_quotes, find_quote_spans
 
-try:  # the shared normaliser, when it exists
-    from streams.normalize import nlp_view
-except ImportError:  # pragma: no cover - until streams.normalize lands
-    _VIEW = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2007": " "})
-
-    def nlp_view(body: str) -> str:
-        return body.translate(_VIEW)
+from streams.normalize import nlp_view
 
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

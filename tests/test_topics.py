@@ -19,13 +19,7 @@ from streams.topics import TOPIC_LABELS, classify_topics, label_to_code
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
-try:
-    from streams.normalize import nlp_view
-except ImportError:  # pragma: no cover - the normaliser is another module
-    _VIEW = {0x2019: "'", 0x02BC: "'", 0x00A0: " ", 0x202F: " ", 0x2007: " "}
-
-    def nlp_view(body: str) -> str:
-        return body.translate(_VIEW)
+from streams.normalize import nlp_view
 
 
 # (name, expected IPTC code digits, headline, body)
