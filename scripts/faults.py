@@ -199,6 +199,10 @@ class Sender:
         self.producer.close(timeout=10)
 
 
+def topic_readers(broker: Broker, prefix: str, *suffixes: str) -> list[TopicReader]:
+    return [TopicReader(broker.bootstrap, f"{prefix}.{suffix}") for suffix in suffixes]
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, readers: Iterable[TopicReader] = (),
              worker: Worker | None = None, stall: float | None = None,
              progress: Callable[[], int] | None = None) -> bool:
@@ -242,7 +246,8 @@ def healthy(worker: Worker) -> bool:
         return False
 
 
-def start_worker(broker: Broker, prefix: str, workdir: Path, timeout: float = 90.0, stages: str | None = None) -> Worker:
+def start_worker(broker: Broker, prefix: str, workdir: Path, timeout: float = 90.0,
+                 stages: str | None = None) -> Worker:
     """A `wirewatch worker` process; same prefix and workdir = same app id and state: a restart."""
     worker = Worker(broker, prefix, workdir, stages=stages)
     deadline = time.monotonic() + timeout
@@ -397,17 +402,17 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         report.workers.append(worker)
         if alerts:
             add_rules(worker, [NATO_RULE])
-        enriched, fired, dead = (TopicReader(broker.bootstrap, f"{prefix}.{s}") for s in ("enriched", "alerts", "deadletter"))
-        readers = [enriched, fired, dead]
+        readers = enriched, fired, dead = topic_readers(broker, prefix, "enriched", "alerts", "deadletter")
         batch = make_articles(articles, prefix)
         wanted = {a["id"] for a in batch}
         sender = Sender(broker.bootstrap, f"{prefix}.raw")
         thread = sender.send_paced(as_items(batch), interval)
         for n in range(kills):
             threshold = max(1, articles * (n + 1) // (kills + 2))
-            if not report.check(wait_for(lambda: len(enriched_ids(enriched)) >= threshold, 60 + articles, readers, worker,
-                                         stall=STALL),
-                                f"only {len(enriched_ids(enriched))} enriched before kill {n + 1} (wanted {threshold})"):
+            reached = wait_for(lambda: len(enriched_ids(enriched)) >= threshold, 60 + articles, readers, worker,
+                               stall=STALL)
+            if not report.check(reached, f"only {len(enriched_ids(enriched))} enriched before kill {n + 1} "
+                                f"(wanted {threshold})"):
                 break
             worker.kill(signal.SIGKILL)
             at_kill = len(sender.futures)
@@ -487,8 +492,7 @@ def kafka_restart(workdir: Path, articles: int = 90, outage: float = 0.0, interv
         prefix = new_prefix("r")
         worker = start_worker(broker, prefix, workdir)
         report.workers.append(worker)
-        enriched, dead = TopicReader(broker.bootstrap, f"{prefix}.enriched"), TopicReader(broker.bootstrap, f"{prefix}.deadletter")
-        readers = [enriched, dead]
+        readers = enriched, dead = topic_readers(broker, prefix, "enriched", "deadletter")
         batch = make_articles(articles, prefix)
         wanted = {a["id"] for a in batch}
         third = max(1, articles // 3)
@@ -540,7 +544,8 @@ def kafka_restart(workdir: Path, articles: int = 90, outage: float = 0.0, interv
             report.notes.append(where_lost(broker.bootstrap, prefix, wanted - set(enriched_ids(enriched))))
         report.counts["dead_lettered"] = len(dead.values())
         report.check(not dead.values(), f"good articles dead-lettered: {[d.get('error') for d in dead.values()][:3]}")
-        report.check(worker.process.poll() is None, f"the worker exited ({worker.process.poll()}) instead of reconnecting")
+        report.check(worker.process.poll() is None,
+                     f"the worker exited ({worker.process.poll()}) instead of reconnecting")
         report.check(healthy(worker), "the worker's /health does not answer after the restart")
     finally:
         _close(readers, sender, report.workers)
@@ -674,9 +679,11 @@ POISON: dict[str, st.SearchStrategy] = {
     "wrong-type": st.builds(_wrong_type, _WRONG_TYPES, _SAMPLE_INDEX),
     "missing-field": st.builds(_without, _SAMPLE_INDEX, st.sampled_from([("id",), ("source",), ("body", "body_html")])),
     "not-an-object": st.one_of(st.lists(_INT64, max_size=5), st.text(max_size=50), _INT64,
-                               st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False)).map(orjson.dumps),
+                               st.booleans(), st.none(),
+                               st.floats(allow_nan=False, allow_infinity=False)).map(orjson.dumps),
     "empty": st.sampled_from([b"", None]),
-    "bad-utf8": st.builds(_bad_utf8, _SAMPLE_INDEX, st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80\x80"])),
+    "bad-utf8": st.builds(_bad_utf8, _SAMPLE_INDEX,
+                          st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80\x80"])),
     "lone-surrogate": st.builds(_lone_surrogate, _SAMPLE_INDEX, st.integers(min_value=0xD800, max_value=0xDFFF)),
 }
 
@@ -727,16 +734,19 @@ _RESERVED = set(_STRING_FIELDS) | {"version", "annotation", "boilerplate", "lang
 # Hostile but valid articles: each must be enriched.
 HOSTILE: dict[str, st.SearchStrategy] = {
     "broken-html": st.builds(_broken_html, _SAMPLE_INDEX,
-                             st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_BROKEN_HTML)), min_size=1, max_size=8)),
+                             st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_BROKEN_HTML)),
+                                      min_size=1, max_size=8)),
     "unbalanced-quotes": st.builds(_body_with, _SAMPLE_INDEX,
-                                   st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_QUOTES)), min_size=1, max_size=9)),
+                                   st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_QUOTES)),
+                                            min_size=1, max_size=9)),
     "unicode-noise": st.builds(_body_with, _SAMPLE_INDEX,
                                st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_NOISE)), min_size=1, max_size=12)),
     "odd-language": st.builds(_odd_language, _SAMPLE_INDEX,
                               st.sampled_from(["zz", "x-private", "de", "EN-gb", "", "123", "fr_FR", None])),
     "extra-fields": st.builds(lambda index, extra, version: {**extra, **_sample(index), "version": version},
-                              _SAMPLE_INDEX, st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in _RESERVED),
-                                                             _JSON_VALUES, max_size=4),
+                              _SAMPLE_INDEX,
+                              st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in _RESERVED),
+                                              _JSON_VALUES, max_size=4),
                               st.integers(min_value=1, max_value=2**63 - 1)),
 }
 
@@ -813,8 +823,7 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
         corpus = poison_corpus(prefix, bad, good, seed) + [_renamed(r, f"{prefix}-{r.key}") for r in extra]
         worker = start_worker(broker, prefix, workdir)
         report.workers.append(worker)
-        enriched, dead = TopicReader(broker.bootstrap, f"{prefix}.enriched"), TopicReader(broker.bootstrap, f"{prefix}.deadletter")
-        readers = [enriched, dead]
+        readers = enriched, dead = topic_readers(broker, prefix, "enriched", "deadletter")
         # gzip and a large request size: huge bodies must reach the worker to be judged there
         sender = Sender(broker.bootstrap, f"{prefix}.raw", compression_type="gzip", max_request_size=8 * 1024 * 1024)
         for record in corpus:
@@ -977,8 +986,7 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         add_rules(worker, [dict(NATO_RULE, id=name, name=f"NATO ({name} webhook)",
                                 notify=[{"type": "webhook", "url": url, "secret": SECRET}])
                            for name, url in targets.items()])
-        enriched, alerts, dead = (TopicReader(broker.bootstrap, f"{prefix}.{s}") for s in ("enriched", "alerts", "deadletter"))
-        readers = [enriched, alerts, dead]
+        readers = enriched, alerts, dead = topic_readers(broker, prefix, "enriched", "alerts", "deadletter")
         sender = Sender(broker.bootstrap, f"{prefix}.raw")
         third = max(1, articles // 3)
         calm = make_articles(third, f"{prefix}-calm", nato_every=0)
@@ -1008,9 +1016,11 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         during_s = wave(during)
         pending_slow = len({a["id"] for a in alerts.values() if a["rule_id"] == "slow"} - hooks.delivered("/slow"))
         report.counts["calm_ms_per_article"] = round(1000 * calm_s / max(1, len(calm)))
-        report.counts["trouble_ms_per_article"] = round(1000 * during_s / max(1, len(during))) if during_s < float("inf") else -1
+        report.counts["trouble_ms_per_article"] = (round(1000 * during_s / max(1, len(during)))
+                                                   if during_s < float("inf") else -1)
         report.counts["slow_pending_when_enriched"] = pending_slow
-        report.check(during_s <= 60 + len(during), f"articles sent during the webhook trouble took {during_s:.0f}s to enrich")
+        report.check(during_s <= 60 + len(during),
+                     f"articles sent during the webhook trouble took {during_s:.0f}s to enrich")
         acked, failed = sender.confirm()
         report.counts["sent"] = len(set(acked))
         wait_for(lambda: wanted <= set(enriched_ids(enriched)), 60 + articles, readers, worker, stall=STALL)
@@ -1055,10 +1065,12 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         report.check(not flaky_missing, f"{len(flaky_missing)} alert(s) never delivered to the 500-then-200 webhook")
         retried = hooks.attempts("/flaky")
         report.check(all(retried[i] >= 3 for i in alert_ids("flaky")), "the 500-then-200 webhook was not retried")
-        report.check(not down_missing, f"{len(down_missing)} alert(s) for the down webhook missing from wire.deadletter")
+        report.check(not down_missing,
+                     f"{len(down_missing)} alert(s) for the down webhook missing from wire.deadletter")
         for letter in dead.values():
             if letter.get("stage") == "deliver":
-                report.check("attempt" in letter.get("error", ""), f"deliver dead letter without the attempts: {letter.get('error')}")
+                report.check("attempt" in letter.get("error", ""),
+                             f"deliver dead letter without the attempts: {letter.get('error')}")
                 break
         others = [d for d in dead.values() if d.get("stage") != "deliver"]
         report.check(not others, f"unexpected dead letters: {[d.get('error') for d in others][:3]}")

@@ -54,9 +54,28 @@ class Metrics:
         )
 
 
+def shorten_fetch_wait(wait_ms: int) -> None:
+    """Faust fixes the consumer's fetch wait at 1500 ms. Kafka answers a fetch as soon as data
+    arrives, but the embedded broker holds it for the whole wait, so each of the five hops
+    cost ~0.7 s there (see docs/benchmarks.md). A short wait costs Kafka nothing."""
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    original = getattr(AIOKafkaConsumerThread._create_worker_consumer, "__wrapped__",
+                       AIOKafkaConsumerThread._create_worker_consumer)
+
+    def create(self, *args, **kwargs):
+        consumer = original(self, *args, **kwargs)
+        consumer._fetch_max_wait_ms = wait_ms  # read when the consumer starts its fetcher
+        return consumer
+
+    create.__wrapped__ = original  # type: ignore[attr-defined]
+    AIOKafkaConsumerThread._create_worker_consumer = create
+
+
 def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enricher | None = None) -> faust.App:
     """Build the Faust app for the given stages (all of them by default)."""
     codec.register_faust_codec()
+    shorten_fetch_wait(settings.fetch_wait_ms)
     stages = list(stages)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
@@ -264,7 +283,9 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
     """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
     from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
 
-    state = JsonTable(app.Table("alert-state", default=None, partitions=source_partitions(settings)))
+    # bytes in, bytes out: the changelog holds exactly what JsonTable wrote (orjson).
+    state = JsonTable(app.Table("alert-state", default=None, partitions=source_partitions(settings),
+                                key_type=bytes, value_type=bytes))
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):

@@ -35,7 +35,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -757,7 +757,6 @@ class Cluster:
     watcher: TopicWatcher
     producer: Any
     warm_rounds: int = 0
-    extra: dict = field(default_factory=dict)
 
     def check_alive(self) -> None:
         for worker in self.workers:
@@ -931,7 +930,7 @@ def stream_throughput(broker: BrokerHandle, corpus: list[dict], workers: int, pa
 
 def steady_rate(times: Sequence[float], low: float = 0.1, high: float = 0.9) -> float | None:
     """Docs/s between the 10th and 90th percent of arrivals: throughput without pipeline fill and drain."""
-    if len(times) < 10:
+    if len(times) < 40:  # arrivals come in bursts (one per fetch): too few say nothing steady
         return None
     first, last = int(len(times) * low), int(len(times) * high) - 1
     span = times[last] - times[first]
@@ -1310,8 +1309,8 @@ def format_table(doc: dict) -> str:
     if lat:
         lines.append("")
         lines.append(f"latency at {lat['rate_docs_per_s']} docs/s (half of 1 worker), {lat['sent']} articles, "
-                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores:"
-                     f"{'p50':>8}{'p95':>9}{'p99':>9}{'max':>9}")
+                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores")
+        lines.append(f"  {'':<44}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
         for label, key in (("raw -> wire.enriched (consumer receive)", "raw_to_enriched"),
                            ("raw -> enriched_at stamp", "raw_to_enriched_at"),
                            ("raw -> alert webhook received", "raw_to_webhook")):
@@ -1348,6 +1347,9 @@ def _stream_note(item: dict) -> str:
         parts.append(f"broker CPU {item['broker_cpu_s']:.1f}s")
     if len(item.get("articles_per_worker") or []) > 1:
         parts.append(f"split {item['articles_per_worker']}")
+    duplicates = sum((item.get("duplicates") or {}).values())
+    if duplicates:
+        parts.append(f"{duplicates} duplicate(s) out (redelivered)")
     if not item.get("complete", True):
         parts.append("INCOMPLETE")
     return "; ".join(parts)
@@ -1363,7 +1365,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES,
                         help=f"corpus size, half French, half English (default {DEFAULT_ARTICLES}: "
-                        "1-3 minutes on 2 cores)")
+                        "about 3 minutes in all on 2 cores)")
     parser.add_argument("--corpus", help="JSON Lines of raw articles to use instead of the built corpus "
                         "(repeated to --articles)")
     parser.add_argument("--data-dir", help="shared gold data for the corpus (default ../shared/data or "
@@ -1383,14 +1385,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the working directory (worker logs, corpus)")
 
 
+DESCRIPTION = (
+    "Measure, in one run on one corpus (French and English wire copy): raw spaCy nlp.pipe (the limit), "
+    "`wirewatch enrich`, the streaming pipeline through a broker with 1 worker and with one worker per "
+    "core, latency raw->enriched and raw->alert webhook at half capacity, and peak memory. Prints a "
+    "table, writes JSON. See docs/benchmarks.md.")
+
+
 def register_bench(sub: argparse._SubParsersAction) -> None:
     """Add the `bench` verb to the wirewatch command line."""
-    parser = sub.add_parser(
-        "bench", help="throughput and latency against the raw spaCy baseline",
-        description="Measure, in one run on one corpus (French and English wire copy): raw spaCy nlp.pipe "
-        "(the limit), `wirewatch enrich`, the streaming pipeline through a broker with 1 worker and with "
-        "one worker per core, latency raw->enriched and raw->alert webhook at half capacity, and peak "
-        "memory. Prints a table, writes JSON. See docs/benchmarks.md.")
+    parser = sub.add_parser("bench", help="throughput and latency against the raw spaCy baseline",
+                            description=DESCRIPTION)
     add_arguments(parser)
     parser.set_defaults(func=cmd_bench)
 
@@ -1424,7 +1429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["child"]:
         return child_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="wirewatch bench", description="See `wirewatch bench --help`.")
+    parser = argparse.ArgumentParser(prog="wirewatch bench", description=DESCRIPTION)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:

@@ -99,7 +99,28 @@ def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT
         raise InvalidArticle(f"payload is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise InvalidArticle(f"payload is a JSON {type(value).__name__}, expected an object")
+    if _depth(value) > MAX_NESTING:
+        raise InvalidArticle(f"payload nests JSON deeper than {MAX_NESTING} levels")
     return value
+
+
+# orjson writes at most 255 levels; no article needs more than a few.
+MAX_NESTING = 64
+
+
+def _depth(value: Any, limit: int = MAX_NESTING + 1) -> int:
+    """Nesting depth of a decoded JSON value, counting no further than ``limit``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest >= limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def validate_raw(article: dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:

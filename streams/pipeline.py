@@ -37,7 +37,10 @@ def dead_letter(payload: Any, stage: str, error: BaseException | str, **context:
     if isinstance(payload, (dict, list)):
         from .codec import dumps
 
-        payload = dumps(payload)
+        try:
+            payload = dumps(payload)
+        except (TypeError, ValueError):  # not encodable (too deep...): keep a readable form
+            payload = repr(payload)[:MAX_DEAD_LETTER_PAYLOAD]
     if isinstance(payload, str):
         payload = payload.encode("utf-8", "surrogatepass")
     if payload is None:

@@ -25,7 +25,7 @@ def test_scaling_ratio_and_steady_rate():
     assert bench.scaling_ratio(18.0, 10.0, 2) == pytest.approx(0.9)
     assert bench.scaling_ratio(5.0, 0.0, 2) is None
     assert bench.steady_rate([0.0, 1.0]) is None  # too few arrivals to call anything steady
-    times = [i * 0.5 for i in range(20)]  # 2 docs/s, evenly spaced
+    times = [i * 0.5 for i in range(50)]  # 2 docs/s, evenly spaced
     assert bench.steady_rate(times) == pytest.approx(2.0)
 
 

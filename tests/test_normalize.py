@@ -172,3 +172,9 @@ def test_short_texts_prefer_a_configured_language():
     assert detect_language("Plain body") == "en"
     assert detect_language("Die Regierung sagte am Dienstag, dass die Gespräche wieder aufgenommen würden.") == "de"
     assert detect_language("x") == "und"
+
+
+def test_deeply_nested_json_is_refused():
+    nested = b'{"id": "n", "source": "s", "body": "b", "extra": ' + b"[" * 300 + b"]" * 300 + b"}"
+    with pytest.raises(InvalidArticle, match="deeper than 64"):
+        normalize_article(nested)
