@@ -74,6 +74,9 @@ def blank_pipeline(language: str) -> spacy.language.Language:
     return nlp
 
 
+MAX_VOCAB_STRINGS = 500_000
+
+
 @lru_cache(maxsize=32)
 def _vocab(language: str):
     try:
@@ -93,7 +96,11 @@ def doc_from_annotation(annotation: dict, language: str) -> Doc:
     if annotation.get("format") != ANNOTATION_FORMAT:
         raise ValueError(f"unknown annotation format {annotation.get('format')!r}")
     docbin = DocBin().from_bytes(base64.b64decode(annotation["data"]))
-    (doc,) = list(docbin.get_docs(_vocab(language)))
+    vocab = _vocab(language)
+    if len(vocab.strings) > MAX_VOCAB_STRINGS:  # every article adds its words: start afresh
+        _vocab.cache_clear()
+        vocab = _vocab(language)
+    (doc,) = list(docbin.get_docs(vocab))
     return doc
 
 

@@ -328,6 +328,12 @@ def add_delivery(app, topics, rules, send_dead_letter, metrics) -> None:
     disabled: set[tuple[str, str]] = set()
     session_holder: dict[str, aiohttp.ClientSession] = {}
 
+    @app.on_before_shutdown.connect
+    async def close_session(app, **kwargs):
+        session = session_holder.pop("session", None)
+        if session is not None:
+            await session.close()
+
     @app.agent(topics["alerts"], name="deliver", concurrency=4)
     async def deliver_agent(stream):
         async for event in stream.events():
