@@ -8,82 +8,19 @@ all use it with any ``publish(article) -> None`` callable:
 - :mod:`streams.ingest_files`: JSON Lines / JSON / IPTC ninjs (1.x, 2.x, 3.x) files -> raw
   articles, with per-record errors carrying file and line.
 
-Their public names can also be imported from here (``from streams.ingest import FeedPoller``);
-they are loaded lazily so that this module, which the two others import for the helpers below,
-never imports them back at start-up.
+This module holds only the helpers both of them use (language tags, dates, HTML to a line).
 """
 
 from __future__ import annotations
 
 import calendar
 import html
-import importlib
 import re
 import time
 from datetime import date, datetime, timezone
-from typing import Any, Optional
+from typing import Optional
 
-__all__ = [
-    "primary_language",
-    "to_rfc3339",
-    "is_rfc3339",
-    "html_to_line",
-    "looks_like_html",
-    # re-exported lazily
-    "feed_items_to_articles",
-    "FeedPoller",
-    "PollReport",
-    "FetchResult",
-    "FetchError",
-    "http_fetch",
-    "default_state_path",
-    "make_trafilatura_fetcher",
-    "FullTextUnavailable",
-    "StateError",
-    "iter_file_articles",
-    "iter_payload_articles",
-    "record_to_article",
-    "validate_raw_article",
-    "ninjs_to_article",
-    "is_ninjs",
-    "count_lines",
-    "RecordError",
-    "InvalidRecord",
-]
-
-_LAZY = {
-    "streams.ingest_rss": (
-        "feed_items_to_articles",
-        "FeedPoller",
-        "PollReport",
-        "FetchResult",
-        "FetchError",
-        "http_fetch",
-        "default_state_path",
-        "make_trafilatura_fetcher",
-        "FullTextUnavailable",
-        "StateError",
-    ),
-    "streams.ingest_files": (
-        "iter_file_articles",
-        "iter_payload_articles",
-        "record_to_article",
-        "validate_raw_article",
-        "ninjs_to_article",
-        "is_ninjs",
-        "count_lines",
-        "RecordError",
-        "InvalidRecord",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Load the feed/file readers on first use (PEP 562) to keep imports acyclic."""
-    for module, names in _LAZY.items():
-        if name in names:
-            return getattr(importlib.import_module(module), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["primary_language", "to_rfc3339", "is_rfc3339", "html_to_line", "looks_like_html"]
 
 
 # --- language ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Union
 
+from streams.errors import json_type_name
 from streams.ingest import html_to_line, is_rfc3339, looks_like_html, primary_language, to_rfc3339
 
 Article = dict[str, Any]
@@ -93,18 +94,18 @@ def validate_raw_article(record: Any, *, default_source: Optional[str] = None) -
     date-time: non-RFC-3339 ISO forms are rewritten to RFC 3339 UTC. Unknown fields are kept.
     """
     if not isinstance(record, dict):
-        raise InvalidRecord(f"a record must be a JSON object, not {_json_type(record)}")
+        raise InvalidRecord(f"a record must be a JSON object, not {json_type_name(record)}")
     article: Article = dict(record)
     item_id = article.get("id")
     if item_id is None:
         raise InvalidRecord("missing required field 'id'")
     if not isinstance(item_id, str) or not item_id.strip():
-        raise InvalidRecord(f"'id' must be a non-empty string (got {_json_type(item_id)})")
+        raise InvalidRecord(f"'id' must be a non-empty string (got {json_type_name(item_id)})")
     version = article.get("version")
     if version is None:
         article["version"] = 1
     elif not isinstance(version, int) or isinstance(version, bool):
-        raise InvalidRecord(f"'version' must be an integer >= 1 (got {_json_type(version)})")
+        raise InvalidRecord(f"'version' must be an integer >= 1 (got {json_type_name(version)})")
     elif version < 1:
         raise InvalidRecord(f"'version' must be an integer >= 1 (got {version})")
     source = article.get("source")
@@ -113,12 +114,12 @@ def validate_raw_article(record: Any, *, default_source: Optional[str] = None) -
     if source is None:
         raise InvalidRecord("missing required field 'source' (or give a default source)")
     if not isinstance(source, str) or not source.strip():
-        raise InvalidRecord(f"'source' must be a non-empty string (got {_json_type(source)})")
+        raise InvalidRecord(f"'source' must be a non-empty string (got {json_type_name(source)})")
     for key in _OPTIONAL_STRINGS:
         if key in article and article[key] is None:
             del article[key]
         elif key in article and not isinstance(article[key], str):
-            raise InvalidRecord(f"'{key}' must be a string (got {_json_type(article[key])})")
+            raise InvalidRecord(f"'{key}' must be a string (got {json_type_name(article[key])})")
     if "language" in article and primary_language(article["language"]) is None:
         raise InvalidRecord(f"'language' is not a BCP-47 language tag: {article['language']!r:.40}")
     if "published_at" in article and not is_rfc3339(article["published_at"]):
@@ -131,22 +132,6 @@ def validate_raw_article(record: Any, *, default_source: Optional[str] = None) -
     if not _has_text(article):
         raise InvalidRecord("no text: one of 'headline', 'body' or 'body_html' must be non-empty")
     return article
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "an empty string" if not value.strip() else "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 # --- ninjs ------------------------------------------------------------------------------------
@@ -186,7 +171,7 @@ def _opt_str(doc: Mapping[str, Any], key: str) -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidRecord(f"ninjs '{key}' must be a string (got {_json_type(value)})")
+        raise InvalidRecord(f"ninjs '{key}' must be a string (got {json_type_name(value)})")
     return value.strip() or None
 
 
@@ -237,7 +222,7 @@ def _parts(doc: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidRecord(f"ninjs '{key}' must be an array (got {_json_type(value)})")
+        raise InvalidRecord(f"ninjs '{key}' must be an array (got {json_type_name(value)})")
     parts = []
     for index, part in enumerate(value):
         if not isinstance(part, dict) or not isinstance(part.get("value"), str):
@@ -300,7 +285,7 @@ def ninjs_to_article(doc: Any, *, default_source: Optional[str] = None) -> Artic
     properties not mapped are kept, as they were, under ``"ninjs"``.
     """
     if not isinstance(doc, dict):
-        raise InvalidRecord(f"a record must be a JSON object, not {_json_type(doc)}")
+        raise InvalidRecord(f"a record must be a JSON object, not {json_type_name(doc)}")
     low = _lower_keys(doc)
     item_id = _ninjs_id(low)
     if item_id is None:

@@ -19,6 +19,8 @@ from typing import Any, Literal, Optional, Union
 from urllib.parse import urlsplit
 
 import orjson
+
+from streams.errors import json_type_name
 import yaml
 
 MatchMode = Literal["mentioned", "quoted"]
@@ -228,26 +230,10 @@ def _fail(ctx: str, key: str, message: str) -> RuleError:
     return RuleError(f"{_where(ctx, key)}: {message}")
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _string(value: Any, ctx: str, key: str) -> str:
     if not isinstance(value, str):
         hint = " (quote it: YAML reads yes/no/on/off as booleans)" if isinstance(value, bool) else ""
-        raise _fail(ctx, key, f"expected a string, got {_type_name(value)}{hint}")
+        raise _fail(ctx, key, f"expected a string, got {json_type_name(value)}{hint}")
     if not value.strip():
         raise _fail(ctx, key, "must not be empty")
     return value
@@ -258,7 +244,7 @@ def _strings(value: Any, ctx: str, key: str, *, required: bool = False) -> tuple
         return ()
     if not isinstance(value, list):
         hint = f" (write {orjson.dumps([value]).decode()})" if isinstance(value, str) and len(value) < 60 else ""
-        raise _fail(ctx, key, f"expected a list of strings, got {_type_name(value)}{hint}")
+        raise _fail(ctx, key, f"expected a list of strings, got {json_type_name(value)}{hint}")
     if required and not value:
         raise _fail(ctx, key, "must list at least one name")
     out: list[str] = []
@@ -271,7 +257,7 @@ def _strings(value: Any, ctx: str, key: str, *, required: bool = False) -> tuple
 
 def _number(value: Any, ctx: str, key: str, *, low: float, high: Optional[float]) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise _fail(ctx, key, f"expected a number, got {_type_name(value)}")
+        raise _fail(ctx, key, f"expected a number, got {json_type_name(value)}")
     if value < low or (high is not None and value > high) or value in (float("inf"), float("-inf")):
         bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise _fail(ctx, key, f"must be {bound}")
@@ -282,12 +268,12 @@ def _notify(value: Any, ctx: str) -> tuple[WebhookTarget, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _fail(ctx, "notify", f"expected a list of webhooks, got {_type_name(value)}")
+        raise _fail(ctx, "notify", f"expected a list of webhooks, got {json_type_name(value)}")
     targets: list[WebhookTarget] = []
     for i, item in enumerate(value):
         key = f"notify[{i}]"
         if not isinstance(item, dict):
-            raise _fail(ctx, key, f"expected an object, got {_type_name(item)}")
+            raise _fail(ctx, key, f"expected an object, got {json_type_name(item)}")
         unknown = sorted(str(k) for k in item if k not in NOTIFY_FIELDS)
         if unknown:
             raise _fail(ctx, f"{key}.{unknown[0]}", "unknown field (allowed: type, url, secret)")
@@ -306,7 +292,7 @@ def _notify(value: Any, ctx: str) -> tuple[WebhookTarget, ...]:
             raise _fail(ctx, f"{key}.secret", 'is required ("whsec_" + base64 key)')
         secret = item["secret"]
         if not isinstance(secret, str):
-            raise _fail(ctx, f"{key}.secret", f"expected a string, got {_type_name(secret)}")
+            raise _fail(ctx, f"{key}.secret", f"expected a string, got {json_type_name(secret)}")
         try:
             secret_bytes(secret)
         except ValueError as exc:  # the message never contains the secret
@@ -322,7 +308,7 @@ def rule_from_dict(obj: Any, *, where: str = "", index: Optional[int] = None) ->
     """
     ctx = ": ".join(([where] if where else []) + ([f"rule #{index}"] if index else []))
     if not isinstance(obj, dict):
-        raise RuleError(f"{ctx + ': ' if ctx else ''}a rule must be an object, got {_type_name(obj)}")
+        raise RuleError(f"{ctx + ': ' if ctx else ''}a rule must be an object, got {json_type_name(obj)}")
     if "id" not in obj:
         raise _fail(ctx, "id", "is required")
     rule_id = _string(obj["id"], ctx, "id")
@@ -359,7 +345,7 @@ def rule_from_dict(obj: Any, *, where: str = "", index: Optional[int] = None) ->
         raise _fail(ctx, "cooldown_seconds", "must be a whole number of seconds")
     enabled = obj.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise _fail(ctx, "enabled", f"expected true or false, got {_type_name(enabled)}")
+        raise _fail(ctx, "enabled", f"expected true or false, got {json_type_name(enabled)}")
     notify = _notify(obj.get("notify"), ctx)
     return Rule(
         id=rule_id, name=name, actors=actors, match=match, all_of=all_of, any_of=any_of,
