@@ -387,12 +387,13 @@ def check_alerts_once(report: Report, alerts: TopicReader, expected: set[tuple[s
 
 
 def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: int = 1,
-                     interval: float = 0.1, alerts: bool = True) -> Report:
+                     interval: float = 0.1, alerts: bool = True, sig: int = signal.SIGKILL) -> Report:
     """Send `articles` at a steady pace (about what one worker enriches, so the stream goes on
     while no worker runs); kill -9 the worker `kills` times mid-stream (when a share of them is
     enriched), starting a new one each time; then count. alerts=False runs the enrichment
-    stages only (no alert table to recover), to tell the two apart."""
-    report = Report("kill-9", broker.kind)
+    stages only (no alert table to recover), to tell the two apart; sig=SIGTERM makes it a
+    clean restart, as a deployment does."""
+    report = Report("kill-9" if sig == signal.SIGKILL else f"{signal.Signals(sig).name.lower()}-restart", broker.kind)
     prefix = new_prefix("k")
     readers: list[TopicReader] = []
     sender = None
@@ -414,10 +415,10 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
             if not report.check(reached, f"only {len(enriched_ids(enriched))} enriched before kill {n + 1} "
                                 f"(wanted {threshold})"):
                 break
-            worker.kill(signal.SIGKILL)
+            worker.kill(sig)
             at_kill = len(sender.futures)
-            report.notes.append(f"kill -9 #{n + 1} with {len(enriched_ids(enriched))} of {articles} enriched, "
-                                f"{at_kill} sent")
+            report.notes.append(f"{signal.Signals(sig).name} #{n + 1} with {len(enriched_ids(enriched))} of "
+                                f"{articles} enriched, {at_kill} sent")
             worker.stop()
             worker = start_worker(broker, prefix, workdir, stages=stages)
             report.workers.append(worker)
@@ -1111,7 +1112,8 @@ def run(args: argparse.Namespace) -> list[Report]:
                             broker = _start_embedded() if kind == "embedded" else start_dedicated_kafka(workdir)
                     if scenario == "kill":
                         report = kill_and_restart(broker, scratch, articles=args.articles, kills=args.kills,
-                                                  interval=args.interval, alerts=not args.no_alerts)
+                                                  interval=args.interval, alerts=not args.no_alerts,
+                                                  sig=getattr(signal, f"SIG{args.signal}"))
                     elif scenario == "poison":
                         report = poison(broker, scratch, good=args.articles, bad=args.bad or args.articles,
                                         seed=args.seed, extra=[outgrowing_article()])
@@ -1154,6 +1156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=300, help="articles per scenario (default 300)")
     parser.add_argument("--bad", type=int, help="poison records (default: as many as --articles)")
     parser.add_argument("--kills", type=int, default=3, help="kill -9 / restart cycles in 'kill' (default 3)")
+    parser.add_argument("--signal", choices=["KILL", "TERM"], default="KILL",
+                        help="'kill': how the worker is stopped (default KILL, i.e. kill -9)")
     parser.add_argument("--no-alerts", action="store_true",
                         help="'kill': run the enrichment stages only (no rule, no alert table)")
     parser.add_argument("--interval", type=float, default=0.1,
