@@ -89,7 +89,7 @@ class Report:
     def summary(self) -> str:
         order = [c for c in COLUMNS if c in self.counts] + [k for k in self.counts if k not in COLUMNS]
         counts = " ".join(f"{k}={self.counts[k]}" for k in order)
-        return f"{self.scenario:<13} {self.broker:<8} {counts}  {'OK' if self.ok else 'FAILED'}"
+        return f"{self.scenario:<16} {self.broker:<8} {counts}  {'OK' if self.ok else 'FAILED'}"
 
     def details(self) -> str:
         """Problems, notes and the tail of each worker's log: what a failing test shows."""
@@ -1131,11 +1131,11 @@ def run(args: argparse.Namespace) -> list[Report]:
 
 
 def print_table(reports: list[Report]) -> None:
-    header = f"{'scenario':<14}{'broker':<10}" + "".join(f"{c:>15}" for c in COLUMNS) + "  result"
+    header = f"{'scenario':<17}{'broker':<10}" + "".join(f"{c:>15}" for c in COLUMNS) + "  result"
     print("\n" + header + "\n" + "-" * len(header))
     for r in reports:
         cells = "".join(f"{r.counts.get(c, '-'):>15}" for c in COLUMNS)
-        print(f"{r.scenario:<14}{r.broker:<10}{cells}  {'ok' if r.ok else 'FAILED'}")
+        print(f"{r.scenario:<17}{r.broker:<10}{cells}  {'ok' if r.ok else 'FAILED'}")
         extras = {k: v for k, v in r.counts.items() if k not in COLUMNS}
         if extras:
             print(" " * 24 + ", ".join(f"{k}={v}" for k, v in extras.items()))

@@ -301,7 +301,7 @@ def build_alert(
 # ------------------------------------------------------------------ dedup and cool-down
 
 AlertState = Mapping[str, Any]
-"""Key -> JSON value; keys from dedup_key() and cooldown_key(). A Faust table works as is."""
+"""Key -> JSON value; keys from dedup_key() and cooldown_key() (a dict, or alert_state.AlertStateStore)."""
 
 
 class SeenValue(TypedDict):

@@ -102,7 +102,6 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         web_host=settings.web_host,
         web_bind=settings.web_host,
         web_enabled=True,
-        stream_wait_empty=False,
         producer_acks=-1,
         producer_max_request_size=MAX_MESSAGE_BYTES,
         **_credentials(settings),
@@ -116,21 +115,22 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
     outputs = {name: app.topic(settings.topic(name), value_serializer="orjson", key_serializer="raw")
                for name in ALL_TOPICS}
 
-    async def send(topic: str, key: str | bytes | None, value: dict) -> None:
-        """Deliver to the broker before the source event is acknowledged (at-least-once).
+    async def send(topic: str, key: str | bytes | None, value: Any, *, raw: bool = False) -> Any:
+        """Deliver to the broker before the source event is acknowledged (at-least-once);
+        returns the record's metadata (partition, offset).
 
         A refused message (too large, not encodable) raises at once so the caller can
         dead-letter it; a broker failure (down, leader moving, timeout) is retried until the
         write goes through, holding the partition back rather than acknowledging an article
-        that was never written."""
+        that was never written. `raw` sends bytes (or None, a tombstone) as they are."""
         if isinstance(key, str):
             key = key.encode("utf-8")
+        channel = topics[topic] if raw else outputs[topic]
         delay = 0.2
         while True:
             try:
-                future = await outputs[topic].send(key=key, value=value)
-                await future
-                return
+                future = await channel.send(key=key, value=value)
+                return await future
             except TOO_LARGE:
                 raise
             except (aiokafka.errors.KafkaError, OSError, asyncio.TimeoutError) as exc:
@@ -280,24 +280,31 @@ TOO_LARGE = (aiokafka.errors.MessageSizeTooLargeError, aiokafka.errors.RecordToo
 
 
 def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, recent_alerts) -> None:
-    """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to a changelogged table."""
+    """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to wire.alert-state."""
+    from .alert_state import AlertStateStore
     from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
 
-    # bytes in, bytes out: the changelog holds exactly what JsonTable wrote (orjson).
-    state = JsonTable(app.Table("alert-state", default=None, partitions=source_partitions(settings),
-                                key_type=bytes, value_type=bytes))
+    state = AlertStateStore(settings, lambda key, value: send("alert-state", key, value, raw=True))
+
+    @app.task
+    async def follow_alert_state():
+        await state.run()
+
+    @app.on_partitions_assigned.connect
+    async def state_may_be_stale(app, assigned, **kwargs):
+        state.mark_stale()
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):
         async for event in stream.events():
             try:
                 article = _decode_event(event.value)
-                if not rules.ready.is_set():
-                    try:
-                        await asyncio.wait_for(rules.ready.wait(), timeout=30)
-                    except asyncio.TimeoutError:
-                        raise RuntimeError(f"the alert rules could not be read from {settings.topic('rules')} "
-                                           "within 30 s") from None
+                try:
+                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
+                except asyncio.TimeoutError:
+                    raise RuntimeError(f"the alert rules could not be read from {settings.topic('rules')} "
+                                       "within 30 s") from None
+                await state.ensure_current()
                 view = ArticleView.of(article)
                 for compiled in list(rules.compiled.values()):
                     evidence = match_rule(compiled, view)
@@ -305,13 +312,12 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
                         continue
                     now = time.time()
                     decision = decide(state, compiled, article, evidence, now)
-                    if decision.fire:  # written before the state says "fired": never lost
+                    if decision.fire:  # sent before the state says "fired": never lost
                         alert = build_alert(compiled, article, evidence, rfc3339(now))
                         await send("alerts", alert["article_id"], alert)
                         metrics.processed.labels("alerts").inc()
                         recent_alerts.append(alert)
-                    for key, value in decision.updates.items():
-                        state[key] = value
+                    await state.write(decision.updates)
             except Exception as exc:
                 await send_dead_letter("alerts", event, _without_annotation(event.value), exc)
 
@@ -412,37 +418,6 @@ def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:
             for article in accepted:
                 await send("raw", article["id"], article)
             return self.json({"accepted": [a["id"] for a in accepted]}, status=202)
-
-
-def source_partitions(settings: Settings) -> int:
-    """Partitions of wire.enriched as the broker has it (the alert table must match it)."""
-    try:
-        from kafka import KafkaAdminClient
-
-        from .kafka_io import _client_options
-
-        admin = KafkaAdminClient(request_timeout_ms=10000, **_client_options(settings))
-        try:
-            described = admin.describe_topics([settings.topic("enriched")])
-            return len(described[0]["partitions"]) or settings.partitions
-        finally:
-            admin.close()
-    except Exception:  # no broker yet: the configured count (ensure_topics uses the same)
-        return settings.partitions
-
-
-class JsonTable:
-    """A Faust table (raw bytes on the changelog) seen as a str -> JSON mapping, for alerts.decide."""
-
-    def __init__(self, table):
-        self.table = table
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.table.get(key.encode("utf-8"))
-        return default if value is None else codec.loads(value)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.table[key.encode("utf-8")] = codec.dumps(value)
 
 
 def _decode_event(value: Any) -> dict:

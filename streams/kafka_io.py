@@ -13,8 +13,9 @@ from typing import Iterable, Iterator
 from . import codec
 from .config import Settings
 
-ALL_TOPIC_SUFFIXES = ("raw", "normalized", "annotated", "entities", "quotes", "enriched", "alerts", "rules", "deadletter")
-COMPACTED = {"rules"}
+ALL_TOPIC_SUFFIXES = ("raw", "normalized", "annotated", "entities", "quotes", "enriched", "alerts", "rules",
+                      "deadletter", "alert-state")
+COMPACTED = {"rules", "alert-state"}
 # The internal topics carry the spaCy parse, several times the size of the text: allow large
 # messages on the topics we create (Kafka's default is 1 MB).
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -73,17 +74,10 @@ def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
     raise BrokerUnavailable(f"no Kafka broker answered at {settings.broker} within {timeout:.0f}s ({last})")
 
 
-def table_changelogs(settings: Settings) -> list[str]:
-    """Changelog topics of the worker's Faust tables, named as Faust names them."""
-    return [f"{settings.app_id}-alert-state-changelog"]
-
-
 def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIXES) -> list[str]:
     """Create the pipeline's topics with the configured partitions; returns the ones created.
 
-    Table changelogs are created here too, with the same partition count as their source
-    topic: left to auto-creation they get the broker's default and Faust stops with
-    PartitionsMismatch."""
+    Left to auto-creation a topic would get the broker's default partitions and no compaction."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
@@ -93,13 +87,6 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
         existing = set(admin.list_topics())
         wanted = []
         names = [(settings.topic(suffix), suffix in COMPACTED, settings.partitions) for suffix in suffixes]
-        # A changelog needs exactly as many partitions as its source topic, whatever created it.
-        source = settings.topic("enriched")
-        source_partitions = settings.partitions
-        if source in existing:
-            described = admin.describe_topics([source])
-            source_partitions = len(described[0]["partitions"]) or settings.partitions
-        names += [(name, True, source_partitions) for name in table_changelogs(settings)]
         for name, compacted, partitions in names:
             if name in existing:
                 continue

@@ -5,14 +5,13 @@ writes the same topic with plain kafka-python clients."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Iterator
 
 from . import codec
 from .config import Settings
-from .kafka_io import _client_options, aiokafka_options, make_producer
+from .kafka_io import _client_options, make_producer
 from .rules import CompiledRule, Rule, RuleError, compile_rule, rule_from_dict
 
 log = logging.getLogger("wirewatch.rules")
@@ -120,14 +119,20 @@ def delete_rule(settings: Settings, rule_id: str) -> None:
 
 
 class RulesView:
-    """The rules of wire.rules, kept current in a worker by a group-less aiokafka reader."""
+    """The rules of wire.rules, compiled, kept current in a worker by a CompactedTopicReader."""
 
     def __init__(self, settings: Settings):
+        from .compacted import CompactedTopicReader
+
         self.settings = settings
         self.raw: dict[str, dict] = {}
         self.compiled: dict[str, CompiledRule] = {}
-        self.ready = asyncio.Event()
+        self.reader = CompactedTopicReader(settings, settings.topic("rules"), self._apply)
+        self.ready = self.reader.loaded
         self._resolve = None
+
+    def _apply(self, record) -> None:
+        self.update(record.key, record.value)
 
     def update(self, key: bytes | None, value: bytes | None) -> None:
         apply_rule_record(self.raw, key, value)
@@ -144,31 +149,4 @@ class RulesView:
                 log.warning("rule %s is invalid and is ignored: %s", rule_id, exc)
 
     async def run(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
-        topic = self.settings.topic("rules")
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **aiokafka_options(self.settings))
-        await consumer.start()
-        try:
-            partitions = set()
-            while not partitions:
-                partitions = consumer.partitions_for_topic(topic) or set()
-                if not partitions:
-                    await consumer._client.force_metadata_update()  # topic created at start-up
-                    await asyncio.sleep(0.5)
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            if all(end[tp] == 0 for tp in tps):
-                self.ready.set()
-            while True:
-                batch = await consumer.getmany(timeout_ms=500)
-                for tp, records in batch.items():
-                    for record in records:
-                        self.update(record.key, record.value)
-                if not self.ready.is_set() and all([await consumer.position(tp) >= end[tp] for tp in tps]):
-                    self.ready.set()
-                    log.info("rules loaded: %d", len(self.compiled))
-        finally:
-            await consumer.stop()
+        await self.reader.run()

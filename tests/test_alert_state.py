@@ -1,0 +1,65 @@
+"""AlertStateStore bookkeeping without a broker: what a record read back does to the in-memory
+state (the broker round trip itself is covered by the alert and fault integration tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+from streams import codec
+from streams.alert_state import AlertStateStore
+from streams.alerts import decide
+from streams.config import Settings
+from streams.rules import Rule
+
+
+def record(key: str, value, partition: int = 0, offset: int = 0):
+    raw = None if value is None else codec.dumps(value)
+    return SimpleNamespace(key=key.encode(), value=raw, partition=partition, offset=offset)
+
+
+def store_with_log():
+    written: list[tuple[bytes, bytes | None]] = []
+
+    async def write(key, value):
+        written.append((key, value))
+        return SimpleNamespace(partition=0, offset=10 + len(written))
+
+    return AlertStateStore(Settings(), write), written
+
+
+def test_records_read_back_fill_and_tombstones_empty_the_state():
+    store, _ = store_with_log()
+    store._apply(record("seen|r|a", {"fingerprint": ["x"], "article_version": 1}))
+    assert store.get("seen|r|a") == {"fingerprint": ["x"], "article_version": 1}
+    store._apply(record("seen|r|a", None, offset=1))
+    assert store.get("seen|r|a") is None and len(store) == 0
+
+
+def test_an_unreadable_record_counts_as_absent():
+    store, _ = store_with_log()
+    store._apply(SimpleNamespace(key=b"cool|r", value=b"{not json", partition=0, offset=0))
+    assert store.get("cool|r") is None
+
+
+def test_own_write_is_not_undone_by_an_older_record_still_being_read():
+    store, written = store_with_log()
+    asyncio.run(store.write({"seen|r|a": {"fingerprint": ["new"], "article_version": 2}}))
+    assert written[0][0] == b"seen|r|a" and codec.loads(written[0][1])["fingerprint"] == ["new"]
+    store._apply(record("seen|r|a", {"fingerprint": ["old"], "article_version": 1}, offset=3))
+    assert store.get("seen|r|a")["fingerprint"] == ["new"]
+    # a later record (another worker's newer write) wins again
+    store._apply(record("seen|r|a", {"fingerprint": ["newer"], "article_version": 3}, offset=40))
+    assert store.get("seen|r|a")["fingerprint"] == ["newer"]
+
+
+def test_decide_on_the_store_suppresses_a_replay():
+    store, _ = store_with_log()
+    rule = Rule(id="r", name="NATO", actors=("NATO",))
+    article = {"id": "a", "version": 1}
+    evidence = {"entities": [{"id": "Q7184", "name": "NATO"}], "quotes": []}
+    first = decide(store, rule, article, evidence, 0)
+    assert first.fire
+    asyncio.run(store.write(first.updates))
+    again = decide(store, rule, article, evidence, 1)
+    assert not again.fire and again.reason == "duplicate"
