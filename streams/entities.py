@@ -35,7 +35,7 @@ LABEL_MAP: dict[str, str] = {
 W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
 
 _ELISION = re.compile(r"^(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)['\u2019]")
-_LEADING_THE = re.compile(r"^(?:the|The|THE|a|an|le|la|les|du|des)\s+(?=\w)")
+_LEADING_THE = re.compile(r"^(?:the|The|THE|a|an|le|la|les|du|des)\s+(?=[\w\"'\u00ab\u201c])")
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.)\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
@@ -134,6 +134,143 @@ def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
         if rstripped != span:
             end = start + len(rstripped)
             changed = True
+    return start, end
+
+
+_NAME_PARTICLES_CF = frozenset(
+    "de du des d' le la van von der den bin ben ibn al el del della da di dos das ter ten".split())
+# Words that end a span without being part of the name ("Windows and", "US Agency for").
+_TRAILING_JUNK = frozenset("and or of for to with from in on at by the a an et ou de du des pour à au aux sur".split())
+_SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
+_STANCE = re.compile(r"^(?:pro|anti|non|ex|post|pre|neo)-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
+# Role words that precede a person's name without belonging to it ("Superintendent X", "coach Y").
+_PERSON_TITLES = frozenset("""
+    president vice chancellor minister prime secretary general king queen prince princess duke duchess emperor
+    pope cardinal bishop archbishop rabbi imam sheikh sultan emir superintendent superintendant inspector
+    director coach manager striker defender midfielder goalkeeper captain player ambassador senator governor
+    mayor judge officer professor doctor scriptwriter screenwriter writer author novelist poet actor actress
+    singer rapper star chairman chairwoman ceo founder leader spokesman spokeswoman spokesperson commander
+    colonel lieutenant sergeant major admiral marshal chief deputy lawmaker mp candidate activist dissident
+    former late then veteran filmmaker director producer composer conductor painter artist photographer
+    journalist reporter editor correspondent economist analyst expert researcher scientist lawyer attorney
+    prosecutor opposition rebel militant sir lord lady dame saint st
+    président présidente vice-président chancelier chancelière ministre premier première secrétaire général
+    générale roi reine prince princesse pape cardinal évêque imam cheikh directeur directrice entraîneur
+    sélectionneur attaquant défenseur milieu gardien capitaine ambassadeur ambassadrice sénateur sénatrice
+    gouverneur maire juge procureur procureure avocat avocate professeur professeure docteur écrivain
+    écrivaine romancier romancière acteur actrice chanteur chanteuse rappeur patron patronne fondateur
+    fondatrice dirigeant dirigeante chef porte-parole commandant colonel lieutenant sergent amiral maréchal
+    député députée candidat candidate militant militante opposant opposante ancien ancienne feu cinéaste
+    réalisateur réalisatrice journaliste rédacteur économiste analyste expert experte chercheur chercheuse
+    """.split())
+# Head words of treaties, laws, awards, events and competitions: named things, but not persons,
+# organisations or places (OntoNotes LAW/EVENT, WikiNER MISC). English heads come last, French first.
+_MISC_HEADS_LAST = frozenset("""treaty treaties act agreement convention pact prize award awards olympics games
+    day summit cup declaration protocol charter championship championships tournament medal crisis war wars
+    revolution festival accord accords doctrine""".split())
+_MISC_HEADS_FIRST = frozenset("""treaty battle operation traité traités accord accords pacte prix jeux guerre
+    coupe sommet déclaration bataille opération championnat tournoi médaille crise révolution festival
+    convention protocole charte journée loi""".split())
+
+
+# Head words that settle the type of a multi-word name the table does not know: English heads come
+# last ("Social Democratic Party", "Allianz Arena"), French heads first ("Parti socialiste", "mer Noire").
+_ORG_HEADS_LAST = frozenset("""party commission court council ministry university parliament agency institute
+    association foundation committee department organization organisation office authority service front
+    brotherhood group corporation corp inc ltd plc ag gmbh sa llc forces assembly times post zeitung press fund
+    bank union society federation alliance movement police army navy guard club fc cabinet senate congress company
+    airlines airways network news media holdings bureau directorate secretariat tribunal academy school college
+    institution league coalition""".split())
+_LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
+    mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
+    castle tower gate mount""".split())
+_ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
+    fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
+    tribunal académie association ligue union""".split())
+_LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue boulevard pont stade lac mont monts
+    vallée baie côte péninsule province région désert canal""".split())
+# Members of a party named as a body ("the Social Democrats", "the Greens") act as the party.
+_PARTY_PLURALS = frozenset("democrats republicans greens socialists conservatives liberals tories".split())
+
+
+# Lower-case words that do open a name: particles ("al-", "van") and French generic place and body
+# words ("mer du Japon", "golfe Persique", "palais de l'Élysée").
+_KEEP_LOWER_FIRST = _NAME_PARTICLES_CF | _LOC_HEADS_FIRST | _ORG_HEADS_FIRST | frozenset(
+    "palais fleuve détroit massif cap col château cathédrale église gare aéroport".split())
+
+
+def _type_by_head(surface: str) -> Optional[str]:
+    words = surface.split()
+    if len(words) < 2:
+        return "ORG" if surface.casefold() in _PARTY_PLURALS else None
+    last, first = alias_key(words[-1]), words[0].casefold()
+    if last in _PARTY_PLURALS:
+        return "ORG"
+    if words[-1][:1].isupper() or words[-1].isupper():
+        if last in _ORG_HEADS_LAST:
+            return "ORG"
+        if last in _LOC_HEADS_LAST:
+            return "LOC"
+    if first in _ORG_HEADS_FIRST:
+        return "ORG"
+    if first in _LOC_HEADS_FIRST:
+        return "LOC"
+    return None
+
+
+def _misc_by_head(surface: str) -> bool:
+    """"Lisbon Treaty", "Charlemagne Prize", "Traité de Lisbonne", "Jeux olympiques": not ORG/LOC."""
+    words = surface.split()
+    if len(words) < 2:
+        return False
+    return words[-1].casefold() in _MISC_HEADS_LAST or (
+        words[0].casefold() in _MISC_HEADS_FIRST and words[1].casefold() in _ORG_STOP | {"olympiques", "paralympiques"}
+    ) or words[0].casefold() in ("jeux", "coupe")
+
+
+def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
+            places: dict[str, int]) -> tuple[int, int]:
+    """Boundary fixes the trim cannot see: an unclosed "(", trailing function words and scores,
+    "pro-"/"anti-" prefixes, and role words, demonyms or sentence-initial verbs before a person's
+    name ("Following Mubarak", "Superintendent Shekhar Prabhudessai", "Estonian Herman Simm")."""
+    for _ in range(4):
+        before = (start, end)
+        span = text[start:end]
+        open_at = span.find("(")
+        if open_at > 0 and ")" not in span[open_at:]:
+            end = start + open_at
+        span = text[start:end]
+        stance = _STANCE.match(span)
+        if stance:
+            start += stance.end()
+        score = _SCORE.search(text[start:end])
+        if score:
+            end = start + score.start()
+        words = text[start:end].split()
+        if (len(words) >= 2 and words[0][:1].islower() and words[0] not in _KEEP_LOWER_FIRST
+                and not any(c.isupper() for c in words[0]) and "'" not in words[0]):
+            start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
+            words = words[1:]
+        if len(words) >= 2 and words[-1].casefold().strip(".,") in _TRAILING_JUNK | {"-", "\u2013", "/"}:
+            end = start + text[start:end].rstrip().rfind(words[-1])
+        if type_ == "PER":
+            words = text[start:end].split()
+            if len(words) >= 2:
+                first = words[0]
+                key = alias_key(first)
+                drop = (first[:1].islower() and first.casefold() not in _NAME_PARTICLES_CF
+                        or key in _PERSON_TITLES or key.rstrip("s") in _PERSON_TITLES
+                        or _looks_like_demonym(key, places) and len(words) >= 3)
+                if not drop:
+                    inner = doc.char_span(start, start + len(first))
+                    tok = inner[0] if inner is not None and len(inner) == 1 else None
+                    drop = (tok is not None and tok.tag_ == "VBG"
+                            and (tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct))
+                if drop:
+                    start = start + text[start:end].find(words[1], len(first))
+        start, end = _trim(text, start, end, language)
+        if (start, end) == before or end <= start:
+            break
     return start, end
 
 
@@ -510,11 +647,13 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
-        # fr_core_news_sm often tags half a name; in English, titles are PROPN ("Chancellor").
+        # the French models often tag half a name; in English, titles are PROPN ("Chancellor").
         extend = type_ == "PER" and language == "fr"
         span_start, span_end = _extend_person(doc, span) if extend else (span.start_char, span.end_char)
         covered.append((span_start, span_end, type_))
         start, end = _trim(text, span_start, span_end, language)
+        if end > start:
+            start, end = _refine(doc, text, start, end, type_, language, places)
         if end <= start or _inside(start, end, meta):
             continue
         surface = text[start:end]
@@ -526,8 +665,13 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
                 type_ = "MISC"
         if entry is not None:
             type_ = entry.type
+        elif type_ in ("ORG", "LOC") and _misc_by_head(surface):
+            type_ = "MISC"
+        else:
+            type_ = _type_by_head(surface) or type_
         out.append(_Mention(start, end, surface, type_, len(surface.split()), entry))
-    # names spaCy missed, and places named inside an organisation ("US State Department")
+    # names spaCy missed, and a country opening an organisation's name ("US State Department");
+    # other nested places ("London School of Economics") are not actors of the story
     for m in _scan_tokens(doc, table):
         if _inside(m.start, m.end, meta):
             continue
@@ -535,10 +679,16 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if not overlapping:
             if _scan_is_safe(doc, m):
                 out.append(m)
-        elif m.entry is not None and m.entry.type == "LOC" and all(
-            c[2] in ("ORG", "MISC") and (c[0], c[1]) != (m.start, m.end) and c[0] <= m.start and m.end <= c[1]
+        elif m.entry is not None and m.entry.type == "LOC" and m.entry.id.startswith("Q") and all(
+            c[2] in ("ORG", "MISC") and c[0] <= m.start and m.end < c[1]
+            and alias_key(text[c[0]:m.start]) in ("", "the", "le", "la", "les", "l'")
             for c in overlapping
         ):
+            out.append(m)
+        elif m.tokens >= 2 and all(m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end)
+                                   for c in overlapping):
+            # the model tagged part of a longer known name ("[La France] insoumise"): the name wins
+            out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
             out.append(m)
     return out
 
@@ -581,8 +731,16 @@ def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, i
             continue
         for match in re.finditer(re.escape(longest.text), doc.text):  # the full name again, missed
             start, end = match.span()
-            if any(s < end and start < e for s, e in taken) or _inside(start, end, meta):
+            if _inside(start, end, meta):
                 continue
+            clash = [(s, e) for s, e in taken if s < end and start < e]
+            if clash:
+                # only a part of it was tagged ("[Le Pen]" for "Marine Le Pen"): the full name replaces it
+                own = [m for m in g.mentions if start <= m.start and m.end <= end and (m.start, m.end) != (start, end)]
+                if not own or len(own) != len(clash):
+                    continue
+                g.mentions = [m for m in g.mentions if m not in own]
+                taken = [t for t in taken if t not in clash]
             g.mentions.append(_Mention(start, end, longest.text, "PER", longest.tokens, None))
             taken.append((start, end))
         words = longest.text.split()

@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 import spacy
 
-from streams.entities import LABEL_MAP, extract_entities, mark_quoted, salience
+from streams.aliases import load_alias_table
+from streams.config import DEFAULT_MODELS
+from streams.entities import LABEL_MAP, _misc_by_head, _type_by_head, extract_entities, mark_quoted, salience
+from streams.evaluate import normalize_name
 from streams.normalize import nlp_view
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 @pytest.fixture(scope="module")
 def fr():
-    return spacy.load("fr_core_news_sm")
+    return spacy.load(DEFAULT_MODELS["fr"])
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +182,153 @@ def test_french_person_names_split_by_the_model_are_whole(fr):
     marine = next(e for e in people if e["name"] == "Marine Le Pen")
     assert [m["text"] for m in marine["mentions"]] == ["Marine Le Pen", "Marine Le Pen", "Le Pen"]
     assert marine["id"] == "ww:PER:marine-le-pen"
+
+
+# ---------------------------------------------------------------------------------------------
+# Boundary and type rules
+
+
+def test_span_boundaries_are_names_only(en):
+    body = ("Following Mubarak's fall, the Group of Twenty (G20 met in Seoul. Superintendent Shekhar Prabhudessai "
+            "spoke to reporters. Estonian spy Herman Simm was arrested. The pro-Erdogan crowd cheered. "
+            "Software from Microsoft and Apple was banned.")
+    ents = run(en, body, "en")
+    assert_offsets(ents, body)
+    texts = {m["text"] for e in ents for m in e["mentions"]}
+    for bad in ("Following Mubarak", "Group of Twenty (G20", "Superintendent Shekhar Prabhudessai", "pro-Erdogan",
+                "Microsoft and"):
+        assert bad not in texts, bad
+    persons = {e["name"] for e in ents if e["type"] == "PER"}
+    assert "Shekhar Prabhudessai" in persons
+
+
+def test_scores_are_not_part_of_club_names(en):
+    body = "Borussia Dortmund beat Werder Bremen 3-1 on Saturday, while Bayern Munich drew."
+    texts = {m["text"] for e in run(en, body, "en") for m in e["mentions"]}
+    assert not any(t.endswith("3-1") for t in texts)
+
+
+def test_treaties_awards_and_events_are_misc():
+    for name in ("Lisbon Treaty", "Charlemagne Prize", "Protect IP Act", "Traité de Lisbonne", "Jeux olympiques",
+                 "Greek Civil War", "Coupe du monde"):
+        assert _misc_by_head(name), name
+    for name in ("Treaty", "United Nations", "Parti socialiste", "World Economic Forum"):
+        assert not _misc_by_head(name), name
+
+
+def test_head_words_settle_the_type():
+    assert _type_by_head("Free Democratic Party") == "ORG"
+    assert _type_by_head("Allianz Arena") == "LOC"
+    assert _type_by_head("Parti communiste") == "ORG"
+    assert _type_by_head("mer Caspienne") == "LOC"
+    assert _type_by_head("Social Democrats") == "ORG"
+    assert _type_by_head("Angela Merkel") is None
+    assert _type_by_head("Berlin") is None
+
+
+def test_longer_known_name_wins_over_a_partial_tag(fr):
+    body = "La France insoumise a déposé une motion de censure, a indiqué Paris."
+    ents = run(fr, body, "fr")
+    lfi = load_alias_table().lookup("La France insoumise", "fr")
+    assert lfi is not None
+    assert lfi.id in {e["id"] for e in ents}
+    assert not [e for e in ents if e["name"] == "France"]
+
+
+def test_only_a_country_opening_an_organisation_name_is_nested(en):
+    body = "He teaches at the London School of Economics and advised the US Senate on Tuesday."
+    names = {e["name"] for e in run(en, body, "en")}
+    assert "London" not in names
+    assert "United States" in names
+
+
+def test_french_generic_place_words_stay_in_the_name(fr):
+    body = "Pyongyang a tiré un missile au-dessus de la mer du Japon, puis un autre vers la mer Jaune."
+    texts = {m["text"] for e in run(fr, body, "fr") for m in e["mentions"]}
+    assert "mer du Japon" in texts
+
+
+# ---------------------------------------------------------------------------------------------
+# French wire copy written for these tests: (body, [(canonical name, type, surface forms)]).
+# Used to compare French pipelines (sm vs md) and to guard the French entity quality.
+
+FRENCH_WIRE = [
+    ("Le président ukrainien Volodymyr Zelensky a rencontré mardi à Kiev le secrétaire général de l'OTAN, "
+     "Mark Rutte. Les deux hommes ont évoqué les livraisons d'armes promises par l'Allemagne et la France. "
+     "« Nous avons besoin de défense aérienne », a déclaré M. Zelensky.",
+     [("Volodymyr Zelensky", "PER", ["Volodymyr Zelensky", "Zelensky"]), ("Kyiv", "LOC", ["Kiev"]),
+      ("NATO", "ORG", ["OTAN"]), ("Mark Rutte", "PER", ["Mark Rutte"]), ("Germany", "LOC", ["Allemagne"]),
+      ("France", "LOC", ["France"])]),
+    ("La Banque centrale européenne a maintenu ses taux directeurs jeudi à Francfort. Sa présidente, "
+     "Christine Lagarde, a jugé que l'inflation reculait dans la zone euro, tandis que le Fonds monétaire "
+     "international abaissait sa prévision de croissance pour l'Italie et l'Espagne.",
+     [("European Central Bank", "ORG", ["Banque centrale européenne"]), ("Frankfurt", "LOC", ["Francfort"]),
+      ("Christine Lagarde", "PER", ["Christine Lagarde"]), ("International Monetary Fund", "ORG", ["Fonds monétaire international"]),
+      ("Italy", "LOC", ["Italie"]), ("Spain", "LOC", ["Espagne"])]),
+    ("À Bruxelles, la Commission européenne a ouvert une enquête visant Google et Microsoft. Le commissaire "
+     "Thierry Breton a estimé que les deux groupes américains devaient respecter les règles de l'Union européenne.",
+     [("Brussels", "LOC", ["Bruxelles"]), ("European Commission", "ORG", ["Commission européenne"]),
+      ("Google", "ORG", ["Google"]), ("Microsoft", "ORG", ["Microsoft"]), ("Thierry Breton", "PER", ["Thierry Breton"]),
+      ("European Union", "ORG", ["Union européenne"])]),
+    ("Le ministre russe des Affaires étrangères, Sergueï Lavrov, a accusé Washington de saboter les négociations. "
+     "Depuis Moscou, il a affirmé que la Russie restait ouverte au dialogue avec les États-Unis et la Chine.",
+     [("Sergey Lavrov", "PER", ["Sergueï Lavrov"]), ("Washington, D.C.", "LOC", ["Washington"]),
+      ("Moscow", "LOC", ["Moscou"]), ("Russia", "LOC", ["Russie"]), ("United States", "LOC", ["États-Unis"]),
+      ("China", "LOC", ["Chine"])]),
+    ("Emmanuel Macron a reçu à l'Élysée le chancelier allemand Olaf Scholz. Selon la présidence, les deux "
+     "dirigeants ont parlé du budget européen et de la situation au Proche-Orient, où l'ONU réclame un cessez-le-feu.",
+     [("Emmanuel Macron", "PER", ["Emmanuel Macron"]), ("Élysée Palace", "LOC", ["Élysée"]),
+      ("Olaf Scholz", "PER", ["Olaf Scholz"]), ("Middle East", "LOC", ["Proche-Orient"]),
+      ("United Nations", "ORG", ["ONU"])]),
+    ("Des inondations ont fait au moins douze morts dans le sud du Brésil, a annoncé samedi la Défense civile. "
+     "Le gouverneur de l'État du Rio Grande do Sul, Eduardo Leite, a demandé l'aide de Brasilia. "
+     "La Croix-Rouge a envoyé des équipes à Porto Alegre.",
+     [("Brazil", "LOC", ["Brésil"]), ("Rio Grande do Sul", "LOC", ["Rio Grande do Sul"]),
+      ("Eduardo Leite", "PER", ["Eduardo Leite"]), ("Brasília", "LOC", ["Brasilia"]),
+      ("International Committee of the Red Cross", "ORG", ["Croix-Rouge"]), ("Porto Alegre", "LOC", ["Porto Alegre"])]),
+    ("Le Parti socialiste et La France insoumise ont déposé une motion de censure à l'Assemblée nationale. "
+     "Marine Le Pen a indiqué que le Rassemblement national ne la voterait pas, a rapporté l'Agence France-Presse.",
+     [("Socialist Party", "ORG", ["Parti socialiste"]), ("La France Insoumise", "ORG", ["La France insoumise"]),
+      ("National Assembly", "ORG", ["Assemblée nationale"]), ("Marine Le Pen", "PER", ["Marine Le Pen"]),
+      ("National Rally", "ORG", ["Rassemblement national"]), ("Agence France-Presse", "ORG", ["Agence France-Presse"])]),
+    ("Le Japon et la Corée du Sud ont protesté après un nouveau tir de missile de la Corée du Nord au-dessus "
+     "de la mer du Japon. Tokyo a saisi le Conseil de sécurité des Nations unies, a précisé Yoko Kamikawa.",
+     [("Japan", "LOC", ["Japon"]), ("South Korea", "LOC", ["Corée du Sud"]), ("North Korea", "LOC", ["Corée du Nord"]),
+      ("Sea of Japan", "LOC", ["mer du Japon"]), ("Tokyo", "LOC", ["Tokyo"]),
+      ("United Nations Security Council", "ORG", ["Conseil de sécurité des Nations unies"]),
+      ("Yoko Kamikawa", "PER", ["Yoko Kamikawa"])]),
+]
+
+
+def _score_french(nlp):
+    tp = n_pred = n_gold = canonical = 0
+    for body, gold in FRENCH_WIRE:
+        ents = [e for e in run(nlp, body, "fr") if e["type"] in ("PER", "ORG", "LOC")]
+        n_gold, n_pred = n_gold + len(gold), n_pred + len(ents)
+        used: set[int] = set()
+        for name, type_, surfaces in gold:
+            forms = {normalize_name(s) for s in surfaces}
+            hits = [i for i, e in enumerate(ents) if i not in used and e["type"] == type_ and forms & {
+                normalize_name(x) for x in [e["name"], *e["aliases"], *(m["text"] for m in e["mentions"])]}]
+            if hits:
+                used.add(hits[0])
+                tp += 1
+                canonical += normalize_name(ents[hits[0]]["name"]) == normalize_name(name)
+    precision, recall = tp / n_pred, tp / n_gold
+    return 2 * precision * recall / (precision + recall), canonical / max(tp, 1)
+
+
+def test_french_wire_entities_and_canonical_names(fr):
+    f1, canonical = _score_french(fr)
+    assert f1 >= 0.88
+    assert canonical >= 0.85
+
+
+def test_default_french_model_is_not_worse_than_small(fr):
+    if DEFAULT_MODELS["fr"] == "fr_core_news_sm":
+        pytest.skip("the default French model is the small one")
+    try:
+        small = spacy.load("fr_core_news_sm")
+    except OSError:
+        pytest.skip("fr_core_news_sm not installed")
+    assert _score_french(fr)[0] >= _score_french(small)[0]
