@@ -166,6 +166,26 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
             return
         metrics.processed.labels(stage).inc()
 
+    async def forward_batch(stage: str, target: str, results: list[tuple[Any, dict]]) -> None:
+        """forward() for a batch: every record is handed to the producer first and the acks are
+        awaited together (one round trip per batch, not per article); a record that failed
+        goes through forward() again, with its retries and its dead letter."""
+        pending = []
+        for event, out in results:
+            try:
+                pending.append((event, out, await outputs[target].send(key=out["id"].encode("utf-8"), value=out)))
+            except Exception:
+                pending.append((event, out, None))
+        for event, out, future in pending:
+            try:
+                if future is None:
+                    raise RuntimeError("not accepted by the producer")
+                await future
+            except Exception:
+                await forward(stage, event, target, out)
+                continue
+            metrics.processed.labels(stage).inc()
+
     loop_executor = None  # default thread pool: the parse must not block heartbeats and /health
 
     if "normalize" in stages:
@@ -204,8 +224,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
                             results.append((event, out))
                         except Exception as exc:
                             await send_dead_letter("annotate", event, value, exc)
-                for event, out in results:
-                    await forward("annotate", event, "annotated", out)
+                await forward_batch("annotate", "annotated", results)
 
     def simple_stage(stage: str, function) -> None:
         source, target = STAGE_TOPICS[stage]

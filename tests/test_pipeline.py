@@ -60,9 +60,10 @@ def test_later_stages_rebuild_the_doc_without_parsing(enricher, monkeypatch):
 
     monkeypatch.setattr(spacy.language.Language, "__call__", no_parse)
     monkeypatch.setattr(spacy.language.Language, "pipe", no_parse)
-    event = enricher.entities(wire)
-    event = enricher.quotes(orjson.loads(orjson.dumps(event)))
-    final = enricher.topics(orjson.loads(orjson.dumps(event)))
+    later = Enricher(Settings())  # another worker: nothing cached, the Doc comes from the event
+    event = later.entities(wire)
+    event = later.quotes(orjson.loads(orjson.dumps(event)))
+    final = later.topics(orjson.loads(orjson.dumps(event)))
     assert validate("enriched-article", final) == []
     assert final["quotes"][0]["text"] == "Nous tiendrons bon"
 
@@ -128,3 +129,22 @@ def test_very_long_bodies_are_parsed_in_chunks_with_identical_text(enricher):
     ((kind, event),) = list(enricher.enrich_many([orjson.dumps(article)]))
     assert kind == "enriched" and event["body"] == body
     assert any(e["name"] == "Paris" for e in event["entities"])
+
+
+@pytest.mark.parametrize("article", ARTICLES[:2], ids=lambda a: a["id"])
+def test_later_stages_reuse_the_parse_of_this_process_and_match_a_rebuilt_one(enricher, article):
+    """A worker running every stage keeps the Doc it just parsed; a worker that only runs the
+    later stages rebuilds it from the annotation. Both must give the same event."""
+    ((annotated, doc),) = enricher.annotate([enricher.normalize(orjson.dumps(article))])
+    wire = orjson.loads(orjson.dumps(annotated))
+    assert enricher.doc(wire) is doc
+    elsewhere = Enricher(Settings())
+    rebuilt = elsewhere.doc(wire)
+    assert rebuilt is not doc and [(t.text, t.dep_, t.ent_type_) for t in rebuilt] == \
+        [(t.text, t.dep_, t.ent_type_) for t in doc]
+
+    def run(stages):
+        out = stages.topics(stages.quotes(stages.entities(wire)))
+        return {k: v for k, v in out.items() if k not in ("timings_ms", "enriched_at")}
+
+    assert run(enricher) == run(elsewhere)
