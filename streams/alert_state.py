@@ -36,6 +36,9 @@ class AlertStateStore:
     def __len__(self) -> int:
         return len(self.values)
 
+    def items(self):
+        return self.values.items()
+
     def mark_stale(self) -> None:
         """Partitions moved: others may have written state this worker has not read yet."""
         self._stale = True

@@ -307,6 +307,7 @@ AlertState = Mapping[str, Any]
 class SeenValue(TypedDict):
     fingerprint: list[str]  # every evidence key already alerted (or consumed by a cool-down)
     article_version: int
+    seen_at: float  # epoch seconds of the last update: entries older than the retention expire
 
 
 class CooldownValue(TypedDict):
@@ -376,7 +377,8 @@ def decide(
     if fingerprint <= seen_keys:
         return Decision(False, "duplicate", {})
     record = SeenValue(fingerprint=sorted(seen_keys | fingerprint),
-                       article_version=max(version, int(seen.get("article_version") or 0)))
+                       article_version=max(version, int(seen.get("article_version") or 0)),
+                       seen_at=to_epoch(now))
     updates: dict[str, Any] = {key: record}
     if r.cooldown_seconds > 0:  # a rule without cool-down never touches its per-rule key
         t = to_epoch(now)
@@ -385,6 +387,15 @@ def decide(
             return Decision(False, "cooldown", updates)
         updates[cooldown_key(r.id)] = CooldownValue(last_fired=t)
     return Decision(True, "new-evidence" if seen_keys else "new", updates)
+
+
+def expired_keys(state: Mapping[str, Any], now: float, retention_seconds: float) -> list[str]:
+    """Dedup entries last updated more than `retention_seconds` ago (an article that old is
+    not replayed; its entry would only grow every worker's memory). Cool-downs never expire."""
+    cutoff = now - retention_seconds
+    return [key for key, value in state.items()
+            if key.startswith("seen|") and isinstance(value, dict)
+            and isinstance(value.get("seen_at"), (int, float)) and value["seen_at"] < cutoff]
 
 
 def apply(state: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:

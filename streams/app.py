@@ -301,7 +301,7 @@ TOO_LARGE = (aiokafka.errors.MessageSizeTooLargeError, aiokafka.errors.RecordToo
 def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, recent_alerts) -> None:
     """wire.enriched -> rules -> wire.alerts, once per (rule, article) thanks to wire.alert-state."""
     from .alert_state import AlertStateStore
-    from .alerts import build_alert, decide, match_rule, rfc3339, ArticleView
+    from .alerts import build_alert, decide, expired_keys, match_rule, rfc3339, ArticleView
 
     state = AlertStateStore(settings, lambda key, value: send("alert-state", key, value, raw=True))
 
@@ -312,6 +312,17 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
     @app.on_partitions_assigned.connect
     async def state_may_be_stale(app, assigned, **kwargs):
         state.mark_stale()
+
+    @app.timer(interval=3600.0)
+    async def expire_alert_state():
+        """Tombstone dedup entries past WIREWATCH_ALERT_STATE_DAYS (every worker may do it: a
+        second tombstone for the same key changes nothing)."""
+        if not state.reader.loaded.is_set():
+            return
+        expired = expired_keys(state, time.time(), settings.alert_state_days * 86400)
+        if expired:
+            await state.write(dict.fromkeys(expired))
+            log.info("alert state: %d entries older than %d days expired", len(expired), settings.alert_state_days)
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):

@@ -56,6 +56,7 @@ class Settings:
     batch_size: int = 16
     batch_within: float = 0.05
     fetch_wait_ms: int = 100
+    alert_state_days: int = 30  # how long "this (rule, article) already alerted" is remembered
     # Tansu completes a group join after about half the session timeout, so keep it short.
     session_timeout: float = 6.0
     heartbeat_interval: float = 1.0
@@ -111,6 +112,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         data_dir=env.get("WIREWATCH_DATA_DIR", defaults.data_dir),
         batch_size=_int_env(env, "WIREWATCH_BATCH_SIZE", defaults.batch_size),
         fetch_wait_ms=_int_env(env, "WIREWATCH_FETCH_WAIT_MS", defaults.fetch_wait_ms),
+        alert_state_days=_int_env(env, "WIREWATCH_ALERT_STATE_DAYS", defaults.alert_state_days),
         broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
         sasl_mechanism=env.get("WIREWATCH_SASL_MECHANISM") or None,
         sasl_username=env.get("WIREWATCH_SASL_USERNAME") or None,
@@ -127,6 +129,8 @@ def check(settings: Settings) -> None:
         raise ConfigError("WIREWATCH_PARTITIONS must be >= 1")
     if settings.replication < 1:
         raise ConfigError("WIREWATCH_REPLICATION must be >= 1")
+    if settings.alert_state_days < 1:
+        raise ConfigError("WIREWATCH_ALERT_STATE_DAYS must be >= 1")
     if not 1 <= settings.fetch_wait_ms <= 10000:
         raise ConfigError("WIREWATCH_FETCH_WAIT_MS must be between 1 and 10000")
     if settings.batch_size < 1:
@@ -156,6 +160,7 @@ ENV_VARS = (
     "WIREWATCH_BROKER", "WIREWATCH_TOPIC_PREFIX", "WIREWATCH_PARTITIONS", "WIREWATCH_REPLICATION",
     "WIREWATCH_MAX_BODY_BYTES", "WIREWATCH_MODELS", "WIREWATCH_ALIASES", "WIREWATCH_WEB_PORT",
     "WIREWATCH_WEB_HOST", "WIREWATCH_APP_ID", "WIREWATCH_DATA_DIR", "WIREWATCH_BATCH_SIZE", "WIREWATCH_FETCH_WAIT_MS",
+    "WIREWATCH_ALERT_STATE_DAYS",
     "WIREWATCH_SECURITY_PROTOCOL", "WIREWATCH_SASL_MECHANISM", "WIREWATCH_SASL_USERNAME",
     "WIREWATCH_SASL_PASSWORD", "WIREWATCH_SSL_CAFILE", "WIREWATCH_STATE_DIR",
 )

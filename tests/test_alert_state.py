@@ -63,3 +63,18 @@ def test_decide_on_the_store_suppresses_a_replay():
     asyncio.run(store.write(first.updates))
     again = decide(store, rule, article, evidence, 1)
     assert not again.fire and again.reason == "duplicate"
+
+
+def test_dedup_entries_expire_after_the_retention_but_cool_downs_stay():
+    from streams.alerts import expired_keys
+
+    store, written = store_with_log()
+    rule = Rule(id="r", name="NATO", actors=("NATO",), cooldown_seconds=60)
+    evidence = {"entities": [{"id": "Q7184", "name": "NATO"}], "quotes": []}
+    asyncio.run(store.write(decide(store, rule, {"id": "old"}, evidence, 1_000).updates))
+    asyncio.run(store.write(decide(store, rule, {"id": "new"}, evidence, 90_000).updates))
+    day = 86_400
+    assert expired_keys(store, 1_000 + day + 1, day) == ["seen|r|old"]
+    asyncio.run(store.write(dict.fromkeys(expired_keys(store, 1_000 + day + 1, day))))
+    assert written[-1] == (b"seen|r|old", None)  # a tombstone on the topic
+    assert store.get("seen|r|old") is None and store.get("seen|r|new") and store.get("cool|r")
