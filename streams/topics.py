@@ -291,8 +291,34 @@ def _english_key(key: str, vocab: Mapping[str, int]) -> Optional[str]:
     return None
 
 
+# Inflected French ending -> dictionary-form ending (folded, accents stripped), tried in this
+# order on forms the lexicon does not know: feminine and plural adjectives and participles to
+# the masculine singular, conjugated verbs to the infinitive. Used for headlines (which are
+# not parsed) and for tokens without a lemma; a candidate counts only if the lexicon has it.
+_FR_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("elles", "el"), ("elle", "el"), ("ives", "if"), ("ive", "if"), ("euses", "eux"),
+    ("euse", "eux"), ("iennes", "ien"), ("ienne", "ien"), ("eaux", "eau"), ("aux", "al"),
+    ("issent", "ir"), ("ees", "e"), ("ee", "e"), ("es", "e"), ("ent", "er"), ("ent", "ir"),
+    ("ent", "re"), ("it", "ir"), ("us", "re"), ("ue", "re"), ("u", "re"), ("e", "er"),
+    ("ees", "er"), ("ee", "er"), ("es", "er"), ("e", ""), ("es", ""), ("s", ""), ("x", ""),
+)
+
+
+def french_base_forms(word: str) -> list[str]:
+    """Candidate dictionary forms of an inflected folded French word ("reculent" ->
+    "reculer", "présidentielles" -> "presidentiel"), most specific ending first."""
+    out: list[str] = []
+    for ending, repl in _FR_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            cand = word[: -len(ending)] + repl
+            if cand != word and cand not in out:
+                out.append(cand)
+    return out
+
+
 def _french_word(lemma: str, lower: str, capital: bool, model: TopicModel) -> tuple[str, ...]:
-    """English lemmas for one French token: lexicon on lemma, then on form, then plural-less.
+    """English lemmas for one French token: lexicon on lemma, then on form, then on the
+    form's likely dictionary forms (plural-less, masculine, infinitive).
 
     Capitalised mid-sentence words missing from the lexicon (names such as Bundesliga,
     Google) are tried as they are in the English vocabulary."""
@@ -300,9 +326,9 @@ def _french_word(lemma: str, lower: str, capital: bool, model: TopicModel) -> tu
     for key in (lemma, lower):
         if key in table:
             return table[key]
-    for suffix in ("s", "x"):
-        if lower.endswith(suffix) and lower[:-1] in table:
-            return table[lower[:-1]]
+    for key in french_base_forms(lower):
+        if key in table:
+            return table[key]
     if lemma in SYMBOL_WORDS.values() and lemma in model.vocab:
         return (lemma,)
     if capital and len(lemma) >= 4 and lemma in model.vocab:

@@ -101,6 +101,53 @@ FR_ARTICLES = [
      "Les migrants et les demandeurs d'asile sont particulièrement touchés, souligne le rapport, qui pointe aussi les discriminations dans l'accès au logement social."),
 ]
 
+# Short French wire briefs (two or three sentences), also written for these tests: the kind of
+# copy where few words reach the model. (expected IPTC code digits, headline, body)
+FR_BRIEFS = [
+    ("15000000", "Tennis : la Française se qualifie pour les demi-finales de Roland-Garros",
+     "La joueuse française s'est imposée en deux sets face à la tête de série numéro trois, mercredi sur le court central. "
+     "Elle affrontera vendredi l'Américaine pour une place en finale. « J'ai joué mon meilleur tennis », a-t-elle confié après le match."),
+    ("15000000", None,
+     "Le XV de France a battu l'Irlande 28 à 19 samedi et reste en course pour le Tournoi des Six Nations. "
+     "Le demi de mêlée a inscrit deux essais et le sélectionneur s'est félicité de la solidité de la défense."),
+    ("04000000", "L'entreprise annonce un bénéfice record et rachète ses actions",
+     "Le constructeur automobile a dégagé un bénéfice net de 3,2 milliards d'euros au premier semestre, grâce à la hausse de ses ventes en Asie. "
+     "Le titre a bondi de 6 % à la Bourse. La direction prévoit d'augmenter le dividende versé aux actionnaires."),
+    ("04000000", None,
+     "Le taux de chômage est resté stable mais la croissance du produit intérieur brut a ralenti à 0,2 % au deuxième trimestre. "
+     "La consommation des ménages recule et les exportations souffrent de la faiblesse de la demande mondiale."),
+    ("07000000", "Rougeole : les cas se multiplient, les autorités appellent à la vaccination",
+     "Plus de 300 cas de rougeole ont été signalés depuis janvier, dont plusieurs hospitalisations d'enfants non vaccinés. "
+     "Les médecins rappellent que deux doses de vaccin protègent contre la maladie, très contagieuse."),
+    ("07000000", "Dengue : l'épidémie progresse aux Antilles",
+     "Les autorités sanitaires ont recensé plus de 4 000 cas de dengue en un mois. Les urgences des hôpitaux sont saturées "
+     "et les médecins appellent à lutter contre les moustiques. Deux décès ont été signalés."),
+    ("02000000", "Trafic de drogue : douze interpellations dans un quartier de Marseille",
+     "Les policiers ont saisi 40 kilos de cannabis, des armes et 150 000 euros en liquide lors d'un coup de filet mardi matin. "
+     "Douze personnes ont été placées en garde à vue et le parquet a ouvert une information judiciaire."),
+    ("02000000", None,
+     "L'ancien maire a été condamné jeudi à trois ans de prison pour détournement de fonds publics. "
+     "Le tribunal correctionnel l'a également déclaré inéligible pour cinq ans. Son avocat a annoncé qu'il ferait appel."),
+    ("11000000", "Législatives : la participation en hausse au premier tour",
+     "Les électeurs se sont rendus aux urnes dimanche pour le premier tour des élections législatives. "
+     "Les premiers résultats sont attendus à 20 heures ; plusieurs candidats espèrent être élus dès ce soir."),
+    ("11000000", "Municipales : la maire sortante réélue dès le premier tour",
+     "La maire sortante a été réélue dimanche avec 56 % des suffrages exprimés et obtient la majorité au conseil municipal. "
+     "L'opposition dénonce une campagne déséquilibrée."),
+    ("17000000", "Canicule : jusqu'à 40 degrés attendus ce week-end",
+     "Météo-France a placé douze départements en vigilance rouge canicule. Les températures devraient dépasser 40 degrés "
+     "samedi dans la vallée du Rhône. Un rafraîchissement orageux est prévu lundi par l'ouest."),
+    ("17000000", None,
+     "Des chutes de neige abondantes sont prévues mardi sur les Alpes, avec 20 à 30 centimètres de neige fraîche en montagne. "
+     "Le vent soufflera en rafales jusqu'à 100 km/h sur le littoral."),
+    ("03000000", "Incendie dans un immeuble : quatre morts",
+     "Un incendie s'est déclaré dans la nuit dans un immeuble de six étages. Les pompiers ont évacué une cinquantaine "
+     "d'habitants ; quatre personnes sont mortes et onze ont été blessées."),
+    ("05000000", "Rentrée scolaire : 12 millions d'élèves reprennent le chemin de l'école",
+     "Les écoliers, collégiens et lycéens ont fait leur rentrée lundi. Le ministère annonce la création de postes "
+     "d'enseignants et de nouveaux programmes en primaire."),
+]
+
 EN_ARTICLES = [  # (name, body); the expected topic is named by `name`
 ("weather","Heavy snow and freezing temperatures are expected across Scotland this weekend, forecasters said. The Met Office issued an amber warning for snow and ice, with up to 20 centimetres likely on higher ground. Gusts of wind could reach 70mph on the coast, and drivers were urged to take care on icy roads. Temperatures are forecast to fall to minus 10C overnight."),
 ("education","Thousands of teachers in England will receive a pay rise next year, the education secretary announced. Head teachers welcomed the move but warned that schools still face budget pressures. Pupils have missed lessons because of staff shortages, and universities say fewer students are applying to train as teachers. The curriculum review will be published in the spring."),
@@ -198,6 +245,39 @@ def test_french_articles(nlp_fr, name, digits, headline, body):
         assert topics[0]["code"] == "medtop:" + digits, topics
     else:
         assert "medtop:" + digits in codes(topics)[:2], topics
+
+
+@pytest.mark.parametrize("digits,headline,body", FR_BRIEFS,
+                         ids=[f"{b[0][:2]}-{i}" for i, b in enumerate(FR_BRIEFS)])
+def test_french_briefs_top_topic(nlp_fr, digits, headline, body):
+    topics = classify_topics(nlp_fr(nlp_view(body)), language="fr", headline=headline)
+    assert topics and topics[0]["code"] == "medtop:" + digits, topics
+
+
+def test_french_briefs_without_lemmas():
+    blank = _blank("fr")
+    hits = sum(
+        (t := classify_topics(blank(nlp_view(body)), language="fr", headline=headline)) != []
+        and t[0]["code"] == "medtop:" + digits
+        for digits, headline, body in FR_BRIEFS
+    )
+    assert hits >= len(FR_BRIEFS) * 0.8
+
+
+@pytest.mark.parametrize("form,base", [
+    ("reculent", "reculer"), ("alourdit", "alourdir"), ("présidentielles", "presidentiel"),
+    ("sortante", "sortant"), ("décernée", "decerner"), ("attendus", "attendre"),
+    ("nationaux", "national"), ("rafales", "rafale"), ("sportives", "sportif"),
+])
+def test_french_base_forms(form, base):
+    assert base in T.french_base_forms(T.fold(form))
+
+
+def test_inflected_french_headline_words_reach_the_lexicon():
+    model = T.load_model()
+    for word in ("Élections", "présidentielles", "syndicats", "rafales"):
+        (term,) = T.headline_terms(word, "fr")
+        assert T._french_word(*term, model), word
 
 
 def test_french_without_lemmas_falls_back_to_words(nlp_fr):
