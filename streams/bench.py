@@ -712,18 +712,19 @@ class TopicWatcher(threading.Thread):
 
 
 class WebhookReceiver:
-    """A local HTTP endpoint for alert webhooks: notes when each article's alert arrived."""
+    """A local HTTP endpoint for alert webhooks: keeps every request (headers, body) and when
+    each article's first alert arrived. The alert integration tests use it too."""
 
     def __init__(self) -> None:
         self.arrivals: dict[str, float] = {}
-        self.posts = 0
+        self.requests: list[tuple[dict, bytes]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 now = time.time()
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.posts += 1
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 try:
                     article_id = str(json.loads(body).get("article_id"))
                     receiver.arrivals.setdefault(article_id, now)
@@ -740,9 +741,22 @@ class WebhookReceiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    @property
+    def posts(self) -> int:
+        return len(self.requests)
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[tuple[dict, bytes]]:
+        """The requests received once there are `count` of them, or at the timeout."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.requests)
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    close = stop
 
 
 # --- streaming phases -----------------------------------------------------------------------

@@ -11,8 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any, Callable
 
 import orjson
 import pytest
@@ -110,6 +113,31 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
+
+    def http(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
+        """One request to the worker's web server: (status, decoded JSON body), errors included."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.web_port}{path}", data=body, method=method,
+                                         headers={"Content-Type": "application/json"} if body else {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, orjson.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, orjson.loads(error.read() or b"null")
+
+    def wait_http(self, path: str = "/health", ready: Callable[[Any], bool] = lambda body: True,
+                  timeout: float = 60.0) -> Any:
+        """GET `path` until it answers 200 with a body `ready` accepts (the web server starts
+        with the worker); the body, or the worker's log as the failure."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status, body = self.http("GET", path)
+                if status == 200 and ready(body):
+                    return body
+            except (urllib.error.URLError, ConnectionError, ValueError):
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"GET {path} not ready within {timeout:.0f}s\n{self.log()}")
 
     def kill(self, sig=signal.SIGKILL):
         if self.process.poll() is None:

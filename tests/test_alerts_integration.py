@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from conftest import Client, Worker, run_cli as cli
+from streams.bench import WebhookReceiver as Receiver
 from streams.evaluate import validate
 
 pytestmark = pytest.mark.integration
@@ -28,37 +27,6 @@ ENGLISH_NATO = {
     "“The exercise is routine and planned long in advance,” said Admiral Pierre Vandier, who leads "
     "the alliance's transformation command.",
 }
-
-
-class Receiver:
-    """A local webhook endpoint that records every request."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, count: int, timeout: float = 60.0) -> list[tuple[dict, bytes]]:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return list(self.requests)
-
-    def close(self):
-        self.server.shutdown()
 
 
 def test_rules_fire_once_as_signed_webhooks(broker, tmp_path, seed_article):
@@ -119,32 +87,12 @@ def test_rules_fire_once_as_signed_webhooks(broker, tmp_path, seed_article):
 
 
 def test_rules_web_api(broker, tmp_path):
-    import urllib.error
-    import urllib.request
-
     prefix = f"web{broker.kind}"
     worker = Worker(broker, prefix, tmp_path, stages="alerts")
-    base = f"http://127.0.0.1:{worker.web_port}"
+    call = worker.http
 
-    def call(method: str, path: str, body: bytes | None = None):
-        request = urllib.request.Request(base + path, data=body, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def wait_rules(predicate, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                status, body = call("GET", "/rules")
-                if status == 200 and predicate(body["rules"]):
-                    return body["rules"]
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.3)
-        raise AssertionError(worker.log())
+    def wait_rules(predicate):
+        return worker.wait_http("/rules", lambda body: predicate(body["rules"]))["rules"]
 
     try:
         wait_rules(lambda rules: rules == [])

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.error
-import urllib.request
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,23 +62,12 @@ def test_file_ingest_reports_invalid_records_and_http_push(broker, tmp_path):
         ninjs = cli("ingest", "file", str(FIXTURES / "ninjs_1.json"), env=worker.env)
         assert ninjs.returncode == 0, ninjs.stderr
 
-        base = f"http://127.0.0.1:{worker.web_port}"
-        deadline = time.monotonic() + 60
-        while True:  # the web server starts with the worker
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, worker.log()
-                time.sleep(0.5)
-        request = urllib.request.Request(f"{base}/articles", data=orjson.dumps({"id": "push-1", "source": "s", "body": "Texte poussé."}),
-                                         method="POST", headers={"Content-Type": "application/json"})
-        response = urllib.request.urlopen(request, timeout=10)
-        assert response.status == 202 and orjson.loads(response.read())["accepted"] == ["push-1"]
-        request = urllib.request.Request(f"{base}/articles", data=b'{"id": 5}', method="POST")
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=10)
-        assert refused.value.code == 400 and b"error" in refused.value.read()
+        worker.wait_http("/health")
+        status, body = worker.http("POST", "/articles", orjson.dumps({"id": "push-1", "source": "s",
+                                                                      "body": "Texte poussé."}))
+        assert status == 202 and body["accepted"] == ["push-1"]
+        status, body = worker.http("POST", "/articles", b'{"id": 5}')
+        assert status == 400 and body["errors"]
         normalized = client.collect("normalized", 3, worker=worker)
         ids = {event["id"] for event in normalized}
         assert {"f1", "push-1"} <= ids | {e["id"] for e in client.collect("normalized", 0, timeout=3)}
