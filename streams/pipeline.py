@@ -108,7 +108,13 @@ class Enricher:
             for language in self.settings.models:
                 self.registry.get(language)
         if "entities" in stages:
-            _ = self.aliases
+            import spacy
+
+            from .entities import extract_entities
+
+            for language in self.settings.models:  # builds the alias table's lookup indexes too
+                text = "Paris, Berlin."
+                extract_entities(spacy.blank(language)(text), text, language=language, aliases=self.aliases)
 
     # --- stages -----------------------------------------------------------------------
 
