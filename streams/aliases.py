@@ -2,8 +2,8 @@
 
 Why: the same actor is written "OTAN" in a French story and "NATO" in an English one; alert rules
 and downstream consumers need one stable id for both. The table ships in streams/data/ (generated
-places from pycountry + CLDR, curated organisations and places; see ALIASES-SOURCES.md) and can be
-extended by a user's own file (JSON Lines, see `load_user_aliases`).
+places from pycountry + CLDR, a city gazetteer from GeoNames, curated organisations and places; see
+ALIASES-SOURCES.md) and can be extended by a user's own file (JSON Lines, see `load_user_aliases`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from streams.events import EntityType
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Load order is priority order when two entries share a surface form.
-SHIPPED_FILES = ("organisations.tsv", "aliases-places-extra.tsv", "aliases-places.tsv")
+SHIPPED_FILES = ("organisations.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"})
@@ -57,7 +57,7 @@ def entity_id_for(type_: str, name: str) -> str:
     return f"ww:{type_}:{slug(name)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AliasEntry:
     """One known entity: stable id, English display name, type and every known surface form."""
 
@@ -66,9 +66,11 @@ class AliasEntry:
     type: EntityType
     aliases: tuple[str, ...]
     name_fr: Optional[str] = None
+    # Inhabitants, for entries of the generated city gazetteer (aliases-cities.tsv); 0 otherwise.
+    population: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     entry: AliasEntry
     language: str  # "en", "fr" or "*" (any)
@@ -86,10 +88,11 @@ class AliasTable:
     def from_entries(cls, entries: Iterable[tuple[AliasEntry, dict[str, str]]]) -> "AliasTable":
         """Build from (entry, {surface: language}) pairs; earlier entries win ties."""
         table = cls()
+        key_of = alias_key.__wrapped__  # not through the cache: the gazetteer's 30,000 names would fill it
         for rank, (entry, surfaces) in enumerate(entries):
             table.entries.append(entry)
             for surface, language in surfaces.items():
-                key = alias_key(surface)
+                key = key_of(surface)
                 if key:
                     table._index.setdefault(key, []).append(_Candidate(entry, language, rank))
         return table
@@ -161,7 +164,8 @@ def _entry_from_row(row: dict[str, str]) -> tuple[AliasEntry, dict[str, str]]:
         surfaces[name_fr] = "fr"
     surfaces[name] = "en" if name != name_fr else "*"
     all_aliases = tuple(dict.fromkeys([name, *([name_fr] if name_fr else []), *aliases]))
-    return AliasEntry(ident, name, type_, all_aliases, name_fr), surfaces  # type: ignore[arg-type]
+    population = int(row.get("population") or 0)
+    return AliasEntry(ident, name, type_, all_aliases, name_fr, population), surfaces  # type: ignore[arg-type]
 
 
 def _shipped_rows() -> list[dict[str, str]]:

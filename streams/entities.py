@@ -504,8 +504,8 @@ def _place_prefixes(table: AliasTable) -> dict[str, int]:
     if cached is None:
         cached = {}
         for entry in table.entries:
-            if entry.type != "LOC":
-                continue
+            if entry.type != "LOC" or entry.population:
+                continue  # demonyms come from countries, regions and major cities, not every town
             for form in entry.aliases:
                 key = alias_key(form)
                 if " " in key or len(key) < 4:
@@ -531,16 +531,20 @@ def _compatible(entry: AliasEntry, type_: str, surface: str) -> bool:
 
 
 def _table_entry(table: AliasTable, surface: str, language: str, type_: str,
-                 person_words: frozenset[str]) -> Optional[AliasEntry]:
+                 person_words: frozenset[str], city_places: frozenset[str] = frozenset()) -> Optional[AliasEntry]:
     hint = None if type_ == "MISC" else type_
     entry = table.lookup(surface, language, hint)
+    if entry is not None and entry.population and (surface not in entry.aliases
+                                                    or alias_key(surface) not in city_places):
+        entry = None  # a gazetteer town: its exact name, where the article uses it as a place (_city_places)
     if entry is not None and not _compatible(entry, type_, surface):
         entry = None
-    if entry is None and type_ == "PER" and " " not in surface and alias_key(surface) not in person_words:
+    if entry is None and type_ == "PER" and alias_key(surface) not in person_words:
         # the small models often tag a lone place or company name as a person ("Moscou a
         # refusé", "on Twitter"): trust an exact, case-sensitive table name
         candidate = table.lookup(surface, language)
-        if candidate is not None and surface in candidate.aliases:
+        if candidate is not None and surface in candidate.aliases and (
+                alias_key(surface) in city_places if candidate.population else " " not in surface):
             entry = candidate
     if entry is not None and type_ == "MISC" and entry.type == "LOC":
         entry = None  # "American", "French": a demonym is not the place
@@ -556,6 +560,8 @@ def _scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int
         index: dict[str, AliasEntry] = {}
         firsts: dict[str, int] = {}
         for surface, entry in table.surfaces(min_length=2):
+            if entry.population:
+                continue  # a town's name the model did not tag is more often a word or a person ("Spring", "Most")
             letters = surface.replace(".", "")
             if not surface[:1].isupper() or (len(letters) <= 3 and not letters.isupper()):
                 continue
@@ -633,13 +639,168 @@ def _extend_person(doc: Doc, span: Span) -> tuple[int, int]:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
 
 
+def _person_words(doc: Doc, text: str, language: str) -> frozenset[str]:
+    """Words of the multi-word person names of the article ("Paris Hilton" -> paris, hilton), from
+    the trimmed spans: a time-zone table ("Edmonton UTC -7") is not a person's name."""
+    words: set[str] = set()
+    for e in doc.ents:
+        if LABEL_MAP.get(e.label_) != "PER" or len(e) < 2:
+            continue
+        start, end = _trim(text, e.start_char, e.end_char, language)
+        parts = text[start:end].split()
+        if len(parts) > 1:
+            words.update(alias_key(w) for w in parts)
+    return frozenset(words)
+
+
+# Evidence that a name the model tagged as a person or an organisation is used as a town.
+_PLACE_PREPS = frozenset("""in near outside around across throughout inside within via at
+    à dans près vers depuis""".split())
+_MOTION_VERBS = frozenset("""go travel move fly flee drive head relocate deport come march sail evacuate
+    commute emigrate migrate walk""".split())
+_PLACE_NOUNS = frozenset("""city town village suburb capital port outskirt outskirts centre center mayor resident
+    residents inhabitant inhabitants street streets region province district municipality station airport
+    fair cathedral harbour harbor cityscape neighbourhood neighborhood area county
+    ville commune maire habitant habitants région banlieue agglomération gare aéroport quartier""".split())
+_SAY_VERBS = frozenset("""say tell add explain insist claim argue write describe confirm announce admit deny state
+    warn believe think want hope recall ask reply
+    dire déclarer affirmer expliquer ajouter estimer annoncer confier assurer répondre""".split())
+_HONORIFICS_CF = frozenset("mr mr. mrs mrs. ms ms. dr dr. m. mme mlle".split())
+_SPORT_WORDS = frozenset("""striker midfielder defender goalkeeper keeper bundesliga penalty football soccer stadium
+    goal coach league match relegation championship tournament uefa fifa club squad
+    attaquant défenseur gardien entraîneur championnat ligue footballeur""".split())
+
+
+def _is_known_place(doc: Doc, token, table: AliasTable, language: str) -> bool:
+    """The token is (the head of) a name the table knows as a country, region or major city; the
+    model's own GPE tag is no proof ("firms like Escada, Bogner")."""
+    if not token.ent_type_:
+        return False
+    span = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+    if span is None:
+        return False
+    entry = table.lookup(span.text, language)
+    return entry is not None and entry.type == "LOC" and not entry.population and span.text in entry.aliases
+
+
+def _has_place_evidence(doc: Doc, span: Span, sport: bool, places: set[int], table: AliasTable,
+                        language: str) -> bool:
+    root = span.root
+    head = root.head
+    preps = [c for c in root.children if c.dep_ == "case"]  # French: "à [Essen]"
+    if root.dep_ == "pobj":
+        preps.append(head)
+    for prep in preps:
+        word = prep.lower_
+        if word in _PLACE_PREPS and not (sport and word == "at"):
+            return True
+        if word == "to" and not sport and prep.head.lemma_ in _MOTION_VERBS:
+            return True
+    before = doc[max(0, span.start - 2):span.start]
+    if len(before) == 2 and before[1].lower_ in ("of", "de", "d'") and before[0].lemma_.lower() in _PLACE_NOUNS:
+        return True  # "the city of Koblenz", "la ville de Kassel"
+    if root.dep_ in ("compound", "poss", "nmod", "appos") and head.lemma_.lower() in _PLACE_NOUNS:
+        return True  # "the Essen station", "Ulm's cityscape", "two cities, Görlitz and Essen"
+    if any(c.dep_ == "appos" and c.lemma_.lower() in _PLACE_NOUNS for c in root.children):
+        return True  # "Subotica, a small town"
+    after = doc[span.end:span.end + 2]
+    if len(after) == 2 and after[0].text == "-" and after[1].lower_ == "based":
+        return True  # "the Rostock-based company"
+    if len(after) == 2 and after[0].text == "," and after[1].ent_type_ in ("GPE", "LOC"):
+        if not sport:
+            return True  # "Kassel, Germany", "Garland, Texas"
+        entity = next((e for e in doc.ents if e.start == after[1].i), None)
+        country = table.lookup(entity.text, language) if entity is not None else None
+        if country is not None and country.type == "LOC" and country.id.startswith("Q"):
+            return True  # in sports copy a list of clubs looks the same: a country only
+    if not sport:  # "Hanover, Kassel and Chemnitz"; in sport, "Dresden and Freiburg" are clubs
+        partners = root.conjuncts
+        if any(p.i in places or _is_known_place(doc, p, table, language) for p in partners):
+            return True
+        first = min(partners, key=lambda t: t.i) if partners else None
+        if first is not None and first.i < root.i and first.i >= 2 and doc[first.i - 1].lower_ in ("of", "de") \
+                and doc[first.i - 2].lemma_.lower() in _PLACE_NOUNS:
+            return True  # "the cities of Düsseldorf and Mainz"
+    return False
+
+
+def _has_person_evidence(doc: Doc, span: Span, key: str, person_words: frozenset[str]) -> bool:
+    if key in person_words:
+        return True  # "Paris Hilton ... Hilton said"
+    if span.start > 0:
+        prev = doc[span.start - 1]
+        if prev.lower_ in _HONORIFICS_CF or alias_key(prev.text) in _PERSON_TITLES:
+            return True  # "President Bush", "Mayor Jordan"
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in _SAY_VERBS:
+        return True  # "Florence said", "explained Taylor"
+    for child in root.children:
+        if child.dep_ in ("relcl", "acl:relcl") and any(t.lower_ in ("who", "whom", "whose", "qui")
+                                                        for t in child.children):
+            return True  # "Martin, who ..."
+    return False
+
+
+def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str]) -> frozenset[str]:
+    """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
+
+    A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
+    "Mobile", "Wolfsburg"), so the small model's tag decides unless the article says otherwise:
+    a name it tags as a place everywhere is a town unless it is also part of a longer person or
+    organisation name ("Borussia Dortmund"); a name it tags as a person or organisation somewhere
+    is a town only where some mention has place evidence (a locative preposition, "city of", a
+    place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
+    a verb of saying, "who") on any mention keeps it a person. In sports copy a club is named by
+    its town, so lists and "to" or "at" are not evidence there."""
+    candidates: list[tuple[Span, str]] = []
+    tagged_other: set[str] = set()
+    name_words: set[str] = set(person_words)
+    for e in doc.ents:
+        label = LABEL_MAP.get(e.label_)
+        if label == "ORG" and len(e) > 1:
+            name_words.update(alias_key(t.text) for t in e)
+        if label not in ("PER", "ORG", "LOC"):
+            continue
+        while len(e) > 1 and (e[-1].text in ("'s", "'", "’s") or e[-1].is_punct):
+            e = e[:-1]
+        if e[0].lower_ in ("the", "a", "an") or e.start > 0 and doc[e.start - 1].lower_ in ("the", "a", "an"):
+            continue  # "at the University": a town's name does not take an article in English
+        surface = e.text
+        if not surface[:1].isupper():
+            continue
+        entry = table.lookup(surface, language)
+        if entry is None or not entry.population or surface not in entry.aliases:
+            continue
+        candidates.append((e, alias_key(surface)))
+        if label != "LOC":
+            tagged_other.add(alias_key(surface))
+    if not candidates:
+        return frozenset()
+    sport = len({t.lemma_.lower() for t in doc if t.lemma_.lower() in _SPORT_WORDS}) >= 3
+    person: dict[str, int] = {}
+    for span, key in candidates:
+        if _has_person_evidence(doc, span, key, person_words):
+            person[key] = person.get(key, 0) + 1
+    blocked = {key for key in person if key in person_words}
+    keys = {key for _, key in candidates if key not in tagged_other and key not in name_words and key not in person}
+    places = {span.root.i for span, key in candidates if key in keys}
+    for _ in range(2):  # a second pass lets a list of towns support each other
+        votes: dict[str, int] = {}
+        for span, key in candidates:
+            if key not in blocked and key not in keys and _has_place_evidence(doc, span, sport, places, table,
+                                                                               language):
+                votes[key] = votes.get(key, 0) + 1
+        keys.update(key for key, n in votes.items() if n > person.get(key, 0))
+        places = {span.root.i for span, key in candidates if key in keys}
+    return frozenset(keys)
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
     meta = _metadata_spans(text)
-    person_words = frozenset(
-        alias_key(t.text) for e in doc.ents if LABEL_MAP.get(e.label_) == "PER" and len(e) > 1 for t in e
-    )
+    person_words = _person_words(doc, text, language)
+    city_places = _city_places(doc, table, language, person_words)
     lower_words = frozenset(t.text for t in doc if t.text.islower())
     out: list[_Mention] = []
     covered: list[tuple[int, int, str]] = []
@@ -657,7 +818,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if end <= start or _inside(start, end, meta):
             continue
         surface = text[start:end]
-        entry = _table_entry(table, surface, language, type_, person_words)
+        entry = _table_entry(table, surface, language, type_, person_words, city_places)
         if _is_noise(doc, span, start, end, surface, entry is not None, lower_words):
             continue
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:

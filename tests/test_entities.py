@@ -327,3 +327,103 @@ def test_french_wire_entities_and_canonical_names(fr):
 def test_default_french_model_is_not_worse_than_small(fr):
     small = spacy.load("fr_core_news_sm")  # a dependency too: the quote and topic tests use it
     assert _score_french(fr)[0] >= _score_french(small)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# City gazetteer: a town the small model tags as a person or an organisation is a place only where
+# the article uses it as one. The model's tags are set by hand so the rules, not the model, are tested.
+
+
+def retagged(nlp, body: str, tags: list[tuple[str, str]]):
+    """Parse, then replace the model's entities by `tags` ((surface, spaCy label), every occurrence)."""
+    doc = nlp(nlp_view(body))
+    spans = []
+    for surface, label in tags:
+        start = 0
+        while (at := doc.text.find(surface, start)) >= 0:
+            span = doc.char_span(at, at + len(surface), label=label)
+            assert span is not None, surface
+            if not any(s.start < span.end and span.start < s.end for s in spans):
+                spans.append(span)
+            start = at + len(surface)
+    doc.ents = sorted(spans, key=lambda s: s.start)
+    return extract_entities(doc, body, language="en")
+
+
+def _town(name: str):
+    entry = load_alias_table().lookup(name, "en")
+    assert entry is not None and entry.population > 0, f"{name} is not a gazetteer town"
+    return entry
+
+
+def test_town_tagged_as_person_is_a_place_with_place_evidence(en):
+    kassel = _town("Kassel")
+    for body in ("Thousands of people marched in Kassel on Saturday.",
+                 "The police in the city of Kassel said the march was peaceful.",
+                 "Protests were held in Hanover, Kassel and Berlin."):
+        ents = retagged(en, body, [("Kassel", "PERSON"), ("Hanover", "GPE"), ("Berlin", "GPE")])
+        town = [e for e in ents if e["id"] == kassel.id]
+        assert town and town[0]["type"] == "LOC", body
+
+
+def test_town_tagged_as_organisation_is_a_place_with_place_evidence(en):
+    kassel = _town("Kassel")
+    ents = retagged(en, "A new bridge opened near Kassel on Monday.", [("Kassel", "ORG")])
+    assert [e["type"] for e in ents if e["id"] == kassel.id] == ["LOC"]
+
+
+def test_person_named_like_a_town_stays_a_person(en):
+    _town("Jackson")
+    cases = [
+        ("Jackson said the plan would fail in Texas.", [("Jackson", "PERSON"), ("Texas", "GPE")]),
+        ("Mayor Jackson spoke in Kassel on Monday.", [("Jackson", "PERSON"), ("Kassel", "GPE")]),
+        ("Michael Jackson sold millions of records. Jackson toured in Europe.",
+         [("Michael Jackson", "PERSON"), ("Jackson", "PERSON"), ("Europe", "LOC")]),
+        ("Jackson, who leads the union, arrived late.", [("Jackson", "PERSON")]),
+    ]
+    for body, tags in cases:
+        ents = retagged(en, body, tags)
+        jackson = [e for e in ents if "Jackson" in e["name"]]
+        assert jackson and all(e["type"] == "PER" for e in jackson), body
+
+
+def test_town_without_evidence_keeps_the_model_tag(en):
+    _town("Kassel")
+    ents = retagged(en, "Kassel was unhappy with the result.", [("Kassel", "PERSON")])
+    assert [e["type"] for e in ents] == ["PER"]
+
+
+def test_clubs_named_after_their_town_stay_organisations_in_sports_copy(en):
+    _town("Wolfsburg"), _town("Freiburg")
+    body = ("Wolfsburg and Freiburg drew 1-1 in the Bundesliga. The striker scored a penalty, "
+            "and the coach of Wolfsburg praised the goalkeeper after the match.")
+    ents = retagged(en, body, [("Wolfsburg", "ORG"), ("Freiburg", "ORG"), ("Bundesliga", "ORG")])
+    assert {e["name"]: e["type"] for e in ents}.get("Wolfsburg") == "ORG"
+    assert {e["name"]: e["type"] for e in ents}.get("Freiburg") == "ORG"
+
+
+def test_town_part_of_a_club_name_is_not_split_off(en):
+    body = "Borussia Dortmund won again. Dortmund lead the table."
+    ents = retagged(en, body, [("Borussia Dortmund", "ORG"), ("Dortmund", "GPE")])
+    assert not [e for e in ents if e["type"] == "LOC" and e["name"] == "Dortmund" and e["aliases"] != ["Dortmund"]]
+
+
+def test_gazetteer_towns_are_not_scanned_or_used_for_demonyms():
+    from streams.entities import _place_prefixes, _scan_index
+
+    table = load_alias_table()
+    index, _ = _scan_index(table)
+    assert not [e for e in index.values() if e.population]
+    # place prefixes come from countries, regions and major cities only ("Herman" is no demonym)
+    curated = {e.name for e in table.entries if e.type == "LOC" and not e.population}
+    assert len(_place_prefixes(table)) < 20 * len(curated)
+
+
+def test_time_zone_tables_are_not_person_names(en):
+    from streams.entities import _person_words
+
+    body = "Los Angeles UTC -8 | Edmonton UTC -7 | Chicago UTC -6"
+    doc = en(body)
+    at = body.index("Edmonton UTC")
+    doc.ents = [doc.char_span(at, at + len("Edmonton UTC"), label="PERSON")]
+    assert "edmonton" not in _person_words(doc, doc.text, "en")
