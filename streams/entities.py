@@ -183,12 +183,17 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     institution league coalition""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
-    castle tower gate mount""".split())
+    castle tower gate mount museum gallery theatre theater hospital prison""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union""".split())
 _LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue boulevard pont stade lac mont monts
-    vallée baie côte péninsule province région désert canal""".split())
+    vallée baie côte péninsule province région désert canal musée théâtre hôpital prison""".split())
+# Sports clubs: abbreviations of the club's legal form anywhere in the name (case-sensitive), and the
+# customary first or last words of club names.
+_CLUB_MARKERS = frozenset("FC SC SV VfB VfL VfR TSG AFC SSV FSV SpVgg TSV CF SL RCD OGC OSC HSC".split())
+_CLUB_FIRST = frozenset("Borussia Eintracht Fortuna Dynamo Dinamo Olympique Olympiacos Sporting Atletico Atlético Hertha Werder Bayer Hapoel Maccabi".split())
+_CLUB_LAST = frozenset("United Rovers Wanderers Hotspur Albion".split())
 # Members of a party named as a body ("the Social Democrats", "the Greens") act as the party.
 _PARTY_PLURALS = frozenset("democrats republicans greens socialists conservatives liberals tories".split())
 
@@ -206,16 +211,24 @@ def _type_by_head(surface: str) -> Optional[str]:
     last, first = alias_key(words[-1]), words[0].casefold()
     if last in _PARTY_PLURALS:
         return "ORG"
+    if _is_club_name(words):
+        return "ORG"  # "FC Augsburg", "VfB Stuttgart", "Borussia Dortmund", "Leeds United"
     if words[-1][:1].isupper() or words[-1].isupper():
-        if last in _ORG_HEADS_LAST:
+        last_cf = words[-1].casefold()  # alias_key drops a leading "the": "Theater" -> "ater"
+        if last in _ORG_HEADS_LAST or last_cf in _ORG_HEADS_LAST:
             return "ORG"
-        if last in _LOC_HEADS_LAST:
+        if last in _LOC_HEADS_LAST or last_cf in _LOC_HEADS_LAST:
             return "LOC"
     if first in _ORG_HEADS_FIRST:
         return "ORG"
     if first in _LOC_HEADS_FIRST:
         return "LOC"
     return None
+
+
+def _is_club_name(words: list[str]) -> bool:
+    return len(words) > 1 and (any(w.replace(".", "") in _CLUB_MARKERS for w in words) or words[0] in _CLUB_FIRST
+                               or words[-1] in _CLUB_LAST)
 
 
 def _misc_by_head(surface: str) -> bool:
@@ -741,6 +754,84 @@ def _has_person_evidence(doc: Doc, span: Span, key: str, person_words: frozenset
     return False
 
 
+def _is_sports_copy(doc: Doc) -> bool:
+    return len({t.lemma_.lower() for t in doc if t.lemma_.lower() in _SPORT_WORDS}) >= 3
+
+
+# Evidence, in sports copy, that a place's name stands for its team ("Nuremberg upset Werder Bremen
+# 1-0", "a 1-0 win over Switzerland", "Bremen's keeper", "lost at home to Nuremberg").
+_TEAM_VERBS = frozenset("""beat defeat win lose draw tie host face play meet edge upset thrash trounce rout hammer
+    overcome eliminate knock oust stun outplay crush concede top trail relegate qualify
+    battre vaincre perdre gagner affronter recevoir dominer éliminer battu""".split())
+_TEAM_PREPS = frozenset("against over versus vs vs. contre face".split())
+_TEAM_NOUNS = frozenset("""win loss victory defeat draw defense defence goal goals keeper goalkeeper coach striker
+    midfielder defender forward player players squad team fans supporters equaliser equalizer side captain
+    manager attack lineup line-up back""".split())
+_MATCH_SCORE = re.compile(r"\s\d{1,2}\s?[-:\u2013]\s?\d{1,2}(?!\d)")
+
+
+def _has_team_evidence(doc: Doc, span: Span, text: str, end: int) -> bool:
+    if _MATCH_SCORE.match(text, end):
+        return True  # "Werder Bremen 1-0"
+    root = span.root
+    while root.dep_ == "conj" and root.head.i < root.i:
+        root = root.head  # "Wolfsburg and Freiburg drew": the first conjunct carries the relation
+    head = root.head
+    dep = root.dep_
+    if dep in ("nsubj", "nsubjpass", "dobj", "obj") and head.lemma_.lower() in _TEAM_VERBS:
+        return True
+    if dep == "pobj" and (head.lower_ in _TEAM_PREPS or head.lower_ in ("to", "with")
+                          and head.head.lemma_.lower() in ("lose", "draw", "fall", "tie")):
+        return True
+    if dep == "poss" and (head.lemma_.lower() in _TEAM_NOUNS or head.ent_type_ == "PERSON"):
+        return True  # "Bremen's keeper", "Nuremberg's Timothy Chandler"
+    return any(c.dep_ == "case" and c.lower_ in _TEAM_PREPS for c in root.children)  # "contre Lyon"
+
+
+def _ends_with_place(surface: str, table: AliasTable, language: str) -> bool:
+    """"Werder Bremen", "Hertha Berlin": a name tagged as a person that ends with a town's or a
+    country's name is, in sports copy, a club; a gazetteer town is not enough ("Timothy Chandler")."""
+    words = surface.split()
+    if len(words) < 2 or alias_key(words[0]) in _PERSON_TITLES:
+        return False
+    entry = table.lookup(words[-1], language)  # a country or major city, not a gazetteer town ("Chandler")
+    return entry is not None and entry.type == "LOC" and not entry.population and words[-1] in entry.aliases
+
+
+def _exact_place(surface: str, table: AliasTable, language: str) -> bool:
+    entry = table.lookup(surface, language)
+    return entry is not None and entry.type == "LOC" and surface in entry.aliases
+
+
+def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
+    """A two- or three-word name tagged as an organisation with a person's evidence: a title or
+    honorific before it ("striker Lukas Podolski"), or a verb of saying ("Winston Churchill said")
+    where its last word is tagged as a person elsewhere ("Churchill"); organisations say things and
+    are "who" too, and a name with an organisation's head word is left alone."""
+    words = surface.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
+                                           for w in words):
+        return False
+    if _type_by_head(surface) is not None or _misc_by_head(surface) or _is_acronym(words[-1]):
+        return False
+    if any(alias_key(w) in _ORG_HEADS_LAST or alias_key(w) in _ORG_HEADS_FIRST for w in words):
+        return False
+    if words[0] in _NAME_ARTICLES:
+        return False  # "La Stampa", "Der Spiegel", "Al Jazeera"
+    if span.start > 0:
+        prev = doc[span.start - 1]
+        if prev.lower_ in _HONORIFICS_CF or prev.is_lower and alias_key(prev.text) in _PERSON_TITLES:
+            return True  # "striker Lukas Podolski", "Mr. Churchill"
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in _SAY_VERBS:
+        last = words[-1]  # newspapers and companies say things too: the surname must be a person elsewhere
+        return any(e.label_ in ("PERSON", "PER") and e.text == last for e in doc.ents)
+    return False
+
+
+_NAME_ARTICLES = frozenset("La Le Les L Il El Der Die Das Al The De Los Las Air".split())
+
+
 def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str]) -> frozenset[str]:
     """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
 
@@ -776,7 +867,7 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
             tagged_other.add(alias_key(surface))
     if not candidates:
         return frozenset()
-    sport = len({t.lemma_.lower() for t in doc if t.lemma_.lower() in _SPORT_WORDS}) >= 3
+    sport = _is_sports_copy(doc)
     person: dict[str, int] = {}
     for span, key in candidates:
         if _has_person_evidence(doc, span, key, person_words):
@@ -802,6 +893,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     person_words = _person_words(doc, text, language)
     city_places = _city_places(doc, table, language, person_words)
     lower_words = frozenset(t.text for t in doc if t.text.islower())
+    sport = _is_sports_copy(doc)
+    team_keys: set[str] = set()
+    place_used: set[int] = set()  # ids of sports-copy mentions with place evidence ("in Bremen")
     out: list[_Mention] = []
     covered: list[tuple[int, int, str]] = []
     for span in doc.ents:
@@ -830,7 +924,30 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             type_ = "MISC"
         else:
             type_ = _type_by_head(surface) or type_
-        out.append(_Mention(start, end, surface, type_, len(surface.split()), entry))
+        if type_ == "ORG" and entry is None and _org_is_person(doc, span, surface):
+            type_ = "PER"
+        mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
+        if sport and type_ in ("LOC", "PER"):
+            if type_ == "PER" and entry is None:  # a player's goal is no team's: only a place's name
+                named_place = _ends_with_place(surface, table, language) or (
+                    alias_key(surface) not in person_words and _exact_place(surface, table, language))
+            else:
+                named_place = True
+            if named_place and (type_ == "PER" and entry is None and " " in surface
+                                or _has_team_evidence(doc, span, text, end)):
+                team_keys.add(alias_key(surface))
+            if type_ == "LOC" and _has_place_evidence(doc, span, True, set(), table, language):
+                place_used.add(id(mention))
+        out.append(mention)
+    for m in out:  # in sports copy a town or a country beaten, hosted or drawn with is its team
+        if m.type in ("LOC", "PER") and id(m) not in place_used and alias_key(m.text) in team_keys:
+            m.type, m.entry = "ORG", None
+    if sport:  # and a word of a club's name alone is the club ("Hertha", "Dortmund" after "Borussia Dortmund")
+        club_words = {alias_key(w) for m in out if m.type == "ORG" and m.tokens > 1
+                      and (alias_key(m.text) in team_keys or _is_club_name(m.text.split())) for w in m.text.split()}
+        for m in out:
+            if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in place_used and alias_key(m.text) in club_words:
+                m.type, m.entry = "ORG", None
     # names spaCy missed, and a country opening an organisation's name ("US State Department");
     # other nested places ("London School of Economics") are not actors of the story
     for m in _scan_tokens(doc, table):

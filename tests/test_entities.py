@@ -427,3 +427,72 @@ def test_time_zone_tables_are_not_person_names(en):
     at = body.index("Edmonton UTC")
     doc.ents = [doc.char_span(at, at + len("Edmonton UTC"), label="PERSON")]
     assert "edmonton" not in _person_words(doc, doc.text, "en")
+
+
+# --- type fixes: venues, club names, teams in sports copy, persons tagged as organisations -------
+
+
+def test_venue_heads_are_places_and_club_words_are_organisations():
+    for name in ("Städel Museum", "Uffizi Gallery", "Bolshoi Theater", "Dolby Theatre", "Charité University Hospital",
+                 "Ayalon Prison", "musée Grévin", "théâtre Mogador"):
+        assert _type_by_head(name) == "LOC", name
+    for name in ("FC Augsburg", "VfB Stuttgart", "Borussia Dortmund", "Leeds United", "Tottenham Hotspur",
+                 "Dynamo Kyiv", "Olympique Lyon"):
+        assert _type_by_head(name) == "ORG", name
+    # negatives: ordinary names with none of these words, a marker in lower case, a lone head word
+    for name in ("Lukas Podolski", "Museum", "United", "Paul Rovers-Smith", "Jean Dynamo-Smith", "Museum Street Cafe"):
+        assert _type_by_head(name) is None, name
+
+
+def _types(ents):
+    return {e["name"]: e["type"] for e in ents}
+
+
+def test_places_beaten_or_drawn_with_in_sports_copy_are_teams(en):
+    body = ("Argentina beat Switzerland 1-0 in the World Cup. The coach praised the striker and the goalkeeper "
+            "after the match, and the league leaders travel to Brazil next.")
+    ents = retagged(en, body, [("Argentina", "GPE"), ("Switzerland", "GPE"), ("World Cup", "EVENT"),
+                               ("Brazil", "GPE")])
+    types = _types(ents)
+    assert types.get("Argentina") == "ORG" and types.get("Switzerland") == "ORG"
+    assert types.get("Brazil") == "LOC"  # no team evidence: still the country
+
+
+def test_team_evidence_needs_sports_copy_and_place_evidence_keeps_the_place(en):
+    body = "Germany beat France in the race to build the first plant, officials said."
+    ents = retagged(en, body, [("Germany", "GPE"), ("France", "GPE")])
+    assert set(_types(ents).values()) == {"LOC"}  # no sports copy: countries stay places
+    body = ("Bremen beat Cologne 2-0. The striker scored a penalty and the goalkeeper was the coach's hero. "
+            "Fans celebrated in Bremen.")
+    ents = retagged(en, body, [("Bremen", "GPE"), ("Cologne", "GPE")])
+    types = sorted((e["type"], [m["text"] for m in e["mentions"]]) for e in ents if "Bremen" in e["name"])
+    assert [t for t, _ in types] == ["LOC", "ORG"]  # the team, and the town where fans celebrated
+
+
+def test_club_named_after_a_city_tagged_as_a_person_in_sports_copy(en):
+    body = ("Hertha Berlin lost at home. The striker missed a penalty and the coach blamed the goalkeeper "
+            "after the match. Hertha are now bottom of the league.")
+    ents = retagged(en, body, [("Hertha Berlin", "PERSON"), ("Hertha", "PERSON")])
+    assert {e["type"] for e in ents if e["name"].startswith("Hertha")} == {"ORG"}
+    # a player whose surname is a gazetteer town stays a person
+    body = ("Timothy Chandler scored twice. The striker missed a penalty and the coach blamed the goalkeeper "
+            "after the match.")
+    ents = retagged(en, body, [("Timothy Chandler", "PERSON")])
+    assert _types(ents).get("Timothy Chandler") == "PER"
+
+
+def test_organisation_tagged_name_with_person_evidence_is_a_person(en):
+    ents = retagged(en, "Coach Joachim Low picked striker Lukas Podolski for the game.",
+                    [("Lukas Podolski", "ORG")])
+    assert _types(ents).get("Lukas Podolski") == "PER"
+    ents = retagged(en, "Winston Churchill said no. Churchill then left.",
+                    [("Winston Churchill", "ORG"), ("Churchill", "PERSON")])
+    assert {e["type"] for e in ents} == {"PER"}
+    # negatives: a newspaper or a company "says" too, and an organisation's head word wins
+    ents = retagged(en, "Der Spiegel said the deal was off. Spiegel is based in Hamburg.",
+                    [("Der Spiegel", "ORG"), ("Spiegel", "PERSON"), ("Hamburg", "GPE")])
+    assert _types(ents).get("Der Spiegel") == "ORG"
+    ents = retagged(en, "Capital Economics said prices would fall.", [("Capital Economics", "ORG")])
+    assert _types(ents).get("Capital Economics") == "ORG"
+    ents = retagged(en, "Minister Green Party said it would vote.", [("Green Party", "ORG")])
+    assert _types(ents).get("Green Party") == "ORG"
