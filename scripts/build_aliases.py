@@ -25,6 +25,9 @@ import pycountry
 from babel import Locale
 from babel.core import get_global
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
+from streams.aliases import _read_tsv, alias_key  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"
 OUT = DATA / "aliases-places.tsv"
@@ -130,15 +133,8 @@ def build_rows() -> list[tuple[str, ...]]:
 
 
 def _key(surface: str) -> str:
-    # Same as streams.aliases.alias_key (duplicated so the script runs without the package).
-    import re
-    import unicodedata
-
-    text = surface.translate(str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"}))
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[-_/\s]+", " ", text.replace(".", "")).strip()
-    stripped = re.sub(r"^(?:the|le|la|les|l')\s*", "", text)
-    return stripped or text
+    """The alias table's own lookup key, so that what counts as one name here is what matches there."""
+    return alias_key(surface)
 
 
 def _translit_key(surface: str) -> str:
@@ -167,15 +163,7 @@ def _existing_keys(place_rows: list[tuple[str, ...]]) -> set[str]:
             if surface:
                 keys.add(_key(surface))
     for path in CURATED:
-        header: list[str] | None = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            cells = line.split("\t")
-            if header is None:
-                header = cells
-                continue
-            row = dict(zip(header, cells))
+        for row in _read_tsv(path):
             for surface in (row.get("name", ""), row.get("name_fr", ""), *row.get("aliases", "").split("|")):
                 if surface.strip():
                     keys.add(_key(surface))

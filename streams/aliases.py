@@ -24,7 +24,7 @@ SHIPPED_FILES = ("organisations.tsv", "aliases-places-extra.tsv", "aliases-place
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"})
-_LEADING_ARTICLE = re.compile(r"^(?:the|le|la|les|l')\s*", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^(?:(?:the|le|la|les)\s+|l'\s*)", re.IGNORECASE)
 
 
 class AliasFileError(ValueError):
