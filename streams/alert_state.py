@@ -27,7 +27,9 @@ class AlertStateStore:
         # key -> (partition, offset) of this worker's own latest write: an older record of the
         # same key still on its way through the reader must not undo it.
         self._own: dict[str, tuple[int, int]] = {}
-        self._stale = True
+        self._applied: dict[int, int] = {}  # partition -> offset of the last record read back
+        self._generation = 1  # bumped by every assignment; _current is the last one caught up
+        self._current = 0
         self.reader = CompactedTopicReader(settings, settings.topic("alert-state"), self._apply)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -41,17 +43,20 @@ class AlertStateStore:
 
     def mark_stale(self) -> None:
         """Partitions moved: others may have written state this worker has not read yet."""
-        self._stale = True
+        self._generation += 1
 
     async def ensure_current(self) -> None:
-        if self._stale:
+        while self._current != self._generation:  # an assignment during the wait needs another
+            target = self._generation
             await self.reader.caught_up()
-            self._stale = False
+            self._current = target
 
     async def write(self, updates: dict[str, Any]) -> None:
         for key, value in updates.items():
             metadata = await self._write(key.encode("utf-8"), None if value is None else codec.dumps(value))
             if metadata is not None:
+                if self._applied.get(metadata.partition, -1) >= metadata.offset:
+                    continue  # the reader has applied this record already, maybe a newer one too
                 self._own[key] = (metadata.partition, metadata.offset)
             # set after the await: the reader may have applied an older record meanwhile
             if value is None:
@@ -60,6 +65,7 @@ class AlertStateStore:
                 self.values[key] = value
 
     def _apply(self, record) -> None:
+        self._applied[record.partition] = record.offset
         if record.key is None:
             return
         key = record.key.decode("utf-8", "replace")

@@ -107,6 +107,7 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
         **_credentials(settings),
     )
     enricher = enricher or Enricher(settings)
+    enricher.keep_docs = any(stage in stages for stage in ("entities", "quotes", "topics"))
     metrics = Metrics()
     app.wirewatch_metrics = metrics  # type: ignore[attr-defined]
     # Agents read raw bytes (so a payload that does not decode becomes a dead letter, not a
@@ -294,6 +295,34 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGES, enricher: Enr
     return app
 
 
+DELIVERIES_AT_ONCE = 8
+
+
+async def _until_ready(ready: asyncio.Event | Any, what: str) -> None:
+    """Wait for an asyncio.Event (or an async callable that raises until it succeeds), warning
+    every 30 s; never gives up, like a send to a broker that is down."""
+    if isinstance(ready, asyncio.Event):
+        if ready.is_set():
+            return
+        waited = 0
+        while True:
+            try:
+                await asyncio.wait_for(ready.wait(), timeout=30)
+                return
+            except asyncio.TimeoutError:
+                waited += 30
+                log.warning("still waiting for %s after %d s; holding the partition", what, waited)
+    delay = 1.0
+    while True:
+        try:
+            await ready()
+            return
+        except Exception as exc:
+            log.warning("%s is not current (%s); retrying in %.0f s, holding the partition", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
 TOO_LARGE = (aiokafka.errors.MessageSizeTooLargeError, aiokafka.errors.RecordTooLargeError,
              aiokafka.errors.RecordListTooLargeError)
 
@@ -319,22 +348,24 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
         second tombstone for the same key changes nothing)."""
         if not state.reader.loaded.is_set():
             return
-        expired = expired_keys(state, time.time(), settings.alert_state_days * 86400)
+        retention = settings.alert_state_days * 86400
+        expired = 0
+        for key in expired_keys(state, time.time(), retention):
+            if key in expired_keys({key: state.get(key)}, time.time(), retention):  # not refreshed meanwhile
+                await state.write({key: None})
+                expired += 1
         if expired:
-            await state.write(dict.fromkeys(expired))
-            log.info("alert state: %d entries older than %d days expired", len(expired), settings.alert_state_days)
+            log.info("alert state: %d entries older than %d days expired", expired, settings.alert_state_days)
 
     @app.agent(topics["enriched"], name="alerts")
     async def alerts_agent(stream):
         async for event in stream.events():
+            # Not the article's fault: hold the partition until rules and state are current,
+            # rather than dead-letter an article whose alerts were never evaluated.
+            await _until_ready(rules.ready, f"the alert rules on {settings.topic('rules')}")
+            await _until_ready(state.ensure_current, f"the alert state on {settings.topic('alert-state')}")
             try:
                 article = _decode_event(event.value)
-                try:
-                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
-                except asyncio.TimeoutError:
-                    raise RuntimeError(f"the alert rules could not be read from {settings.topic('rules')} "
-                                       "within 30 s") from None
-                await state.ensure_current()
                 view = ArticleView.of(article)
                 for compiled in list(rules.compiled.values()):
                     evidence = match_rule(compiled, view)
@@ -355,8 +386,8 @@ def add_alerting(app, settings, topics, rules, send, send_dead_letter, metrics, 
 def add_delivery(app, topics, rules, send_dead_letter, metrics) -> None:
     """wire.alerts -> signed webhooks; retries inside, dead letter after the last one.
 
-    Runs as its own agent with several concurrent consumers, so a slow endpoint delays only
-    other deliveries, never enrichment."""
+    Runs as its own agent, up to DELIVERIES_AT_ONCE webhooks at a time, so a slow endpoint
+    delays only other deliveries, never enrichment."""
     import aiohttp
 
     from .webhooks import deliver
@@ -370,31 +401,36 @@ def add_delivery(app, topics, rules, send_dead_letter, metrics) -> None:
         if session is not None:
             await session.close()
 
-    @app.agent(topics["alerts"], name="deliver", concurrency=4)
+    async def deliver_one(event) -> None:
+        try:
+            alert = _decode_event(event.value)
+            rule = rules.raw.get(alert.get("rule_id")) or {}
+            if "session" not in session_holder:
+                session_holder["session"] = aiohttp.ClientSession()
+            for target in rule.get("notify") or []:
+                url, secret = target.get("url"), target.get("secret") or ""
+                if (alert["rule_id"], url) in disabled:
+                    continue
+                result = await deliver(session_holder["session"], url, secret, alert)
+                metrics.deliveries.labels(result.outcome).inc()
+                if result.outcome == "disabled":
+                    disabled.add((alert["rule_id"], url))
+                    log.warning("webhook of rule %s answered 410 Gone: target disabled", alert["rule_id"])
+                elif result.dead_letter:
+                    await send_dead_letter("deliver", event, alert,
+                                           f"webhook delivery {result.outcome} after {result.attempts} "
+                                           f"attempt(s): {result.error or result.status}")
+        except Exception as exc:
+            await send_dead_letter("deliver", event, event.value, exc)
+
+    # One consumer, several deliveries at a time: a batch's webhooks go out together and the
+    # batch is acknowledged once all of them are done. (Several concurrent agents would ack
+    # out of order, and Faust 0.15 may then commit past a delivery still in flight.)
+    @app.agent(topics["alerts"], name="deliver")
     async def deliver_agent(stream):
-        async for event in stream.events():
-            try:
-                alert = _decode_event(event.value)
-                if not rules.ready.is_set():
-                    await asyncio.wait_for(rules.ready.wait(), timeout=30)
-                rule = rules.raw.get(alert.get("rule_id")) or {}
-                if "session" not in session_holder:
-                    session_holder["session"] = aiohttp.ClientSession()
-                for target in rule.get("notify") or []:
-                    url, secret = target.get("url"), target.get("secret") or ""
-                    if (alert["rule_id"], url) in disabled:
-                        continue
-                    result = await deliver(session_holder["session"], url, secret, alert)
-                    metrics.deliveries.labels(result.outcome).inc()
-                    if result.outcome == "disabled":
-                        disabled.add((alert["rule_id"], url))
-                        log.warning("webhook of rule %s answered 410 Gone: target disabled", alert["rule_id"])
-                    elif result.dead_letter:
-                        await send_dead_letter("deliver", event, alert,
-                                               f"webhook delivery {result.outcome} after {result.attempts} "
-                                               f"attempt(s): {result.error or result.status}")
-            except Exception as exc:
-                await send_dead_letter("deliver", event, event.value, exc)
+        async for batch in stream.take_events(DELIVERIES_AT_ONCE, within=0.05):
+            await _until_ready(rules.ready, "the alert rules")
+            await asyncio.gather(*(deliver_one(event) for event in batch))
 
 
 def add_web_api(app, settings, topics, rules, recent_alerts, send) -> None:

@@ -38,9 +38,24 @@ class CompactedTopicReader:
         self._progress = asyncio.Condition()
 
     async def run(self) -> None:
+        """Follow the topic for ever; on any failure (broker down, topic missing) start over
+        from the beginning after a pause: applying a compacted topic again is harmless."""
+        delay = 1.0
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("reading %s failed (%s); starting over in %.0f s", self.topic, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _follow(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **aiokafka_options(self.settings))
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, auto_offset_reset="earliest",
+                                    **aiokafka_options(self.settings))
         await consumer.start()
         try:
             partitions: set[int] = set()
@@ -52,37 +67,45 @@ class CompactedTopicReader:
             self._partitions = [TopicPartition(self.topic, p) for p in sorted(partitions)]
             consumer.assign(self._partitions)
             await consumer.seek_to_beginning(*self._partitions)
+            first_end = await consumer.end_offsets(self._partitions)
             self._consumer = consumer
             self._assigned.set()
-            first_end = await consumer.end_offsets(self._partitions)
             while True:
                 batch = await consumer.getmany(timeout_ms=self.poll_ms)
-                applied = 0
                 for records in batch.values():
                     for record in records:
                         self.apply(record)
-                        applied += 1
-                if not self.loaded.is_set() and await self._reached(first_end):
+                if not self.loaded.is_set() and await self._reached(consumer, first_end):
                     self.loaded.set()
                     log.info("%s loaded", self.topic)
                 async with self._progress:
                     self._progress.notify_all()
         finally:
+            self._assigned.clear()
             self._consumer = None
+            async with self._progress:  # waiters see the reader gone and wait for the next one
+                self._progress.notify_all()
             await consumer.stop()
 
-    async def _reached(self, end: dict) -> bool:
-        return all([await self._consumer.position(tp) >= end[tp] for tp in self._partitions])
+    async def _reached(self, consumer, end: dict) -> bool:
+        return all([await consumer.position(tp) >= end[tp] for tp in self._partitions])
 
     async def caught_up(self, timeout: float = 30.0) -> None:
         """Return once every record on the topic when this was called has been applied."""
 
         async def wait() -> None:
-            await self._assigned.wait()
-            end = await self._consumer.end_offsets(self._partitions)
-            async with self._progress:
-                while not await self._reached(end):
-                    await self._progress.wait()
+            while True:
+                await self._assigned.wait()
+                consumer = self._consumer
+                if consumer is None:  # the reader is starting over
+                    await asyncio.sleep(0.1)
+                    continue
+                end = await consumer.end_offsets(self._partitions)
+                async with self._progress:
+                    while consumer is self._consumer and not await self._reached(consumer, end):
+                        await self._progress.wait()
+                if consumer is self._consumer:
+                    return
 
         try:
             await asyncio.wait_for(wait(), timeout)

@@ -29,8 +29,10 @@ INTERNAL_FIELDS = ("annotation", "boilerplate", "language_detected")
 # this keeps its head and says how large it was.
 MAX_DEAD_LETTER_PAYLOAD = 512 * 1024
 
-# Parses kept for the later stages of the same worker (see Enricher.doc).
+# Parses kept for the later stages of the same worker (see Enricher.doc): at most this many
+# Docs and tokens (a Doc keeps its tensor: ~0.4 kB per token with fr_core_news_md).
 DOC_CACHE_SIZE = 32
+DOC_CACHE_TOKENS = 40_000
 
 
 def utc_now() -> str:
@@ -91,7 +93,9 @@ class Enricher:
                                                   preferred_languages=tuple(self.settings.models))
         self._aliases = None
         self._docs: OrderedDict[str, Doc] = OrderedDict()
+        self._docs_tokens = 0
         self._docs_lock = threading.Lock()
+        self.keep_docs = True  # False in a worker whose later stages run elsewhere
 
     @property
     def aliases(self):
@@ -191,12 +195,17 @@ class Enricher:
 
     def _remember(self, annotation: Any, doc: Doc) -> None:
         key = _cache_key(annotation)
-        if key is None:
+        if key is None or not self.keep_docs or len(doc) > DOC_CACHE_TOKENS // 4:
             return
         with self._docs_lock:
+            previous = self._docs.pop(key, None)
+            if previous is not None:
+                self._docs_tokens -= len(previous)
             self._docs[key] = doc
-            while len(self._docs) > DOC_CACHE_SIZE:
-                self._docs.popitem(last=False)
+            self._docs_tokens += len(doc)
+            while len(self._docs) > DOC_CACHE_SIZE or self._docs_tokens > DOC_CACHE_TOKENS:
+                _key, evicted = self._docs.popitem(last=False)
+                self._docs_tokens -= len(evicted)
 
     # --- all stages in one process ------------------------------------------------------
 

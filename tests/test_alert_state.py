@@ -78,3 +78,34 @@ def test_dedup_entries_expire_after_the_retention_but_cool_downs_stay():
     asyncio.run(store.write(dict.fromkeys(expired_keys(store, 1_000 + day + 1, day))))
     assert written[-1] == (b"seen|r|old", None)  # a tombstone on the topic
     assert store.get("seen|r|old") is None and store.get("seen|r|new") and store.get("cool|r")
+
+
+def test_an_assignment_during_a_catch_up_asks_for_another():
+    store, _ = store_with_log()
+    calls = []
+
+    async def caught_up():
+        calls.append(1)
+        if len(calls) == 1:
+            store.mark_stale()  # partitions moved while the first catch-up was running
+
+    store.reader.caught_up = caught_up
+    asyncio.run(store.ensure_current())
+    assert len(calls) == 2
+    asyncio.run(store.ensure_current())
+    assert len(calls) == 2  # current: nothing to wait for
+
+
+def test_own_write_already_overtaken_on_the_reader_is_not_written_back():
+    applied_first = []
+
+    async def write(key, value):
+        # while the send was in flight the reader applied it (offset 11) and a newer write (12)
+        store._apply(record("seen|r|a", {"fingerprint": ["mine"], "article_version": 1}, offset=11))
+        store._apply(record("seen|r|a", {"fingerprint": ["theirs"], "article_version": 2}, offset=12))
+        applied_first.append(True)
+        return SimpleNamespace(partition=0, offset=11)
+
+    store = AlertStateStore(Settings(), write)
+    asyncio.run(store.write({"seen|r|a": {"fingerprint": ["mine"], "article_version": 1}}))
+    assert applied_first and store.get("seen|r|a")["fingerprint"] == ["theirs"]

@@ -148,3 +148,17 @@ def test_later_stages_reuse_the_parse_of_this_process_and_match_a_rebuilt_one(en
         return {k: v for k, v in out.items() if k not in ("timings_ms", "enriched_at")}
 
     assert run(enricher) == run(elsewhere)
+
+
+def test_the_doc_cache_is_bounded_and_off_where_later_stages_run_elsewhere():
+    from streams import pipeline
+
+    local = Enricher(Settings())
+    pairs = local.annotate([local.normalize(orjson.dumps(dict(ARTICLES[1], id=f"c{i}", body=f"{ARTICLES[1]['body']} {i}.")))
+                            for i in range(3)])
+    assert all(local.doc(event) is doc for event, doc in pairs)
+    assert local._docs_tokens == sum(len(doc) for _e, doc in pairs) <= pipeline.DOC_CACHE_TOKENS
+    annotate_only = Enricher(Settings())
+    annotate_only.keep_docs = False
+    ((event, doc),) = annotate_only.annotate([annotate_only.normalize(orjson.dumps(ARTICLES[1]))])
+    assert annotate_only.doc(event) is not doc and not annotate_only._docs
