@@ -179,6 +179,7 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     association foundation committee department organization organisation office authority service front
     brotherhood group corporation corp inc ltd plc ag gmbh sa llc forces assembly times post zeitung press fund
     bank union society federation alliance movement police army navy guard club fc cabinet senate congress company
+    magazine magazin gazette tribune herald journal rundschau kurier courier chronicle tagesspiegel
     airlines airways network news media holdings bureau directorate secretariat tribunal academy school college
     institution league coalition""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
@@ -557,7 +558,8 @@ def _table_entry(table: AliasTable, surface: str, language: str, type_: str,
         # refusé", "on Twitter"): trust an exact, case-sensitive table name
         candidate = table.lookup(surface, language)
         if candidate is not None and surface in candidate.aliases and (
-                alias_key(surface) in city_places if candidate.population else " " not in surface):
+                alias_key(surface) in city_places if candidate.population
+                else " " not in surface or candidate.type == "ORG"):
             entry = candidate
     if entry is not None and type_ == "MISC" and entry.type == "LOC":
         entry = None  # "American", "French": a demonym is not the place
@@ -886,6 +888,125 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     return frozenset(keys)
 
 
+# Evidence that a name the model tagged as a person or a place is an organisation: a news outlet
+# ("the newspaper Cumhuriyet", "Der Spiegel reported", "told Reuters", "according to Handelsblatt")
+# or a company ("Adidas shares", "E.ON's chief executive", "shares in Etihad", "X, the carmaker").
+_MEDIA_NOUNS = frozenset("""newspaper newspapers daily weekly magazine broadcaster agency channel tabloid paper
+    broadsheet network station outlet publication website radio television tv newsweekly media
+    quotidien hebdomadaire mensuel journal agence chaîne""".split())
+_CORP_NOUNS = frozenset("""company firm carmaker automaker airline carrier bank lender insurer retailer group
+    conglomerate manufacturer maker producer supplier operator utility chain brand publisher giant
+    corporation subsidiary startup start-up multinational organization organisation""".split())
+_CORP_SUFFIXES = frozenset("group ag sa inc ltd gmbh plc se corp llc nv spa".split())
+_OWNER_NOUNS = frozenset("""shares stake stakes share shareholders shareholder chief executive ceo chairman chairwoman
+    owner owners subsidiary unit boss bosses""".split())
+_POSS_ORG_NOUNS = frozenset("""website ceo chairman chairwoman board shareholders shares stock subsidiary headquarters
+    editor editor-in-chief executives chief boss""".split())
+_OWNED = frozenset("owned run controlled operated".split())
+_TELL_VERBS = frozenset("tell told".split())
+
+
+def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
+    """Strength (0 none, 1 weak, 2 strong) of the organisation evidence around doc[start:end]; the
+    weak cues (a verb of reporting, "told", "according to") fit persons too and are skipped unless
+    `weak`."""
+    n = len(doc)
+    before = start
+    while before > 0 and doc[before - 1].is_quote:
+        before -= 1  # news magazine "Der Spiegel"
+    prev = doc[before - 1].lower_ if before > 0 else ""
+    prev2 = doc[before - 2].lower_ if before > 1 else ""
+    nxt = doc[end].lower_ if end < n else ""
+    nxt2 = doc[end + 1].lower_ if end + 1 < n else ""
+    if (prev in _MEDIA_NOUNS or prev in _CORP_NOUNS) and doc[before - 1].is_lower and prev2 not in (
+            "-", "his", "her", "my", "your", "their", "our", "son", "sa", "leur"):
+        return 2  # "the newspaper Cumhuriyet", "news magazine Der Spiegel", "carmaker Dongfeng"
+    root = doc[start:end].root
+    if root.dep_ == "appos" and root.head.i < start and (root.head.lower_ in _CORP_NOUNS
+                                                         or root.head.lower_ in _MEDIA_NOUNS):
+        return 2  # "the country's biggest utility, E.ON"
+    if nxt in ("ceo", "boss", "chairman", "chairwoman") and end + 1 < n and doc[end + 1].text[:1].isupper():
+        return 2  # "Adidas CEO Herbert Hainer"
+    if nxt in _MEDIA_NOUNS and nxt not in ("radio", "television", "tv", "station", "network"):
+        return 2  # "the Cumhuriyet newspaper"
+    if nxt in _CORP_SUFFIXES and doc[end].text[:1].isupper() or nxt == "shares" or nxt in _CORP_NOUNS:
+        return 2  # "Ritter Sport GmbH", "Adidas shares"
+    if nxt in ("'s", "'") and (nxt2 in _POSS_ORG_NOUNS or nxt2 == "chief" and end + 2 < n
+                                and doc[end + 2].lower_ in ("executive", "executives", "financial", "operating")):
+        return 2  # "E.ON's chief executive", "Handelsblatt's website"
+    if nxt in ("flight", "flights", "plane", "planes", "aircraft", "airliner") and not doc[end].is_title:
+        return 2  # "the Germanwings plane crash", "AirAsia flight 8501"
+    if nxt == "-" and nxt2 in _OWNED:
+        return 2  # "Etihad-owned"
+    if prev in ("in", "of", "at") and prev2 in _OWNER_NOUNS:
+        return 2  # "shares in Etihad", "chief executive of E.ON"
+    if end < n and doc[end].text == "," and any(
+            c.dep_ == "appos" and end < c.i <= end + 8 and doc[c.i - 1].text != "-"
+            and (c.lower_ in _CORP_NOUNS or c.lower_ in _MEDIA_NOUNS) for c in root.children):
+        return 2  # "Adidas, the sportswear maker"
+    if not weak:
+        return 0
+    if prev in _TELL_VERBS and root.dep_ in ("dobj", "dative", "obj") or prev == "to" and prev2 == "according":
+        return 1  # "told Der Spiegel", "according to Handelsblatt"
+    if prev == "for" and prev2 in ("spokesman", "spokeswoman", "spokesperson") and root.dep_ == "pobj":
+        return 1  # "a spokesman for Haribo"
+    if nxt in ("employees", "workers", "staff", "shareholders", "customers") and root.dep_ == "compound":
+        return 1  # "Krones workers"
+    if root.dep_ == "nsubj" and root.head.lemma_ == "report" and root.head.i == end:
+        return 1  # "Der Spiegel reported"
+    return 0
+
+
+def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> None:
+    """Retype as ORG the person or place names (unknown to the table) that the article uses as a news
+    outlet or a company, unless a mention has a person's evidence (a title, "who", the surname of a
+    longer person name)."""
+    cues: dict[str, int] = {}
+    vetoed: set[str] = set()
+    said: set[str] = set()  # a person's verb of saying weighs against a weak cue
+    for m in out:
+        if m.type not in ("PER", "LOC") or m.entry is not None:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        key = alias_key(m.text)
+        if m.tokens == 1 and key in person_words:
+            vetoed.add(key)  # "Merkel" of "Angela Merkel"
+            continue
+        if span.start > 0:
+            prev = doc[span.start - 1]
+            if prev.lower_ in _HONORIFICS_CF or alias_key(prev.text) in _PERSON_TITLES:
+                vetoed.add(key)
+                continue
+        if any(c.dep_ in ("relcl", "acl:relcl") and any(t.lower_ in ("who", "whom", "whose", "qui")
+                                                        for t in c.children)
+               or c.dep_ == "appos" and alias_key(c.text) in _PERSON_TITLES for c in span.root.children):
+            vetoed.add(key)
+            continue
+        words = m.text.split()
+        # "according to Thomas Fatheuer": a weak cue needs a one-word name or a newspaper's article
+        weak = m.tokens == 1 or words[0] in _NAME_ARTICLES
+        cue = _org_cue(doc, span.start, span.end, weak)
+        if cue:
+            cues[key] = max(cues.get(key, 0), cue)
+        elif m.type == "PER" and span.root.dep_ in ("nsubj", "nsubjpass") and span.root.head.lemma_.lower() in (
+                "say", "tell", "add", "explain", "insist", "argue", "dire", "ajouter", "expliquer"):
+            said.add(key)
+    flip = {k for k, v in cues.items() if k not in vetoed and (v > 1 or k not in said)}
+    if not flip:
+        return
+    for m in out:  # "Der Tagesspiegel" ... "Tagesspiegel"
+        words = m.text.split()
+        if len(words) == 2 and words[0] in _NAME_ARTICLES and alias_key(m.text) in flip:
+            short = alias_key(words[1])
+            if short not in vetoed:
+                flip.add(short)
+    for m in out:
+        if m.type in ("PER", "LOC") and m.entry is None and alias_key(m.text) in flip:
+            m.type, m.entry = "ORG", None
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -948,6 +1069,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         for m in out:
             if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in place_used and alias_key(m.text) in club_words:
                 m.type, m.entry = "ORG", None
+    _org_by_cue(doc, out, person_words)
     # names spaCy missed, and a country opening an organisation's name ("US State Department");
     # other nested places ("London School of Economics") are not actors of the story
     for m in _scan_tokens(doc, table):

@@ -496,3 +496,47 @@ def test_organisation_tagged_name_with_person_evidence_is_a_person(en):
     assert _types(ents).get("Capital Economics") == "ORG"
     ents = retagged(en, "Minister Green Party said it would vote.", [("Green Party", "ORG")])
     assert _types(ents).get("Green Party") == "ORG"
+
+
+def test_news_outlets_and_companies_tagged_person_or_place_are_organisations(en):
+    # strong cues: a media or company noun before or after the name, shares, a company's officers
+    ents = retagged(en, "The opposition leader told the daily Zolvanka that the vote was rigged.",
+                    [("Zolvanka", "PERSON")])
+    assert _types(ents).get("Zolvanka") == "ORG"
+    ents = retagged(en, "Shares in Brandolt fell on Monday. Brandolt, the carmaker based in Ulm, cut jobs.",
+                    [("Brandolt", "PERSON"), ("Ulm", "GPE")])
+    assert _types(ents) == {"Brandolt": "ORG", "Ulm": "LOC"}
+    ents = retagged(en, "Keravin's chief executive said the plan would work.", [("Keravin", "GPE")])
+    assert _types(ents).get("Keravin") == "ORG"
+    ents = retagged(en, "Germany's sportswear maker Telvaro bought the app. Telvaro CEO Jon Brisk was pleased.",
+                    [("Germany", "GPE"), ("Telvaro", "PERSON"), ("Jon Brisk", "PERSON")])
+    assert _types(ents).get("Telvaro") == "ORG" and _types(ents).get("Jon Brisk") == "PER"
+    # weak cues ("told X", "according to X", "X reported") for a one-word name or a newspaper's article
+    ents = retagged(en, "The minister told Morvelle that he would resign. Morvelle reported it first.",
+                    [("Morvelle", "PERSON")])
+    assert _types(ents).get("Morvelle") == "ORG"
+    ents = retagged(en, "According to Die Gazettin, the plan is off.", [("Die Gazettin", "PERSON")])
+    assert _types(ents).get("Die Gazettin") == "ORG"
+
+
+def test_people_with_organisation_cues_stay_people(en):
+    # a longer person name, a title, a verb of saying or an apposition with a role wins over the cue
+    ents = retagged(en, "Angela Merkel met the unions. According to Merkel, the reform is needed.",
+                    [("Angela Merkel", "PERSON"), ("Merkel", "PERSON")])
+    assert {e["type"] for e in ents} == {"PER"}
+    ents = retagged(en, "He told President Zelinov that the deal was fair.", [("Zelinov", "PERSON")])
+    assert _types(ents).get("Zelinov") == "PER"
+    ents = retagged(en, "Obama said the deal was fair. According to Obama, talks resume next week.",
+                    [("Obama", "PERSON")])
+    assert _types(ents).get("Obama") == "PER"
+    ents = retagged(en, "Prices will rise, according to Tomas Verhaal, an analyst at the bank.",
+                    [("Tomas Verhaal", "PERSON")])
+    assert _types(ents).get("Tomas Verhaal") == "PER"
+    ents = retagged(en, "His publisher Anna Brodsky agrees.", [("Anna Brodsky", "PERSON")])
+    assert _types(ents).get("Anna Brodsky") == "PER"
+
+
+def test_curated_news_organisations_win_over_a_person_tag(en):
+    ents = retagged(en, "The minister told Der Tagesspiegel and Handelsblatt that he would stay.",
+                    [("Der Tagesspiegel", "PERSON"), ("Handelsblatt", "PERSON")])
+    assert _types(ents) == {"Der Tagesspiegel": "ORG", "Handelsblatt": "ORG"}
