@@ -51,10 +51,11 @@ _FUNCTION_WORDS = frozenset(
     the their them they this those to us we what when who why with you your""".split()
 )
 _ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour sur en d' à au aux".split())
-# Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)".
+# Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)". A label
+# needs its colon: "Credit Kaiserslautern defender X with an assist", "Sources close to ..." are prose.
 _BYLINE = re.compile(
-    r"(?:^|(?<=[.!?\"\u00bb)\n]\s)|(?<=\n))(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
-    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?|Reporting by|Writing by|Editing by)\s?:?\s[^\n]{0,300}",
+    r"(?:^|(?<=[.!?\"\u00bb)\n]\s)|(?<=\n))(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
+    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?)\s?:|Reporting by|Writing by|Editing by)\s[^\n]{0,300}",
 )
 _CREDIT = re.compile(
     r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|Editor|R\u00e9daction)"
@@ -805,12 +806,9 @@ def _exact_place(surface: str, table: AliasTable, language: str) -> bool:
     return entry is not None and entry.type == "LOC" and surface in entry.aliases
 
 
-def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
-    """A two- or three-word name tagged as an organisation with a person's evidence: a title or
-    honorific before it ("striker Lukas Podolski"), or a verb of saying ("Winston Churchill said")
-    where its last word is tagged as a person elsewhere ("Churchill"); organisations say things and
-    are "who" too, and a name with an organisation's head word is left alone."""
-    words = surface.split()
+def _person_shaped(words: list[str], surface: str) -> bool:
+    """Two or three capitalised words without an organisation's head word, a club's marker or a
+    newspaper's article ("La Stampa", "Der Spiegel", "Al Jazeera")."""
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
                                            for w in words):
         return False
@@ -818,8 +816,17 @@ def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
         return False
     if any(alias_key(w) in _ORG_HEADS_LAST or alias_key(w) in _ORG_HEADS_FIRST for w in words):
         return False
-    if words[0] in _NAME_ARTICLES:
-        return False  # "La Stampa", "Der Spiegel", "Al Jazeera"
+    return words[0] not in _NAME_ARTICLES
+
+
+def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
+    """A two- or three-word name tagged as an organisation with a person's evidence: a title or
+    honorific before it ("striker Lukas Podolski"), or a verb of saying ("Winston Churchill said")
+    where its last word is tagged as a person elsewhere ("Churchill"); organisations say things and
+    are "who" too, and a name with an organisation's head word is left alone."""
+    words = surface.split()
+    if not _person_shaped(words, surface):
+        return False
     if span.start > 0:
         prev = doc[span.start - 1]
         if prev.lower_ in _HONORIFICS_CF or prev.is_lower and alias_key(prev.text) in _PERSON_TITLES:
@@ -832,6 +839,47 @@ def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
 
 
 _NAME_ARTICLES = frozenset("La Le Les L Il El Der Die Das Al The De Los Las Air".split())
+
+
+def _org_person_keys(doc: Doc, out: list[_Mention], text: str, table: AliasTable, language: str) -> set[str]:
+    """Keys of the names the small model tags as an organisation in some places and that are persons:
+    the model tags the same full name as a person elsewhere ("Rolf-Dieter Heuer"), or tags its last
+    word alone as a person ("Duvalier"), or a mention has a person's apposition or relative clause
+    ("Eli Shaked, a former ambassador", "X, who"). Names shaped like organisations (a head word, an
+    article, a club's name, a town's name last: "Werder Bremen") are left alone."""
+    full: set[str] = set()
+    single: dict[str, int] = {}  # one-word names: tagged as a person (+1) or otherwise (-1)
+    for e in doc.ents:
+        label = LABEL_MAP.get(e.label_)
+        if len(e) == 1:
+            single[e.text] = single.get(e.text, 0) + (1 if label == "PER" else -1)
+        if label != "PER":
+            continue
+        start, end = _trim(text, e.start_char, e.end_char, language)
+        if " " in text[start:end].strip():
+            full.add(alias_key(text[start:end]))
+    keys: set[str] = set()
+    for m in out:
+        if m.type != "ORG" or m.entry is not None or not 2 <= m.tokens <= 3:
+            continue
+        words = m.text.split()
+        if not _person_shaped(words, m.text) or _ends_with_place(m.text, table, language):
+            continue
+        key = alias_key(m.text)
+        if key in full or single.get(words[-1], 0) >= 2 and not _exact_place(words[-1], table, language):
+            keys.add(key)
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        for child in span.root.children:
+            if child.i < span.end:
+                continue
+            if child.dep_ == "appos" and (alias_key(child.text) in _PERSON_TITLES or child.lemma_.lower() in _PERSON_TITLES):
+                keys.add(key)  # "Ludwig Braun, the president of ..."
+            elif child.dep_ in ("relcl", "acl:relcl") and any(t.lower_ in ("who", "whom", "whose") for t in child.children):
+                keys.add(key)  # "Eli Shaked, who ..."
+    return keys
 
 
 def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str]) -> frozenset[str]:
@@ -921,6 +969,12 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
     if (prev in _MEDIA_NOUNS or prev in _CORP_NOUNS) and doc[before - 1].is_lower and prev2 not in (
             "-", "his", "her", "my", "your", "their", "our", "son", "sa", "leur"):
         return 2  # "the newspaper Cumhuriyet", "news magazine Der Spiegel", "carmaker Dongfeng"
+    if before > 0 and doc[before - 1].tag_ == "NNS" and doc[before - 1].lemma_ in _CORP_NOUNS | _MEDIA_NOUNS:
+        return 2  # "the airlines Emirates and Etihad"
+    if prev in ("as", "like", "including") and before > 2:
+        noun = doc[before - 3] if prev == "as" and prev2 == "such" else doc[before - 2]
+        if noun.tag_ == "NNS" and noun.lemma_ in _CORP_NOUNS | _MEDIA_NOUNS:
+            return 2  # "companies such as Yingli", "firms like Escada"
     root = doc[start:end].root
     if root.dep_ == "appos" and root.head.i < start and (root.head.lower_ in _CORP_NOUNS
                                                          or root.head.lower_ in _MEDIA_NOUNS):
@@ -957,6 +1011,22 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
     return 0
 
 
+def _list_cue(doc: Doc, token) -> int:
+    """The strong cue of the head of the list the token belongs to: one cue types every member
+    ("the airlines Emirates and Etihad"); the head must be a name too ("Adidas shares and Puma")."""
+    first = token
+    while first.dep_ == "conj" and first.head.i < first.i:
+        first = first.head
+    if first is token or not first.ent_type_ or first.ent_type_ not in ("PERSON", "ORG", "GPE", "LOC"):
+        return 0
+    head = next((e for e in doc.ents if e.start <= first.i < e.end), None)
+    if head is None:
+        return 0
+    if head.end >= len(doc) or doc[head.end].text not in (",", "and"):
+        return 0
+    return 2 if _org_cue(doc, head.start, head.end, False) == 2 else 0
+
+
 def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> None:
     """Retype as ORG the person or place names (unknown to the table) that the article uses as a news
     outlet or a company, unless a mention has a person's evidence (a title, "who", the surname of a
@@ -988,6 +1058,8 @@ def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> 
         # "according to Thomas Fatheuer": a weak cue needs a one-word name or a newspaper's article
         weak = m.tokens == 1 or words[0] in _NAME_ARTICLES
         cue = _org_cue(doc, span.start, span.end, weak)
+        if not cue and span.root.dep_ == "conj":
+            cue = _list_cue(doc, span.root)  # "... such as Yingli, Suntech and Trina"
         if cue:
             cues[key] = max(cues.get(key, 0), cue)
         elif m.type == "PER" and span.root.dep_ in ("nsubj", "nsubjpass") and span.root.head.lemma_.lower() in (
@@ -1060,6 +1132,10 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             if type_ == "LOC" and _has_place_evidence(doc, span, True, set(), table, language):
                 place_used.add(id(mention))
         out.append(mention)
+    org_persons = _org_person_keys(doc, out, text, table, language)
+    for m in out:
+        if m.type == "ORG" and m.entry is None and alias_key(m.text) in org_persons:
+            m.type = "PER"
     for m in out:  # in sports copy a town or a country beaten, hosted or drawn with is its team
         if m.type in ("LOC", "PER") and id(m) not in place_used and alias_key(m.text) in team_keys:
             m.type, m.entry = "ORG", None

@@ -540,3 +540,61 @@ def test_curated_news_organisations_win_over_a_person_tag(en):
     ents = retagged(en, "The minister told Der Tagesspiegel and Handelsblatt that he would stay.",
                     [("Der Tagesspiegel", "PERSON"), ("Handelsblatt", "PERSON")])
     assert _types(ents) == {"Der Tagesspiegel": "ORG", "Handelsblatt": "ORG"}
+
+
+def test_byline_labels_need_their_colon(en):
+    # "Credit X with an assist" and "Sources close to ..." are prose, not bylines
+    body = ("Bremen lost again. Credit Kaiserslautern defender Nicolai Jorgensen with an assist on Mainz's final goal.")
+    ents = retagged(en, body, [("Bremen", "GPE"), ("Nicolai Jorgensen", "PERSON"), ("Mainz", "GPE")])
+    assert "Nicolai Jorgensen" in _types(ents)
+    body = "The talks went on. Sources close to Halvor Brenn say a deal is near."
+    ents = retagged(en, body, [("Halvor Brenn", "PERSON")])
+    assert "Halvor Brenn" in _types(ents)
+    # negative: a labelled byline stays metadata
+    body = "The talks went on.\nSource: Halvor Brenn (AFP)"
+    ents = retagged(en, body, [("Halvor Brenn", "PERSON")])
+    assert "Halvor Brenn" not in _types(ents)
+
+
+def test_organisation_tagged_name_the_model_also_tags_as_a_person(en):
+    # the same full name tagged as a person elsewhere, or its last word alone twice
+    body = "Rolf-Dieter Heuer is here. Craven talked with Rolf-Dieter Heuer."
+    doc = en(nlp_view(body))
+    second = body.rindex("Rolf-Dieter Heuer")
+    doc.ents = [doc.char_span(0, 17, label="PERSON"), doc.char_span(second, second + 17, label="ORG")]
+    ents = extract_entities(doc, body, language="en")
+    assert [(e["name"], e["type"], len(e["mentions"])) for e in ents] == [("Rolf-Dieter Heuer", "PER", 2)]
+    ents = retagged(en, "Jean-Claude Varlier returned. Varlier smiled. Varlier was overthrown in 1986.",
+                    [("Jean-Claude Varlier", "ORG"), ("Varlier", "PERSON")])
+    assert _types(ents).get("Jean-Claude Varlier") == "PER"
+    # an apposition with a role or "who"
+    ents = retagged(en, "Eli Shakov, a former ambassador to Egypt, wrote a letter.",
+                    [("Eli Shakov", "ORG"), ("Egypt", "GPE")])
+    assert _types(ents).get("Eli Shakov") == "PER"
+    ents = retagged(en, "Mara Telling, who leads the team, disagreed.", [("Mara Telling", "ORG")])
+    assert _types(ents).get("Mara Telling") == "PER"
+    # negatives: a last word tagged as a person only once, an organisation's head word, a town last
+    ents = retagged(en, "Oklahoma City Thunder won. Thunder played well.",
+                    [("Oklahoma City Thunder", "ORG"), ("Thunder", "PERSON")])
+    assert _types(ents).get("Oklahoma City Thunder") == "ORG"
+    ents = retagged(en, "Brandt Media Group grew. Brandt Media Group, who knew.",
+                    [("Brandt Media Group", "ORG")])
+    assert _types(ents).get("Brandt Media Group") == "ORG"
+    ents = retagged(en, "Werder Bremen lost. Werder Bremen is fourth.",
+                    [("Werder Bremen", "ORG"), ("Werder Bremen", "PERSON")])
+    assert {e["type"] for e in ents} == {"ORG"}
+
+
+def test_the_cue_of_a_list_head_types_every_member(en):
+    ents = retagged(en, "The country is home to the major airlines Selvane and Orivan, both growing.",
+                    [("Selvane", "PERSON"), ("Orivan", "PERSON")])
+    assert _types(ents) == {"Selvane": "ORG", "Orivan": "ORG"}
+    ents = retagged(en, "Companies such as Yinvar, Suntrel and Trivak have protested.",
+                    [("Yinvar", "PERSON"), ("Suntrel", "GPE"), ("Trivak", "GPE")])
+    assert _types(ents) == {"Yinvar": "ORG", "Suntrel": "ORG", "Trivak": "ORG"}
+    # negatives: no cue on the head, or a possessive ("his firms") before it, or a person's list
+    ents = retagged(en, "The ministers Halvor Brenn and Karla Veit met.",
+                    [("Halvor Brenn", "PERSON"), ("Karla Veit", "PERSON")])
+    assert set(_types(ents).values()) == {"PER"}
+    ents = retagged(en, "Visitors came from Kassel and Trivak.", [("Kassel", "GPE"), ("Trivak", "PERSON")])
+    assert _types(ents).get("Trivak") != "ORG"
