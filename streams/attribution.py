@@ -238,8 +238,11 @@ class Attributor(SpeakerResolver):
         incise = starts_comma or f <= begin
         who = None if neg else self.speaker_of_verb(t, f, l, incise, between)
         strong = (starts_comma or dash) and (between is None or self.short_np(between))
-        if t.tag_ == "VBG" or "VerbForm=Ger" in str(t.morph) or (
-            self.lex.lang == "fr" and f > 0 and self.doc[f - 1].lower_ == "en"
+        morph = str(t.morph)
+        if t.tag_ == "VBG" or "VerbForm=Ger" in morph or (self.lex.lang == "fr" and (
+            (f > 0 and self.doc[f - 1].lower_ == "en")
+            or ("VerbForm=Part" in morph and "Tense=Pres" in morph) or (
+                f == t.i and t.lower_.endswith("ant") and "VerbForm=Part" in morph))
         ):
             strong = False  # '," adding, "…"': the participle introduces what follows
         return ("neg" if neg else "verb", t.i, who, (f, l), strong)
@@ -404,7 +407,10 @@ class Attributor(SpeakerResolver):
         # "X listed them:" — any verb right before a colon introduces what follows.
         if colon and self.art.has_dep:
             v = doc[k].head
-            if v.pos_ in ("VERB", "AUX") and not self.art.in_quote[v.i] and v.i < k:
+            # The verb must sit in the lead-in itself: a parse that runs across a paragraph
+            # break can hang the colon from the previous paragraph's verb.
+            if (v.pos_ in ("VERB", "AUX") and not self.art.in_quote[v.i]
+                    and toks.start <= v.i < k):
                 s = self.subject_of(v)
                 if s is not None and not isinstance(s, Who) and s.lower_ in _EXPLETIVES:
                     s = None
@@ -429,6 +435,22 @@ class Attributor(SpeakerResolver):
                 who = self.inverted_subject(toks.start)
                 if who is not None and who.etype in ("PER", "ORG"):
                     return ("src", toks.start, who, (toks.start, toks.start), True)
+            # "Pour l'avocat, Me X, le dossier repose « sur des suppositions »": a named
+            # person's stance frames the whole sentence.
+            comma = next((j for j in range(toks.start + 1, min(toks.stop, toks.start + 14))
+                          if doc[j].text == ","), None)
+            if comma is not None and not any(is_sentence_end(doc[j]) for j in range(
+                    toks.start, toks.stop)):
+                per = self.art.per_mention_at(doc[toks.start].idx, doc[comma].idx)
+                if per is None and comma + 1 < toks.stop:
+                    # "Pour le ministre, Jean Dupont, …": the apposition after the comma.
+                    nxt = next((j for j in range(comma + 1, min(toks.stop, comma + 6))
+                                if doc[j].text == ","), None)
+                    if nxt is not None:
+                        per = self.art.per_mention_at(doc[comma + 1].idx, doc[nxt].idx)
+                if per is not None:
+                    who = self.art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+                    return ("src", toks.start, who, (toks.start, toks.start), False)
         return None
 
     def clause_subject(self, q: QuoteCandidate) -> Optional[Cue]:
@@ -570,6 +592,9 @@ def attribute_quotes(
                 att.last_speakers.append((q.start, halves[0].who))
             continue
         out.append(q)
+        if q.span.dialogue:
+            q.blocked = True  # turns of a dialogue: who speaks is not written, so no guess
+            continue
         line = lines[q.span.para]
         right = att.right_cue(q, line[1])
         left = att.left_cue(q, line[0], q.span.open_at)
@@ -587,8 +612,8 @@ def attribute_quotes(
         kind, _, who, (f, l), strong = got
         if q.short and not _firm(att, q, got):
             continue  # a word or two without its own reporting verb: a scare quote, a title
-        if kind == "neg":
-            q.blocked = True
+        if kind == "neg" or _indefinite(att, who):
+            q.blocked = True  # '», estime-t-on à Bruxelles': said, but by nobody named
             continue
         if who is None:
             continue
@@ -601,13 +626,37 @@ def attribute_quotes(
     return att
 
 
+def _indefinite(att: Attributor, who: Optional[Who]) -> bool:
+    """The speaker is the indefinite pronoun ('estime-t-on', 'prévient-on')."""
+    return who is not None and who.entity_id is None and who.etype is None and (
+        att.body[who.start:who.end].lower() in att.lex.indefinite)
+
+
+def _verdict(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+    """'a qualifié la décision de « scandaleuse »', 'a décrit un « système organisé »': a
+    short quote that a verdict verb with a named speaker takes as its object, in one clause."""
+    kind, i, who, _, _ = got
+    if kind != "verb" or who is None or who.etype not in ("PER", "ORG"):
+        return False
+    v = att.doc[i]
+    if att.art.lemma(v) not in att.lex.qualify and v.lower_ not in att.lex.qualify:
+        return False
+    if v.idx >= q.span.open_at:
+        return False
+    toks = att.art.tok_range(v.idx + len(v.text), q.span.open_at)
+    if len(toks) > 8:
+        return False
+    return not any(is_sentence_end(att.doc[j]) or att.doc[j].text in (",", ";", ":")
+                   or att.doc[j].pos_ in ("VERB", "SCONJ") for j in toks)
+
+
 def _firm(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     """A cue that makes even one or two words a quotation: a signature dash, 'selon X, …'
     before them, or an incise or colon lead-in around words that open their own sentence
     ('«Oui», dit-il', '"We won," he added', 'a répondu : « Jamais. »'). Words inside a
     narrative sentence ('a "burn bag," the paper reported') are a scare quote."""
     kind, i, _, _, strong = got
-    if kind == "dash":
+    if kind == "dash" or _verdict(att, q, got):
         return True
     if kind == "src" and att.doc[i].idx < q.span.open_at:
         return True
@@ -643,6 +692,8 @@ def _split_incise(att: Attributor, q: QuoteCandidate, inc: tuple[int, int]) -> l
     f, l = att.cue_phrase(v)
     neg = att.negated(v, f)
     who = None if neg else att.speaker_of_verb(v, f, l, incise=True)
+    if _indefinite(att, who):
+        who, neg = None, True
     cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
     halves = []
     for a, b in (trim(body, q.start, doc[i - 1].idx), trim(body, doc[k].idx + 1, q.end)):

@@ -32,9 +32,11 @@ class CueLexicon:
     pronouns: frozenset[str]  # 3rd-person subject pronouns that need resolving
     singular_pronouns: frozenset[str]
     relative_pronouns: frozenset[str]
+    indefinite: frozenset[str]  # "estime-t-on", "prévient-on": nobody in particular speaks
     function_words: frozenset[str]  # lower-case words allowed inside a Title Case span
     time_words: frozenset[str]  # skipped between an inverted cue and its subject
     work_words: frozenset[str]  # 'the film "…"', 'intitulé « … »': what follows is a title
+    qualify: frozenset[str] = frozenset()  # "qualifier X de « … »": a short quote is the verdict
 
 
 def _read_lines(name: str) -> dict[str, list[list[str]]]:
@@ -81,8 +83,9 @@ _COMMON = {
         determiners=frozenset({"le", "la", "les", "l'", "un", "une", "des", "du", "cette", "ce",
                                "ces", "sa", "son", "ses", "leur", "leurs", "notre", "votre"}),
         pronouns=frozenset({"il", "elle", "ils", "elles", "celui-ci", "celle-ci", "ceux-ci",
-                            "celles-ci", "iel", "iels"}),
-        singular_pronouns=frozenset({"il", "elle", "celui-ci", "celle-ci", "iel"}),
+                            "celles-ci", "iel", "iels", "lui", "eux"}),
+        singular_pronouns=frozenset({"il", "elle", "celui-ci", "celle-ci", "iel", "lui"}),
+        indefinite=frozenset({"on"}),
         relative_pronouns=frozenset({"qui", "lequel", "laquelle", "lesquels", "lesquelles"}),
         function_words=frozenset({"de", "du", "des", "la", "le", "les", "l'", "d'", "et", "à",
                                   "au", "aux", "en", "un", "une", "pour", "sur", "dans", "par"}),
@@ -105,6 +108,7 @@ _COMMON = {
                                "our", "my", "your"}),
         pronouns=frozenset({"he", "she", "they", "it"}),
         singular_pronouns=frozenset({"he", "she"}),
+        indefinite=frozenset(),  # "one said" is rare in news; left to the cue rules
         relative_pronouns=frozenset({"who", "which", "that"}),
         function_words=frozenset({"of", "the", "and", "a", "an", "in", "on", "for", "to", "at",
                                   "by", "with", "from", "or", "vs", "vs."}),
@@ -136,6 +140,7 @@ def lexicon(lang: str) -> CueLexicon | None:
     sections = _read_lines(f"cues-{base}.txt")
     roles = frozenset(row[0].lower() for row in sections.get("roles", []))
     generic = frozenset(row[0].lower() for row in sections.get("roles", []) if "generic" in row[1:])
+    qualify = frozenset(row[0].lower() for row in sections.get("qualify", []))
     for row in sections.get("verbs", []):
         lemma = row[0].lower()
         if "_" in lemma:
@@ -147,4 +152,4 @@ def lexicon(lang: str) -> CueLexicon | None:
         forms |= {w.lower() for w in row[1:]}
     return CueLexicon(lang=base, lemmas=frozenset(lemmas), forms=frozenset(forms),
                       phrasal=frozenset(phrasal), roles=roles,
-                      generic_roles=generic, **common)
+                      generic_roles=generic, qualify=qualify, **common)

@@ -35,6 +35,7 @@ class QuoteSpan:
     para: int  # index of the paragraph (line) holding it
     single: bool = False  # opened with a single mark (‘ or ‹) at top level
     continues: bool = False  # reopens a quote left open at the end of the previous paragraph
+    dialogue: bool = False  # a line of dialogue opened by a dash ('— Vous étiez là ?')
 
 
 def is_space(ch: str) -> bool:
@@ -171,7 +172,66 @@ def segment_quotes(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
             spans.append(QuoteSpan(a, b, open_at, close_at, para, single,
                                    continues=prev_open and open_at == first))
         prev_open = open_at_end
+    spans.extend(_dialogue_spans(body, units, spans))
+    spans.sort(key=lambda sp: sp.open_at)
     return units, spans
+
+
+_DIALOGUE_DASHES = "—–―"
+_OPEN_MARKS_RE = re.compile("[«»‹›“”„\"‘]")  # quotation marks, not the apostrophe ’
+_DIALOGUE_END = ".?!…"
+
+
+def _dialogue_turns(body: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """'— Vous étiez là ? — Non.': a paragraph opened by a long dash and a space, cut into
+    turns at each further dash after a sentence end; every turn ends a sentence and holds no
+    quotation marks. Returns (dash offset, text start, text end) per turn, or [] if not so."""
+    a = lo
+    while a < hi and is_space(body[a]):
+        a += 1
+    if a + 2 >= hi or body[a] not in _DIALOGUE_DASHES or not is_space(body[a + 1]):
+        return []
+    dashes = [a]
+    for i in range(a + 2, hi - 1):
+        if body[i] in _DIALOGUE_DASHES and is_space(body[i - 1]) and is_space(body[i + 1]):
+            j = i - 1
+            while j > a and is_space(body[j]):
+                j -= 1
+            if body[j] in _DIALOGUE_END:
+                dashes.append(i)
+    turns = []
+    for k, d in enumerate(dashes):
+        end = dashes[k + 1] if k + 1 < len(dashes) else hi
+        ta, tb = trim(body, d + 1, end)
+        if tb <= ta or body[tb - 1] not in _DIALOGUE_END:
+            return []
+        if _OPEN_MARKS_RE.search(body, ta, tb) or len(body[ta:tb].split()) < 2:
+            return []
+        turns.append((d, ta, tb))
+    return turns
+
+
+def _dialogue_spans(body: str, units: list[tuple[int, int]],
+                    spans: list[QuoteSpan]) -> list[QuoteSpan]:
+    """Dialogue set out with dashes, one speaker turn after another, in one paragraph or in
+    adjacent ones: an exchange, so at least one question and one reply (dashed lists of
+    facts or of prize winners are no speech)."""
+    found = [_dialogue_turns(body, lo, hi) for lo, hi in units]
+    out: list[QuoteSpan] = []
+    para = 0
+    while para < len(found):
+        if not found[para]:
+            para += 1
+            continue
+        run = para
+        while run < len(found) and found[run]:
+            run += 1
+        turns = [(p, t) for p in range(para, run) for t in found[p]]
+        asks = [body[b - 1] == "?" for _, (_, _, b) in turns]
+        if len(turns) > 1 and any(asks) and not all(asks):
+            out.extend(QuoteSpan(a, b, dash, None, p, dialogue=True) for p, (dash, a, b) in turns)
+        para = run
+    return out
 
 
 def find_quote_spans(body: str) -> list[QuoteSpan]:

@@ -25,7 +25,7 @@ _NAME_GLUE = frozenset({"of", "for", "and", "on", "de", "du", "des", "la", "le",
                         "d'", "l'", "d’", "l’"})
 _ELIDED_RE = re.compile(r"^[dlDL]['’]")
 # "l’AFP", "the Washington Post": an article before a proper noun is no part of its name.
-_LEAD_ARTICLE_RE = re.compile(r"^(?:[lL]['’]|(?:the|le|la|les)\s+)(?=[^\W\d_])")
+_LEAD_ARTICLE_RE = re.compile(r"^(?:[lL]['’]|(?:[Tt]he|[Ll]e|[Ll]a|[Ll]es)\s+)(?=[^\W\d_])")
 
 ENT_MAP = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "NORP": "MISC", "GPE": "LOC",
            "LOC": "LOC", "FAC": "LOC", "MISC": "MISC"}

@@ -119,8 +119,12 @@ class SpeakerResolver:
                         return art.resolve_name(self.body[ms:me], ms, me, "ORG")
         text = self.body[sa:sb]
         who = art.resolve_name(text, sa, sb, None)
-        if (who.entity_id is None and who.etype is None and h.pos_ in ("NOUN", "PROPN")
-                and not h.ent_type_):
+        # A role noun heading the phrase ('le chef de l'État', 'la ministre de la Santé') names
+        # a person even when the phrase holds a place or organisation. French only: on English
+        # copy ('the Republican nominee', 'the New York businessman') it picked wrong people.
+        if who.etype != "PER" and h.pos_ in ("NOUN", "PROPN") and not h.ent_type_ and (
+                (who.entity_id is None and who.etype is None)
+                or (self.lex.lang == "fr" and self.is_role(h))):
             titled = self.title(h, sa, sb) or self.role(h, sa, sb)
             if titled is not None:
                 return titled
@@ -173,6 +177,7 @@ class SpeakerResolver:
         doc, art = self.doc, self.art
         self.titles: dict[str, list[tuple[int, str, Optional[str]]]] = {}
         self.person_titles: dict[str, set[str]] = {}
+        self.person_adjs: dict[str, set[str]] = {}  # "ukrainien", "allemande": how introduced
         if not art.has_pos:
             return
         for ms, me, ent, etype in art.ments:
@@ -183,6 +188,7 @@ class SpeakerResolver:
             if not toks:
                 continue
             nouns: list[Token] = []
+            adjs: set[str] = set()
             j = toks.start - 1
             while j >= 0 and j >= toks.start - 4:
                 t = doc[j]
@@ -191,6 +197,8 @@ class SpeakerResolver:
                     break
                 if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
                     break
+                if t.pos_ == "ADJ":
+                    adjs.add(art.lemma(t))
                 j -= 1
             if art.has_dep:
                 for i in toks:
@@ -203,6 +211,10 @@ class SpeakerResolver:
             for t in nouns:
                 self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
                 self.person_titles.setdefault(who.entity_id or who.name, set()).add(art.lemma(t))
+                adjs |= {art.lemma(c) for c in t.children if c.pos_ == "ADJ"
+                         } if art.has_dep else set()
+            if adjs:
+                self.person_adjs.setdefault(who.entity_id or who.name, set()).update(adjs)
         for v in self.titles.values():
             v.sort()
 
@@ -262,6 +274,9 @@ class SpeakerResolver:
                 return art.resolve_name(self.body[ms:me], ms, me, "PER")
         return None
 
+    def is_role(self, h: Token) -> bool:
+        return self.art.lemma(h) in self.lex.roles or h.lower_ in self.lex.roles
+
     def role(self, h: Token, sa: int, sb: int) -> Optional[Who]:
         """'l'élu', 'the senator': a definite role noun names the person the text is about."""
         if self.art.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
@@ -277,9 +292,23 @@ class SpeakerResolver:
             return not known or lemma in known or lemma in self.lex.generic_roles
 
         first = self.antecedent(sa)
+        # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
+        # phrase pick, among the people met so far, the one introduced with them.
+        adjs = {self.art.lemma(self.doc[i]) for i in self.art.tok_range(sa, sb)
+                if self.doc[i].pos_ == "ADJ"}
+        if adjs and first is not None and self.lex.lang == "fr":
+            people = [first] + list(self.earlier_people(sa))
+            marked = [w for w in people if adjs & self.person_adjs.get(w.entity_id or w.name, set())]
+            if marked and fits(marked[0]):
+                return Who(sa, sb, marked[0].name, marked[0].entity_id, "PER")
         who = first if first is not None and fits(first) else None
         if who is None and first is not None:
             who = next((w for w in self.earlier_people(sa) if fits(w)), None)
+        if (who is None and first is not None and lemma not in self.titles
+                and any(w.start == first.start for _, w in self.last_speakers[-1:])):
+            # Nobody in the article bears that title ('la cheffe de la diplomatie …' then
+            # 'la ministre'): the person who is speaking.
+            who = first
         if who is None and first is None and not any(p.etype == "PER" for _, p in
                                                      self.last_speakers):
             who = self.cataphor(sb)
@@ -315,6 +344,35 @@ class SpeakerResolver:
             t = self.doc[i]
             d = t.dep_
             if d.startswith("nsubj") or (d == "appos" and t.head.dep_.startswith("nsubj")):
+                return True
+        return self.lex.lang == "fr" and self.preverbal(ms, me)
+
+    def preverbal(self, ms: int, me: int) -> bool:
+        """A person named before the first verb of its sentence, not right after a preposition:
+        'Le ministre polonais, Tomasz Wrona, a appelé…', 'Pour l'avocat, Me Julien Caradec, le
+        dossier…'. The topic of the sentence, which the French parser often fails to mark as
+        the subject (apposition hung on the wrong head, the verb tagged as a noun)."""
+        art, doc = self.art, self.doc
+        toks = art.tok_range(ms, me)
+        if not toks or not art.has_pos:
+            return False
+        j = toks.start - 1
+        if j >= 0 and doc[j].pos_ == "ADP":
+            return False
+        while j >= 0 and toks.start - j < 30:
+            t = doc[j]
+            if is_sentence_end(t) or (t.is_space and "\n" in t.text) or art.in_quote[j] or (
+                    is_mark_token(t)):
+                break
+            if t.pos_ in ("VERB", "AUX"):
+                return False
+            j -= 1
+        # A verb must follow in the same sentence (else it is a caption, a list).
+        for k in range(toks.stop, min(art.n, toks.stop + 30)):
+            t = doc[k]
+            if is_sentence_end(t) or art.in_quote[k] or is_mark_token(t):
+                return False
+            if t.pos_ in ("VERB", "AUX") or t.lower_ in self.lex.forms:
                 return True
         return False
 

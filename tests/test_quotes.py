@@ -668,3 +668,130 @@ def test_cjk_quotes_are_not_dropped_as_too_short(fr, en):
 def test_fr_name_mistagged_as_adverb_is_still_the_speaker(fr):
     q = one(fr, "« Nous allons agir vite et fort », a déclaré Macron.", "fr")
     assert who(q) == "Macron"
+
+
+# --------------------------------------------------------------------------- French wire rules
+# (found on the fr-wire gold set, tests/gold/fr-wire; the sentences here are new ones)
+
+
+def test_fr_indefinite_on_is_nobody(fr):
+    body = ("Le ministre Paul Girard a présenté son plan mardi à Lyon.\n\n"
+            "« Le calendrier ne tiendra pas », estime-t-on à Berlin, où l’on doute du chiffrage.")
+    q = one(fr, body, "fr")
+    assert q["text"] == "Le calendrier ne tiendra pas"
+    assert q["speaker"] is None  # neither 'on' nor Paul Girard by inheritance
+
+
+def test_fr_indefinite_on_inside_the_marks(fr):
+    body = ("Paul Girard a quitté la réunion vers midi.\n\n"
+            "« Le texte sera voté, prévient-on dans son entourage, mais pas avant l’été. »")
+    quotes, _ = run(fr, body, "fr")
+    assert all(q["speaker"] is None for q in quotes)
+
+
+def test_fr_selon_lui_resolves_the_pronoun(fr):
+    body = ("Le ministre de l’Économie, Paul Girard, a défendu son budget devant les députés. "
+            "Selon lui, « la dette doit baisser dès l’an prochain ».")
+    q = one(fr, body, "fr")
+    assert who(q) == "Paul Girard"
+    assert q["speaker"]["span"]["text"] == "lui"
+
+
+def test_fr_pronoun_prefers_the_person_just_introduced(fr):
+    body = ("« Nous tiendrons nos engagements », a déclaré Claire Martin.\n\n"
+            "Le ministre italien des Finances, Marco Bellini, a pour sa part réclamé un effort "
+            "supplémentaire. « Il faut doubler l’enveloppe dès cette année », a-t-il insisté.")
+    quotes, _ = run(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Claire Martin", "Marco Bellini"]
+
+
+def test_fr_colon_verb_stays_in_its_paragraph(fr):
+    body = ("La sonde Juno a envoyé ses premières images lundi, a annoncé l’agence.\n\n"
+            "À Toulouse, la responsable du programme, Claire Martin, n’a pas caché sa joie : "
+            "« Tout fonctionne parfaitement, bien au-delà de nos espoirs. »")
+    q = one(fr, body, "fr")
+    assert who(q) == "Claire Martin"
+
+
+def test_fr_verdict_verb_keeps_a_one_word_quote(fr):
+    q = one(fr, "La ministre Claire Martin a qualifié la décision de « scandaleuse ».", "fr")
+    assert (q["text"], who(q)) == ("scandaleuse", "Claire Martin")
+    q = one(fr, "Le procureur Marc Dubois a décrit un « système organisé » devant le tribunal.", "fr")
+    assert (q["text"], who(q)) == ("système organisé", "Marc Dubois")
+
+
+def test_fr_verdict_needs_a_named_speaker_and_one_clause(fr):
+    # Nobody named says it, or the verdict verb is in another clause: still a scare quote.
+    assert run(fr, "Le collectif dénonce un « abandon » du territoire.", "fr")[0] == []
+    assert run(fr, "Claire Martin a qualifié la réforme, puis la presse a parlé de « fiasco ».",
+               "fr")[0] == []
+
+
+def test_fr_present_participle_does_not_take_the_quote_before_it(fr):
+    body = ("Claire Martin a qualifié le projet de « dangereux », estimant que le texte allait "
+            "« beaucoup trop loin ».")
+    quotes, _ = run(fr, body, "fr")
+    assert [(q["text"], who(q)) for q in quotes] == [
+        ("dangereux", "Claire Martin"), ("beaucoup trop loin", "Claire Martin")]
+
+
+def test_fr_role_head_with_a_place_inside(fr):
+    body = ("Le président Paul Girard a ouvert le sommet mardi à Lyon.\n\n"
+            "« Nous devons agir vite et ensemble », a lancé le chef de l’État.")
+    q = one(fr, body, "fr")
+    assert who(q) == "Paul Girard"
+    assert q["speaker"]["span"]["text"] == "le chef de l’État"
+
+
+def test_fr_role_adjective_picks_the_person_introduced_with_it(fr):
+    body = ("Le président ukrainien Ivan Petrenko a dénoncé les frappes de la nuit.\n\n"
+            "« Les cibles étaient militaires », a affirmé le porte-parole russe Oleg Sokolov.\n\n"
+            "« C’est un mensonge que plus personne ne croit », a réagi le chef de l’État ukrainien.")
+    quotes, _ = run(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Oleg Sokolov", "Ivan Petrenko"]
+
+
+def test_fr_role_nobody_bears_is_the_current_speaker(fr):
+    body = ("La cheffe de la diplomatie allemande Anna Keller est arrivée lundi à Kiev. "
+            "« Nous resterons aux côtés de l’Ukraine », a-t-elle affirmé.\n\n"
+            "Interrogée sur les sanctions, la ministre a répondu : "
+            "« Elles seront renforcées dès la semaine prochaine. »")
+    quotes, _ = run(fr, body, "fr")
+    assert [who(q) for q in quotes] == ["Anna Keller", "Anna Keller"]
+
+
+def test_fr_pour_stance_frames_the_sentence(fr):
+    body = ("Pour l’avocat de la défense, Julien Marchal, le dossier repose "
+            "« sur de simples suppositions ».")
+    q = one(fr, body, "fr")
+    assert (q["text"], who(q)) == ("sur de simples suppositions", "Julien Marchal")
+
+
+def test_fr_dialogue_dashes_are_quotes_without_a_guessed_speaker(fr):
+    body = ("Le prévenu Paul Girard a répondu aux questions de la présidente.\n\n"
+            "— Étiez-vous sur place ce soir-là ?\n"
+            "— Non, j’étais à Paris chez ma sœur.\n\n"
+            "Le jugement sera rendu en mars.")
+    from streams.normalize import clean_text
+    body = clean_text(body)[0]  # the normalizer joins the two lines into one paragraph
+    quotes, _ = run(fr, body, "fr")
+    assert [q["text"] for q in quotes] == ["Étiez-vous sur place ce soir-là ?",
+                                           "Non, j’étais à Paris chez ma sœur."]
+    assert all(q["speaker"] is None for q in quotes)
+
+
+def test_dashed_lists_are_not_dialogue():
+    body = ("The winners were announced on Friday:\n\n"
+            "— Jane Doe of the Daily Record, for her reporting on the budget.\n\n"
+            "— John Roe of the Evening Post, for his coverage of the floods.")
+    assert find_quote_spans(body) == []
+    body = "Le programme de la journée.\n\n— Une réunion à neuf heures avec les élus."
+    assert find_quote_spans(body) == []
+
+
+def test_display_name_strips_a_capitalised_article():
+    from streams.speaker_linking import display_name
+
+    assert display_name("La Nasa") == "Nasa"
+    assert display_name("The Daily Beast") == "Daily Beast"
+    assert display_name("la ministre") == "la ministre"
