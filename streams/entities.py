@@ -37,6 +37,9 @@ W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
 _ELISION = re.compile(r"^(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)['\u2019]")
 _LEADING_THE = re.compile(r"^(?:the|The|THE|a|an|le|la|les|du|des)\s+(?=[\w\"'\u00ab\u201c])")
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.)\s+")
+# French titles that are also ordinary words elsewhere ("Me" is the English pronoun): French copy only, and
+# only before a capitalised word ("Me Julien Caradec", lawyer; "Mgr Lustiger", bishop; "Maître Dupont").
+_HONORIFIC_FR = re.compile(r"^(?:Me|Mes|Mgr|Ma\u00eetre|Ma\u00eetres)\s+(?=[A-Z\u00c0-\u00dd])")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
 _LEAD_PUNCT = " \t\n,;:!?.\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
@@ -114,7 +117,8 @@ def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
             start += match.end()
             changed = True
             continue
-        match = _LEADING_THE.match(span) or _HONORIFIC.match(span)
+        match = (_LEADING_THE.match(span) or _HONORIFIC.match(span)
+                 or (_HONORIFIC_FR.match(span) if language == "fr" else None))
         if match and end - start > match.end():
             start += match.end()
             changed = True
@@ -188,7 +192,7 @@ _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street aven
     castle tower gate mount museum gallery theatre theater hospital prison""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
-    tribunal académie association ligue union""".split())
+    tribunal académie association ligue union observatoire""".split())
 _LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue boulevard pont stade lac mont monts
     vallée baie côte péninsule province région désert canal musée théâtre hôpital prison""".split())
 # Sports clubs: abbreviations of the club's legal form anywhere in the name (case-sensitive), and the
@@ -223,6 +227,8 @@ def _type_by_head(surface: str) -> Optional[str]:
             return "LOC"
     if first in _ORG_HEADS_FIRST:
         return "ORG"
+    if first == "stade" and len(words) == 2 and words[1].islower() and words[1] not in _NAME_PARTICLES_CF:
+        return "ORG"  # a club: "Stade rennais", "Stade toulousain" (the ground is "stade de France")
     if first in _LOC_HEADS_FIRST:
         return "LOC"
     return None
@@ -540,8 +546,8 @@ def _compatible(entry: AliasEntry, type_: str, surface: str) -> bool:
         return True
     if entry.type == "LOC" and type_ == "ORG":
         return True
-    if entry.type == "ORG" and type_ == "LOC":
-        return _is_acronym(surface) or len(surface.split()) > 1
+    if entry.type == "ORG" and type_ == "LOC":  # "Snes-FSU": an acronym in a hyphenated name too
+        return any(_is_acronym(part) for part in surface.split("-")) or len(surface.split()) > 1
     return False
 
 
@@ -681,7 +687,7 @@ _PLACE_NOUNS = frozenset("""city town village suburb capital port outskirt outsk
 _SAY_VERBS = frozenset("""say tell add explain insist claim argue write describe confirm announce admit deny state
     warn believe think want hope recall ask reply
     dire déclarer affirmer expliquer ajouter estimer annoncer confier assurer répondre""".split())
-_HONORIFICS_CF = frozenset("mr mr. mrs mrs. ms ms. dr dr. m. mme mlle".split())
+_HONORIFICS_CF = frozenset("mr mr. mrs mrs. ms ms. dr dr. m. mme mlle mgr pr pr.".split())
 _SPORT_WORDS = frozenset("""striker midfielder defender goalkeeper keeper bundesliga penalty football soccer stadium
     goal coach league match relegation championship tournament uefa fifa club squad
     attaquant défenseur gardien entraîneur championnat ligue footballeur""".split())
@@ -1079,6 +1085,58 @@ def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> 
             m.type, m.entry = "ORG", None
 
 
+# French role phrases whose complement the small model tags as a name: "ministre de la Défense",
+# "ministre des Transports", "chef de l'État", "les États membres". A span that opens with a lower-case
+# "de la"/"de l'" is the complement of a noun, not a name; a portfolio after "ministre(s) [adj] de/du/des"
+# is not one either; "État(s)" alone or with a lower-case adjective ("l'État ukrainien") is the noun.
+_FR_OF_ARTICLE = re.compile(r"^(?:de la|de l'|du|des)\s*(?=\S)")
+_FR_PORTFOLIO_BEFORE = re.compile(
+    r"\bministres?(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019])$")
+_FR_STATE = frozenset({"etat", "etats"})
+# Lower-case French institution phrases completed by a town's name: the institution is the actor
+# ("le tribunal correctionnel de Lyon", "le centre hospitalier de Quimper", "la cour d'appel de Paris").
+_FR_INSTITUTION_BEFORE = re.compile(
+    r"(?<![\w-])(?:tribunal(?:\s+(?:judiciaire|correctionnel|administratif|de commerce|de police))?"
+    r"|cour d['\u2019](?:appel|assises)|cour administrative d['\u2019]appel"
+    r"|centre hospitalier(?:\s+(?:universitaire|r\u00e9gional|intercommunal|d\u00e9partemental))?|CHU"
+    r"|parquet|conseil (?:municipal|r\u00e9gional|d\u00e9partemental)|universit\u00e9)"
+    r"\s+(?:de\s+|d['\u2019])$")
+# Craft named after a common noun ("la sonde européenne Hera", "la mission américaine Dart", "the probe
+# Juno"): a product or mission, not a person, organisation or place.
+_CRAFT_BEFORE = re.compile(
+    r"(?<![\w-])(?:sonde|mission|satellite|fus\u00e9e|lanceur|vaisseau|t\u00e9lescope|navire|fr\u00e9gate|"
+    r"sous-marin|porte-avions|probe|spacecraft|rocket|telescope|lander|rover)"
+    r"(?:\s+[a-z\u00e0-\u00ff-]+)?\s+$")
+
+
+def _french_fragment(text: str, start: int, end: int, surface: str) -> Optional[int]:
+    """For a French span unknown to the table: None when it is a name, -1 when it is a role phrase's
+    fragment (drop it), or the length of a leading "de la"/"de l'" to strip before a known name."""
+    match = _FR_OF_ARTICLE.match(surface)
+    if match:
+        return match.end()
+    words = surface.split()
+    if alias_key(words[0]) in _FR_STATE and all(w.islower() for w in words[1:]):
+        return -1  # "chef de l'État", "États membres", "l'État ukrainien"
+    if len(words) <= 3 and _FR_PORTFOLIO_BEFORE.search(text[max(0, start - 60):start]):
+        return -1  # "ministre des Transports"
+    return None
+
+
+def _is_craft(text: str, start: int, language: str) -> bool:
+    before = text[max(0, start - 40):start]
+    match = _CRAFT_BEFORE.search(before)
+    if not match:
+        return False
+    adjective = match.group(0).split()[1:]
+    return not adjective or language == "fr"  # an English adjective sits before the noun
+
+
+def _institution_start(text: str, start: int) -> Optional[int]:
+    match = _FR_INSTITUTION_BEFORE.search(text[max(0, start - 50):start])
+    return None if match is None else start - (len(text[max(0, start - 50):start]) - match.start())
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -1106,6 +1164,16 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             continue
         surface = text[start:end]
         entry = _table_entry(table, surface, language, type_, person_words, city_places)
+        if language == "fr" and entry is None:
+            fragment = _french_fragment(text, start, end, surface)
+            if fragment is not None:
+                if fragment < 0:
+                    continue
+                start += fragment  # "de la France": the name after the article, if the table knows it
+                surface = text[start:end]
+                entry = _table_entry(table, surface, language, type_, person_words, city_places)
+                if entry is None:
+                    continue  # "ministre de la Défense", "de l'Agriculture"
         if _is_noise(doc, span, start, end, surface, entry is not None, lower_words):
             continue
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
@@ -1166,6 +1234,19 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             # the model tagged part of a longer known name ("[La France] insoumise"): the name wins
             out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
             out.append(m)
+    crafts = {alias_key(m.text) for m in out if m.entry is None and m.type in ("PER", "ORG", "LOC")
+              and _is_craft(text, m.start, language)}
+    for m in out:  # "la sonde européenne Hera ... Hera vient": every mention of the craft
+        if m.entry is None and alias_key(m.text) in crafts:
+            m.type = "MISC"
+    if language == "fr":
+        for i, m in enumerate(out):
+            if m.type != "LOC":
+                continue
+            begin = _institution_start(text, m.start)
+            if begin is not None and not any(o.start < m.start and o.end > begin for o in out if o is not m):
+                surface = text[begin:m.end]
+                out[i] = _Mention(begin, m.end, surface, "ORG", len(surface.split()), None)
     return out
 
 

