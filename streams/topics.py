@@ -227,13 +227,16 @@ class FrenchLexicon:
 
 
 _SPLIT_RE = re.compile(r"[\s'\-]+")
+BLOCK_MARK = "-"  # left column of lexicon lines whose French words reach no English lemma
 
 
 def read_fr_en(path: Path, vocab: Mapping[str, int]) -> FrenchLexicon:
     """Invert the "english<TAB>fr1|fr2" lexicon, keeping English lemmas the model knows.
 
     A multi-word French entry ("garde à vue") is stored both whole (for tokens such as
-    "cessez-le-feu") and as its sequence of non-stop words (matched on adjacent tokens)."""
+    "cessez-le-feu") and as its sequence of non-stop words (matched on adjacent tokens).
+    Words on a line whose English side is "-" map to nothing: they stop the inflection
+    fallback ("fois" must not become "foi" -> faith)."""
     words: dict[str, list[str]] = {}
     phrases: dict[tuple[str, ...], list[str]] = {}
     stops = _stop_words("fr")
@@ -244,6 +247,11 @@ def read_fr_en(path: Path, vocab: Mapping[str, int]) -> FrenchLexicon:
                 continue
             english, french = line.split("\t", 1)
             english = fold(english.strip())
+            if english == BLOCK_MARK:  # French words that must map to nothing
+                for fr in french.split("|"):
+                    if fold(fr.strip()):
+                        words.setdefault(fold(fr.strip()), [])
+                continue
             if english not in vocab:
                 continue
             for fr in french.split("|"):

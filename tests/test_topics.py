@@ -289,6 +289,62 @@ def test_french_without_lemmas_falls_back_to_words(nlp_fr):
     assert hits >= len(FR_ARTICLES) * 0.8
 
 
+# Labour and weather cases written for these tests (clear-cut: a strike, a flood).
+FR_STRIKE = (
+    "Les syndicats de cheminots ont déposé un préavis de grève pour jeudi. "
+    "La CGT et SUD-Rail réclament des hausses de salaire et dénoncent la dégradation des "
+    "conditions de travail des salariés. « Sans négociation salariale, la grève sera "
+    "reconductible », a prévenu un délégué syndical. La direction a proposé une nouvelle "
+    "réunion avec l'intersyndicale lundi."
+)
+FR_FLOODS = (
+    "Météo-France a placé trois départements en vigilance rouge pluie-inondation. "
+    "Des pluies torrentielles sont tombées toute la nuit et les crues ont inondé plusieurs "
+    "villages. Les pompiers ont évacué des habitants réfugiés sur les toits. Les "
+    "prévisionnistes annoncent encore de fortes pluies et des orages pour la journée."
+)
+
+
+def test_french_labour_words_reach_labour_lemmas():
+    model = T.load_model()
+    table = model.fr_en.words
+    for word in ("greve", "syndicat", "cheminot", "salarie", "preavis", "syndicaliste"):
+        targets = table.get(word, ())
+        assert targets, word
+        labour = model.codes.index("medtop:09000000")
+        assert any(model.weights[labour, model.vocab[t]] > 0.5 for t in targets), (word, targets)
+
+
+def test_french_weather_phrases_and_blocked_words(nlp_fr):
+    model = T.load_model()
+    counts = T.term_counts(T.doc_terms(nlp_fr("La vigilance rouge est levée.")), "fr", model)
+    assert "weather" in counts
+    # "fois" (times) and "porte" (door) must not fall back to "foi" -> faith, "port"
+    counts = T.term_counts(T.doc_terms(nlp_fr("Il a frappé trois fois à la porte.")), "fr", model)
+    assert not {"faith", "port"} & set(counts)
+
+
+def test_blocked_lexicon_words_map_to_nothing(tmp_path):
+    lex = tmp_path / "lex.tsv"
+    lex.write_text("weather\tmétéo\n-\tfois|porte\n", encoding="utf-8")
+    fr_en = T.read_fr_en(lex, {"weather": 0, "faith": 1})
+    assert fr_en.words["meteo"] == ("weather",)
+    assert fr_en.words["fois"] == () and fr_en.words["porte"] == ()
+
+
+def test_french_strike_is_labour(nlp_fr):
+    topics = classify_topics(nlp_fr(nlp_view(FR_STRIKE)), language="fr",
+                             headline="Grève des cheminots jeudi")
+    assert topics[0]["code"] == "medtop:09000000", topics
+
+
+def test_french_floods_are_disaster_and_weather(nlp_fr):
+    topics = classify_topics(nlp_fr(nlp_view(FR_FLOODS)), language="fr",
+                             headline="Inondations : trois départements en vigilance rouge")
+    assert topics[0]["code"] in {"medtop:03000000", "medtop:17000000"}, topics
+    assert {"medtop:03000000", "medtop:17000000"} <= set(codes(topics)), topics
+
+
 def _seed():
     raw = SHARED / "seed" / "seed.raw.jsonl"
     gold = SHARED / "seed" / "seed.gold.jsonl"
