@@ -173,7 +173,11 @@ class Attributor(SpeakerResolver):
         if first >= toks.stop:
             return None
         starts_comma = doc[first].text == "," or closed_comma
+        # '"… office." Editor's note: X, who has pledged …': after words closing their own
+        # sentence, only a short incise ('"…." Trump said.') reports them.
+        closed_stop = not closed_comma and (self.body[q.end - 1] == "." or inner.endswith("."))
         dash = doc[first].text in DASHES
+        lang_en = self.lex.lang == "en"
         begin = first + 1 if doc[first].text in (",",) or dash else first
         count = 0
         form_hit: Optional[Token] = None
@@ -195,7 +199,7 @@ class Attributor(SpeakerResolver):
             if is_sentence_end(t) or is_mark_token(t) or self.art.in_quote[i] or t.is_space:
                 break
             count += 1
-            if count > 28:
+            if count > 28 or (closed_stop and count > 5 and lang_en):
                 break
             j = self.source_cue(i)
             if j is not None and j < self.art.n:
@@ -246,6 +250,35 @@ class Attributor(SpeakerResolver):
         ):
             strong = False  # '," adding, "…"': the participle introduces what follows
         return ("neg" if neg else "verb", t.i, who, (f, l), strong)
+
+    def outer_cue(self, v: Token) -> Optional[Token]:
+        """'X said the plan would "…"', 'X said Y told him "…"': a verb inside the complement
+        clause of an earlier reporting verb of the sentence reports through that verb, whose
+        subject is the source. Returns the outer verb when it has a subject."""
+        art = self.art
+        if not art.has_dep or self.lex.lang != "en":
+            return None
+        own = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and not art.in_quote[c.i]]
+        if own and (own[0].lower_ in self.lex.singular_pronouns or art.per_mention_at(
+                own[0].idx, own[0].idx + len(own[0].text)) is not None):
+            return None  # 'to which O'Malley interjected "…"': a person speaks through v
+        h = v
+        crossed = False
+        for _ in range(8):
+            if h.head.i == h.i:
+                return None
+            if h.dep_ in ("ccomp", "relcl", "acl", "acl:relcl"):
+                crossed = True
+            h = h.head
+            if art.in_quote[h.i] or h.i >= v.i or art.para_of(h.idx) != art.para_of(v.idx):
+                return None
+            if crossed and self.is_cue(h) and self.has_subject(h) and not self.negated(
+                    h, self.cue_phrase(h)[0]):
+                s = self.subject_of(h)
+                if s is None or (not isinstance(s, Who) and s.lower_ in _EXPLETIVES):
+                    return None
+                return h
+        return None
 
     def governs(self, v: Token, q: QuoteCandidate) -> bool:
         """True if the quote hangs (through the parse) from verb v."""
@@ -374,6 +407,9 @@ class Attributor(SpeakerResolver):
                 i -= 1
                 continue
             if self.is_cue(t):
+                outer = self.outer_cue(t)
+                if outer is not None:
+                    t = outer
                 f, l = self.cue_phrase(t)
                 neg = self.negated(t, f)
                 who = None

@@ -424,7 +424,13 @@ class SpeakerResolver:
                 if sub.lower_ in self.lex.relative_pronouns and head.dep_ in (
                     "relcl", "acl:relcl", "acl"
                 ):
-                    return self.who_from_head(head.head)
+                    ante = self.who_from_head(head.head)
+                    if ante is None or self.lex.lang != "en":
+                        return ante
+                    # 'Jane Doe, who said "…"': the span as written is the relative pronoun
+                    # (like 'he'), the name is its antecedent's.
+                    return Who(sub.idx, sub.idx + len(sub.text), ante.name, ante.entity_id,
+                               ante.etype)
                 return sub
             if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
                 head = head.head

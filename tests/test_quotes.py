@@ -795,3 +795,43 @@ def test_display_name_strips_a_capitalised_article():
     assert display_name("La Nasa") == "Nasa"
     assert display_name("The Daily Beast") == "Daily Beast"
     assert display_name("la ministre") == "la ministre"
+
+
+# --------------------------------------------------------------------------- English: clause structure
+
+
+def test_en_verb_inside_a_reported_clause_reports_through_the_outer_verb(en):
+    # The cue verb next to the quote sits in what an earlier reporting verb reports: the
+    # source is that verb's subject, not the subject of the clause ('the budget').
+    q = one(en, 'Senator Maria Lopez said the new budget would continue "to starve our rural '
+                'schools of every dollar they need."', "en")
+    assert who(q) == "Maria Lopez"
+    quotes, _ = run(en, 'Governor Tom Avery told reporters that the plan "had no money behind it '
+                        'at all," adding, "It is a mess from start to finish."', "en")
+    assert [who(x) for x in quotes] == ["Tom Avery", "Tom Avery"]
+    # Negative: a person who speaks through the inner verb keeps the quote.
+    q = one(en, 'Maria Lopez said that at the meeting Daniel Reyes told her: "We will not back '
+                'down on the school budget."', "en")
+    assert who(q) == "Daniel Reyes"
+
+
+def test_en_quote_closing_its_sentence_takes_no_distant_verb_after_it(en):
+    body = ('"We will rebuild the bridge before winter," Mayor Ana Ruiz said. "The money is '
+            'already in the budget." Editor\'s note: Tom Berg, a council member who opposes the '
+            'plan, has repeatedly claimed the bridge is safe.')
+    quotes, _ = run(en, body, "en")
+    assert len(quotes) == 2 and all("Ana Ruiz" in (who(x) or "") for x in quotes), quotes
+    # Negative: a short incise right after the closing mark still reports the quote.
+    q = one(en, 'The council met on Monday. "The money is already in the budget." Ana Ruiz said '
+                'so twice.', "en")
+    assert "Ana Ruiz" in (who(q) or "")
+
+
+def test_en_relative_pronoun_speaker_keeps_the_span_as_written(en):
+    q = one(en, 'The bill was backed by Senator Paul Grant, who said it was "a clear victory for '
+                'working families."', "en")
+    assert who(q) == "Paul Grant"
+    assert q["speaker"]["span"]["text"] == "who"
+    # Negative: a named subject keeps its name as the span.
+    q = one(en, 'Senator Paul Grant said the bill was "a clear victory for working families."', "en")
+    assert "Paul Grant" in q["speaker"]["span"]["text"]
