@@ -165,7 +165,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, name: str) -> None:
         print(f"\r{name}: {done}/{total} articles", end="", file=sys.stderr, flush=True)
 
-    report = evaluate(sets, enrich, progress=None if args.quiet else progress)
+    report = evaluate(sets, enrich, progress=None if args.quiet else progress, details=args.details)
     if not args.quiet:
         print(file=sys.stderr)
     print(format_report(report))
@@ -232,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="a gold-set directory (NAME.raw.jsonl + NAME.gold.jsonl) or a folder of them")
     p.add_argument("--report", default="eval-report.json", help="JSON report path (default eval-report.json)")
     p.add_argument("--limit", type=int, help="score only the first N articles of each set")
+    p.add_argument("--details", action="store_true",
+                   help="add per-article errors to the report: sets.NAME.details.ID lists quotes missed / "
+                   "false positive / wrong speaker / partial, entities missed / false positive, and topics "
+                   "(gold vs predicted top 3); only articles with an error are listed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_eval)
 

@@ -27,6 +27,7 @@ __all__ = [
     "GoldSet",
     "SchemaNotFoundError",
     "aggregate",
+    "article_details",
     "evaluate",
     "format_report",
     "load_gold_set",
@@ -464,6 +465,7 @@ class QuoteScore:
     speaker_correct: dict[float, int]
     pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (gold index, pred index, overlap)
     unlocated: int = 0  # gold quotes whose text is not in the body (scored by text overlap)
+    errors: dict[str, list] = field(default_factory=dict, repr=False, compare=False)  # see article_details()
 
 
 @dataclass
@@ -476,6 +478,7 @@ class EntityScore:
     matched_any_type: int
     canonical_correct: int  # matched gold entities whose predicted name is the gold (English) name
     cross_lingual: bool  # the article is not in English
+    errors: dict[str, list] = field(default_factory=dict, repr=False, compare=False)  # see article_details()
 
 
 @dataclass
@@ -518,6 +521,12 @@ def _speaker_forms(speaker: Any) -> list[str]:
     if isinstance(speaker.get("name"), str):
         forms.append(speaker["name"])
     return [f for f in forms if normalize_name(f)]
+
+
+def _speaker_name(speaker: Any) -> Optional[str]:
+    """The predicted speaker as shown in error details: its name, else its source span."""
+    forms = _speaker_forms(speaker)
+    return forms[-1] if forms else None
 
 
 def _contains_run(longer: list[str], shorter: list[str]) -> bool:
@@ -578,13 +587,33 @@ def _score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str) -
     mode = gold.get("speaker_match") or "full"
     matched = {t: 0 for t in THRESHOLDS}
     correct = {t: 0 for t in THRESHOLDS}
+    errors: dict[str, list] = {"missed": [], "false_positive": [], "wrong_speaker": [], "partial": []}
     for gi, pi, overlap in pairs:
         ok = speaker_correct(pred_quotes[pi].get("speaker"), gold_quotes[gi].get("speaker"), mode)
         for t in THRESHOLDS:
             if overlap >= t:
                 matched[t] += 1
                 correct[t] += ok
-    return QuoteScore(len(gold_quotes), len(pred_quotes), matched, correct, pairs, unlocated)
+        if not ok:
+            errors["wrong_speaker"].append({
+                "text": gold_quotes[gi]["text"],
+                "gold": gold_quotes[gi].get("speaker"),
+                "predicted": _speaker_name(pred_quotes[pi].get("speaker")),
+                "overlap": round(overlap, 3),
+            })
+        if overlap < max(THRESHOLDS):
+            errors["partial"].append(
+                {"gold": gold_quotes[gi]["text"], "predicted": pred_quotes[pi].get("text"), "overlap": round(overlap, 3)}
+            )
+    errors["missed"] = [
+        {"text": q["text"], "speaker": q.get("speaker")} for gi, q in enumerate(gold_quotes) if gi not in used_gold
+    ]
+    errors["false_positive"] = [
+        {"text": q.get("text"), "speaker": _speaker_name(q.get("speaker"))}
+        for pi, q in enumerate(pred_quotes)
+        if pi not in used_pred
+    ]
+    return QuoteScore(len(gold_quotes), len(pred_quotes), matched, correct, pairs, unlocated, errors)
 
 
 def _entity_forms(entity: Mapping[str, Any]) -> set[str]:
@@ -640,6 +669,27 @@ def _score_entities(pred: Mapping[str, Any], gold: Mapping[str, Any], language: 
     untyped = _max_matching(edges(False))
     canonical = sum(pred_names[pi] == normalize_name(gold_entities[gi]["name"]) for gi, pi in typed.items())
     lang = (language or "").lower()
+    typed_pred = set(typed.values())
+    missed = []
+    for gi, g in enumerate(gold_entities):
+        if gi in typed:
+            continue
+        miss = {"name": g["name"], "type": g["type"], "surface": list(g.get("surface") or [])}
+        pi = untyped.get(gi)
+        if pi is not None and pi not in typed_pred:  # found, but with another type
+            miss["found_as"] = {"name": pred_entities[pi].get("name"), "type": pred_entities[pi].get("type")}
+        missed.append(miss)
+    false_positive = [
+        {
+            "name": p.get("name"),
+            "type": p.get("type"),
+            "mentions": list(dict.fromkeys(
+                m["text"] for m in p.get("mentions") or [] if isinstance(m, Mapping) and isinstance(m.get("text"), str)
+            )),
+        }
+        for pi, p in enumerate(pred_entities)
+        if pi not in typed_pred
+    ]
     return EntityScore(
         gold=len(gold_entities),
         predicted=len(pred_entities),
@@ -647,6 +697,7 @@ def _score_entities(pred: Mapping[str, Any], gold: Mapping[str, Any], language: 
         matched_any_type=len(untyped),
         canonical_correct=canonical,
         cross_lingual=bool(lang) and not (lang == "en" or lang.startswith("en-")),
+        errors={"missed": missed, "false_positive": false_positive},
     )
 
 
@@ -688,6 +739,29 @@ def score_article(pred: Optional[Mapping[str, Any]], gold: Mapping[str, Any], ra
         entities=_score_entities(pred, gold, language) if gold.get("entities") is not None else None,
         topics=_score_topics(pred, gold) if gold.get("topics") is not None else None,
     )
+
+
+def article_details(score: ArticleScore) -> Optional[dict[str, Any]]:
+    """The errors of one article for the report's "details" (None when it has none).
+
+    quotes: gold quotes missed (text, speaker), predictions matching no gold quote, matched quotes
+    with a wrong speaker (gold vs predicted) and "partial" matches (overlap below the higher
+    threshold); entities: gold entities missed (name, type, surface; "found_as" when only the type
+    was wrong) and predictions matching nothing (name, type, mentions); topics: gold vs predicted
+    top 3 when top-1 is wrong or recall@3 < 1. Empty parts are left out.
+    """
+    out: dict[str, Any] = {}
+    if not score.predicted:
+        out["missing"] = True
+    for part, value in (("quotes", score.quotes), ("entities", score.entities)):
+        if value is not None:
+            errors = {k: v for k, v in value.errors.items() if v}
+            if errors:
+                out[part] = errors
+    t = score.topics
+    if t is not None and not (t.top1_correct and t.recall_at_3 == 1.0):
+        out["topics"] = {"gold": t.gold, "predicted_top3": t.predicted_top3}
+    return out or None
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -797,12 +871,15 @@ def evaluate(
     enrich: Callable[[list[dict]], list[dict]],
     progress: Optional[Callable[[int, int, str], None]] = None,
     batch_size: int = 64,
+    details: bool = False,
 ) -> dict[str, Any]:
     """Enrich every set's raw articles in batches and score them; returns a JSON-serialisable report.
 
     `progress(done, total, set_name)` is called after each batch (done/total within that set).
     Predictions are matched to gold by id; an article the pipeline did not return counts as an
     empty prediction ("missing"), so dropping hard articles cannot raise the scores.
+    With `details`, each set's block gets "details": {article id: article_details()} for the
+    articles with at least one error.
     """
     report: dict[str, Any] = {"sets": {}, "thresholds": list(THRESHOLDS)}
     all_scores: list[ArticleScore] = []
@@ -826,6 +903,8 @@ def evaluate(
         ]
         block = aggregate(scores)
         block["timing"] = _timing(seconds, preds.values(), len(gold_set.articles))
+        if details:
+            block["details"] = {s.id: d for s in scores if (d := article_details(s)) is not None}
         report["sets"][gold_set.name] = block
         all_scores.extend(scores)
         all_preds.extend(preds.values())

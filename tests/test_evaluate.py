@@ -13,6 +13,7 @@ from streams.evaluate import (
     EvalInputError,
     GoldSet,
     aggregate,
+    article_details,
     evaluate,
     format_report,
     load_gold_set,
@@ -431,3 +432,57 @@ def test_own_label_mapping_when_streams_topics_is_unavailable(monkeypatch: pytes
     assert ev.topic_code("politics") == "medtop:11000000"
     assert ev.topic_code("Santé") == "medtop:07000000"  # French labels too
     assert ev.topic_code("and") is None  # ambiguous
+
+
+# --------------------------------------------------------------------------- per-article details
+
+
+def test_details_list_misses_false_positives_and_wrong_speakers() -> None:
+    p = pred(
+        quotes=[
+            quote("Nous avons un plan", speaker="Jean Dupont"),  # matched, wrong speaker
+            quote("Puis elle est partie."),  # no gold quote
+        ],  # "C’est important." missed
+        entities=[
+            entity("NATO", "ORG", mentions=("OTAN",)),
+            entity("Bruxelles", "ORG", mentions=("Bruxelles", "Bruxelles")),  # wrong type: miss + false positive
+            entity("Conseil", "PER", mentions=("Conseil",)),  # matches nothing
+        ],  # Jane Moreau missed
+        topics=topics("medtop:04000000", "medtop:11000000"),
+    )
+    details = article_details(score_article(p, GOLD))
+    assert details is not None and "missing" not in details
+    q = details["quotes"]
+    assert q["missed"] == [{"text": "C’est important.", "speaker": "Jane Moreau"}]
+    assert q["false_positive"] == [{"text": "Puis elle est partie.", "speaker": None}]
+    assert q["wrong_speaker"] == [{"text": "Nous avons un plan", "gold": "Jane Moreau", "predicted": "Jean Dupont", "overlap": 1.0}]
+    assert "partial" not in q
+    e = details["entities"]
+    assert e["missed"] == [
+        {"name": "Brussels", "type": "LOC", "surface": ["Bruxelles"], "found_as": {"name": "Bruxelles", "type": "ORG"}},
+        {"name": "Jane Moreau", "type": "PER", "surface": ["Jane Moreau"]},
+    ]
+    assert e["false_positive"] == [
+        {"name": "Bruxelles", "type": "ORG", "mentions": ["Bruxelles"]},
+        {"name": "Conseil", "type": "PER", "mentions": ["Conseil"]},
+    ]
+    assert details["topics"] == {"gold": ["medtop:11000000", "medtop:16000000"], "predicted_top3": ["medtop:04000000", "medtop:11000000"]}
+
+
+def test_details_partial_match_and_clean_article() -> None:
+    g = gold(quotes=[{"text": "Nous avons un plan", "speaker": None}])
+    details = article_details(score_article(pred(quotes=[quote("Nous avons")]), g))
+    assert details == {"quotes": {"partial": [{"gold": "Nous avons un plan", "predicted": "Nous avons", "overlap": 0.556}]}}
+    assert article_details(score_article(perfect(RAW, GOLD), GOLD)) is None
+
+
+def test_evaluate_details_only_when_asked() -> None:
+    sets = [GoldSet("s", [RAW, {**RAW, "id": "b"}], {"a1": GOLD, "b": {**GOLD, "id": "b"}})]
+    enrich = lambda batch: [perfect(r, GOLD) for r in batch if r["id"] == "a1"]  # noqa: E731
+    assert "details" not in evaluate(sets, enrich)["sets"]["s"]
+    report = evaluate(sets, enrich, details=True)
+    block = report["sets"]["s"]["details"]
+    assert list(block) == ["b"]  # a1 is perfect: not listed
+    assert block["b"]["missing"] is True and len(block["b"]["quotes"]["missed"]) == 2
+    assert "details" not in report["overall"]
+    orjson.dumps(report)
