@@ -26,7 +26,7 @@ from babel import Locale
 from babel.core import get_global
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
-from streams.aliases import _read_tsv, alias_key  # noqa: E402
+from streams.aliases import _read_tsv, alias_key  # noqa: E402  (the table's own key: one name here is one name there)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"
@@ -132,15 +132,10 @@ def build_rows() -> list[tuple[str, ...]]:
     return rows
 
 
-def _key(surface: str) -> str:
-    """The alias table's own lookup key, so that what counts as one name here is what matches there."""
-    return alias_key(surface)
-
-
 def _translit_key(surface: str) -> str:
     """Key with German-style transliteration: "Köln" and "Koeln" give the same key."""
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
-    return _key(surface.translate(table))
+    return alias_key(surface.translate(table))
 
 
 def _is_latin_name(text: str) -> bool:
@@ -161,12 +156,12 @@ def _existing_keys(place_rows: list[tuple[str, ...]]) -> set[str]:
     for row in place_rows:
         for surface in (row[2], row[3], *row[4].split("|")):
             if surface:
-                keys.add(_key(surface))
+                keys.add(alias_key(surface))
     for path in CURATED:
         for row in _read_tsv(path):
             for surface in (row.get("name", ""), row.get("name_fr", ""), *row.get("aliases", "").split("|")):
                 if surface.strip():
-                    keys.add(_key(surface))
+                    keys.add(alias_key(surface))
     keys.discard("")
     return keys
 
@@ -194,7 +189,7 @@ def build_city_rows(place_rows: list[tuple[str, ...]], min_population: int = MIN
         if population < min_population:
             break
         name = _clean(city["name"])
-        key = _key(name)
+        key = alias_key(name)
         if not _is_latin_name(name) or key in taken:
             continue
         taken.add(key)
@@ -204,7 +199,7 @@ def build_city_rows(place_rows: list[tuple[str, ...]], min_population: int = MIN
             alt = _clean(alt)
             if not alt or alt.split()[0].casefold() in ("the", "le", "la", "les", "l'"):
                 continue  # "La Mobile": a French or Spanish name form, not a spelling of "Mobile"
-            if alt != name and _is_latin_name(alt) and (_key(alt) == key or _translit_key(alt) == base):
+            if alt != name and _is_latin_name(alt) and (alias_key(alt) == key or _translit_key(alt) == base):
                 variants.add(alt)
         rows.append((f"ww:LOC:{_slug(name)}", "LOC", name, "", "|".join(sorted(variants)),
                      "GeoNames", f"geonames:{city['geonameid']}", str(population)))

@@ -86,14 +86,14 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
     try:
         existing = set(admin.list_topics())
         wanted = []
-        names = [(settings.topic(suffix), suffix in COMPACTED, settings.partitions) for suffix in suffixes]
-        for name, compacted, partitions in names:
+        for suffix in suffixes:
+            name = settings.topic(suffix)
             if name in existing:
                 continue
             configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-            if compacted:
+            if suffix in COMPACTED:
                 configs["cleanup.policy"] = "compact"
-            wanted.append(NewTopic(name, partitions, settings.replication, topic_configs=configs))
+            wanted.append(NewTopic(name, settings.partitions, settings.replication, topic_configs=configs))
         created = []
         for topic in wanted:  # one by one: an existing topic must not hide the others
             try:
