@@ -58,12 +58,20 @@ _ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour su
 # needs its colon: "Credit Kaiserslautern defender X with an assist", "Sources close to ..." are prose.
 _BYLINE = re.compile(
     r"(?:^|(?<=[.!?\"\u00bb)\n]\s)|(?<=\n))(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
-    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?)\s?:|Reporting by|Writing by|Editing by)\s[^\n]{0,300}",
+    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
+)
+# Wire sign-offs: staff initials and agencies joined by slashes closing a story, then any credits
+# and labels ("... created. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold", "mm/rc (AFP, dpa)").
+_SIGN_OFF = re.compile(
+    r"(?:(?<=[.!?\"\u00bb\u201d)\]]\s)|(?<=\n)|^)[a-z]{1,5}(?:/[A-Za-z]{1,14}){1,8}"
+    r"(?=\s*(?:\(|$|\n|[A-Z]))(?:\s*\([^()\n]{1,80}\))?"
+    r"(?:\s+(?:Authors?|Editors?)\s?:\s?[^\n]{0,120})?"
 )
 _CREDIT = re.compile(
     r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|Editor|R\u00e9daction)"
 )
 _TIME_ZONE = re.compile(r"(?:\s+|^)(?:UTC|GMT|CET|CEST|EST|EDT|PST|PDT|BST|MSK)(?:\s*[+-]\s*\d+)?$")
+_ADJECTIVE_DEMONYM = re.compile(r"(?:an|ese|ish|i|ch|ic)$")
 _DEMONYM_SUFFIX = re.compile(
     r"(?:ans?|ians?|eses?|ish|is?|ch|ains?|aines?|ais|aises?|ois|oises?|iens?|iennes?|es?|s)$"
 )
@@ -178,6 +186,18 @@ _MISC_HEADS_FIRST = frozenset("""treaty battle operation traité traités accord
     convention protocole charte journée loi""".split())
 
 
+# Named things that are not actors, whatever spaCy-small tags them: competitions, awards, movements,
+# currencies, and faiths and peoples (OntoNotes NORP). Matched on the whole name, case-folded.
+_MISC_NAMES = frozenset(alias_key(n) for n in """Champions League|Europa League|Conference League|Premier League
+    |Nations League|Super League|Bundesliga|2. Bundesliga|Eredivisie|La Liga|Serie A|Ligue 1|Ligue 2|Super Bowl
+    |Formula One|Formula 1|Grand Prix|Tour de France|Oscar|Oscars|Golden Globe|Golden Globes|Emmy|Emmys|Grammy
+    |Grammys|Brexit|Grexit|MeToo|Obamacare|Euro|Euros|Islam|Christianity|Judaism|Hinduism|Buddhism|Sikhism
+    |Catholicism|Protestantism|Lutheran|Lutherans|Lutheranism|Salafist|Salafists|Salafism|Islamist|Islamists
+    |Islamism|Sharia|Shariah|Sunni|Sunnis|Shiite|Shiites|Shia|Sikh|Sikhs|Hindu|Hindus|Muslim|Muslims|Jihadist
+    |Jihadists|Tuareg|Tuaregs|Uighur|Uighurs|Uyghur|Uyghurs|Tamil|Tamils|Hausa|Kurds|Pashtun|Pashtuns|Roma
+    |Sinti|Yazidi|Yazidis|Rohingya|Bedouin|Bedouins|Gothic""".replace("\n", "").split("|"))
+
+
 # Head words that settle the type of a multi-word name the table does not know: English heads come
 # last ("Social Democratic Party", "Allianz Arena"), French heads first ("Parti socialiste", "mer Noire").
 _ORG_HEADS_LAST = frozenset("""party commission court council ministry university parliament agency institute
@@ -198,7 +218,7 @@ _LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue bou
 # Sports clubs: abbreviations of the club's legal form anywhere in the name (case-sensitive), and the
 # customary first or last words of club names.
 _CLUB_MARKERS = frozenset("FC SC SV VfB VfL VfR TSG AFC SSV FSV SpVgg TSV CF SL RCD OGC OSC HSC".split())
-_CLUB_FIRST = frozenset("Borussia Eintracht Fortuna Dynamo Dinamo Olympique Olympiacos Sporting Atletico Atlético Hertha Werder Bayer Hapoel Maccabi".split())
+_CLUB_FIRST = frozenset("Bayern Borussia Eintracht Fortuna Dynamo Dinamo Olympique Olympiacos Sporting Atletico Atlético Hertha Werder Bayer Hapoel Maccabi".split())
 _CLUB_LAST = frozenset("United Rovers Wanderers Hotspur Albion".split())
 # Members of a party named as a body ("the Social Democrats", "the Greens") act as the party.
 _PARTY_PLURALS = frozenset("democrats republicans greens socialists conservatives liberals tories".split())
@@ -281,7 +301,8 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
                 key = alias_key(first)
                 drop = (first[:1].islower() and first.casefold() not in _NAME_PARTICLES_CF
                         or key in _PERSON_TITLES or key.rstrip("s") in _PERSON_TITLES
-                        or _looks_like_demonym(key, places) and len(words) >= 3)
+                        or _looks_like_demonym(key, places) and len(words) >= 3
+                        and _ADJECTIVE_DEMONYM.search(key) is not None)  # "Russian ...", not "George W. Bush"
                 if not drop:
                     inner = doc.char_span(start, start + len(first))
                     tok = inner[0] if inner is not None and len(inner) == 1 else None
@@ -296,9 +317,10 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
 
 
 def _metadata_spans(text: str) -> list[tuple[int, int]]:
-    """Character ranges of bylines and agency credits ("Author: X (AFP, dpa) Editor: Y")."""
+    """Character ranges of bylines, agency credits and sign-offs ("Author: X (AFP, dpa) Editor: Y")."""
     spans = [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _SIGN_OFF.finditer(text)]
     return spans
 
 
@@ -333,6 +355,27 @@ def _looks_like_demonym(key: str, places: dict[str, int]) -> bool:
         if shortest is not None:
             return size >= 0.6 * shortest
     return False
+
+
+# A ministerial portfolio names no actor by itself: "Defense" in "Defense Minister X", "State" in
+# "Secretary of State John Kerry", "Malaysian Human Resources" in "... Human Resources Minister".
+_PORTFOLIO_WORDS = frozenset("""state defense defence interior foreign finance finances justice health economy
+economic economics labor labour trade transport transportation agriculture energy environment education
+home homeland affairs development culture treasury industry commerce tourism communications information
+human resources social welfare family families youth women science research technology higher public works
+housing infrastructure immigration integration consumer protection fisheries food rural urban veterans
+security intelligence sport sports the and of for""".split())
+_PERSON_ROLE_AFTER = re.compile(r"\s+(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\b")
+_PERSON_ROLE_BEFORE = re.compile(r"\b(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\s+(?:of|for)\s+(?:the\s+)?$")
+
+
+def _is_portfolio(text: str, start: int, end: int, surface: str) -> bool:
+    words = surface.split()
+    if len(words) > 1 and not words[0].islower() and words[0].casefold() not in _PORTFOLIO_WORDS:
+        words = words[1:]  # "Malaysian Human Resources", "US Defense"
+    if not words or any(w.casefold().strip(",") not in _PORTFOLIO_WORDS for w in words):
+        return False
+    return bool(_PERSON_ROLE_AFTER.match(text, end) or _PERSON_ROLE_BEFORE.search(text[max(0, start - 40):start]))
 
 
 def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool,
@@ -389,27 +432,35 @@ def _tokens(text: str) -> list[str]:
 
 def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     """Join partial names, acronyms and mistyped repeats of a longer name into one entity."""
-    # 1. Persons: a mention whose tokens are a contiguous part of a longer person name joins it
-    #    (nearest preceding full name first, else the first later one).
-    persons = [g for g in groups if g.type == "PER"]
-    full = [(g, m) for g in persons for m in g.mentions if m.tokens >= 2]
+    # 1. Partial names: a mention whose tokens are a contiguous part of a longer person name joins
+    #    it ("Le Pen" tagged ORG too, if it ends the name); an organisation's partial name joins the
+    #    organisation ("Dortmund" after "Borussia Dortmund", "the Commission"). Nearest preceding
+    #    full name first, else the first later one.
+    full = [(g, m) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
     absorbed: set[int] = set()
     for g in groups:
         if g.entry is not None or id(g) in absorbed:
             continue
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         toks = _tokens(longest.text)
-        if not toks or (g.type != "PER" and len(toks) > 1):
+        if not toks:
             continue
+        n = len(toks)
         options = []
         for pg, pm in full:
             if pg is g or id(pg) in absorbed:
                 continue
             ptoks = _tokens(pm.text)
-            if len(ptoks) <= len(toks):
+            if len(ptoks) <= n:
                 continue
-            n = len(toks)
-            if any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1)):
+            if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
+                fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
+                    ptoks[-n:] == toks or ptoks[:n] == toks and _is_club_name(pm.text.split()))
+            elif g.type == "PER" or n == 1:
+                fits = any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1))
+            else:  # an ORG-tagged surname ending the name: "Le Pen", "Van Rompuy"
+                fits = g.type == "ORG" and ptoks[-n:] == toks
+            if fits:
                 options.append((pg, pm))
         if not options:
             continue
@@ -439,8 +490,8 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
                 continue
             linked = False
             for m in other.mentions:
-                if m.tokens < 2 or _is_acronym(m.text):
-                    continue
+                if m.tokens < 2 or _is_acronym(m.text) or acronyms & set(m.text.split()):
+                    continue  # "US Senate" holds "US": it is not what "US" stands for
                 after = body[m.end:m.end + 12]
                 paren = re.match(r"\s*\(([^)]{2,10})\)", after)
                 if (paren and paren.group(1).replace(".", "") in acronyms) or _initials(m.text) in acronyms:
@@ -644,6 +695,37 @@ _NAME_PARTICLES = frozenset({"de", "du", "des", "d'", "le", "la", "van", "von", 
 
 def _is_name_token(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ == "PROPN" and not token.is_stop
+
+
+def _particle_joined(doc: Doc) -> list[Span]:
+    """doc.ents with a person's name rejoined across its particles: spaCy-small splits
+    "[Ursula von] der [Leyen]" into a PERSON and a GPE."""
+    ents = list(doc.ents)
+    out: list[Span] = []
+    i = 0
+    while i < len(ents):
+        span = ents[i]
+        i += 1
+        if span.label_ not in ("PERSON", "PER") or len(span) > 4:
+            out.append(span)
+            continue
+        k = span.end
+        while k < len(doc) and doc[k].text.islower() and doc[k].text in _NAME_PARTICLES:
+            k += 1
+        if (k == span.end and doc[span.end - 1].text not in _NAME_PARTICLES) or k >= len(doc) or not (
+                doc[k].is_alpha and doc[k].text[:1].isupper()):
+            out.append(span)
+            continue
+        if i < len(ents) and ents[i].start == k and len(ents[i]) <= 2:
+            end = ents[i].end
+            i += 1
+        elif not doc[k].ent_type_ and _is_name_token(doc[k]):
+            end = k + 1
+        else:
+            out.append(span)
+            continue
+        out.append(Span(doc, span.start, end, label=span.label_))
+    return out
 
 
 def _extend_person(doc: Doc, span: Span) -> tuple[int, int]:
@@ -1149,7 +1231,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     place_used: set[int] = set()  # ids of sports-copy mentions with place evidence ("in Bremen")
     out: list[_Mention] = []
     covered: list[tuple[int, int, str]] = []
-    for span in doc.ents:
+    for span in _particle_joined(doc):
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
@@ -1176,9 +1258,13 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
                     continue  # "ministre de la Défense", "de l'Agriculture"
         if _is_noise(doc, span, start, end, surface, entry is not None, lower_words):
             continue
+        if language == "en" and entry is None and type_ != "PER" and _is_portfolio(text, start, end, surface):
+            continue
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
             if _looks_like_demonym(alias_key(surface), places):
                 type_ = "MISC"
+        if entry is None and alias_key(surface) in _MISC_NAMES:
+            type_ = "MISC"
         if entry is not None:
             type_ = entry.type
         elif type_ in ("ORG", "LOC") and _misc_by_head(surface):
