@@ -12,6 +12,8 @@ Why each step exists:
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from importlib import resources
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -209,7 +211,7 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     institution league coalition""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
-    castle tower gate mount museum gallery theatre theater hospital prison""".split())
+    castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -907,6 +909,21 @@ def _person_shaped(words: list[str], surface: str) -> bool:
     return words[0] not in _NAME_ARTICLES
 
 
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """First names of many countries (streams/data/given-names.txt, see ALIASES-SOURCES.md)."""
+    raw = resources.files("streams").joinpath("data", "given-names.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _starts_with_given_name(words: list[str], surface: str, table: AliasTable, language: str) -> bool:
+    """"Cristiano Ronaldo", "Florian Philippot": person-shaped, opened by a first name that is no
+    place's name, and not ended by one ("Paris Saint-Germain", "Victoria Melbourne")."""
+    if not _person_shaped(words, surface) or words[0] not in given_names():
+        return False
+    return not (_exact_place(words[0], table, language) or _exact_place(words[-1], table, language))
+
+
 def _org_is_person(doc: Doc, span: Span, surface: str) -> bool:
     """A two- or three-word name tagged as an organisation with a person's evidence: a title or
     honorific before it ("striker Lukas Podolski"), or a verb of saying ("Winston Churchill said")
@@ -975,7 +992,7 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
     "Mobile", "Wolfsburg"), so the small model's tag decides unless the article says otherwise:
-    a name it tags as a place everywhere is a town unless it is also part of a longer person or
+    a name it tags as a place everywhere, or that is no first name, is a town unless it is also part of a longer person or
     organisation name ("Borussia Dortmund"); a name it tags as a person or organisation somewhere
     is a town only where some mention has place evidence (a locative preposition, "city of", a
     place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
@@ -983,6 +1000,7 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     its town, so lists and "to" or "at" are not evidence there."""
     candidates: list[tuple[Span, str]] = []
     tagged_other: set[str] = set()
+    tagged_org: set[str] = set()
     name_words: set[str] = set(person_words)
     for e in doc.ents:
         label = LABEL_MAP.get(e.label_)
@@ -1003,6 +1021,8 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
         candidates.append((e, alias_key(surface)))
         if label != "LOC":
             tagged_other.add(alias_key(surface))
+        if label == "ORG":
+            tagged_org.add(alias_key(surface))
     if not candidates:
         return frozenset()
     sport = _is_sports_copy(doc)
@@ -1011,7 +1031,11 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
         if _has_person_evidence(doc, span, key, person_words):
             person[key] = person.get(key, 0) + 1
     blocked = {key for key in person if key in person_words}
-    keys = {key for _, key in candidates if key not in tagged_other and key not in name_words and key not in person}
+    # a name no country gives its children ("Shimla", "Lampedusa") is a town, unless a person's evidence says otherwise
+    given = given_names() if not _is_sports_copy(doc) else frozenset()  # in sports copy it is a club
+    keys = {key for span, key in candidates if (key not in tagged_other or key not in tagged_org and given
+                                                and span.text not in given)
+            and key not in name_words and key not in person}
     places = {span.root.i for span, key in candidates if key in keys}
     for _ in range(2):  # a second pass lets a list of towns support each other
         votes: dict[str, int] = {}
@@ -1271,7 +1295,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             type_ = "MISC"
         else:
             type_ = _type_by_head(surface) or type_
-        if type_ == "ORG" and entry is None and _org_is_person(doc, span, surface):
+        if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
+                surface.split(), surface, table, language)):
             type_ = "PER"
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
         if sport and type_ in ("LOC", "PER"):

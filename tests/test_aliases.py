@@ -144,12 +144,18 @@ def test_missing_user_file_is_a_clear_error(tmp_path):
 def test_shipped_data_files_and_sources_exist():
     data = ROOT / "streams" / "data"
     for name in ("aliases-places.tsv", "aliases-places-extra.tsv", "aliases-country-qids.tsv",
-                 "organisations.tsv", "ALIASES-SOURCES.md"):
+                 "organisations.tsv", "given-names.txt", "ALIASES-SOURCES.md"):
         assert (data / name).is_file(), name
 
 
 def test_generated_places_file_is_up_to_date():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_aliases.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_generated_given_names_file_is_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_names.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

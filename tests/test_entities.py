@@ -387,10 +387,18 @@ def test_person_named_like_a_town_stays_a_person(en):
         assert jackson and all(e["type"] == "PER" for e in jackson), body
 
 
-def test_town_without_evidence_keeps_the_model_tag(en):
-    _town("Kassel")
-    ents = retagged(en, "Kassel was unhappy with the result.", [("Kassel", "PERSON")])
+def test_town_without_evidence_keeps_the_model_tag_when_it_is_a_first_name(en):
+    _town("Nancy")
+    ents = retagged(en, "Nancy was unhappy with the result.", [("Nancy", "PERSON")])
     assert [e["type"] for e in ents] == ["PER"]
+
+
+def test_town_tagged_person_is_a_town_when_no_one_bears_its_name(en):
+    _town("Shimla")
+    ents = retagged(en, "Tourists flocked to Shimla last year.", [("Shimla", "PERSON")])
+    assert [(e["name"], e["type"]) for e in ents] == [("Shimla", "LOC")]
+    said = retagged(en, "Shimla said the plan would fail.", [("Shimla", "PERSON")])
+    assert [e["type"] for e in said] == ["PER"]  # a person's evidence still wins
 
 
 def test_clubs_named_after_their_town_stay_organisations_in_sports_copy(en):
