@@ -241,6 +241,13 @@ def _type_by_head(surface: str) -> Optional[str]:
         return "ORG"
     if _is_club_name(words):
         return "ORG"  # "FC Augsburg", "VfB Stuttgart", "Borussia Dortmund", "Leeds United"
+    linker = next((i for i, w in enumerate(words) if w in ("of", "for")), 0)
+    if linker > 0 and words[linker - 1][:1].isupper():  # the head comes before "of": "Museum of Modern Art"
+        head = words[linker - 1].casefold()
+        if head in _ORG_HEADS_LAST:
+            return "ORG"
+        if head in _LOC_HEADS_LAST:
+            return "LOC"
     if words[-1][:1].isupper() or words[-1].isupper():
         last_cf = words[-1].casefold()  # alias_key drops a leading "the": "Theater" -> "ater"
         if last in _ORG_HEADS_LAST or last_cf in _ORG_HEADS_LAST:
@@ -429,7 +436,8 @@ def _is_acronym(text: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return [alias_key(t) for t in re.split(r"[\s]+", text) if t]
+    """Words of a name, an attached Arabic article split off ("Omar al-Bashir" -> ..., al, bashir)."""
+    return [alias_key(t) for t in re.split(r"\s+|(?<=\b[Aa]l)-|(?<=\b[Ee]l)-", text) if t]
 
 
 def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
