@@ -1000,7 +1000,8 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
     "Mobile", "Wolfsburg"), so the small model's tag decides unless the article says otherwise:
-    a name it tags as a place everywhere, or that is no first name, is a town unless it is also part of a longer person or
+    a name it tags as a place everywhere, or that is no first name and never acts ("Obama accepted",
+    "Clinton's"), is a town unless it is also part of a longer person or
     organisation name ("Borussia Dortmund"); a name it tags as a person or organisation somewhere
     is a town only where some mention has place evidence (a locative preposition, "city of", a
     place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
@@ -1041,8 +1042,9 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     blocked = {key for key in person if key in person_words}
     # a name no country gives its children ("Shimla", "Lampedusa") is a town, unless a person's evidence says otherwise
     given = given_names() if not _is_sports_copy(doc) else frozenset()  # in sports copy it is a club
+    acting = {key for span, key in candidates if span.root.dep_ in ("nsubj", "nsubjpass", "poss")}
     keys = {key for span, key in candidates if (key not in tagged_other or key not in tagged_org and given
-                                                and span.text not in given)
+                                                and span.text not in given and key not in acting)
             and key not in name_words and key not in person}
     places = {span.root.i for span, key in candidates if key in keys}
     for _ in range(2):  # a second pass lets a list of towns support each other
@@ -1251,6 +1253,37 @@ def _institution_start(text: str, start: int) -> Optional[int]:
     return None if match is None else start - (len(text[max(0, start - 50):start]) - match.start())
 
 
+_PARTY_NOUNS = frozenset("party parties".split())
+
+
+def _named_parties(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Mention]:
+    """Parties spaCy-small misses or calls a nationality: the capitalised name before a lower-case
+    "party" ("Orban's Fidesz party", "the Law and Justice party", "the Left party"). A lone ordinary
+    word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz")."""
+    out = []
+    for tok in doc:
+        if tok.text not in _PARTY_NOUNS or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and (doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
+                             or doc[start - 1].lower_ in ("and", "of", "for") and start - 1 > 0
+                             and doc[start - 2].text[:1].isupper() and start < tok.i):
+            start -= 1
+        if start == tok.i or doc[start].is_sent_start or start == 0 or doc[start - 1].is_punct:
+            continue  # nothing capitalised before it, or only a sentence's first word
+        span = doc[start:tok.i]
+        if span[0].lower_ in ("and", "of", "for"):
+            continue
+        common = len(span) == 1 and span[0].pos_ != "PROPN"
+        end_tok = tok if common else span[-1]
+        begin, end = span[0].idx, end_tok.idx + len(end_tok.text)
+        if any(c[0] < end and begin < c[1] and not (begin <= c[0] and c[1] <= end) for c in covered):
+            continue  # a name running across it
+        surface = doc.text[begin:end]
+        out.append(_Mention(begin, end, surface, "ORG", len(surface.split()), None))
+    return out
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -1295,10 +1328,10 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
             if _looks_like_demonym(alias_key(surface), places):
                 type_ = "MISC"
-        if entry is None and alias_key(surface) in _MISC_NAMES:
-            type_ = "MISC"
         if entry is not None:
             type_ = entry.type
+        elif alias_key(surface) in _MISC_NAMES:
+            type_ = "MISC"
         elif type_ in ("ORG", "LOC") and _misc_by_head(surface):
             type_ = "MISC"
         else:
@@ -1333,6 +1366,11 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in place_used and alias_key(m.text) in club_words:
                 m.type, m.entry = "ORG", None
     _org_by_cue(doc, out, person_words)
+    if language == "en":
+        parties = _named_parties(doc, covered)
+        spans = {(p.start, p.end) for p in parties}
+        out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
+        covered += [(p.start, p.end, "ORG") for p in parties]
     # names spaCy missed, and a country opening an organisation's name ("US State Department");
     # other nested places ("London School of Economics") are not actors of the story
     for m in _scan_tokens(doc, table):

@@ -714,3 +714,102 @@ def test_french_bodies_from_the_curated_table(fr):
     assert names.get("Journal du Dimanche") == "ORG"
     # (a lone word the model tags as a place never takes an organisation's entry: "Amazon", "Shell";
     # so "Samu" tagged LOC stays unresolved: a known limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 3 rules: sign-offs, partial organisation names, portfolios, particles, first names, parties
+
+
+def _names_types(ents):
+    return {(e["name"], e["type"]) for e in ents}
+
+
+def test_wire_sign_offs_are_metadata(en):
+    body = ("Talks will resume on Monday, the ministry said. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold")
+    ents = retagged(en, body, [("Reuters", "ORG"), ("AFP", "ORG"), ("Chuck Penfold", "PERSON")])
+    assert ents == []
+    body2 = "The derby was called off. mm/rc (AFP, AP, dpa, Reuters) Each evening at 1830 UTC, we send news."
+    assert retagged(en, body2, [("AFP", "ORG"), ("Reuters", "ORG")]) == []
+    # negative: a slash inside prose is no sign-off, and an agency cited in the story stays
+    body3 = "Police told AFP the and/or clause was void."
+    assert ("Agence France-Presse", "ORG") in _names_types(retagged(en, body3, [("AFP", "ORG")]))
+
+
+def test_partial_organisation_name_joins_the_organisation(en):
+    body = ("The European Commission has caved in to German pressure. The Commission said on Monday "
+            "that Borussia Dortmund and Hertha Berlin were fined. Dortmund will appeal, Hertha will not.")
+    ents = retagged(en, body, [("European Commission", "ORG"), ("Commission", "ORG"),
+                               ("Borussia Dortmund", "ORG"), ("Hertha Berlin", "ORG"),
+                               ("Dortmund", "ORG"), ("Hertha", "ORG")])
+    names = by_name(ents)
+    assert "Commission" not in names and "Dortmund" not in names and "Hertha" not in names
+    assert "Commission" in [m["text"] for m in names["European Commission"]["mentions"]]
+    assert [m["text"] for m in names["Borussia Dortmund"]["mentions"]] == ["Borussia Dortmund", "Dortmund"]
+    # the first word of a company is not the company: "Harvard" is not "Harvard Medical School"
+    body2 = "Researchers at Harvard Medical School agree. Harvard itself did not comment."
+    names2 = by_name(retagged(en, body2, [("Harvard Medical School", "ORG"), ("Harvard", "ORG")]))
+    assert "Harvard" in names2 and "Harvard Medical School" in names2
+
+
+def test_acronym_is_not_expanded_by_a_name_that_contains_it(en):
+    body = "The US Senate voted on Tuesday. Senate leaders said the US would act."
+    ents = retagged(en, body, [("US Senate", "ORG"), ("Senate", "ORG"), ("US", "GPE")])
+    us = [e for e in ents if e["name"] == "United States"]
+    assert us and all(m["text"] == "US" for m in us[0]["mentions"])
+
+
+def test_ministerial_portfolio_is_not_an_organisation(en):
+    body = ("US Secretary of State John Kerry met Defense Minister Mohammed Tantawi. "
+            "The Justice Department said the State of Israel agreed.")
+    ents = retagged(en, body, [("State", "ORG"), ("John Kerry", "PERSON"), ("Defense", "ORG"),
+                               ("Mohammed Tantawi", "PERSON"), ("Justice Department", "ORG"), ("Israel", "GPE")])
+    names = by_name(ents)
+    assert "State" not in names and "Defense" not in names
+    assert "Justice Department" in names  # a portfolio's own department is a body
+
+
+def test_competitions_awards_and_faiths_are_not_actors(en):
+    body = ("Schalke reached the Champions League. The film won an Oscar. "
+            "Islam and Brexit were debated by the Greeks.")
+    ents = retagged(en, body, [("Schalke", "ORG"), ("Champions League", "ORG"), ("Oscar", "PERSON"),
+                               ("Islam", "ORG"), ("Brexit", "PERSON")])
+    types = {e["name"]: e["type"] for e in ents}
+    assert types["Champions League"] == types["Oscar"] == types["Islam"] == types["Brexit"] == "MISC"
+    assert types["Schalke"] == "ORG"
+
+
+def test_person_name_rejoined_across_particles(en):
+    body = "German Defense Minister Ursula von der Leyen visited the troops on Monday."
+    ents = retagged(en, body, [("Ursula von", "PERSON"), ("Leyen", "GPE")])
+    assert _names_types(ents) == {("Ursula von der Leyen", "PER")}
+
+
+def test_demonym_title_drop_spares_first_names(en):
+    body = "Former President George W. Bush and Russian President Vladimir Putin met in Texas."
+    ents = retagged(en, body, [("George W. Bush", "PERSON"), ("Russian President Vladimir Putin", "PERSON"),
+                               ("Texas", "GPE")])
+    names = by_name(ents)
+    assert "George W. Bush" in names and "Vladimir Putin" in names
+
+
+def test_organisation_tagged_name_opened_by_a_first_name_is_a_person(en):
+    body = "Real Madrid's Cristiano Ronaldo saved a win. Paris Saint-Germain and Dongfeng Motor lost."
+    ents = retagged(en, body, [("Real Madrid", "ORG"), ("Cristiano Ronaldo", "ORG"),
+                               ("Paris Saint-Germain", "ORG"), ("Dongfeng Motor", "ORG")])
+    types = {e["name"]: e["type"] for e in ents}
+    assert types["Cristiano Ronaldo"] == "PER"
+    assert types["Paris Saint-Germain"] == "ORG" and types["Dongfeng Motor"] == "ORG"
+
+
+def test_party_named_before_a_lower_case_party(en):
+    body = ("Viktor Orban and his Fidesz party won. A spokesman for the Law and Justice party spoke. "
+            "The party said no.")
+    ents = retagged(en, body, [("Viktor Orban", "PERSON"), ("Law", "PERSON")])
+    assert {("Fidesz", "ORG"), ("Law and Justice", "ORG"), ("Viktor Orban", "PER")} <= _names_types(ents)
+    assert not any(e["type"] == "PER" and e["name"] == "Law" for e in ents)
+
+
+def test_head_before_of_settles_the_type():
+    assert _type_by_head("Metropolitan Museum of Art") == "LOC"
+    assert _type_by_head("Organization for Security and Co-operation in Europe") == "ORG"
+    assert _type_by_head("Bank of England") == "ORG"
