@@ -1284,6 +1284,22 @@ def _named_parties(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Menti
     return out
 
 
+_ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
+
+
+def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tuple[int, int, str]]) -> list[_Mention]:
+    """Cities of a broadcast schedule's time-zone list ("Lagos UTC +1 | Cape Town UTC +2"), which
+    the model reads as one run of capitals; only names the table knows as places."""
+    out = []
+    for match in _ZONE_CITY.finditer(text):
+        start, end = match.span(1)
+        entry = table.lookup(match.group(1), language)
+        if entry is None or entry.type != "LOC" or any(c[0] < end and start < c[1] for c in covered):
+            continue
+        out.append(_Mention(start, end, match.group(1), "LOC", len(match.group(1).split()), entry))
+    return out
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -1366,6 +1382,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in place_used and alias_key(m.text) in club_words:
                 m.type, m.entry = "ORG", None
     _org_by_cue(doc, out, person_words)
+    if "UTC" in text:
+        out += _zone_cities(text, table, language, covered)
     if language == "en":
         parties = _named_parties(doc, covered)
         spans = {(p.start, p.end) for p in parties}
