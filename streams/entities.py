@@ -418,6 +418,9 @@ def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: 
         if sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower():
             if tok.text.lower() in lower_words:
                 return True  # the same word appears in lower case elsewhere: a common word
+        if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
+                and tok.text not in given_names()):
+            return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text
     return False
 
 
@@ -1319,6 +1322,10 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         # the French models often tag half a name; in English, titles are PROPN ("Chancellor").
         extend = type_ == "PER" and language == "fr"
         span_start, span_end = _extend_person(doc, span) if extend else (span.start_char, span.end_char)
+        if type_ == "PER" and not extend and span.start > 0:
+            before = doc[span.start - 1]  # "Adolf [Hitler]": a first name the model left out
+            if before.pos_ == "PROPN" and not before.ent_type_ and before.text in given_names():
+                span_start = before.idx
         covered.append((span_start, span_end, type_))
         start, end = _trim(text, span_start, span_end, language)
         if end > start:
