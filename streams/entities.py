@@ -189,7 +189,8 @@ _MISC_HEADS_FIRST = frozenset("""treaty battle operation traité traités accord
 
 
 # Named things that are not actors, whatever spaCy-small tags them: competitions, awards, movements,
-# currencies, and faiths and peoples (OntoNotes NORP). Matched on the whole name, case-folded.
+# currencies, eras and historical events, and faiths and peoples (OntoNotes NORP). Matched on the whole
+# name, case-folded.
 _MISC_NAMES = frozenset(alias_key(n) for n in """Champions League|Europa League|Conference League|Premier League
     |Nations League|Super League|Bundesliga|2. Bundesliga|Eredivisie|La Liga|Serie A|Ligue 1|Ligue 2|Super Bowl
     |Formula One|Formula 1|Grand Prix|Tour de France|Oscar|Oscars|Golden Globe|Golden Globes|Emmy|Emmys|Grammy
@@ -197,7 +198,8 @@ _MISC_NAMES = frozenset(alias_key(n) for n in """Champions League|Europa League|
     |Catholicism|Protestantism|Lutheran|Lutherans|Lutheranism|Salafist|Salafists|Salafism|Islamist|Islamists
     |Islamism|Sharia|Shariah|Sunni|Sunnis|Shiite|Shiites|Shia|Sikh|Sikhs|Hindu|Hindus|Muslim|Muslims|Jihadist
     |Jihadists|Tuareg|Tuaregs|Uighur|Uighurs|Uyghur|Uyghurs|Tamil|Tamils|Hausa|Kurds|Pashtun|Pashtuns|Roma
-    |Sinti|Yazidi|Yazidis|Rohingya|Bedouin|Bedouins|Gothic""".replace("\n", "").split("|"))
+    |Sinti|Yazidi|Yazidis|Rohingya|Bedouin|Bedouins|Gothic|Middle Ages|Stone Age|Bronze Age|Iron Age|Renaissance
+    |Reformation|Enlightenment|Holocaust|Shoah|Arab Spring|Prague Spring|Great Depression""".replace("\n", "").split("|"))
 
 
 # Head words that settle the type of a multi-word name the table does not know: English heads come
