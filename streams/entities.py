@@ -1305,6 +1305,37 @@ def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tupl
     return out
 
 
+def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: AliasTable,
+                      language: str) -> list[_Mention]:
+    """Persons the model missed: two to four capitalised proper nouns opened by a first name
+    ("Diplomat Espen Barth Eide", "the Brit Johanna Konta"), none of them tagged, none a place's
+    name and no organisation's head word among them."""
+    given = given_names()
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if (tok.ent_type_ or tok.pos_ != "PROPN" or tok.text not in given or _exact_place(tok.text, table, language)
+                or i > 0 and doc[i - 1].text[:1].isupper() and doc[i - 1].pos_ == "PROPN"
+                and not doc[i - 1].is_sent_start and alias_key(doc[i - 1].text) not in _PERSON_TITLES):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and j - i < 4 and not doc[j].ent_type_ and alias_key(doc[j].text) not in _PERSON_TITLES and (
+                _is_name_token(doc[j]) or doc[j].text in _NAME_PARTICLES and j + 1 < len(doc)
+                and _is_name_token(doc[j + 1])):
+            j += 1
+        words = [t.text for t in doc[i:j]]
+        surface = doc[i:j].text
+        begin, end = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
+        if (j - i >= 2 and _person_shaped(words, surface) if len(words) <= 3 else j - i == 4) and not any(
+                c[0] < end and begin < c[1] for c in covered) and not any(
+                _exact_place(w, table, language) for w in words[1:]) and table.lookup(surface, language) is None:
+            out.append(_Mention(begin, end, surface, "PER", len(words), None))
+        i = max(j, i + 1)
+    return out
+
+
 def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
@@ -1393,6 +1424,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     _org_by_cue(doc, out, person_words)
     if "UTC" in text:
         out += _zone_cities(text, table, language, covered)
+    if language == "en":
+        found = _untagged_persons(doc, covered, table, language)
+        out += [m for m in found if not _inside(m.start, m.end, meta)]
     if language == "en":
         parties = _named_parties(doc, covered)
         spans = {(p.start, p.end) for p in parties}

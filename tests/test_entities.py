@@ -813,3 +813,12 @@ def test_head_before_of_settles_the_type():
     assert _type_by_head("Metropolitan Museum of Art") == "LOC"
     assert _type_by_head("Organization for Security and Co-operation in Europe") == "ORG"
     assert _type_by_head("Bank of England") == "ORG"
+
+
+def test_untagged_name_opened_by_a_first_name_is_a_person(en):
+    body = "Kerber defeated her opponent, the Brit Johanna Konta, in two sets on Tuesday."
+    ents = retagged(en, body, [("Kerber", "PERSON")])
+    assert ("Johanna Konta", "PER") in _names_types(ents)
+    # negative: a first name that is also a place opens no person ("Victoria Falls")
+    body2 = "Tourists visited the Victoria Falls Bridge on Tuesday."
+    assert not any(e["type"] == "PER" for e in retagged(en, body2, []))
