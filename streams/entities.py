@@ -1306,9 +1306,9 @@ def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tupl
 
 
 def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: AliasTable,
-                      language: str) -> list[_Mention]:
+                      language: str, places: dict[str, int]) -> list[_Mention]:
     """Persons the model missed: two to four capitalised proper nouns opened by a first name
-    ("Diplomat Espen Barth Eide", "the Brit Johanna Konta"), none of them tagged, none a place's
+    ("Diplomat Espen Barth Eide", "Brazilian Gonzalo Higuain"), none of them tagged, none a place's
     name and no organisation's head word among them."""
     given = given_names()
     out = []
@@ -1317,7 +1317,8 @@ def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: Alia
         tok = doc[i]
         if (tok.ent_type_ or tok.pos_ != "PROPN" or tok.text not in given or _exact_place(tok.text, table, language)
                 or i > 0 and doc[i - 1].text[:1].isupper() and doc[i - 1].pos_ == "PROPN"
-                and not doc[i - 1].is_sent_start and alias_key(doc[i - 1].text) not in _PERSON_TITLES):
+                and not doc[i - 1].is_sent_start and alias_key(doc[i - 1].text) not in _PERSON_TITLES
+                and not _looks_like_demonym(alias_key(doc[i - 1].text), places)):
             i += 1
             continue
         j = i + 1
@@ -1425,7 +1426,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     if "UTC" in text:
         out += _zone_cities(text, table, language, covered)
     if language == "en":
-        found = _untagged_persons(doc, covered, table, language)
+        found = _untagged_persons(doc, covered, table, language, places)
         out += [m for m in found if not _inside(m.start, m.end, meta)]
     if language == "en":
         parties = _named_parties(doc, covered)

@@ -816,9 +816,9 @@ def test_head_before_of_settles_the_type():
 
 
 def test_untagged_name_opened_by_a_first_name_is_a_person(en):
-    body = "Kerber defeated her opponent, the Brit Johanna Konta, in two sets on Tuesday."
-    ents = retagged(en, body, [("Kerber", "PERSON")])
-    assert ("Johanna Konta", "PER") in _names_types(ents)
+    body = "Bottas finished ahead of Brazilian Gonzalo Higuain. Diplomat Espen Barth Eide watched."
+    ents = retagged(en, body, [("Bottas", "PERSON")])
+    assert {("Gonzalo Higuain", "PER"), ("Espen Barth Eide", "PER")} <= _names_types(ents)
     # negative: a first name that is also a place opens no person ("Victoria Falls")
     body2 = "Tourists visited the Victoria Falls Bridge on Tuesday."
     assert not any(e["type"] == "PER" for e in retagged(en, body2, []))
