@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Token
 
 from .events import Entity
 from .quote_marks import LINE_RE, MARKS
-from .speaker_linking import MentionIndex, spacy_mentions
+from .speaker_linking import HONORIFICS, MentionIndex, spacy_mentions
 
 __all__ = ["ArticleIndex", "is_sentence_end", "is_mark_token", "END_PUNCT", "DASHES",
            "NAME_PARTICLES", "HONORIFICS"]
@@ -31,11 +31,6 @@ NAME_PARTICLES = frozenset({
 # Articles that start a surname when capitalised ("Marine Le Pen", "Jan De Vries").
 _CAPITAL_PARTICLES = frozenset({"le", "la", "de", "du", "des", "van", "von", "der", "den", "di",
                                 "da", "del", "della", "el", "al", "ben", "bin", "ter", "ten"})
-# Courtesy titles written before a name: not part of the person's canonical name.
-HONORIFICS = frozenset({
-    "mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt",
-    "prof", "rev", "sir", "dame", "lord", "lady", "m", "mme", "mlle", "me", "pr", "maître",
-    "monsieur", "madame", "mademoiselle", "docteur", "professeur"})
 # Capitalised words that end a name: what follows a name in "the Obama Administration".
 _NOT_NAME_WORDS = frozenset({
     "administration", "campaign", "government", "party", "committee", "foundation", "institute",

@@ -686,13 +686,38 @@ def _verdict(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
                    or att.doc[j].pos_ in ("VERB", "SCONJ") for j in toks)
 
 
+def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+    """French agency copy puts a speaker's own words in guillemets inside the sentence that
+    reports them: 'a appelé les États à « un sursaut »', 'a assuré que l’UE restait « à
+    l’avant-garde »'. The reporting verb comes first in the same sentence, its speaker is a
+    named person or organisation, and the quote lies in what the verb governs (not in a clause
+    coordinated to it: 'X a qualifié …, puis la presse a parlé de « fiasco »')."""
+    kind, i, who, _, _ = got
+    if att.lex.lang != "fr" or kind != "verb" or who is None or who.etype not in ("PER", "ORG"):
+        return False
+    v = att.doc[i]
+    if v.idx >= q.span.open_at:
+        return False
+    toks = att.art.tok_range(v.idx + len(v.text), q.span.open_at)
+    if any(is_sentence_end(att.doc[j]) or att.doc[j].text in (";", ":") for j in toks):
+        return False
+    t = att.doc[att.art.tok_at(q.start)]
+    for _ in range(12):  # up from the quote to the verb, never through a coordinated clause
+        if t.i == v.i:
+            return True
+        if t.dep_ in ("conj", "parataxis") or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
 def _firm(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     """A cue that makes even one or two words a quotation: a signature dash, 'selon X, …'
     before them, or an incise or colon lead-in around words that open their own sentence
     ('«Oui», dit-il', '"We won," he added', 'a répondu : « Jamais. »'). Words inside a
     narrative sentence ('a "burn bag," the paper reported') are a scare quote."""
     kind, i, _, _, strong = got
-    if kind == "dash" or _verdict(att, q, got):
+    if kind == "dash" or _verdict(att, q, got) or _reported_words(att, q, got):
         return True
     if kind == "src" and att.doc[i].idx < q.span.open_at:
         return True

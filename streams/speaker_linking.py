@@ -17,6 +17,13 @@ from spacy.tokens import Doc
 from .aliases import entity_id_for
 from .events import Entity
 
+# Courtesy titles written before a name: not part of the person's canonical name.
+HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt",
+    "prof", "rev", "sir", "dame", "lord", "lady", "m", "mme", "mlle", "me", "pr", "maître",
+    "monsieur", "madame", "mademoiselle", "docteur", "professeur"})
+
+
 __all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
            "add_speaker_entities"]
 
@@ -123,8 +130,11 @@ class MentionIndex:
             assert ent is not None
             if ent.get("type") == "PER":
                 name = ent["name"]
-                if len(text.split()) > len(name.split()) and set(name.split()) < set(text.split()):
-                    name = text  # the mention was cut short; the written name is fuller
+                written = text.split()
+                while len(written) > 1 and written[0].lower().rstrip(".") in HONORIFICS:
+                    written = written[1:]  # "Me Nicolas Berthier": the title is not the name
+                if len(written) > len(name.split()) and set(name.split()) < set(written):
+                    name = " ".join(written)  # the mention was cut short; the written name is fuller
                 return Who(a, b, name, ent["id"], "PER")
             shown = display_name(text)
             if pick[0] <= a + len(text) - len(shown) and pick[1] >= b and ent.get("name"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import spacy
 
+from streams.entities import extract_entities
 from streams.quotes import extract_quotes, find_quote_spans
 
 from streams.normalize import nlp_view
@@ -725,6 +726,18 @@ def test_fr_verdict_needs_a_named_speaker_and_one_clause(fr):
     assert run(fr, "Le collectif dénonce un « abandon » du territoire.", "fr")[0] == []
     assert run(fr, "Claire Martin a qualifié la réforme, puis la presse a parlé de « fiasco ».",
                "fr")[0] == []
+
+
+def test_fr_words_in_guillemets_inside_a_reported_clause_are_quotes(fr):
+    # agency style: the speaker's own words inside the sentence that reports them
+    body = ("La ministre Claire Martin a assuré mardi que le gouvernement restait « à l’écoute ». "
+            "Pour la défense, Me Paul Girard a plaidé la relaxe, estimant que son client avait été "
+            "« dépassé » par la croissance de sa société.")
+    doc = fr(nlp_view(body))
+    entities = extract_entities(doc, body, language="fr")  # the entities stage drops the title "Me"
+    quotes, _ = extract_quotes(doc, body, entities, language="fr")
+    assert [(q["text"], who(q)) for q in quotes] == [
+        ("à l’écoute", "Claire Martin"), ("dépassé", "Paul Girard")]  # not "Me Paul Girard"
 
 
 def test_fr_present_participle_does_not_take_the_quote_before_it(fr):
