@@ -1585,25 +1585,62 @@ def extract_entities(
     """Entities of one article from its spaCy parse (of nlp_view(body)), ordered by first mention.
 
     Mentions are offsets into body and their text is body[start:end]. A pipeline without NER
-    (spacy.blank) yields only alias-table matches.
+    (spacy.blank) yields only alias-table matches. Known places and organisations that only the
+    headline names come first, with no mentions.
     """
     table = aliases if aliases is not None else load_alias_table()
     lang = (language or "").split("-")[0].lower()
     has_ner = doc.has_annotation("ENT_IOB")
     raw = _raw_mentions(doc, body, lang, table) if has_ner else _scan_aliases(doc, table)
-    if not raw:
-        return []
-    groups = _merge_groups(_group(raw), doc.text)
+    groups = _merge_groups(_group(raw), doc.text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang) for g in groups]
-    max_mentions = max(len(e["mentions"]) for e, _ in built)
+    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}) if headline else []
+    if not built and not head_only:
+        return []
+    max_mentions = max([len(e["mentions"]) for e, _ in built] + [1])
     headline_norm = _norm_for_search(headline) if headline else ""
     out: list[Entity] = []
-    for entity, forms in built:
-        first = entity["mentions"][0]["start"]
+    for entity, forms in head_only + built:
+        first = entity["mentions"][0]["start"] if entity["mentions"] else 0
         in_head = bool(headline_norm) and _in_headline(headline_norm, forms)
         entity["salience"] = salience(len(entity["mentions"]), first, len(body), max_mentions, in_head, False)
         out.append(entity)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(language: str):
+    import spacy
+
+    try:
+        return spacy.blank(language).tokenizer
+    except (ImportError, KeyError, ValueError):
+        return spacy.blank("xx").tokenizer
+
+
+def _headline_only(headline: str, language: str, table: AliasTable, known: set[str]) -> list[tuple[Entity, list[str]]]:
+    """Places and organisations the alias table knows that only the headline names ("Ukraine :
+    les Européens promettent à Kiev …" when the body says "l’Ukraine" and "Kyiv" never again):
+    an entity with no mentions (they are offsets into the body), the headline form among its
+    aliases. Only multi-word names, acronyms and names inside the headline (not its first word,
+    which every headline capitalises) are taken."""
+    hdoc = _tokenizer(language or "xx")(headline)
+    out: list[tuple[Entity, list[str]]] = []
+    for m in _scan_tokens(hdoc, table):
+        entry = m.entry
+        if entry is None or entry.id in known:
+            continue
+        letters = m.text.replace(".", "")
+        if not (m.tokens > 1 or letters.isupper() and len(letters) >= 2 or m.start > 0):
+            continue
+        known.add(entry.id)
+        aliases = list(dict.fromkeys([entry.name, m.text, *entry.aliases]))
+        entity: Entity = {
+            "id": entry.id, "name": entry.name, "type": entry.type,  # type: ignore[typeddict-item]
+            "aliases": aliases, "mentions": [], "salience": 0.0, "quoted": False,
+        }
+        out.append((entity, [m.text]))
     return out

@@ -822,3 +822,15 @@ def test_untagged_name_opened_by_a_first_name_is_a_person(en):
     # negative: a first name that is also a place opens no person ("Victoria Falls")
     body2 = "Tourists visited the Victoria Falls Bridge on Tuesday."
     assert not any(e["type"] == "PER" for e in retagged(en, body2, []))
+
+
+def test_known_names_only_the_headline_gives_are_entities_without_mentions(fr):
+    body = "Les ministres ont promis un soutien durable à l’Ukraine lors de leur réunion de lundi."
+    ents = run(fr, body, "fr", headline="Ukraine : les Européens promettent à Kiev un soutien durable")
+    kyiv = [e for e in ents if e["name"] == "Kyiv"]
+    assert kyiv and kyiv[0]["mentions"] == [] and "Kiev" in kyiv[0]["aliases"]
+    assert kyiv[0]["salience"] >= 0.25  # named in the headline
+    assert ents[0]["name"] == "Kyiv"  # the headline comes first
+    ukraine = [e for e in ents if e["name"] == "Ukraine"]
+    assert len(ukraine) == 1 and ukraine[0]["mentions"]  # in the body too: one entity, body mentions
+    assert_offsets(ents, body)
