@@ -101,10 +101,11 @@ class ArticleIndex(MentionIndex):
     # ---- person mentions and quote-only paragraphs
 
     def per_mention_at(self, a: int, b: int) -> Optional[tuple[int, int]]:
-        for m in self.mentions_in(a, b):
-            if m[3] == "PER":
-                return m[0], self.name_end(m[1])
-        return None
+        """The first person named in [a, b): a person of the entities stage before a span only the
+        model tagged ("le commissaire au [Climat], Wopke Hoekstra": the stage dropped "Climat")."""
+        found = [m for m in self.mentions_in(a, b) if m[3] == "PER"]
+        m = next((m for m in found if m[2] is not None), found[0] if found else None)
+        return (m[0], self.name_end(m[1])) if m is not None else None
 
     def name_end(self, end: int) -> int:
         """Extend a person mention cut short by the tagger over the capitalised proper nouns

@@ -155,7 +155,7 @@ def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
 _NAME_PARTICLES_CF = frozenset(
     "de du des d' le la van von der den bin ben ibn al el del della da di dos das ter ten".split())
 # Words that end a span without being part of the name ("Windows and", "US Agency for").
-_TRAILING_JUNK = frozenset("and or of for to with from in on at by the a an et ou de du des pour à au aux sur".split())
+_TRAILING_JUNK = frozenset("and or of for to with from in on at by the a an et ou de du des pour à au aux sur l d".split())
 _SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
 _STANCE = re.compile(r"^(?:pro|anti|non|ex|post|pre|neo)-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
 # Role words that precede a person's name without belonging to it ("Superintendent X", "coach Y").
@@ -199,7 +199,7 @@ _MISC_NAMES = frozenset(alias_key(n) for n in """Champions League|Europa League|
     |Islamism|Sharia|Shariah|Sunni|Sunnis|Shiite|Shiites|Shia|Sikh|Sikhs|Hindu|Hindus|Muslim|Muslims|Jihadist
     |Jihadists|Tuareg|Tuaregs|Uighur|Uighurs|Uyghur|Uyghurs|Tamil|Tamils|Hausa|Kurds|Pashtun|Pashtuns|Roma
     |Sinti|Yazidi|Yazidis|Rohingya|Bedouin|Bedouins|Gothic|Middle Ages|Stone Age|Bronze Age|Iron Age|Renaissance
-    |Reformation|Enlightenment|Holocaust|Shoah|Arab Spring|Prague Spring|Great Depression""".replace("\n", "").split("|"))
+    |Reformation|Enlightenment|Holocaust|Shoah|Arab Spring|Prague Spring|Great Depression|COP""".replace("\n", "").split("|"))
 
 
 # Head words that settle the type of a multi-word name the table does not know: English heads come
@@ -469,8 +469,9 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
             if len(ptoks) <= n:
                 continue
             if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
+                head_first = ptoks[0] in _ORG_HEADS_FIRST  # French: "la Commission" after "Commission européenne"
                 fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
-                    ptoks[-n:] == toks or ptoks[:n] == toks and _is_club_name(pm.text.split()))
+                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or _is_club_name(pm.text.split())))
             elif g.type == "PER" or n == 1:
                 fits = any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1))
             else:  # an ORG-tagged surname ending the name: "Le Pen", "Van Rompuy"
@@ -495,7 +496,8 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     for g in groups:
         if id(g) in absorbed:
             continue
-        acronyms = {m.text.replace(".", "") for m in g.mentions if _is_acronym(m.text)}
+        acronyms = {m.text.replace(".", "") for m in g.mentions if _is_acronym(m.text) or (
+            m.tokens == 1 and body[m.start - 1:m.start] == "(" and body[m.end:m.end + 1] == ")")}  # "(Anah)"
         if not acronyms or g.type not in ("ORG", "LOC", "MISC"):
             continue
         for other in groups:
@@ -787,7 +789,8 @@ _SAY_VERBS = frozenset("""say tell add explain insist claim argue write describe
 _HONORIFICS_CF = frozenset("mr mr. mrs mrs. ms ms. dr dr. m. mme mlle mgr pr pr.".split())
 _SPORT_WORDS = frozenset("""striker midfielder defender goalkeeper keeper bundesliga penalty football soccer stadium
     goal coach league match relegation championship tournament uefa fifa club squad
-    attaquant défenseur gardien entraîneur championnat ligue footballeur""".split())
+    attaquant défenseur gardien entraîneur championnat ligue footballeur rugby essai mêlée buteur pénalité
+    transformation ouvreur talonneur demi-finale rugbyman""".split())
 
 
 def _is_known_place(doc: Doc, token, table: AliasTable, language: str) -> bool:
@@ -1212,7 +1215,8 @@ def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> 
 # is not one either; "État(s)" alone or with a lower-case adjective ("l'État ukrainien") is the noun.
 _FR_OF_ARTICLE = re.compile(r"^(?:de la|de l'|du|des)\s*(?=\S)")
 _FR_PORTFOLIO_BEFORE = re.compile(
-    r"\bministres?(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019])$")
+    r"\b(?:ministres?|commissaires?|secr\u00e9taires? d['\u2019]\u00c9tat)(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?"
+    r"\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019]|au\s+|\u00e0 la\s+|\u00e0 l['\u2019]|aux\s+)$")
 _FR_STATE = frozenset({"etat", "etats"})
 # Lower-case French institution phrases completed by a town's name: the institution is the actor
 # ("le tribunal correctionnel de Lyon", "le centre hospitalier de Quimper", "la cour d'appel de Paris").
@@ -1396,6 +1400,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
                 surface.split(), surface, table, language)):
             type_ = "PER"
+        elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
+            type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
         if sport and type_ in ("LOC", "PER"):
             if type_ == "PER" and entry is None:  # a player's goal is no team's: only a place's name
@@ -1448,9 +1454,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             for c in overlapping
         ):
             out.append(m)
-        elif m.tokens >= 2 and all(m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end)
-                                   for c in overlapping):
-            # the model tagged part of a longer known name ("[La France] insoumise"): the name wins
+        elif (m.tokens >= 2 or "-" in m.text) and all(
+                m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end) for c in overlapping):
+            # the model tagged part of a longer known name ("[La France] insoumise", "[Addis]-Abeba"): the name wins
             out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
             out.append(m)
     crafts = {alias_key(m.text) for m in out if m.entry is None and m.type in ("PER", "ORG", "LOC")
@@ -1597,7 +1603,8 @@ def extract_entities(
         _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang) for g in groups]
-    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}) if headline else []
+    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built},
+                               has_ner and _is_sports_copy(doc)) if headline else []
     if not built and not head_only:
         return []
     max_mentions = max([len(e["mentions"]) for e, _ in built] + [1])
@@ -1611,6 +1618,9 @@ def extract_entities(
     return out
 
 
+_HEADLINE_ARTICLES = frozenset("Le La Les The Der Die Das El Al".split())
+
+
 @lru_cache(maxsize=8)
 def _tokenizer(language: str):
     import spacy
@@ -1621,7 +1631,8 @@ def _tokenizer(language: str):
         return spacy.blank("xx").tokenizer
 
 
-def _headline_only(headline: str, language: str, table: AliasTable, known: set[str]) -> list[tuple[Entity, list[str]]]:
+def _headline_only(headline: str, language: str, table: AliasTable, known: set[str],
+                   sport: bool) -> list[tuple[Entity, list[str]]]:
     """Places and organisations the alias table knows that only the headline names ("Ukraine :
     les Européens promettent à Kiev …" when the body says "l’Ukraine" and "Kyiv" never again):
     an entity with no mentions (they are offsets into the body), the headline form among its
@@ -1636,6 +1647,11 @@ def _headline_only(headline: str, language: str, table: AliasTable, known: set[s
         letters = m.text.replace(".", "")
         if not (m.tokens > 1 or letters.isupper() and len(letters) >= 2 or m.start > 0):
             continue
+        before, after = headline[:m.start].split()[-1:], headline[m.end:].split()[:1]
+        if any(w[:1].isupper() and w.isalpha() and w not in _HEADLINE_ARTICLES for w in before + after):
+            continue  # part of a longer name the table does not know ("Air France")
+        if sport and entry.type == "LOC":
+            continue  # a town in a sports headline is its club
         known.add(entry.id)
         aliases = list(dict.fromkeys([entry.name, m.text, *entry.aliases]))
         entity: Entity = {

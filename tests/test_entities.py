@@ -834,3 +834,20 @@ def test_known_names_only_the_headline_gives_are_entities_without_mentions(fr):
     ukraine = [e for e in ents if e["name"] == "Ukraine"]
     assert len(ukraine) == 1 and ukraine[0]["mentions"]  # in the body too: one entity, body mentions
     assert_offsets(ents, body)
+
+
+def test_french_partial_names_acronyms_and_portfolios(fr):
+    body = ("La Commission européenne a présenté mardi son plan. La Commission espère un accord. "
+            "L’avocate de l’Agence nationale de l’habitat (Anah), Me Camille Roussel, a plaidé. "
+            "Le commissaire européen au Climat, Wopke Hoekstra, était présent, comme la CFDT. "
+            "Les ministres des Affaires étrangères de l’Union européenne se sont réunis à Addis-Abeba.")
+    ents = run(fr, body, "fr")
+    names = by_name(ents)
+    assert [m["text"] for m in names["European Commission"]["mentions"]] == ["Commission européenne", "Commission"]
+    anah = [e for e in ents if any(m["text"] == "Anah" for m in e["mentions"])]
+    assert len(anah) == 1 and anah[0]["type"] == "ORG" and anah[0]["name"].startswith("Agence nationale")
+    assert "Climat" not in names and not any(n.startswith("Affaires") for n in names)
+    assert names["Addis Ababa"]["type"] == "LOC" and "Addis" not in names
+    cfdt = [e for e in ents if e["name"] in ("CFDT", "French Democratic Confederation of Labour")]
+    assert cfdt and cfdt[0]["type"] == "ORG"
+    assert_offsets(ents, body)
