@@ -348,6 +348,18 @@ class Attributor(SpeakerResolver):
             return t if ok else None
         return None
 
+    def sole_person_before(self, v: Token, end: int) -> Optional[Who]:
+        """The one person named in v's sentence before the quote, when the parse gives the cue v
+        no subject ('Interrogé sur …, le ministre des Transports, Philippe Tabarot, a écarté cette
+        hypothèse : « … »'); nobody when two people are named there."""
+        start = self.doc[v.sent.start].idx if self.art.has_dep else self.doc[v.i].idx
+        found = {m[2]["id"]: m for m in self.art.mentions_in(start, end)
+                 if m[3] == "PER" and m[2] is not None and self.art.outside(m[0])}
+        if len(found) != 1:
+            return None
+        ms, me, _, _ = next(iter(found.values()))
+        return self.art.resolve_name(self.body[ms:me], ms, me, "PER")
+
     def left_cue(self, q: QuoteCandidate, lo: int, hi: int) -> Optional[Cue]:
         """Cue before the quote in its sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
         toks = self.art.tok_range(lo, hi)
@@ -420,6 +432,8 @@ class Attributor(SpeakerResolver):
                         who = self.who_from_head(h) if h is not None else None
                         if who is None and colon and not len(self.clause_before(f)):
                             who = self.inverted_subject(l)
+                    if who is None:
+                        who = self.sole_person_before(t, q.span.open_at)
                 if neg and not (colon or seen <= 3 or self.governs(t, q)):
                     return None  # a negated verb elsewhere in the sentence says nothing
                 return ("neg" if neg else "verb", i, who, (f, l), colon)
@@ -443,6 +457,10 @@ class Attributor(SpeakerResolver):
         # "X listed them:" — any verb right before a colon introduces what follows.
         if colon and self.art.has_dep:
             v = doc[k].head
+            for _ in range(3):  # "a écarté cette hypothèse : «": the colon may hang from the object
+                if v.pos_ in ("VERB", "AUX") or v.head.i == v.i or not toks.start <= v.head.i < k:
+                    break
+                v = v.head
             # The verb must sit in the lead-in itself: a parse that runs across a paragraph
             # break can hang the colon from the previous paragraph's verb.
             if (v.pos_ in ("VERB", "AUX") and not self.art.in_quote[v.i]

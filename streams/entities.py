@@ -1245,6 +1245,8 @@ def _french_fragment(text: str, start: int, end: int, surface: str) -> Optional[
         return -1  # "chef de l'État", "États membres", "l'État ukrainien"
     if len(words) <= 3 and _FR_PORTFOLIO_BEFORE.search(text[max(0, start - 60):start]):
         return -1  # "ministre des Transports"
+    if all(alias_key(w) in _PERSON_TITLES or alias_key(w) in ("premier", "premiere") for w in words):
+        return -1  # "le Premier ministre", "la Présidente": a role, whoever holds it
     return None
 
 

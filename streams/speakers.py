@@ -32,6 +32,9 @@ _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp
 _OBJ_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "poss",
                        "nmod:poss", "dative", "npadvmod", "attr"})
 _FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
+# French lawyers are named with "Me" (maître): "l'avocat" later refers to them.
+_LAWYER_TITLES = frozenset({"Me", "Maître", "Mes"})
+_LAWYER_NOUNS = ("avocat", "avocate")
 
 
 class SpeakerResolver:
@@ -96,7 +99,12 @@ class SpeakerResolver:
         # A person named inside the phrase ("Spokeswoman Haley Morris").
         per = art.per_mention_at(sa, sb)
         if per is not None:
-            return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+            who = art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+            if who.entity_id is None:  # only the model saw a person here ("le commissaire au [Climat]")
+                app = self.apposition(h, b)
+                if app is not None and app.entity_id is not None:
+                    return app  # "…, Wopke Hoekstra,": the person the phrase is in apposition to
+            return who
         if art.has_dep:
             per = self.linked_person(h)
             if per is not None:
@@ -122,7 +130,7 @@ class SpeakerResolver:
         # A role noun heading the phrase ('le chef de l'État', 'la ministre de la Santé') names
         # a person even when the phrase holds a place or organisation. French only: on English
         # copy ('the Republican nominee', 'the New York businessman') it picked wrong people.
-        if who.etype != "PER" and h.pos_ in ("NOUN", "PROPN") and not h.ent_type_ and (
+        if who.etype != "PER" and h.pos_ in ("NOUN", "PROPN") and h.ent_type_ in ("", "MISC") and (
                 (who.entity_id is None and who.etype is None)
                 or (self.lex.lang == "fr" and self.is_role(h))):
             titled = self.title(h, sa, sb) or self.role(h, sa, sb)
@@ -189,12 +197,19 @@ class SpeakerResolver:
                 continue
             nouns: list[Token] = []
             adjs: set[str] = set()
+            if toks.start > 0 and doc[toks.start - 1].text in _LAWYER_TITLES:  # "Me Nicolas Berthier"
+                for lemma in _LAWYER_NOUNS:
+                    self.titles.setdefault(lemma, []).append((ms, who.name, who.entity_id))
+                    self.person_titles.setdefault(who.entity_id or who.name, set()).add(lemma)
             j = toks.start - 1
+            comma = False
             while j >= 0 and j >= toks.start - 4:
                 t = doc[j]
                 if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
-                    nouns.append(t)
+                    if not comma or self.is_role(t):  # "Côté rochelais, Ronan O'Gara": no title
+                        nouns.append(t)
                     break
+                comma = comma or t.text == ","
                 if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
                     break
                 if t.pos_ == "ADJ":
@@ -288,8 +303,8 @@ class SpeakerResolver:
 
         def fits(who: Who) -> bool:
             # "le ministre" cannot be the person introduced as "le député".
-            known = self.person_titles.get(who.entity_id or who.name)
-            return not known or lemma in known or lemma in self.lex.generic_roles
+            known = {t for t in self.person_titles.get(who.entity_id or who.name, ()) if t in self.lex.roles}
+            return not known or lemma in known or lemma in self.lex.generic_roles  # "Côté" is no title
 
         first = self.antecedent(sa)
         # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
@@ -297,7 +312,8 @@ class SpeakerResolver:
         adjs = {self.art.lemma(self.doc[i]) for i in self.art.tok_range(sa, sb)
                 if self.doc[i].pos_ == "ADJ"}
         if adjs and first is not None and self.lex.lang == "fr":
-            people = [first] + list(self.earlier_people(sa))
+            # anyone named before, not only subjects: "avec son homologue égyptien, Badr Abdelatty"
+            people = [first] + list(self.earlier_people(sa)) + self.named_before(sa)
             marked = [w for w in people if adjs & self.person_adjs.get(w.entity_id or w.name, set())]
             if marked and fits(marked[0]):
                 return Who(sa, sb, marked[0].name, marked[0].entity_id, "PER")
@@ -336,6 +352,19 @@ class SpeakerResolver:
                 yield w
                 if len(seen) >= limit:
                     return
+
+    def named_before(self, a: int) -> list[Who]:
+        """Every person named outside quotes before offset a, within a few paragraphs, most recent first."""
+        art = self.art
+        floor = art.floor(a, 6)
+        out = []
+        for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
+            ms, me, ent, etype = art.ments[k]
+            if ms < floor:
+                break
+            if etype == "PER" and art.outside(ms):
+                out.append(art.resolve_name(self.body[ms:me], ms, me, "PER"))
+        return out
 
     def is_subject_mention(self, ms: int, me: int) -> bool:
         if not self.art.has_dep:
@@ -481,6 +510,8 @@ class SpeakerResolver:
                 "PROPN", "NOUN", "PRON"
             ):
                 continue
+            if t.dep_ == "pobj" or any(c.dep_ == "case" for c in t.children):
+                continue  # "Arrivé de Kinshasa, le ministre …": a preposition's object speaks not
             if cand is None:
                 cand = t
             if t.dep_ in _OBJ_DEPS or self.dateline(t):
