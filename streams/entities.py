@@ -213,7 +213,8 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     institution league coalition""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
-    castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm""".split())
+    castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm
+    pradesh oblast krai prefecture county canton""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -803,6 +804,19 @@ def _is_known_place(doc: Doc, token, table: AliasTable, language: str) -> bool:
         return False
     entry = table.lookup(span.text, language)
     return entry is not None and entry.type == "LOC" and not entry.population and span.text in entry.aliases
+
+
+# Nouns that name what follows "of" as a place: "the town of Birstall", "the islands of Lesbos, Kos and Chios".
+_PLACE_KIND_NOUNS = frozenset("""city town village hamlet island islands isle province state region district county
+    municipality suburb neighbourhood neighborhood enclave oasis ville commune village île îles province région
+    département""".split())
+
+
+def _named_as_place(doc: Doc, span: Span) -> bool:
+    """The phrase itself says the name is a place: "the town of X", "the islands of A, B and C"."""
+    first = min([span.root] + list(span.root.conjuncts), key=lambda t: t.i)
+    start = min(span.start, first.i)
+    return start >= 2 and doc[start - 1].lower_ in ("of", "de", "d'") and doc[start - 2].lower_ in _PLACE_KIND_NOUNS
 
 
 def _has_place_evidence(doc: Doc, span: Span, sport: bool, places: set[int], table: AliasTable,
@@ -1399,6 +1413,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
             type_ = "MISC"
         else:
             type_ = _type_by_head(surface) or type_
+        if type_ in ("ORG", "PER") and entry is None and not sport and _type_by_head(surface) is None \
+                and _named_as_place(doc, span):
+            type_ = "LOC"  # "the town of Birstall", "the city of Naameh"
         if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
                 surface.split(), surface, table, language)):
             type_ = "PER"

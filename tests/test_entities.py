@@ -851,3 +851,15 @@ def test_french_partial_names_acronyms_and_portfolios(fr):
     cfdt = [e for e in ents if e["name"] in ("CFDT", "French Democratic Confederation of Labour")]
     assert cfdt and cfdt[0]["type"] == "ORG"
     assert_offsets(ents, body)
+
+
+def test_a_name_the_phrase_calls_a_place_is_a_place(en):
+    body = ("She was killed in the town of Birstall on Thursday. Aid reached the Greek islands of Lesbos, "
+            "Kos and Chios. Rapes in Uttar Pradesh alarmed politicians.")
+    ents = retagged(en, body, [("Birstall", "ORG"), ("Lesbos", "GPE"), ("Kos", "ORG"), ("Chios", "ORG"),
+                               ("Uttar Pradesh", "ORG")])
+    types = {e["name"]: e["type"] for e in ents}
+    assert types["Birstall"] == types["Kos"] == types["Chios"] == types["Uttar Pradesh"] == "LOC"
+    # negative: a body "of" a place stays a body
+    ents2 = retagged(en, "The Bank of England raised rates.", [("Bank of England", "ORG")])
+    assert [e["type"] for e in ents2] == ["ORG"]
