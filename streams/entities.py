@@ -214,7 +214,7 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
     castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm
-    pradesh oblast krai prefecture county canton""".split())
+    pradesh oblast krai prefecture county canton crater""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -238,6 +238,9 @@ _KEEP_LOWER_FIRST = _NAME_PARTICLES_CF | _LOC_HEADS_FIRST | _ORG_HEADS_FIRST | f
 def _type_by_head(surface: str) -> Optional[str]:
     words = surface.split()
     if len(words) < 2:
+        street = surface.rsplit("-", 1)[-1].casefold() if "-" in surface else ""
+        if street in ("strasse", "straße", "platz", "allee", "damm", "ufer", "gasse", "weg"):
+            return "LOC"  # "Hans-Riegel-Strasse"
         return "ORG" if surface.casefold() in _PARTY_PLURALS else None
     last, first = alias_key(words[-1]), words[0].casefold()
     if last in _PARTY_PLURALS:
@@ -807,16 +810,22 @@ def _is_known_place(doc: Doc, token, table: AliasTable, language: str) -> bool:
 
 
 # Nouns that name what follows "of" as a place: "the town of Birstall", "the islands of Lesbos, Kos and Chios".
-_PLACE_KIND_NOUNS = frozenset("""city town village hamlet island islands isle province state region district county
-    municipality suburb neighbourhood neighborhood enclave oasis ville commune village île îles province région
-    département""".split())
+_PLACE_KIND_NOUNS = frozenset("""city cities town towns village villages hamlet island islands isle province provinces
+    state states region regions district districts county counties municipality suburb neighbourhood neighborhood
+    enclave oasis ville villes commune communes île îles région régions département départements""".split())
+# ... and lower-case nouns after a name that make it one: "the Uva province", "the Dollart region".
+_PLACE_KIND_AFTER = frozenset("""province region district county valley island mountains crater camp prison
+    région département vallée""".split())
 
 
 def _named_as_place(doc: Doc, span: Span) -> bool:
-    """The phrase itself says the name is a place: "the town of X", "the islands of A, B and C"."""
+    """The phrase itself says the name is a place: "the town of X", "the states of A, B and C",
+    "the Uva province"."""
     first = min([span.root] + list(span.root.conjuncts), key=lambda t: t.i)
     start = min(span.start, first.i)
-    return start >= 2 and doc[start - 1].lower_ in ("of", "de", "d'") and doc[start - 2].lower_ in _PLACE_KIND_NOUNS
+    if start >= 2 and doc[start - 1].lower_ in ("of", "de", "d'") and doc[start - 2].lower_ in _PLACE_KIND_NOUNS:
+        return True
+    return span.end < len(doc) and doc[span.end].text in _PLACE_KIND_AFTER
 
 
 def _has_place_evidence(doc: Doc, span: Span, sport: bool, places: set[int], table: AliasTable,

@@ -860,6 +860,12 @@ def test_a_name_the_phrase_calls_a_place_is_a_place(en):
                                ("Uttar Pradesh", "ORG")])
     types = {e["name"]: e["type"] for e in ents}
     assert types["Birstall"] == types["Kos"] == types["Chios"] == types["Uttar Pradesh"] == "LOC"
+    body3 = ("Nigeria put its northeast states of Borno, Yobe and Adamawa under emergency rule. The UPFA won "
+             "in the Uva province. He worked at Hans-Riegel-Strasse 1.")
+    ents3 = retagged(en, body3, [("Nigeria", "GPE"), ("Borno", "GPE"), ("Yobe", "PERSON"), ("Adamawa", "ORG"),
+                                 ("UPFA", "ORG"), ("Uva", "PERSON"), ("Hans-Riegel-Strasse", "PERSON")])
+    types3 = {e["name"]: e["type"] for e in ents3}
+    assert types3["Yobe"] == types3["Adamawa"] == types3["Uva"] == types3["Hans-Riegel-Strasse"] == "LOC"
     # negative: a body "of" a place stays a body
     ents2 = retagged(en, "The Bank of England raised rates.", [("Bank of England", "ORG")])
     assert [e["type"] for e in ents2] == ["ORG"]
