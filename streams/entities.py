@@ -210,11 +210,11 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     bank union society federation alliance movement police army navy guard club fc cabinet senate congress company
     magazine magazin gazette tribune herald journal rundschau kurier courier chronicle tagesspiegel
     airlines airways network news media holdings bureau directorate secretariat tribunal academy school college
-    institution league coalition""".split())
+    institution league coalition stiftung verein verband gesellschaft""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
     castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm
-    pradesh oblast krai prefecture county canton crater""".split())
+    pradesh oblast krai prefecture county canton crater cinema kino""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -1428,6 +1428,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
                 surface.split(), surface, table, language)):
             type_ = "PER"
+        elif (type_ == "LOC" and entry is None and " " in surface and table.lookup(surface, language) is None
+              and _starts_with_given_name(surface.split(), surface, table, language)):
+            type_ = "PER"  # "Namibia's Hifikepunye Pohamba", "top model Sara Nuru" tagged as places
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)

@@ -799,6 +799,11 @@ def test_organisation_tagged_name_opened_by_a_first_name_is_a_person(en):
     types = {e["name"]: e["type"] for e in ents}
     assert types["Cristiano Ronaldo"] == "PER"
     assert types["Paris Saint-Germain"] == "ORG" and types["Dongfeng Motor"] == "ORG"
+    body2 = "Namibia's Hifikepunye Pohamba met top model Sara Nuru at the Gloria Cinema."
+    ents2 = retagged(en, body2, [("Namibia", "GPE"), ("Hifikepunye Pohamba", "GPE"), ("Sara Nuru", "GPE"),
+                                 ("Gloria Cinema", "FAC")])
+    types2 = {e["name"]: e["type"] for e in ents2}
+    assert types2["Sara Nuru"] == "PER" and types2["Gloria Cinema"] == "LOC" and types2["Namibia"] == "LOC"
 
 
 def test_party_named_before_a_lower_case_party(en):
