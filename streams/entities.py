@@ -59,8 +59,8 @@ _ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour su
 # Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)". A label
 # needs its colon: "Credit Kaiserslautern defender X with an assist", "Sources close to ..." are prose.
 _BYLINE = re.compile(
-    r"(?:^|(?<=[.!?\"\u00bb)\n]\s)|(?<=\n))(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
-    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
+    r"(?:^|(?<=[.!?\"\u00bb\u201d\u2019)\n]\s)|(?<=\n))(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
+    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?|Interview)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
 )
 # Wire sign-offs: staff initials and agencies joined by slashes closing a story, then any credits
 # and labels ("... created. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold", "mm/rc (AFP, dpa)").

@@ -730,6 +730,10 @@ def test_wire_sign_offs_are_metadata(en):
     assert ents == []
     body2 = "The derby was called off. mm/rc (AFP, AP, dpa, Reuters) Each evening at 1830 UTC, we send news."
     assert retagged(en, body2, [("AFP", "ORG"), ("Reuters", "ORG")]) == []
+    body4 = ("“It is being governed.” Author: Markian Ostaptschuk / nh Editor: Ben Knight\n\n"
+             "Inflation can resolve the crisis. Interview : Bernd Riegert / db Editor: Michael Lawton")
+    assert retagged(en, body4, [("Markian Ostaptschuk", "PERSON"), ("Ben Knight", "PERSON"),
+                                ("Bernd Riegert", "PERSON"), ("Michael Lawton", "PERSON")]) == []
     # negative: a slash inside prose is no sign-off, and an agency cited in the story stays
     body3 = "Police told AFP the and/or clause was void."
     assert ("Agence France-Presse", "ORG") in _names_types(retagged(en, body3, [("AFP", "ORG")]))
