@@ -1334,6 +1334,25 @@ def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tupl
     return out
 
 
+def _untagged_places(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Mention]:
+    """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
+    "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
+    out = []
+    for i in range(2, len(doc)):
+        if (doc[i - 1].lower_ not in ("of", "de", "d'") or doc[i - 2].lower_ not in _PLACE_KIND_NOUNS
+                or doc[i].ent_type_ or not _is_name_token(doc[i])):
+            continue
+        j = i + 1
+        while j < len(doc) and j - i < 3 and not doc[j].ent_type_ and _is_name_token(doc[j]):
+            j += 1
+        begin, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+        if any(c[0] < end and begin < c[1] for c in covered):
+            continue
+        surface = doc.text[begin:end]
+        out.append(_Mention(begin, end, surface, "LOC", len(surface.split()), None))
+    return out
+
+
 def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: AliasTable,
                       language: str, places: dict[str, int]) -> list[_Mention]:
     """Persons the model missed: two to four capitalised proper nouns opened by a first name
@@ -1465,6 +1484,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     if language == "en":
         found = _untagged_persons(doc, covered, table, language, places)
         out += [m for m in found if not _inside(m.start, m.end, meta)]
+    out += [m for m in _untagged_places(doc, covered) if not _inside(m.start, m.end, meta)]
     if language == "en":
         parties = _named_parties(doc, covered)
         spans = {(p.start, p.end) for p in parties}

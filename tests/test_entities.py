@@ -875,6 +875,8 @@ def test_a_name_the_phrase_calls_a_place_is_a_place(en):
                                  ("UPFA", "ORG"), ("Uva", "PERSON"), ("Hans-Riegel-Strasse", "PERSON")])
     types3 = {e["name"]: e["type"] for e in ents3}
     assert types3["Yobe"] == types3["Adamawa"] == types3["Uva"] == types3["Hans-Riegel-Strasse"] == "LOC"
+    ents4 = retagged(en, "Extremists clashed in the Athens district of Perama on Sunday.", [("Athens", "GPE")])
+    assert ("Perama", "LOC") in _names_types(ents4)  # the model tagged nothing: the phrase says it
     # negative: a body "of" a place stays a body
     ents2 = retagged(en, "The Bank of England raised rates.", [("Bank of England", "ORG")])
     assert [e["type"] for e in ents2] == ["ORG"]
