@@ -59,8 +59,9 @@ _ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour su
 # Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)". A label
 # needs its colon: "Credit Kaiserslautern defender X with an assist", "Sources close to ..." are prose.
 _BYLINE = re.compile(
-    r"(?:^|(?<=[.!?\"\u00bb\u201d\u2019)\n]\s)|(?<=\n))(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|"
-    r"Sources?|Photos?|Copyright|Cr\u00e9dits?|Credits?|Interview)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
+    r"(?:^|(?<=[.!?\"\u00bb\u201d\u2019)\n]\s)|(?<=\n))"
+    r"(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|Sources?|Photos?|Copyright|Cr\u00e9dits?"
+    r"|Credits?|Interview)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
 )
 # Wire sign-offs: staff initials and agencies joined by slashes closing a story, then any credits
 # and labels ("... created. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold", "mm/rc (AFP, dpa)").
@@ -155,7 +156,8 @@ def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
 _NAME_PARTICLES_CF = frozenset(
     "de du des d' le la van von der den bin ben ibn al el del della da di dos das ter ten".split())
 # Words that end a span without being part of the name ("Windows and", "US Agency for").
-_TRAILING_JUNK = frozenset("and or of for to with from in on at by the a an et ou de du des pour à au aux sur l d".split())
+_TRAILING_JUNK = frozenset(
+    "and or of for to with from in on at by the a an et ou de du des pour à au aux sur l d".split())
 _SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
 _STANCE = re.compile(r"^(?:pro|anti|non|ex|post|pre|neo)-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
 # Role words that precede a person's name without belonging to it ("Superintendent X", "coach Y").
@@ -199,7 +201,8 @@ _MISC_NAMES = frozenset(alias_key(n) for n in """Champions League|Europa League|
     |Islamism|Sharia|Shariah|Sunni|Sunnis|Shiite|Shiites|Shia|Sikh|Sikhs|Hindu|Hindus|Muslim|Muslims|Jihadist
     |Jihadists|Tuareg|Tuaregs|Uighur|Uighurs|Uyghur|Uyghurs|Tamil|Tamils|Hausa|Kurds|Pashtun|Pashtuns|Roma
     |Sinti|Yazidi|Yazidis|Rohingya|Bedouin|Bedouins|Gothic|Middle Ages|Stone Age|Bronze Age|Iron Age|Renaissance
-    |Reformation|Enlightenment|Holocaust|Shoah|Arab Spring|Prague Spring|Great Depression|COP""".replace("\n", "").split("|"))
+    |Reformation|Enlightenment|Holocaust|Shoah|Arab Spring|Prague Spring|Great Depression|COP"""
+    .replace("\n", "").split("|"))
 
 
 # Head words that settle the type of a multi-word name the table does not know: English heads come
@@ -381,7 +384,8 @@ human resources social welfare family families youth women science research tech
 housing infrastructure immigration integration consumer protection fisheries food rural urban veterans
 security intelligence sport sports the and of for""".split())
 _PERSON_ROLE_AFTER = re.compile(r"\s+(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\b")
-_PERSON_ROLE_BEFORE = re.compile(r"\b(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\s+(?:of|for)\s+(?:the\s+)?$")
+_PERSON_ROLE_BEFORE = re.compile(
+    r"\b(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\s+(?:of|for)\s+(?:the\s+)?$")
 
 
 def _is_portfolio(text: str, start: int, end: int, surface: str) -> bool:
@@ -1238,7 +1242,8 @@ def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> 
 # is not one either; "État(s)" alone or with a lower-case adjective ("l'État ukrainien") is the noun.
 _FR_OF_ARTICLE = re.compile(r"^(?:de la|de l'|du|des)\s*(?=\S)")
 _FR_PORTFOLIO_BEFORE = re.compile(
-    r"\b(?:ministres?|commissaires?|secr\u00e9taires? d['\u2019]\u00c9tat)(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?"
+    r"\b(?:ministres?|commissaires?|secr\u00e9taires? d['\u2019]\u00c9tat)"
+    r"(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?"
     r"\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019]|au\s+|\u00e0 la\s+|\u00e0 l['\u2019]|aux\s+)$")
 _FR_STATE = frozenset({"etat", "etats"})
 # Lower-case French institution phrases completed by a town's name: the institution is the actor
@@ -1447,9 +1452,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
                 surface.split(), surface, table, language)):
             type_ = "PER"
-        elif (type_ == "LOC" and entry is None and " " in surface and table.lookup(surface, language) is None
-              and _starts_with_given_name(surface.split(), surface, table, language)):
-            type_ = "PER"  # "Namibia's Hifikepunye Pohamba", "top model Sara Nuru" tagged as places
+        elif (type_ in ("LOC", "MISC") and entry is None and " " in surface and table.lookup(surface, language) is None
+              and not _misc_by_head(surface) and _starts_with_given_name(surface.split(), surface, table, language)):
+            type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place, "Mason Greenwood" as MISC
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
