@@ -867,33 +867,33 @@ def run_stages(nlp, body, lang="fr"):
     return [(q["text"][:25], who(q)) for q in quotes]
 
 
-def test_fr_lawyer_named_with_me_is_l_avocat(fr_prod):
-    body = ("Le procureur, Olivier Sarrazin, a requis quatre ans. Pour la défense, Me Nicolas Berthier a plaidé "
-            "la relaxe. « M. Marchal n’est pas un escroc, c’est un mauvais gestionnaire », a soutenu l’avocat.")
-    assert run_stages(fr_prod, body)[-1][1] == "Nicolas Berthier"
+# Each case: the rule, an article, and who says its last quote.
+FRENCH_SPEAKER_CASES = [
+    ("lawyer named with Me is l'avocat",
+     "Le procureur, Olivier Sarrazin, a requis quatre ans. Pour la défense, Me Nicolas Berthier a plaidé "
+     "la relaxe. « M. Marchal n’est pas un escroc, c’est un mauvais gestionnaire », a soutenu l’avocat.",
+     "Nicolas Berthier"),
+    ("role with an adjective finds a person named as an object",
+     "Jean-Noël Barrot a appelé mardi au Caire à une reprise des négociations, à l’issue d’un entretien "
+     "avec son homologue égyptien, Badr Abdelatty.\n\n"
+     "Le ministre égyptien a affirmé : « L’Égypte ne ménagera aucun effort. »",
+     "Badr Abdelatty"),
+    ("cue is a participle, the verb no cue: the sole person named",
+     "Le trafic reste perturbé.\n\nInterrogé sur une éventuelle réquisition des personnels, le ministre "
+     "des Transports, Philippe Tabarot, a écarté cette hypothèse : « Ce n’est pas à l’État de se "
+     "substituer au dialogue social. »",
+     "Philippe Tabarot"),
+    ("a place after a preposition is no speaker",
+     "Les ministres se sont réunis mercredi.\n\nArrivé de Kinshasa, le ministre congolais des Finances, "
+     "Patrice Ilunga, a affirmé : « Chaque dollar versé aux créanciers est un dollar perdu. »",
+     "Patrice Ilunga"),
+    ("a sentence opener is no title",
+     "Thomas Ramos a scellé le score au pied.\n\nCôté rochelais, Ronan O’Gara ne cachait pas sa "
+     "frustration. « On a encaissé quatorze points en dix minutes », a regretté le manager irlandais.",
+     "Ronan O’Gara"),
+]
 
 
-def test_fr_role_with_adjective_finds_a_person_named_as_an_object(fr_prod):
-    body = ("Jean-Noël Barrot a appelé mardi au Caire à une reprise des négociations, à l’issue d’un entretien "
-            "avec son homologue égyptien, Badr Abdelatty.\n\n"
-            "Le ministre égyptien a affirmé : « L’Égypte ne ménagera aucun effort. »")
-    assert run_stages(fr_prod, body)[-1][1] == "Badr Abdelatty"
-
-
-def test_fr_speaker_when_the_cue_is_a_participle_and_the_verb_no_cue(fr_prod):
-    body = ("Le trafic reste perturbé.\n\nInterrogé sur une éventuelle réquisition des personnels, le ministre "
-            "des Transports, Philippe Tabarot, a écarté cette hypothèse : « Ce n’est pas à l’État de se "
-            "substituer au dialogue social. »")
-    assert run_stages(fr_prod, body)[-1][1] == "Philippe Tabarot"
-
-
-def test_fr_place_after_a_preposition_is_no_speaker(fr_prod):
-    body = ("Les ministres se sont réunis mercredi.\n\nArrivé de Kinshasa, le ministre congolais des Finances, "
-            "Patrice Ilunga, a affirmé : « Chaque dollar versé aux créanciers est un dollar perdu. »")
-    assert run_stages(fr_prod, body)[-1][1] == "Patrice Ilunga"
-
-
-def test_fr_a_sentence_opener_is_no_title(fr_prod):
-    body = ("Thomas Ramos a scellé le score au pied.\n\nCôté rochelais, Ronan O’Gara ne cachait pas sa "
-            "frustration. « On a encaissé quatorze points en dix minutes », a regretté le manager irlandais.")
-    assert run_stages(fr_prod, body)[-1][1] == "Ronan O’Gara"
+@pytest.mark.parametrize("rule,body,speaker", FRENCH_SPEAKER_CASES, ids=[c[0] for c in FRENCH_SPEAKER_CASES])
+def test_fr_speaker_rules_on_the_production_model(fr_prod, rule, body, speaker):
+    assert run_stages(fr_prod, body)[-1][1] == speaker
