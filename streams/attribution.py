@@ -46,6 +46,15 @@ class QuoteCandidate:
     short: bool = False  # under three words: kept only with a firm cue of its own
 
 
+# On the way from a short quote up to the verb reporting it: a coordinated clause, a subject or an
+# apposition means the words are not what the speaker said; after "dite", "baptisé" they are a name.
+_NOT_REPORTED_DEPS = frozenset({"conj", "parataxis", "nsubj", "nsubj:pass", "appos"})
+_NAMING_WORDS = frozenset("""dit dite dits dites baptisé baptisée surnommé surnommée appelé appelée intitulé
+    intitulée nommé nommée""".split())
+# Relations of a person who is spoken to or about, not speaking.
+_NOT_SPEAKER_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "pcomp"})
+
+
 class Attributor(SpeakerResolver):
     """Finds the cue and speaker of each quote from the parse around it."""
 
@@ -352,11 +361,18 @@ class Attributor(SpeakerResolver):
         """The one person named in v's sentence before the quote, when the parse gives the cue v
         no subject ('Interrogé sur …, le ministre des Transports, Philippe Tabarot, a écarté cette
         hypothèse : « … »'); nobody when two people are named there."""
-        start = self.doc[v.sent.start].idx if self.art.has_dep else self.doc[v.i].idx
+        if not self.art.has_dep or self.has_subject(v):
+            return None  # 'it was stated': a subject the parse found, if no one's
+        start = self.doc[v.sent.start].idx
         found = {m[2]["id"]: m for m in self.art.mentions_in(start, end)
                  if m[3] == "PER" and m[2] is not None and self.art.outside(m[0])}
         if len(found) != 1:
             return None
+        root = self.doc[self.art.tok_at(next(iter(found.values()))[0])]
+        while root.dep_ in ("flat", "flat:name", "compound") and root.head.i != root.i:
+            root = root.head
+        if root.dep_ in _NOT_SPEAKER_DEPS or any(c.dep_ == "case" for c in root.children):
+            return None  # 'sent to Joe Biden', 'transmis à Emmanuel Macron', 'after meeting X'
         ms, me, _, _ = next(iter(found.values()))
         return self.art.resolve_name(self.body[ms:me], ms, me, "PER")
 
@@ -719,12 +735,15 @@ def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     toks = att.art.tok_range(v.idx + len(v.text), q.span.open_at)
     if any(is_sentence_end(att.doc[j]) or att.doc[j].text in (";", ":") for j in toks):
         return False
+    before = att.art.tok_at(q.span.open_at) - 1
+    if before >= 0 and att.doc[before].lower_ in _NAMING_WORDS:
+        return False  # 'la loi dite « immigration »': a name, not words said
     t = att.doc[att.art.tok_at(q.start)]
     for _ in range(12):  # up from the quote to the verb, never through a coordinated clause
         if t.i == v.i:
             return True
-        if t.dep_ in ("conj", "parataxis") or t.head.i == t.i:
-            return False
+        if t.dep_ in _NOT_REPORTED_DEPS or t.head.i == t.i:
+            return False  # 'le « pass culture » serait étendu', 'l'accord de « paix »'
         t = t.head
     return False
 

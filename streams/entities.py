@@ -61,7 +61,7 @@ _ORG_STOP = frozenset("of the for and on in to de du des la le les l' et pour su
 _BYLINE = re.compile(
     r"(?:^|(?<=[.!?\"\u00bb\u201d\u2019)\n]\s)|(?<=\n))"
     r"(?:(?:Authors?|Editors?|Auteure?s?|R\u00e9daction|R\u00e9dacteur|Sources?|Photos?|Copyright|Cr\u00e9dits?"
-    r"|Credits?|Interview)\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
+    r"|Credits?|Interview(?=\s?:[^\n]{0,60}/))\s?:|Reporting by|Writing by|Editing by)\s?[^\n]{0,300}",
 )
 # Wire sign-offs: staff initials and agencies joined by slashes closing a story, then any credits
 # and labels ("... created. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold", "mm/rc (AFP, dpa)").
@@ -158,6 +158,7 @@ _NAME_PARTICLES_CF = frozenset(
 # Words that end a span without being part of the name ("Windows and", "US Agency for").
 _TRAILING_JUNK = frozenset(
     "and or of for to with from in on at by the a an et ou de du des pour à au aux sur l d".split())
+_WEEKDAYS = frozenset("lundi mardi mercredi jeudi vendredi samedi dimanche".split())
 _SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
 _STANCE = re.compile(r"^(?:pro|anti|non|ex|post|pre|neo)-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
 # Role words that precede a person's name without belonging to it ("Superintendent X", "coach Y").
@@ -213,11 +214,12 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     bank union society federation alliance movement police army navy guard club fc cabinet senate congress company
     magazine magazin gazette tribune herald journal rundschau kurier courier chronicle tagesspiegel
     airlines airways network news media holdings bureau directorate secretariat tribunal academy school college
-    institution league coalition stiftung verein verband gesellschaft""".split())
+    institution league coalition stiftung verein verband gesellschaft international division""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
     castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm
-    pradesh oblast krai prefecture county canton crater cinema kino""".split())
+    pradesh oblast krai prefecture county canton crater cinema kino garden gardens park hall road lodge station
+    airport""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -310,8 +312,10 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
                 and not any(c.isupper() for c in words[0]) and "'" not in words[0]):
             start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
             words = words[1:]
-        if len(words) >= 2 and words[-1].casefold().strip(".,") in _TRAILING_JUNK | {"-", "\u2013", "/"}:
-            end = start + text[start:end].rstrip().rfind(words[-1])
+        last_cf = words[-1].casefold().strip(".,") if len(words) >= 2 else ""
+        if last_cf in _TRAILING_JUNK | {"-", "\u2013", "/"} or (
+                last_cf in _WEEKDAYS and words[-2].casefold() not in _NAME_PARTICLES_CF):
+            end = start + text[start:end].rstrip().rfind(words[-1])  # "Crédit Agricole mardi", not "Journal du dimanche"
         if type_ == "PER":
             words = text[start:end].split()
             if len(words) >= 2:
@@ -383,6 +387,7 @@ home homeland affairs development culture treasury industry commerce tourism com
 human resources social welfare family families youth women science research technology higher public works
 housing infrastructure immigration integration consumer protection fisheries food rural urban veterans
 security intelligence sport sports the and of for""".split())
+_ARTICLES = frozenset("the le la les".split())  # a name after one is no person's ("the Rose Garden")
 _PERSON_ROLE_AFTER = re.compile(r"\s+(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\b")
 _PERSON_ROLE_BEFORE = re.compile(
     r"\b(?:[Mm]inisters?|[Ss]ecretar(?:y|ies)|[Cc]ommissioners?)\s+(?:of|for)\s+(?:the\s+)?$")
@@ -391,7 +396,9 @@ _PERSON_ROLE_BEFORE = re.compile(
 def _is_portfolio(text: str, start: int, end: int, surface: str) -> bool:
     words = surface.split()
     if len(words) > 1 and not words[0].islower() and words[0].casefold() not in _PORTFOLIO_WORDS:
-        words = words[1:]  # "Malaysian Human Resources", "US Defense"
+        if words[0].isupper():
+            return False  # "EU Trade Commissioner": the EU is named, keep the span
+        words = words[1:]  # "Malaysian Human Resources"
     if not words or any(w.casefold().strip(",") not in _PORTFOLIO_WORDS for w in words):
         return False
     return bool(_PERSON_ROLE_AFTER.match(text, end) or _PERSON_ROLE_BEFORE.search(text[max(0, start - 40):start]))
@@ -429,8 +436,9 @@ def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: 
             if tok.text.lower() in lower_words:
                 return True  # the same word appears in lower case elsewhere: a common word
         if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
-                and tok.text not in given_names()):
-            return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text
+                and tok.text not in given_names() and not any(
+                    e.label_ in ("PERSON", "PER") and len(e) > 1 and tok.text in (t.text for t in e) for e in doc.ents)):
+            return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text ("Jeremy Hunt" no)
     return False
 
 
@@ -459,7 +467,7 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     #    it ("Le Pen" tagged ORG too, if it ends the name); an organisation's partial name joins the
     #    organisation ("Dortmund" after "Borussia Dortmund", "the Commission"). Nearest preceding
     #    full name first, else the first later one.
-    full = [(g, m) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
+    full = [(g, m, _tokens(m.text)) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
     absorbed: set[int] = set()
     for g in groups:
         if g.entry is not None or id(g) in absorbed:
@@ -470,10 +478,9 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
             continue
         n = len(toks)
         options = []
-        for pg, pm in full:
+        for pg, pm, ptoks in full:
             if pg is g or id(pg) in absorbed:
                 continue
-            ptoks = _tokens(pm.text)
             if len(ptoks) <= n:
                 continue
             if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
@@ -504,9 +511,11 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     for g in groups:
         if id(g) in absorbed:
             continue
-        acronyms = {m.text.replace(".", "") for m in g.mentions if _is_acronym(m.text) or (
-            m.tokens == 1 and body[m.start - 1:m.start] == "(" and body[m.end:m.end + 1] == ")")}  # "(Anah)"
-        if not acronyms or g.type not in ("ORG", "LOC", "MISC"):
+        acronyms = {m.text.replace(".", "") for m in g.mentions if _is_acronym(m.text)}
+        # "Agence nationale de l'habitat (Anah)": a short unknown word in parentheses, same first letter
+        bracketed = {m.text for m in g.mentions if g.entry is None and m.tokens == 1 and len(m.text) <= 8
+                     and body[m.start - 1:m.start] == "(" and body[m.end:m.end + 1] == ")"}
+        if not (acronyms or bracketed) or g.type not in ("ORG", "LOC", "MISC"):
             continue
         for other in groups:
             if other is g or id(other) in absorbed or other.type == "PER":
@@ -519,7 +528,8 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
                     continue  # "US Senate" holds "US": it is not what "US" stands for
                 after = body[m.end:m.end + 12]
                 paren = re.match(r"\s*\(([^)]{2,10})\)", after)
-                if (paren and paren.group(1).replace(".", "") in acronyms) or _initials(m.text) in acronyms:
+                if (paren and paren.group(1).replace(".", "") in acronyms) or _initials(m.text) in acronyms or (
+                        paren and paren.group(1) in bracketed and paren.group(1)[0].lower() == m.text[0].lower()):
                     linked = True
                     break
             if not linked:
@@ -579,7 +589,7 @@ def mark_quoted(entities: list[Entity], quoted_ids: set[str], body_length: int) 
     out: list[Entity] = []
     for e in entities:
         count = len(e["mentions"])
-        first = min((m["start"] for m in e["mentions"]), default=0)
+        first = min((m["start"] for m in e["mentions"]), default=body_length)
         base = salience(count, first, body_length, max_mentions, False, False)
         rest = e["salience"] - base - (W_QUOTE if e.get("quoted") else 0.0)
         in_headline = rest >= W_HEAD / 2
@@ -722,9 +732,10 @@ def _is_name_token(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ == "PROPN" and not token.is_stop
 
 
-def _particle_joined(doc: Doc) -> list[Span]:
+def _particle_joined(doc: Doc, table: AliasTable, language: str) -> list[Span]:
     """doc.ents with a person's name rejoined across its particles: spaCy-small splits
-    "[Ursula von] der [Leyen]" into a PERSON and a GPE."""
+    "[Ursula von] der [Leyen]" into a PERSON and a GPE. A name the table knows after "de", "du" or
+    "des" is not a surname: "Olivier Faure du [PS]", "Michel Durand de [Lyon]"."""
     ents = list(doc.ents)
     out: list[Span] = []
     i = 0
@@ -741,7 +752,11 @@ def _particle_joined(doc: Doc) -> list[Span]:
                 doc[k].is_alpha and doc[k].text[:1].isupper()):
             out.append(span)
             continue
-        if i < len(ents) and ents[i].start == k and len(ents[i]) <= 2:
+        ends_in_particle = doc[span.end - 1].text in _NAME_PARTICLES
+        if i < len(ents) and ents[i].start == k and len(ents[i]) <= 2 and (
+                ends_in_particle or ents[i].label_ in ("PERSON", "PER")
+                or table.lookup(ents[i].text, language) is None
+                and not {t.lower_ for t in doc[span.end:k]} & {"de", "du", "des", "d'"}):
             end = ents[i].end
             i += 1
         elif not doc[k].ent_type_ and _is_name_token(doc[k]):
@@ -783,6 +798,9 @@ def _person_words(doc: Doc, text: str, language: str) -> frozenset[str]:
 
 
 # Evidence that a name the model tagged as a person or an organisation is used as a town.
+# Verbs whose object may well be a place ("visited Shimla", "shelled Aleppo").
+_PLACE_OBJECT_VERBS = frozenset("""visit leave reach enter hit flood shell bomb attack capture seize take retake
+    besiege evacuate cross tour occupy liberate""".split())
 _PLACE_PREPS = frozenset("""in near outside around across throughout inside within via at
     à dans près vers depuis""".split())
 _MOTION_VERBS = frozenset("""go travel move fly flee drive head relocate deport come march sail evacuate
@@ -818,7 +836,7 @@ _PLACE_KIND_NOUNS = frozenset("""city cities town towns village villages hamlet 
     state states region regions district districts county counties municipality suburb neighbourhood neighborhood
     enclave oasis ville villes commune communes île îles région régions département départements""".split())
 # ... and lower-case nouns after a name that make it one: "the Uva province", "the Dollart region".
-_PLACE_KIND_AFTER = frozenset("""province region district county valley island mountains crater camp prison
+_PLACE_KIND_AFTER = frozenset("""province region district county valley island mountains crater prison
     région département vallée""".split())
 
 
@@ -1035,8 +1053,8 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
     "Mobile", "Wolfsburg"), so the small model's tag decides unless the article says otherwise:
-    a name it tags as a place everywhere, or that is no first name and never acts ("Obama accepted",
-    "Clinton's"), is a town unless it is also part of a longer person or
+    a name it tags as a place everywhere, or as a person but is no first name and never acts or
+    undergoes what only people do ("Obama accepted", "Clinton's", "fired Bolton"), is a town unless it is also part of a longer person or
     organisation name ("Borussia Dortmund"); a name it tags as a person or organisation somewhere
     is a town only where some mention has place evidence (a locative preposition, "city of", a
     place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
@@ -1077,7 +1095,8 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     blocked = {key for key in person if key in person_words}
     # a name no country gives its children ("Shimla", "Lampedusa") is a town, unless a person's evidence says otherwise
     given = given_names() if not _is_sports_copy(doc) else frozenset()  # in sports copy it is a club
-    acting = {key for span, key in candidates if span.root.dep_ in ("nsubj", "nsubjpass", "poss")}
+    acting = {key for span, key in candidates if span.root.dep_ in ("nsubj", "nsubjpass", "poss")
+              or span.root.dep_ in ("dobj", "obj") and span.root.head.lemma_.lower() not in _PLACE_OBJECT_VERBS}
     keys = {key for span, key in candidates if (key not in tagged_other or key not in tagged_org and given
                                                 and span.text not in given and key not in acting)
             and key not in name_words and key not in person}
@@ -1243,8 +1262,11 @@ def _org_by_cue(doc: Doc, out: list[_Mention], person_words: frozenset[str]) -> 
 _FR_OF_ARTICLE = re.compile(r"^(?:de la|de l'|du|des)\s*(?=\S)")
 _FR_PORTFOLIO_BEFORE = re.compile(
     r"\b(?:ministres?|commissaires?|secr\u00e9taires? d['\u2019]\u00c9tat)"
-    r"(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?"
-    r"\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019]|au\s+|\u00e0 la\s+|\u00e0 l['\u2019]|aux\s+)$")
+    r"(?:(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019])"
+    # "au Climat", "à la Mer": only right after the title or a word of it ("commissaire européen au"),
+    # not after a verb ("le ministre a écrit à la Fondation Abbé Pierre")
+    r"|(?:\s+(?:d\u00e9l\u00e9gu\u00e9e?|charg\u00e9e?|europ\u00e9en(?:ne)?|fran\u00e7aise?|allemande?))?"
+    r"\s+(?:au\s+|\u00e0 la\s+|\u00e0 l['\u2019]|aux\s+))$")
 _FR_STATE = frozenset({"etat", "etats"})
 # Lower-case French institution phrases completed by a town's name: the institution is the actor
 # ("le tribunal correctionnel de Lyon", "le centre hospitalier de Quimper", "la cour d'appel de Paris").
@@ -1292,35 +1314,44 @@ def _institution_start(text: str, start: int) -> Optional[int]:
     return None if match is None else start - (len(text[max(0, start - 50):start]) - match.start())
 
 
-_PARTY_NOUNS = frozenset("party parties".split())
-
-
-def _named_parties(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Mention]:
+def _named_parties(doc: Doc, covered: list[tuple[int, int, str]], out: list[_Mention], table: AliasTable,
+                   language: str) -> list[_Mention]:
     """Parties spaCy-small misses or calls a nationality: the capitalised name before a lower-case
     "party" ("Orban's Fidesz party", "the Law and Justice party", "the Left party"). A lone ordinary
-    word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz")."""
-    out = []
+    word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz"). A name the
+    table knows keeps its entry ("the Labour party"); one an entity already covers is left alone
+    ("the AfD party"), and so is "a Christmas party"."""
+    text = doc.text
+    found = []
     for tok in doc:
-        if tok.text not in _PARTY_NOUNS or tok.i == 0:
+        if tok.text != "party" or tok.i == 0:
             continue
         start = tok.i
         while start > 0 and (doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
                              or doc[start - 1].lower_ in ("and", "of", "for") and start - 1 > 0
                              and doc[start - 2].text[:1].isupper() and start < tok.i):
             start -= 1
-        if start == tok.i or doc[start].is_sent_start or start == 0 or doc[start - 1].is_punct:
-            continue  # nothing capitalised before it, or only a sentence's first word
-        span = doc[start:tok.i]
-        if span[0].lower_ in ("and", "of", "for"):
+        if start < tok.i and doc[start].lower_ == "the":
+            start += 1  # "The Law and Justice party lost": the article opens the sentence
+        if start == tok.i or doc[start].lower_ in ("and", "of", "for") or start == 0:
             continue
+        before = doc[start - 1]
+        if before.is_punct or before.lower_ in ("a", "an") or doc[start].is_sent_start and before.lower_ != "the":
+            continue  # a sentence's first word, or "a Christmas party"
+        span = doc[start:tok.i]
         common = len(span) == 1 and span[0].pos_ != "PROPN"
         end_tok = tok if common else span[-1]
         begin, end = span[0].idx, end_tok.idx + len(end_tok.text)
         if any(c[0] < end and begin < c[1] and not (begin <= c[0] and c[1] <= end) for c in covered):
             continue  # a name running across it
-        surface = doc.text[begin:end]
-        out.append(_Mention(begin, end, surface, "ORG", len(surface.split()), None))
-    return out
+        if any(m.entry is not None and m.start < end and begin < m.end for m in out):
+            continue  # "the AfD party", "the CDU": the table already knows it
+        surface = text[begin:end]
+        entry = table.lookup(text[span[0].idx:span[-1].idx + len(span[-1].text)], language)
+        if entry is not None and entry.type != "ORG":
+            continue  # "a Downing Street party"
+        found.append(_Mention(begin, end, surface, "ORG", len(surface.split()), entry))
+    return found
 
 
 _ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
@@ -1342,6 +1373,7 @@ def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tupl
 def _untagged_places(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Mention]:
     """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
     "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
+    text = doc.text  # Doc.text rebuilds the string on every access
     out = []
     for i in range(2, len(doc)):
         if (doc[i - 1].lower_ not in ("of", "de", "d'") or doc[i - 2].lower_ not in _PLACE_KIND_NOUNS
@@ -1353,7 +1385,7 @@ def _untagged_places(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Men
         begin, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
         if any(c[0] < end and begin < c[1] for c in covered):
             continue
-        surface = doc.text[begin:end]
+        surface = text[begin:end]
         out.append(_Mention(begin, end, surface, "LOC", len(surface.split()), None))
     return out
 
@@ -1402,7 +1434,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
     place_used: set[int] = set()  # ids of sports-copy mentions with place evidence ("in Bremen")
     out: list[_Mention] = []
     covered: list[tuple[int, int, str]] = []
-    for span in _particle_joined(doc):
+    for span in _particle_joined(doc, table, language):
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
@@ -1449,11 +1481,13 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         if type_ in ("ORG", "PER") and entry is None and not sport and _type_by_head(surface) is None \
                 and _named_as_place(doc, span):
             type_ = "LOC"  # "the town of Birstall", "the city of Naameh"
-        if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or _starts_with_given_name(
+        named = not (doc[span.start].lower_ in _ARTICLES or span.start > 0 and doc[span.start - 1].lower_ in _ARTICLES)
+        if type_ == "ORG" and entry is None and (_org_is_person(doc, span, surface) or named and _starts_with_given_name(
                 surface.split(), surface, table, language)):
             type_ = "PER"
-        elif (type_ in ("LOC", "MISC") and entry is None and " " in surface and table.lookup(surface, language) is None
-              and not _misc_by_head(surface) and _starts_with_given_name(surface.split(), surface, table, language)):
+        elif (type_ in ("LOC", "MISC") and entry is None and named and " " in surface
+              and table.lookup(surface, language) is None and not _misc_by_head(surface)
+              and _starts_with_given_name(surface.split(), surface, table, language)):
             type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place, "Mason Greenwood" as MISC
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
@@ -1491,7 +1525,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         out += [m for m in found if not _inside(m.start, m.end, meta)]
     out += [m for m in _untagged_places(doc, covered) if not _inside(m.start, m.end, meta)]
     if language == "en":
-        parties = _named_parties(doc, covered)
+        parties = _named_parties(doc, covered, out, table, language)
         spans = {(p.start, p.end) for p in parties}
         out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
         covered += [(p.start, p.end, "ORG") for p in parties]
@@ -1667,7 +1701,7 @@ def extract_entities(
     headline_norm = _norm_for_search(headline) if headline else ""
     out: list[Entity] = []
     for entity, forms in head_only + built:
-        first = entity["mentions"][0]["start"] if entity["mentions"] else 0
+        first = entity["mentions"][0]["start"] if entity["mentions"] else len(body)  # no position credit
         in_head = bool(headline_norm) and _in_headline(headline_norm, forms)
         entity["salience"] = salience(len(entity["mentions"]), first, len(body), max_mentions, in_head, False)
         out.append(entity)
@@ -1703,9 +1737,11 @@ def _headline_only(headline: str, language: str, table: AliasTable, known: set[s
         letters = m.text.replace(".", "")
         if not (m.tokens > 1 or letters.isupper() and len(letters) >= 2 or m.start > 0):
             continue
-        before, after = headline[:m.start].split()[-1:], headline[m.end:].split()[:1]
-        if any(w[:1].isupper() and w.isalpha() and w not in _HEADLINE_ARTICLES for w in before + after):
-            continue  # part of a longer name the table does not know ("Air France")
+        before, after = headline[:m.start].split()[-2:], headline[m.end:].split()[:1]
+        if len(before) == 2 and before[1].lower() not in _NAME_PARTICLES_CF | {"of"}:
+            before = before[1:]  # look past "de": "Tour de France", "Gare de Lyon"
+        if any(w[:1].isupper() and w.isalpha() and w not in _HEADLINE_ARTICLES for w in before[:1] + after):
+            continue  # part of a longer name the table does not know ("Air France", "Tour de France")
         if sport and entry.type == "LOC":
             continue  # a town in a sports headline is its club
         known.add(entry.id)

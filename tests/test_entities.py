@@ -880,3 +880,29 @@ def test_a_name_the_phrase_calls_a_place_is_a_place(en):
     # negative: a body "of" a place stays a body
     ents2 = retagged(en, "The Bank of England raised rates.", [("Bank of England", "ORG")])
     assert [e["type"] for e in ents2] == ["ORG"]
+
+
+# Cases from the review of this session's rules: each rule must leave ordinary copy alone.
+def test_new_rules_leave_ordinary_english_copy_alone(en):
+    body = ("In Germany, support for the AfD party rose, and the SPD party fell. Staff held a Christmas party. "
+            "Experts at the Robert Koch Institute (Germany) agreed. Rishi Sunak met Jeremy Hunt on Monday. "
+            "Hunt said the hunt for savings would go on. Donald Trump fired Bolton in 2019.")
+    ents = retagged(en, body, [("Germany", "GPE"), ("AfD", "PERSON"), ("SPD", "ORG"), ("Christmas", "DATE"),
+                               ("Robert Koch Institute", "ORG"), ("Rishi Sunak", "PERSON"), ("Jeremy Hunt", "PERSON"),
+                               ("Hunt", "PERSON"), ("Donald Trump", "PERSON"), ("Bolton", "PERSON")])
+    names = by_name(ents)
+    assert {"Alternative for Germany", "Social Democratic Party of Germany"} <= set(names)  # table ids kept
+    assert "Christmas" not in names
+    assert [m["text"] for m in names["Germany"]["mentions"]] == ["Germany", "Germany"]  # no institute merged in
+    assert [m["text"] for m in names["Jeremy Hunt"]["mentions"]] == ["Jeremy Hunt", "Hunt"]
+    assert names["Bolton"]["type"] == "PER"  # fired: a person, not the town
+    lead = "Interview: Olaf Scholz explains his plan for Europe.\n\nThe chancellor spoke on Monday."
+    assert "Olaf Scholz" in by_name(retagged(en, lead, [("Olaf Scholz", "PERSON"), ("Europe", "LOC")]))
+
+
+def test_new_rules_leave_ordinary_french_copy_alone(fr):
+    body = ("Olivier Faure du PS a appelé à voter. Le ministre a écrit à la Fondation Abbé Pierre mardi.")
+    names = by_name(run(fr, body, "fr", headline="Tour de France : Pogacar gagne l’étape"))
+    assert "Olivier Faure" in names and "Socialist Party" in names
+    assert "Fondation Abbé Pierre" in names
+    assert "France" not in names  # "Tour de France" in the headline is no mention of France

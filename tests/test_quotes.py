@@ -897,3 +897,11 @@ FRENCH_SPEAKER_CASES = [
 @pytest.mark.parametrize("rule,body,speaker", FRENCH_SPEAKER_CASES, ids=[c[0] for c in FRENCH_SPEAKER_CASES])
 def test_fr_speaker_rules_on_the_production_model(fr_prod, rule, body, speaker):
     assert run_stages(fr_prod, body)[-1][1] == speaker
+
+
+def test_new_speaker_rules_leave_ordinary_copy_alone(fr_prod, en):
+    doc_en = "The talks stalled.\n\nIn a statement sent to Joe Biden, it was stated: \"The funds will be released soon.\""
+    doc = en(nlp_view(doc_en))
+    quotes, _ = extract_quotes(doc, doc_en, extract_entities(doc, doc_en, language="en"), language="en")
+    assert [who(q) for q in quotes] == [None]  # Biden is addressed, not speaking
+    assert run_stages(fr_prod, "Gérald Darmanin a défendu mardi la loi dite « immigration » devant les députés.") == []
