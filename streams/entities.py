@@ -1488,7 +1488,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
         elif (type_ in ("LOC", "MISC") and entry is None and named and " " in surface
               and table.lookup(surface, language) is None and not _misc_by_head(surface)
               and _starts_with_given_name(surface.split(), surface, table, language)):
-            type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place, "Mason Greenwood" as MISC
+            type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place; a person tagged MISC
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
