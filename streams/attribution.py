@@ -743,7 +743,7 @@ def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
         if t.i == v.i:
             return True
         if t.dep_ in _NOT_REPORTED_DEPS or t.head.i == t.i:
-            return False  # 'le « pass culture » serait étendu', 'l'accord de « paix »'
+            return False  # the words are a subject ('le « passe sanitaire » sera levé'), an apposition
         t = t.head
     return False
 
