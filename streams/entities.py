@@ -405,7 +405,7 @@ def _is_portfolio(text: str, start: int, end: int, surface: str) -> bool:
 
 
 def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool,
-              lower_words: frozenset[str]) -> bool:
+              lower_words: frozenset[str], person_words: frozenset[str]) -> bool:
     """General filters for spaCy-small false positives; table-known names are never noise."""
     if table_hit:
         return False
@@ -436,8 +436,7 @@ def _is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: 
             if tok.text.lower() in lower_words:
                 return True  # the same word appears in lower case elsewhere: a common word
         if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
-                and tok.text not in given_names() and not any(
-                    e.label_ in ("PERSON", "PER") and len(e) > 1 and tok.text in (t.text for t in e) for e in doc.ents)):
+                and tok.text not in given_names() and alias_key(tok.text) not in person_words):
             return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text ("Jeremy Hunt" no)
     return False
 
@@ -1048,7 +1047,8 @@ def _org_person_keys(doc: Doc, out: list[_Mention], text: str, table: AliasTable
     return keys
 
 
-def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str]) -> frozenset[str]:
+def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str],
+                 sport: bool) -> frozenset[str]:
     """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
@@ -1087,14 +1087,13 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
             tagged_org.add(alias_key(surface))
     if not candidates:
         return frozenset()
-    sport = _is_sports_copy(doc)
     person: dict[str, int] = {}
     for span, key in candidates:
         if _has_person_evidence(doc, span, key, person_words):
             person[key] = person.get(key, 0) + 1
     blocked = {key for key in person if key in person_words}
     # a name no country gives its children ("Shimla", "Lampedusa") is a town, unless a person's evidence says otherwise
-    given = given_names() if not _is_sports_copy(doc) else frozenset()  # in sports copy it is a club
+    given = given_names() if not sport else frozenset()  # in sports copy it is a club
     acting = {key for span, key in candidates if span.root.dep_ in ("nsubj", "nsubjpass", "poss")
               or span.root.dep_ in ("dobj", "obj") and span.root.head.lemma_.lower() not in _PLACE_OBJECT_VERBS}
     keys = {key for span, key in candidates if (key not in tagged_other or key not in tagged_org and given
@@ -1422,14 +1421,13 @@ def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: Alia
     return out
 
 
-def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list[_Mention]:
+def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: bool) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
     meta = _metadata_spans(text)
     person_words = _person_words(doc, text, language)
-    city_places = _city_places(doc, table, language, person_words)
+    city_places = _city_places(doc, table, language, person_words, sport)
     lower_words = frozenset(t.text for t in doc if t.text.islower())
-    sport = _is_sports_copy(doc)
     team_keys: set[str] = set()
     place_used: set[int] = set()  # ids of sports-copy mentions with place evidence ("in Bremen")
     out: list[_Mention] = []
@@ -1463,7 +1461,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable) -> list
                 entry = _table_entry(table, surface, language, type_, person_words, city_places)
                 if entry is None:
                     continue  # "ministre de la Défense", "de l'Agriculture"
-        if _is_noise(doc, span, start, end, surface, entry is not None, lower_words):
+        if _is_noise(doc, span, start, end, surface, entry is not None, lower_words, person_words):
             continue
         if language == "en" and entry is None and type_ != "PER" and _is_portfolio(text, start, end, surface):
             continue
@@ -1687,14 +1685,14 @@ def extract_entities(
     table = aliases if aliases is not None else load_alias_table()
     lang = (language or "").split("-")[0].lower()
     has_ner = doc.has_annotation("ENT_IOB")
-    raw = _raw_mentions(doc, body, lang, table) if has_ner else _scan_aliases(doc, table)
+    sport = has_ner and _is_sports_copy(doc)
+    raw = _raw_mentions(doc, body, lang, table, sport) if has_ner else _scan_aliases(doc, table)
     groups = _merge_groups(_group(raw), doc.text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang) for g in groups]
-    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built},
-                               has_ner and _is_sports_copy(doc)) if headline else []
+    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
     if not built and not head_only:
         return []
     max_mentions = max([len(e["mentions"]) for e, _ in built] + [1])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import Optional
+from typing import Iterator, Optional
 
 from spacy.tokens import Token
 
@@ -332,19 +332,25 @@ class SpeakerResolver:
             return None
         return Who(sa, sb, who.name, who.entity_id, "PER")
 
-    def earlier_people(self, a: int, limit: int = 6):
-        """People quoted or named as subjects before offset a, most recent first."""
-        seen: set[str] = set()
-        cands: list[tuple[int, Who]] = [(w.start, w) for _, w in self.last_speakers
-                                         if w.etype == "PER" and w.start < a]
+    def persons_named_before(self, a: int) -> Iterator[tuple[int, int]]:
+        """Person mentions outside quotes before offset a, within six paragraphs, most recent first."""
         art = self.art
         floor = art.floor(a, 6)
         for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
             ms, me, ent, etype = art.ments[k]
             if ms < floor:
                 break
-            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
-                cands.append((ms, art.resolve_name(self.body[ms:me], ms, me, "PER")))
+            if etype == "PER" and art.outside(ms):
+                yield ms, me
+
+    def earlier_people(self, a: int, limit: int = 6):
+        """People quoted or named as subjects before offset a, most recent first."""
+        seen: set[str] = set()
+        cands: list[tuple[int, Who]] = [(w.start, w) for _, w in self.last_speakers
+                                         if w.etype == "PER" and w.start < a]
+        for ms, me in self.persons_named_before(a):
+            if self.is_subject_mention(ms, me):
+                cands.append((ms, self.art.resolve_name(self.body[ms:me], ms, me, "PER")))
         for _, w in sorted(cands, key=lambda x: -x[0]):
             key = w.entity_id or w.name
             if key not in seen:
@@ -354,17 +360,8 @@ class SpeakerResolver:
                     return
 
     def named_before(self, a: int) -> list[Who]:
-        """Every person named outside quotes before offset a, within a few paragraphs, most recent first."""
-        art = self.art
-        floor = art.floor(a, 6)
-        out = []
-        for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
-            ms, me, ent, etype = art.ments[k]
-            if ms < floor:
-                break
-            if etype == "PER" and art.outside(ms):
-                out.append(art.resolve_name(self.body[ms:me], ms, me, "PER"))
-        return out
+        """Every person named outside quotes before offset a (subjects or not), most recent first."""
+        return [self.art.resolve_name(self.body[ms:me], ms, me, "PER") for ms, me in self.persons_named_before(a)]
 
     def is_subject_mention(self, ms: int, me: int) -> bool:
         if not self.art.has_dep:
