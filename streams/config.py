@@ -40,6 +40,17 @@ def _int_env(env, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _bool_env(env, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {env.get(name)!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     broker: str = "kafka://localhost:9092"
@@ -49,6 +60,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     aliases_file: str | None = None
+    tuned_ner: bool = True  # the shipped fine-tuned NER weights (streams/tuned_ner.py)
     web_port: int = 6066
     web_host: str = "127.0.0.1"
     app_id: str = "wirewatch"
@@ -106,6 +118,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int_env(env, "WIREWATCH_MAX_BODY_BYTES", defaults.max_body_bytes),
         models=parse_models(env["WIREWATCH_MODELS"]) if env.get("WIREWATCH_MODELS") else dict(DEFAULT_MODELS),
         aliases_file=env.get("WIREWATCH_ALIASES") or None,
+        tuned_ner=_bool_env(env, "WIREWATCH_TUNED_NER", defaults.tuned_ner),
         web_port=_int_env(env, "WIREWATCH_WEB_PORT", defaults.web_port),
         web_host=env.get("WIREWATCH_WEB_HOST", defaults.web_host),
         app_id=env.get("WIREWATCH_APP_ID", defaults.app_id),
@@ -158,7 +171,7 @@ def check_models(settings: Settings) -> None:
 # Names of the environment variables, for docs and the docker-compose consistency test.
 ENV_VARS = (
     "WIREWATCH_BROKER", "WIREWATCH_TOPIC_PREFIX", "WIREWATCH_PARTITIONS", "WIREWATCH_REPLICATION",
-    "WIREWATCH_MAX_BODY_BYTES", "WIREWATCH_MODELS", "WIREWATCH_ALIASES", "WIREWATCH_WEB_PORT",
+    "WIREWATCH_MAX_BODY_BYTES", "WIREWATCH_MODELS", "WIREWATCH_ALIASES", "WIREWATCH_TUNED_NER", "WIREWATCH_WEB_PORT",
     "WIREWATCH_WEB_HOST", "WIREWATCH_APP_ID", "WIREWATCH_DATA_DIR", "WIREWATCH_BATCH_SIZE", "WIREWATCH_FETCH_WAIT_MS",
     "WIREWATCH_ALERT_STATE_DAYS",
     "WIREWATCH_SECURITY_PROTOCOL", "WIREWATCH_SASL_MECHANISM", "WIREWATCH_SASL_USERNAME",

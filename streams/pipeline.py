@@ -88,7 +88,7 @@ class Enricher:
     registry: ModelRegistry = field(init=False)
 
     def __post_init__(self) -> None:
-        self.registry = ModelRegistry(self.settings.models)
+        self.registry = ModelRegistry(self.settings.models, tuned_ner=self.settings.tuned_ner)
         self.normalize_options = NormalizeOptions(max_body_bytes=self.settings.max_body_bytes,
                                                   preferred_languages=tuple(self.settings.models))
         self._aliases = None

