@@ -47,6 +47,9 @@ SKIP_TERRITORIES = {"XA", "XB", "ZZ", "EU", "EZ", "UN", "QO", "001"}
 # Time zones whose exemplar "cities" are research stations or small US counties, not news places.
 SKIP_ZONE_PREFIXES = ("Antarctica/", "Arctic/", "Etc/", "America/Indiana/", "America/Kentucky/",
                       "America/North_Dakota/")
+# Time-zone identifiers that shorten an island's name to an everyday word: "Easter" is the holiday
+# ("Easter peace marches"), "Canary" the bird.  The full names stay aliases.
+ZONE_WORDS_NOT_PLACES = {"Easter", "Canary"}
 
 
 def _slug(name: str) -> str:
@@ -127,7 +130,7 @@ def build_rows() -> list[tuple[str, ...]]:
             continue
         seen.add(slug)
         raw = _clean(zone.rsplit("/", 1)[1].replace("_", " "))
-        extra = {raw} - {name, name_fr}
+        extra = {raw} - {name, name_fr} - ZONE_WORDS_NOT_PLACES
         rows.append((f"ww:LOC:{slug}", "LOC", name, name_fr, "|".join(sorted(extra)), "CLDR", f"tz:{zone}"))
     return rows
 

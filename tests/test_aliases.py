@@ -204,6 +204,13 @@ def test_gazetteer_aliases_are_spelling_variants_only(table):
             assert not form.isupper(), (entry.name, form)  # no airport codes ("ESS")
 
 
+def test_time_zone_words_that_are_everyday_words_name_no_island(table):
+    assert table.lookup("Easter Island").name == table.lookup("Île de Pâques", "fr").name == "Easter Island"
+    assert table.lookup("Easter") is None  # the holiday: "Germany's Easter peace marches"
+    assert table.lookup("Canary") is None
+    assert table.lookup("Galapagos").name == "Galápagos Islands"  # other zone spellings stay
+
+
 def test_gazetteer_source_and_licence_are_recorded():
     data = ROOT / "streams" / "data"
     head = (data / "aliases-cities.tsv").read_text(encoding="utf-8").splitlines()[0]
