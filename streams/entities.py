@@ -12,7 +12,7 @@ Why each step exists:
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 import re
 import unicodedata
@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 
 from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table
 from streams.events import Entity, Mention
+from streams.institutions import english_name
 
 # spaCy labels (OntoNotes for English, WikiNER for French) -> our four types; others are dropped.
 LABEL_MAP: dict[str, str] = {
@@ -1640,7 +1641,12 @@ def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, i
             taken.append((start, end))
 
 
-def _to_entity(group: _Group, body: str, language: str) -> tuple[Entity, list[str]]:
+def _english_place(table: AliasTable, place: str) -> Optional[str]:
+    entry = table.lookup(place, "fr")
+    return entry.name if entry is not None and entry.type == "LOC" else None
+
+
+def _to_entity(group: _Group, body: str, language: str, table: AliasTable) -> tuple[Entity, list[str]]:
     mentions = sorted(group.mentions, key=lambda m: (m.start, m.end))
     unique: list[Mention] = []
     seen: set[tuple[int, int]] = set()
@@ -1658,6 +1664,8 @@ def _to_entity(group: _Group, body: str, language: str) -> tuple[Entity, list[st
         type_ = group.type
         best = max(mentions, key=lambda m: (m.tokens, len(m.text), -m.start))
         name = body[best.start:best.end]
+        if language == "fr" and type_ in ("ORG", "LOC"):  # "tribunal correctionnel de Lyon"
+            name = english_name(name, partial(_english_place, table)) or name
         ident = entity_id_for(type_, name)
         known = []
     aliases = list(dict.fromkeys([name, *surfaces, *known]))
@@ -1691,7 +1699,7 @@ def extract_entities(
     if has_ner:
         _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
     groups.sort(key=lambda g: g.first)
-    built = [_to_entity(g, body, lang) for g in groups]
+    built = [_to_entity(g, body, lang, table) for g in groups]
     head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
     if not built and not head_only:
         return []

@@ -688,8 +688,9 @@ def test_french_institution_of_a_town_is_the_organisation(fr):
             "Les urgences du centre hospitalier de Quimper fermeront la nuit. Il habite à Lyon.")
     ents = run(fr, body, "fr")
     assert_offsets(ents, body)
-    orgs = {e["name"] for e in ents if e["type"] == "ORG"}
-    assert "tribunal correctionnel de Lyon" in orgs and "centre hospitalier de Quimper" in orgs
+    orgs = {e["name"]: e for e in ents if e["type"] == "ORG"}
+    assert "Lyon Criminal Court" in orgs and "Quimper Hospital" in orgs  # English names (institutions.py)
+    assert [m["text"] for m in orgs["Lyon Criminal Court"]["mentions"]] == ["tribunal correctionnel de Lyon"]
     lyon = [e for e in ents if e["type"] == "LOC" and e["name"] == "Lyon"]
     assert lyon and [m["text"] for m in lyon[0]["mentions"]] == ["Lyon"]  # "à Lyon" stays the town
     from streams.entities import _institution_start
@@ -859,7 +860,7 @@ def test_french_partial_names_acronyms_and_portfolios(fr):
     names = by_name(ents)
     assert [m["text"] for m in names["European Commission"]["mentions"]] == ["Commission européenne", "Commission"]
     anah = [e for e in ents if any(m["text"] == "Anah" for m in e["mentions"])]
-    assert len(anah) == 1 and anah[0]["type"] == "ORG" and anah[0]["name"].startswith("Agence nationale")
+    assert len(anah) == 1 and anah[0]["type"] == "ORG" and anah[0]["name"] == "National Housing Agency"
     assert "Climat" not in names and not any(n.startswith("Affaires") for n in names)
     assert names["Addis Ababa"]["type"] == "LOC" and "Addis" not in names
     cfdt = [e for e in ents if e["name"] in ("CFDT", "French Democratic Confederation of Labour")]
@@ -911,3 +912,15 @@ def test_new_rules_leave_ordinary_french_copy_alone(fr):
     assert "Olivier Faure" in names and "Socialist Party" in names
     assert "Fondation Abbé Pierre" in names
     assert "France" not in names  # "Tour de France" in the headline is no mention of France
+
+
+def test_french_institutions_and_regions_share_ids_with_english_copy(fr, en):
+    french = by_name(run(fr, "Le tribunal correctionnel de Bordeaux a condamné mardi un homme. Selon l’Agence "
+                             "régionale de santé de Bretagne, la situation est grave. Le texte arrive à "
+                             "l’Assemblée nationale.", "fr"))
+    english = by_name(run(en, "The Bordeaux Criminal Court sentenced him on Tuesday, health officials in Brittany "
+                              "said. The bill goes to France's National Assembly.", "en"))
+    for name in ("Bordeaux Criminal Court", "National Assembly"):
+        assert french[name]["id"] == english[name]["id"], name
+    assert "Brittany Regional Health Agency" in french and english["Brittany"]["type"] == "LOC"
+    assert "tribunal correctionnel de Bordeaux" in french["Bordeaux Criminal Court"]["aliases"]
