@@ -351,6 +351,11 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+def _overlapping(start: int, end: int, covered: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The covered spans (start, end, type) that share a character with [start, end)."""
+    return [c for c in covered if c[0] < end and start < c[1]]
+
+
 def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
     """True when the span sits in a short verbless line, like a section heading."""
     text = doc.text
@@ -1342,7 +1347,7 @@ def _named_parties(doc: Doc, covered: list[tuple[int, int, str]], out: list[_Men
         common = len(span) == 1 and span[0].pos_ != "PROPN"
         end_tok = tok if common else span[-1]
         begin, end = span[0].idx, end_tok.idx + len(end_tok.text)
-        if any(c[0] < end and begin < c[1] and not (begin <= c[0] and c[1] <= end) for c in covered):
+        if any(not (begin <= c[0] and c[1] <= end) for c in _overlapping(begin, end, covered)):
             continue  # a name running across it
         if any(m.entry is not None and m.start < end and begin < m.end for m in out):
             continue  # "the AfD party", "the CDU": the table already knows it
@@ -1364,7 +1369,7 @@ def _zone_cities(text: str, table: AliasTable, language: str, covered: list[tupl
     for match in _ZONE_CITY.finditer(text):
         start, end = match.span(1)
         entry = table.lookup(match.group(1), language)
-        if entry is None or entry.type != "LOC" or any(c[0] < end and start < c[1] for c in covered):
+        if entry is None or entry.type != "LOC" or _overlapping(start, end, covered):
             continue
         out.append(_Mention(start, end, match.group(1), "LOC", len(match.group(1).split()), entry))
     return out
@@ -1383,7 +1388,7 @@ def _untagged_places(doc: Doc, covered: list[tuple[int, int, str]]) -> list[_Men
         while j < len(doc) and j - i < 3 and not doc[j].ent_type_ and _is_name_token(doc[j]):
             j += 1
         begin, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if any(c[0] < end and begin < c[1] for c in covered):
+        if _overlapping(begin, end, covered):
             continue
         surface = text[begin:end]
         out.append(_Mention(begin, end, surface, "LOC", len(surface.split()), None))
@@ -1414,8 +1419,8 @@ def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: Alia
         words = [t.text for t in doc[i:j]]
         surface = doc[i:j].text
         begin, end = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if (j - i >= 2 and _person_shaped(words, surface) if len(words) <= 3 else j - i == 4) and not any(
-                c[0] < end and begin < c[1] for c in covered) and not any(
+        if (j - i >= 2 and _person_shaped(words, surface) if len(words) <= 3 else j - i == 4) and not _overlapping(
+                begin, end, covered) and not any(
                 _exact_place(w, table, language) for w in words[1:]) and table.lookup(surface, language) is None:
             out.append(_Mention(begin, end, surface, "PER", len(words), None))
         i = max(j, i + 1)
@@ -1533,7 +1538,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
     for m in _scan_tokens(doc, table):
         if _inside(m.start, m.end, meta):
             continue
-        overlapping = [c for c in covered if c[0] < m.end and m.start < c[1]]
+        overlapping = _overlapping(m.start, m.end, covered)
         if not overlapping:
             if _scan_is_safe(doc, m):
                 out.append(m)
@@ -1668,12 +1673,16 @@ def _to_entity(group: _Group, body: str, language: str, table: AliasTable) -> tu
             name = english_name(name, partial(_english_place, table)) or name
         ident = entity_id_for(type_, name)
         known = []
-    aliases = list(dict.fromkeys([name, *surfaces, *known]))
-    entity: Entity = {
+    entity = _entity(ident, name, type_, [name, *surfaces, *known], unique)
+    return entity, entity["aliases"]
+
+
+def _entity(ident: str, name: str, type_: str, forms: list[str], mentions: list[Mention]) -> Entity:
+    """The event's entity record; salience and quoted are set later, over the whole article."""
+    return {
         "id": ident, "name": name, "type": type_,  # type: ignore[typeddict-item]
-        "aliases": aliases, "mentions": unique, "salience": 0.0, "quoted": False,
+        "aliases": list(dict.fromkeys(forms)), "mentions": mentions, "salience": 0.0, "quoted": False,
     }
-    return entity, aliases
 
 
 def extract_entities(
@@ -1751,10 +1760,5 @@ def _headline_only(headline: str, language: str, table: AliasTable, known: set[s
         if sport and entry.type == "LOC":
             continue  # a town in a sports headline is its club
         known.add(entry.id)
-        aliases = list(dict.fromkeys([entry.name, m.text, *entry.aliases]))
-        entity: Entity = {
-            "id": entry.id, "name": entry.name, "type": entry.type,  # type: ignore[typeddict-item]
-            "aliases": aliases, "mentions": [], "salience": 0.0, "quoted": False,
-        }
-        out.append((entity, [m.text]))
+        out.append((_entity(entry.id, entry.name, entry.type, [entry.name, m.text, *entry.aliases], []), [m.text]))
     return out
