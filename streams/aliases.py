@@ -20,7 +20,7 @@ from streams.events import EntityType
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Load order is priority order when two entries share a surface form.
-SHIPPED_FILES = ("organisations.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
+SHIPPED_FILES = ("organisations.tsv", "people.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"})

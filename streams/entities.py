@@ -224,6 +224,7 @@ _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street aven
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
+_ORG_HEADS_FIRST_KEYS = frozenset(alias_key(w) for w in _ORG_HEADS_FIRST)  # accents folded, as _tokens gives
 _LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue boulevard pont stade lac mont monts
     vallée baie côte péninsule province région désert canal musée théâtre hôpital prison""".split())
 # Sports clubs: abbreviations of the club's legal form anywhere in the name (case-sensitive), and the
@@ -309,7 +310,11 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
         if score:
             end = start + score.start()
         words = text[start:end].split()
-        if (len(words) >= 2 and words[0][:1].islower() and words[0] not in _KEEP_LOWER_FIRST
+        # a preposition left by that strip is no particle outside a person's name: "centre spatial
+        # [de Toulouse]" is Toulouse, "de Gaulle" keeps its "de"
+        preposition = (language == "fr" and type_ != "PER" and words[:1] in (["de"], ["du"], ["des"])
+                       and words[1][:1].isupper())  # "de la X" is _french_fragment's
+        if (len(words) >= 2 and words[0][:1].islower() and (words[0] not in _KEEP_LOWER_FIRST or preposition)
                 and not any(c.isupper() for c in words[0]) and "'" not in words[0]):
             start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
             words = words[1:]
@@ -489,7 +494,7 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
             if len(ptoks) <= n:
                 continue
             if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
-                head_first = ptoks[0] in _ORG_HEADS_FIRST  # French: "la Commission" after "Commission européenne"
+                head_first = ptoks[0] in _ORG_HEADS_FIRST_KEYS  # French: "la Commission" after "Commission européenne"
                 fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
                     ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or _is_club_name(pm.text.split())))
             elif g.type == "PER" or n == 1:
@@ -970,7 +975,7 @@ def _person_shaped(words: list[str], surface: str) -> bool:
         return False
     if _type_by_head(surface) is not None or _misc_by_head(surface) or _is_acronym(words[-1]):
         return False
-    if any(alias_key(w) in _ORG_HEADS_LAST or alias_key(w) in _ORG_HEADS_FIRST for w in words):
+    if any(alias_key(w) in _ORG_HEADS_LAST or alias_key(w) in _ORG_HEADS_FIRST_KEYS for w in words):
         return False
     return words[0] not in _NAME_ARTICLES
 

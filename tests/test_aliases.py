@@ -144,7 +144,7 @@ def test_missing_user_file_is_a_clear_error(tmp_path):
 def test_shipped_data_files_and_sources_exist():
     data = ROOT / "streams" / "data"
     for name in ("aliases-places.tsv", "aliases-places-extra.tsv", "aliases-country-qids.tsv",
-                 "organisations.tsv", "given-names.txt", "ALIASES-SOURCES.md"):
+                 "organisations.tsv", "people.tsv", "given-names.txt", "ALIASES-SOURCES.md"):
         assert (data / name).is_file(), name
 
 
@@ -209,6 +209,22 @@ def test_time_zone_words_that_are_everyday_words_name_no_island(table):
     assert table.lookup("Easter") is None  # the holiday: "Germany's Easter peace marches"
     assert table.lookup("Canary") is None
     assert table.lookup("Galapagos").name == "Galápagos Islands"  # other zone spellings stay
+
+
+@pytest.mark.parametrize("french, english", [
+    ("Vladimir Poutine", "Vladimir Putin"), ("Poutine", "Vladimir Putin"), ("Sergueï Lavrov", "Sergey Lavrov"),
+    ("Benyamin Netanyahou", "Benjamin Netanyahu"), ("Mouammar Kadhafi", "Muammar Gaddafi"),
+    ("Alexandre Loukachenko", "Alexander Lukashenko"), ("Jean-Paul II", "Pope John Paul II"),
+])
+def test_people_written_differently_in_french_have_one_entry(table, french, english):
+    fr, en = table.lookup(french, "fr", "PER"), table.lookup(english, "en", "PER")
+    assert fr is en and fr.name == english and fr.type == "PER"
+    assert fr.id == entity_id_for("PER", english)  # the id English copy gets without the table
+
+
+def test_surnames_shared_by_several_people_are_not_aliases(table):
+    assert table.lookup("Medvedev", "en", "PER") is None  # Dmitry, and the tennis player Daniil
+    assert table.lookup("Assad", "fr", "PER") is None  # Bashar, and his father Hafez
 
 
 def test_gazetteer_source_and_licence_are_recorded():

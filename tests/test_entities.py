@@ -924,3 +924,25 @@ def test_french_institutions_and_regions_share_ids_with_english_copy(fr, en):
         assert french[name]["id"] == english[name]["id"], name
     assert "Brittany Regional Health Agency" in french and english["Brittany"]["type"] == "LOC"
     assert "tribunal correctionnel de Bordeaux" in french["Bordeaux Criminal Court"]["aliases"]
+
+
+def test_people_french_copy_writes_differently_share_the_english_id(fr, en):
+    french = by_name(run(fr, "Vladimir Poutine a reçu Sergueï Lavrov au Kremlin. Selon Dmitri Peskov, Poutine veut "
+                             "négocier. Benyamin Netanyahou a appelé Volodymyr Zelensky.", "fr"))
+    english = by_name(run(en, "Vladimir Putin met Sergey Lavrov in the Kremlin. Dmitry Peskov said Putin wants talks. "
+                              "Benjamin Netanyahu called Volodymyr Zelenskyy.", "en"))
+    for name in ("Vladimir Putin", "Sergey Lavrov", "Dmitry Peskov", "Benjamin Netanyahu", "Volodymyr Zelensky"):
+        assert french[name]["id"] == english[name]["id"], name
+    assert [m["text"] for m in french["Vladimir Putin"]["mentions"]] == ["Vladimir Poutine", "Poutine"]
+
+
+def test_french_preposition_left_after_lower_case_words_is_stripped(fr):
+    from spacy.tokens import Span
+    body = "Le satellite a été assemblé au centre spatial de Toulouse. Le général de Gaulle y était venu."
+    doc = fr(nlp_view(body))
+    starts = {t.idx: t.i for t in doc}
+    centre, gaulle = starts[body.index("centre spatial")], starts[body.index("de Gaulle")]
+    doc.ents = [Span(doc, centre, centre + 4, label="LOC"), Span(doc, gaulle, gaulle + 2, label="PER")]
+    names = {e["name"] for e in extract_entities(doc, body, language="fr")}
+    assert "Toulouse" in names and "de Toulouse" not in names
+    assert "de Gaulle" in names  # a person's particle stays
