@@ -534,11 +534,22 @@ def _contains_run(longer: list[str], shorter: list[str]) -> bool:
     return n > 0 and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
 
 
+def is_description(pred_speaker: Any) -> bool:
+    """An unnamed source the pipeline describes ("un diplomate européen", "a senior official"): no
+    entity and a lower-case first letter, where every name begins with a capital."""
+    name = pred_speaker.get("name") if isinstance(pred_speaker, Mapping) else None
+    return isinstance(name, str) and name[:1].islower() and not pred_speaker.get("entity_id")
+
+
 def speaker_correct(pred_speaker: Any, gold_speaker: Optional[str], mode: str) -> bool:
-    """Is the predicted speaker right? full: same normalised name; lenient: matches the gold source span."""
+    """Is the predicted speaker right? full: same normalised name; lenient: matches the gold source span.
+
+    In full mode the gold names people, and null means "no one named": a predicted description of
+    an unnamed source says the same thing, so it matches null (and never matches a name).
+    """
     forms = _speaker_forms(pred_speaker)
     if gold_speaker is None or not normalize_name(gold_speaker):
-        return not forms
+        return not forms or mode == "full" and is_description(pred_speaker)
     if not forms:
         return False
     if mode == "full":

@@ -163,11 +163,19 @@ def test_missing_prediction_scores_as_empty() -> None:
         (None, "Jens Stoltenberg", False),
         ("Jens Stoltenberg", None, False),
         (None, None, True),
+        ("un diplomate européen", None, True),  # a described, unnamed source: "no one named"
+        ("un diplomate européen", "Kaja Kallas", False),
+        ("le ministre", "Kaja Kallas", False),
     ],
 )
 def test_speaker_full(pred_name: Optional[str], gold_name: Optional[str], ok: bool) -> None:
     speaker = None if pred_name is None else {"name": pred_name, "entity_id": None}
     assert speaker_correct(speaker, gold_name, "full") is ok
+
+
+def test_a_description_is_not_null_in_lenient_mode_nor_when_linked() -> None:
+    assert not speaker_correct({"name": "un diplomate européen", "entity_id": None}, None, "lenient")
+    assert not speaker_correct({"name": "de Gaulle", "entity_id": "ww:PER:de-gaulle"}, None, "full")
 
 
 @pytest.mark.parametrize(
