@@ -88,6 +88,13 @@ class SpeakerResolver:
     def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[Who]:
         art, doc, lex = self.art, self.doc, self.lex
         low = h.lower_.lstrip("-")
+        if low in ("un", "une") and art.has_dep:  # "l'un d'eux", "l'une des manifestantes": one of a group
+            group = [c for c in h.children if c.dep_ == "nmod" and c.i > h.i
+                     and any(g.dep_ == "case" and g.lower_ in ("de", "d'", "d\u2019", "des") for g in c.children)]
+            if group and group[0].right_edge.i - h.i <= 6 and not art.in_quote[group[0].right_edge.i]:
+                a, b = h.left_edge.i, group[0].right_edge.i
+                sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
+                return art.resolve_name(self.body[sa:sb], sa, sb, None)
         if (h.pos_ == "PRON" and not h.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
             if not allow_pron:
                 return None
@@ -223,6 +230,9 @@ class SpeakerResolver:
                     for c in t.children:
                         if c.dep_ == "appos" and c.i not in toks and c.pos_ == "NOUN":
                             nouns.append(c)
+                        elif (c.dep_ in ("appos", "amod") and c.pos_ == "ADJ" and c.text.islower()
+                              and c.i == toks.stop + 1 and doc[toks.stop].text == ","):
+                            nouns.append(c)  # "X, prévisionniste à Météo-France": a noun the tagger calls ADJ
             for t in nouns:
                 self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
                 self.person_titles.setdefault(who.entity_id or who.name, set()).add(art.lemma(t))

@@ -892,6 +892,14 @@ FRENCH_SPEAKER_CASES = [
      "Thomas Ramos a scellé le score au pied.\n\nCôté rochelais, Ronan O’Gara ne cachait pas sa "
      "frustration. « On a encaissé quatorze points en dix minutes », a regretté le manager irlandais.",
      "Ronan O’Gara"),
+    ("a noun the tagger calls an adjective, after the name and a comma, is a title",
+     "« On attend des rafales de 130 km/h », a précisé François Gourdon, prévisionniste à Météo-France. "
+     "Enedis a mobilisé 600 techniciens.\n\n« La situation sera réévaluée jeudi », a ajouté le prévisionniste.",
+     "François Gourdon"),
+    ("one of a group is described, not resolved to the last person",
+     "Le président de la coopérative, Yannick Le Bihan, a nié. Une dizaine d’éleveurs assistaient à "
+     "l’audience. « Nous avons respecté le cahier des charges », confie l’un d’eux.",
+     "l’un d’eux"),
 ]
 
 
