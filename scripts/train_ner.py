@@ -172,7 +172,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=tuned_ner.NER_DIR, help="weights root (a folder per pipeline)")
     ap.add_argument("--holdout", help="A-B: train without articles A-B (1-based) and score them first")
     ap.add_argument("--no-write", action="store_true", help="only measure on --holdout")
-    ap.add_argument("--epochs", type=int, default=5, help="passes over the training articles")
+    ap.add_argument("--epochs", type=int, default=6, help="passes over the training articles")
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--batch", type=int, default=8, help="articles per update")
     ap.add_argument("--seed", type=int, default=20261129)

@@ -8,6 +8,7 @@ it with a blank vocabulary of the same language: no model load, no re-parse.
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from .normalize import nlp_view
-from .tuned_ner import META_KEY, apply_tuned_ner
+from .tuned_ner import META_KEY, TunedNerError, apply_tuned_ner
+
+log = logging.getLogger(__name__)
 
 ANNOTATION_FORMAT = "spacy-docbin/1"
 
@@ -51,7 +54,11 @@ class ModelRegistry:
             return blank_pipeline(language)
         nlp = spacy.load(name)
         if self.tuned_ner:
-            apply_tuned_ner(nlp)
+            try:
+                apply_tuned_ner(nlp)
+            except TunedNerError as exc:  # never dead-letter every article over a broken data file
+                log.error("%s; keeping the pipeline's own NER", exc)
+                nlp = spacy.load(name)
         return nlp
 
     def describe(self, language: str) -> str:

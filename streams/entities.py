@@ -312,8 +312,8 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
         words = text[start:end].split()
         # a preposition left by that strip is no particle outside a person's name: "centre spatial
         # [de Toulouse]" is Toulouse, "de Gaulle" keeps its "de"
-        preposition = (language == "fr" and type_ != "PER" and words[:1] in (["de"], ["du"], ["des"])
-                       and words[1][:1].isupper())  # "de la X" is _french_fragment's
+        preposition = (language == "fr" and type_ != "PER" and len(words) >= 2
+                       and words[0] in ("de", "du", "des") and words[1][:1].isupper())  # "de la X": _french_fragment
         if (len(words) >= 2 and words[0][:1].islower() and (words[0] not in _KEEP_LOWER_FIRST or preposition)
                 and not any(c.isupper() for c in words[0]) and "'" not in words[0]):
             start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
@@ -480,7 +480,10 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     full = [(g, m, _tokens(m.text)) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
     absorbed: set[int] = set()
     for g in groups:
-        if g.entry is not None or id(g) in absorbed:
+        # a surname the table knows ("Gaddafi") still joins another full name the article gives
+        # ("Saif al-Islam Gaddafi"): the article's own name wins over the table's best-known bearer
+        surname_only = g.entry is not None and g.type == "PER" and all(m.tokens == 1 for m in g.mentions)
+        if (g.entry is not None and not surname_only) or id(g) in absorbed:
             continue
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         toks = _tokens(longest.text)
@@ -512,6 +515,11 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
         target = max(before, key=lambda o: o[1].start)[0] if before else min(options, key=lambda o: o[1].start)[0]
         if target is g:
             continue
+        if surname_only:
+            if target.type != "PER":
+                continue
+            for m in g.mentions:
+                m.entry = None
         target.mentions.extend(g.mentions)
         absorbed.add(id(g))
     groups = [g for g in groups if id(g) not in absorbed]
@@ -1651,9 +1659,10 @@ def _add_missed_surnames(doc: Doc, groups: list[_Group], meta: list[tuple[int, i
             taken.append((start, end))
 
 
-def _english_place(table: AliasTable, place: str) -> Optional[str]:
+def _known_place(table: AliasTable, place: str) -> Optional[tuple[str, str]]:
+    """(English name, French name) of a place the table knows, for institutions.english_name."""
     entry = table.lookup(place, "fr")
-    return entry.name if entry is not None and entry.type == "LOC" else None
+    return (entry.name, entry.name_fr or entry.name) if entry is not None and entry.type == "LOC" else None
 
 
 def _to_entity(group: _Group, body: str, language: str, table: AliasTable) -> tuple[Entity, list[str]]:
@@ -1675,7 +1684,7 @@ def _to_entity(group: _Group, body: str, language: str, table: AliasTable) -> tu
         best = max(mentions, key=lambda m: (m.tokens, len(m.text), -m.start))
         name = body[best.start:best.end]
         if language == "fr" and type_ in ("ORG", "LOC"):  # "tribunal correctionnel de Lyon"
-            name = english_name(name, partial(_english_place, table)) or name
+            name = english_name(name, partial(_known_place, table)) or name
         ident = entity_id_for(type_, name)
         known = []
     entity = _entity(ident, name, type_, [name, *surfaces, *known], unique)

@@ -534,11 +534,21 @@ def _contains_run(longer: list[str], shorter: list[str]) -> bool:
     return n > 0 and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
 
 
+# Words that open a described, unnamed source: "un diplomate européen", "l'un d'eux", "les supporters
+# rennais" (a group: French marks the plural), "a senior official".
+_DESCRIPTION_OPENERS = frozenset("""un une des les plusieurs certains certaines deux trois quelques l'un l'une
+    a an one some several two three""".split())
+
+
 def is_description(pred_speaker: Any) -> bool:
-    """An unnamed source the pipeline describes ("un diplomate européen", "a senior official"): no
-    entity and a lower-case first letter, where every name begins with a capital."""
-    name = pred_speaker.get("name") if isinstance(pred_speaker, Mapping) else None
-    return isinstance(name, str) and name[:1].islower() and not pred_speaker.get("entity_id")
+    """An unnamed source the pipeline describes: no entity, and a phrase of two or more words opened
+    by an indefinite or plural determiner ("un diplomate européen", "L'un d'eux", "a senior official"); a lone
+    pronoun the pipeline could not resolve ("il", "he") is not one."""
+    if not isinstance(pred_speaker, Mapping) or pred_speaker.get("entity_id"):
+        return False
+    name = pred_speaker.get("name")
+    words = name.replace("\u2019", "'").lower().split() if isinstance(name, str) else []
+    return len(words) >= 2 and words[0] in _DESCRIPTION_OPENERS
 
 
 def speaker_correct(pred_speaker: Any, gold_speaker: Optional[str], mode: str) -> bool:

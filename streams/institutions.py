@@ -2,8 +2,9 @@
 
 French copy names a town's court, hospital or prefecture with a fixed phrase and the place
 ("tribunal correctionnel de Lyon"); English copy names the same body "Lyon Criminal Court".
-Translating the phrase, and the place through the alias table ("Bretagne" -> "Brittany"), gives
-both one canonical name and so one id: an alert on the body fires in either language.
+Translating the phrase, and the place where the alias table gives it another English name
+("Bretagne" -> "Brittany"), gives both one canonical name and so one id: an alert on the body
+fires in either language.
 """
 
 from __future__ import annotations
@@ -42,38 +43,53 @@ TEMPLATES: tuple[tuple[str, str], ...] = (
     ("observatoire", "{} Observatory"),
 )
 
-# A French ministry named by its portfolio alone is the French government's ("le ministère de la
-# Santé"); English copy says "Ministry of Health". Keys: the portfolio in lower case, no accents.
+# A ministry named by its portfolio alone is the French government's ("le ministère de la
+# Santé"): "French Ministry of Health", never the bare name English copy gives every country's.
+# Keys: the portfolio in lower case, without accents.
 MINISTRIES: dict[str, str] = {
-    "sante": "Ministry of Health", "culture": "Ministry of Culture", "interieur": "Ministry of the Interior",
-    "justice": "Ministry of Justice", "armees": "Ministry of the Armed Forces", "defense": "Ministry of Defence",
-    "economie": "Ministry of the Economy", "economie et des finances": "Ministry of the Economy and Finance",
-    "finances": "Ministry of Finance", "travail": "Ministry of Labour", "agriculture": "Ministry of Agriculture",
-    "education nationale": "Ministry of National Education", "affaires etrangeres": "Ministry of Foreign Affairs",
-    "transition ecologique": "Ministry of Ecological Transition", "enseignement superieur": "Ministry of Higher Education",
-    "logement": "Ministry of Housing", "transports": "Ministry of Transport", "outre-mer": "Ministry of Overseas France",
+    "sante": "Health", "culture": "Culture", "interieur": "the Interior", "justice": "Justice",
+    "armees": "the Armed Forces", "defense": "Defence", "economie": "the Economy",
+    "economie et des finances": "the Economy and Finance", "finances": "Finance", "travail": "Labour",
+    "agriculture": "Agriculture", "education nationale": "National Education",
+    "affaires etrangeres": "Foreign Affairs", "transition ecologique": "Ecological Transition",
+    "enseignement superieur": "Higher Education", "logement": "Housing", "transports": "Transport",
+    "outre-mer": "Overseas France",
 }
 _MINISTRY = re.compile(r"minist[eè]re\s+(?:de\s+la\s+|de\s+l'|des\s+|du\s+|de\s+)(.+)", re.IGNORECASE)
 
-# "de Lyon", "d'Angers", "du Rhône", "des Landes", "de la Gironde", "de l'Isère"
-_LINK = re.compile(r"\s+(?:de\s+la\s+|de\s+l'|des\s+|du\s+|de\s+|d')", re.IGNORECASE)
-# a place: capitalised words, joined by hyphens, spaces or the particles of French place names
-_PLACE = re.compile(r"[A-ZÀ-Ý][\w'-]*(?:(?:\s+|-)(?:(?:sur|sous|en|lès|les|le|la|de|du|des|d'|l')\s*)?[A-ZÀ-Ý][\w'-]*){0,4}")
+# "de Lyon", "d'Angers", "du Rhône", "des Landes", "de la Gironde", "de l'Isère"; a capitalised
+# article belongs to the name ("de La Grande-Motte").
+_LINK = re.compile(r"\s+(?:de\s+la\s+|de\s+l'|des\s+|du\s+|de\s+|d')")
+# a place: capitalised words joined by hyphens or spaces, with the particles of French place names
+# inside ("Côte d'Azur", "Bourg-en-Bresse"); "Police de Paris" is a body, not a place
+_PLACE = re.compile(r"[A-ZÀ-Ý][\w'-]*(?:(?:\s+|-)(?:(?:sur|sous|en|lès|d')\s*)?[A-ZÀ-Ý][\w'-]*){0,4}")
+
+PlaceLookup = Callable[[str], Optional[tuple[str, str]]]
 
 
 def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def english_name(surface: str, place_in_english: Callable[[str], Optional[str]]) -> Optional[str]:
+def _english_place(place: str, known: Optional[tuple[str, str]]) -> str:
+    """The place's English name when the table writes this French name another way ("Bretagne" ->
+    "Brittany"); otherwise the place as written ("Gaza" stays, not "Gaza Strip")."""
+    if known is None:
+        return place
+    english, french = known
+    return english if _fold(french) == _fold(place) and "," not in english else place
+
+
+def english_name(surface: str, place_lookup: PlaceLookup) -> Optional[str]:
     """'tribunal correctionnel de Bordeaux' -> 'Bordeaux Criminal Court'; None when no template fits.
 
-    ``place_in_english`` gives a place's English name when the alias table knows it.
+    ``place_lookup`` gives the (English name, French name) of a place the alias table knows.
     """
     text = " ".join(surface.replace("\u2019", "'").split())
     ministry = _MINISTRY.fullmatch(text)
     if ministry:
-        return MINISTRIES.get(_fold(ministry.group(1)))
+        portfolio = MINISTRIES.get(_fold(ministry.group(1)))
+        return f"French Ministry of {portfolio}" if portfolio else None
     lowered = text.lower()
     for phrase, pattern in TEMPLATES:
         if not lowered.startswith(phrase):
@@ -84,5 +100,9 @@ def english_name(surface: str, place_in_english: Callable[[str], Optional[str]])
         place = text[link.end():]
         if not _PLACE.fullmatch(place):
             return None
-        return pattern.format(place_in_english(place) or place)
+        known = place_lookup(place)
+        head = pattern.replace("{}", "").strip()
+        if known is not None and known[0].endswith(head):
+            return known[0]  # "aéroport de Paris-Orly" is the table's "Orly Airport"
+        return pattern.format(_english_place(place, known))
     return None

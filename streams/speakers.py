@@ -93,6 +93,9 @@ class SpeakerResolver:
                      and any(g.dep_ == "case" and g.lower_ in ("de", "d'", "d\u2019", "des") for g in c.children)]
             if group and group[0].right_edge.i - h.i <= 6 and not art.in_quote[group[0].right_edge.i]:
                 a, b = h.left_edge.i, group[0].right_edge.i
+                named = self.apposition(h, b)  # "l'un d'eux, Pierre Martin, a déclaré"
+                if named is not None:
+                    return named
                 sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
                 return art.resolve_name(self.body[sa:sb], sa, sb, None)
         if (h.pos_ == "PRON" and not h.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:

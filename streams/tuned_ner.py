@@ -45,7 +45,13 @@ def tuned_ner_for(nlp: Language, root: Path = NER_DIR) -> TunedNer | None:
     info_path = root / pipeline_name(nlp) / "info.json"
     if not info_path.is_file() or "ner" not in nlp.pipe_names:
         return None
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or not isinstance(info.get("tag"), str):
+            raise ValueError("no 'tag'")
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        log.error("tuned NER weights in %s are unreadable (%s): keeping the pipeline's own NER", info_path.parent, exc)
+        return None
     if info.get("base_version") != nlp.meta.get("version"):
         log.warning("tuned NER weights in %s were trained from %s %s, not %s: keeping the pipeline's own NER",
                     info_path.parent, pipeline_name(nlp), info.get("base_version"), nlp.meta.get("version"))
@@ -54,10 +60,21 @@ def tuned_ner_for(nlp: Language, root: Path = NER_DIR) -> TunedNer | None:
 
 
 def apply_tuned_ner(nlp: Language, root: Path = NER_DIR) -> str | None:
-    """Load the shipped NER weights into ``nlp`` when they fit it; returns their tag."""
+    """Load the shipped NER weights into ``nlp`` when they fit it; returns their tag.
+
+    Raises TunedNerError when the weights exist but cannot be loaded: the component may then be
+    half-loaded, so the caller must start again from a fresh pipeline.
+    """
     tuned = tuned_ner_for(nlp, root)
     if tuned is None:
         return None
-    nlp.get_pipe("ner").from_disk(tuned.path, exclude=["vocab"])
+    try:
+        nlp.get_pipe("ner").from_disk(tuned.path, exclude=["vocab"])
+    except Exception as exc:  # missing or truncated model file, wrong shapes
+        raise TunedNerError(f"tuned NER weights in {tuned.path} could not be loaded: {exc}") from exc
     nlp.meta[META_KEY] = tuned.tag
     return tuned.tag
+
+
+class TunedNerError(RuntimeError):
+    """The shipped NER weights are present but broken."""

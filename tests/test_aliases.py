@@ -251,3 +251,20 @@ def test_french_bodies_resolve_to_their_canonical_names(table):
     assert table.lookup("Snes-FSU", "fr").name == "SNES-FSU"
     assert table.lookup("Journal du dimanche", "fr").type == "ORG"
     assert table.lookup("FSU", "en") is None  # negative: the bare federation acronym is ambiguous in English
+
+
+def test_french_national_bodies_are_named_as_french(table):
+    assert table.lookup("Assemblée nationale", "fr").name == "French National Assembly"
+    assert table.lookup("National Assembly", "en") is None  # South Korea's, Pakistan's… are not France's
+    assert table.lookup("Sénat", "fr").name == "French Senate"
+    senate = table.lookup("Senate", "en")
+    assert senate is None or senate.name != "French Senate"
+    quai = table.lookup("Quai d'Orsay", "fr")
+    assert quai.id == entity_id_for("ORG", "French Ministry of Foreign Affairs")
+
+
+@pytest.mark.parametrize("surface, language", [("Sissi", "fr"), ("Orly", "fr"), ("La Provence", "fr"),
+                                               ("Savoy", "en"), ("Lorraine", "en")])
+def test_new_rows_do_not_take_ordinary_names(table, surface, language):
+    entry = table.lookup(surface, language)
+    assert entry is None or entry.type == "LOC" and entry.population  # a town at most, not an airport or region

@@ -919,8 +919,8 @@ def test_french_institutions_and_regions_share_ids_with_english_copy(fr, en):
                              "régionale de santé de Bretagne, la situation est grave. Le texte arrive à "
                              "l’Assemblée nationale.", "fr"))
     english = by_name(run(en, "The Bordeaux Criminal Court sentenced him on Tuesday, health officials in Brittany "
-                              "said. The bill goes to France's National Assembly.", "en"))
-    for name in ("Bordeaux Criminal Court", "National Assembly"):
+                              "said. The bill goes to the French National Assembly.", "en"))
+    for name in ("Bordeaux Criminal Court", "French National Assembly"):
         assert french[name]["id"] == english[name]["id"], name
     assert "Brittany Regional Health Agency" in french and english["Brittany"]["type"] == "LOC"
     assert "tribunal correctionnel de Bordeaux" in french["Bordeaux Criminal Court"]["aliases"]
@@ -946,3 +946,12 @@ def test_french_preposition_left_after_lower_case_words_is_stripped(fr):
     names = {e["name"] for e in extract_entities(doc, body, language="fr")}
     assert "Toulouse" in names and "de Toulouse" not in names
     assert "de Gaulle" in names  # a person's particle stays
+
+
+def test_a_known_surname_joins_the_full_name_the_article_gives(en):
+    ents = by_name(run(en, 'Saif al-Islam Gaddafi announced his candidacy. "I will run," Gaddafi said. '
+                           'Oleg Navalny was freed and Navalny thanked his lawyers.', "en"))
+    assert "Muammar Gaddafi" not in ents and "Alexei Navalny" not in ents
+    assert [m["text"] for m in ents["Saif al-Islam Gaddafi"]["mentions"]] == ["Saif al-Islam Gaddafi", "Gaddafi"]
+    alone = by_name(run(en, "Putin spoke on Monday. Later Putin left.", "en"))
+    assert alone["Vladimir Putin"]["id"] == "ww:PER:vladimir-putin"  # the surname alone: the table's person

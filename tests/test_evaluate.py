@@ -166,6 +166,12 @@ def test_missing_prediction_scores_as_empty() -> None:
         ("un diplomate européen", None, True),  # a described, unnamed source: "no one named"
         ("un diplomate européen", "Kaja Kallas", False),
         ("le ministre", "Kaja Kallas", False),
+        ("L’un d’eux", None, True),  # a description opening a sentence
+        ("les supporters rennais", None, True),  # a group
+        ("il", None, False),  # an unresolved pronoun is no description
+        ("he", None, False),
+        ("un", None, False),
+        ("le prévisionniste", None, False),  # a definite role points at someone
     ],
 )
 def test_speaker_full(pred_name: Optional[str], gold_name: Optional[str], ok: bool) -> None:

@@ -6,7 +6,10 @@ import pytest
 
 from streams.institutions import TEMPLATES, english_name
 
-PLACES = {"Bretagne": "Brittany", "Normandie": "Normandy"}
+KNOWN = {"Bretagne": ("Brittany", "Bretagne"), "Normandie": ("Normandy", "Normandie"),
+         "Gaza": ("Gaza Strip", "bande de Gaza"), "Washington": ("Washington, D.C.", "Washington"),
+         "Paris-Orly": ("Orly Airport", "aéroport d'Orly")}
+lookup = KNOWN.get
 
 
 @pytest.mark.parametrize("french, english", [
@@ -22,12 +25,16 @@ PLACES = {"Bretagne": "Brittany", "Normandie": "Normandy"}
     ("préfecture du Rhône", "Rhône Prefecture"),
     ("parquet de Paris", "Paris Prosecutor's Office"),
     ("université de Strasbourg", "University of Strasbourg"),
-    ("ministère de la Santé", "Ministry of Health"),  # a portfolio: the French government's ministry
-    ("Ministère de l\u2019Intérieur", "Ministry of the Interior"),
-    ("ministère des Armées", "Ministry of the Armed Forces"),
+    ("ministère de la Santé", "French Ministry of Health"),  # a portfolio: the French government's
+    ("Ministère de l\u2019Intérieur", "French Ministry of the Interior"),
+    ("ministère des Affaires étrangères", "French Ministry of Foreign Affairs"),  # = the Quai d'Orsay's entry
+    ("mairie de La Grande-Motte", "La Grande-Motte City Hall"),  # a capitalised article is the name's
+    ("mairie de Gaza", "Gaza City Hall"),  # the table's "Gaza Strip" is not a town's other name
+    ("mairie de Washington", "Washington City Hall"),
+    ("aéroport de Paris-Orly", "Orly Airport"),  # the place is the institution: no "Airport Airport"
 ])
 def test_template_and_place_are_translated(french, english):
-    assert english_name(french, PLACES.get) == english
+    assert english_name(french, lookup) == english
 
 
 @pytest.mark.parametrize("surface", [
@@ -39,9 +46,11 @@ def test_template_and_place_are_translated(french, english):
     "Agence France-Presse",
     "ministère de la Pêche",                # a portfolio the table does not know: left as written
     "ministère russe de la Défense",        # another government's
+    "Préfecture de Police de Paris",        # "Police de Paris" is no place
+    "université de Technologie de Compiègne",
 ])
 def test_no_template_no_english_name(surface):
-    assert english_name(surface, PLACES.get) is None
+    assert english_name(surface, lookup) is None
 
 
 def test_longer_phrases_are_tried_first():

@@ -900,6 +900,9 @@ FRENCH_SPEAKER_CASES = [
      "Le président de la coopérative, Yannick Le Bihan, a nié. Une dizaine d’éleveurs assistaient à "
      "l’audience. « Nous avons respecté le cahier des charges », confie l’un d’eux.",
      "l’un d’eux"),
+    ("one of a group named in apposition is that person",
+     "Les joueurs sont rentrés au vestiaire. « Nous avons gagné », a lancé l’un des joueurs, Kylian Mbappé.",
+     "Kylian Mbappé"),
 ]
 
 

@@ -124,3 +124,30 @@ def test_training_script_documents_itself():
     out = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "--holdout" in out.stdout and "GPE, LOC and FAC" in out.stdout
+
+
+@pytest.mark.parametrize("breakage", ["info-not-json", "info-no-tag", "info-not-utf8", "model-missing", "model-cut"])
+def test_broken_weights_keep_the_stock_ner_and_say_why(tmp_path, caplog, monkeypatch, stock, breakage):
+    shipped = tuned_ner.NER_DIR / tuned_ner.pipeline_name(stock)
+    copy = tmp_path / shipped.name
+    shutil.copytree(shipped, copy)
+    if breakage == "info-not-json":
+        (copy / "info.json").write_text("{", encoding="utf-8")
+    elif breakage == "info-no-tag":
+        (copy / "info.json").write_text("[]", encoding="utf-8")
+    elif breakage == "info-not-utf8":
+        (copy / "info.json").write_bytes(b"\xff\xfe{")
+    elif breakage == "model-missing":
+        (copy / "model").unlink()
+    else:
+        data = (copy / "model").read_bytes()
+        (copy / "model").write_bytes(data[: len(data) // 3])
+    monkeypatch.setattr(tuned_ner, "NER_DIR", tmp_path)
+    monkeypatch.setattr(tuned_ner.apply_tuned_ner, "__defaults__", (tmp_path,))
+    registry = ModelRegistry({"en": DEFAULT_MODELS["en"]})
+    with caplog.at_level(logging.ERROR):
+        nlp = registry.get("en")
+    assert "keeping the pipeline's own NER" in caplog.text
+    assert "+ner-" not in registry.describe("en")
+    assert nlp.get_pipe("ner").model.to_bytes() == stock.get_pipe("ner").model.to_bytes()
+    assert [e.label_ for e in nlp("Angela Merkel visited Paris.").ents]  # and it still tags
