@@ -229,7 +229,7 @@ _LOC_HEADS_FIRST = frozenset("""mer océan île îles golfe place rue avenue bou
     vallée baie côte péninsule province région désert canal musée théâtre hôpital prison""".split())
 # Sports clubs: abbreviations of the club's legal form anywhere in the name (case-sensitive), and the
 # customary first or last words of club names.
-_CLUB_MARKERS = frozenset("FC SC SV VfB VfL VfR TSG AFC SSV FSV SpVgg TSV CF SL RCD OGC OSC HSC".split())
+_CLUB_MARKERS = frozenset("FC SC SV VfB VfL VfR TSG AFC SSV FSV SpVgg TSV CF SL RCD OGC OSC HSC RC LOSC AS".split())
 _CLUB_FIRST = frozenset("Bayern Borussia Eintracht Fortuna Dynamo Dinamo Olympique Olympiacos Sporting Atletico Atlético Hertha Werder Bayer Hapoel Maccabi".split())
 _CLUB_LAST = frozenset("United Rovers Wanderers Hotspur Albion".split())
 # Members of a party named as a body ("the Social Democrats", "the Greens") act as the party.

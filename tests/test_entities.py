@@ -956,3 +956,13 @@ def test_a_known_surname_joins_the_full_name_the_article_gives(en):
     assert [m["text"] for m in ents["Saif al-Islam Gaddafi"]["mentions"]] == ["Saif al-Islam Gaddafi", "Gaddafi"]
     alone = by_name(run(en, "Putin spoke on Monday. Later Putin left.", "en"))
     assert alone["Vladimir Putin"]["id"] == "ww:PER:vladimir-putin"  # the surname alone: the table's person
+
+
+def test_french_club_markers_make_the_town_alone_the_club(fr):
+    body = ("Le LOSC Lille a battu samedi le RC Lens (2-1) en Ligue 1. L’attaquant a marqué le but de la "
+            "victoire et l’entraîneur lensois a regretté le match de son équipe. Lens avait pourtant ouvert "
+            "le score, et Lille a souffert jusqu’au bout.")
+    ents = by_name(run(fr, body, "fr"))
+    assert [m["text"] for m in ents["LOSC Lille"]["mentions"]] == ["LOSC Lille", "Lille"]
+    assert [m["text"] for m in ents["RC Lens"]["mentions"]] == ["RC Lens", "Lens"]
+    assert ents["RC Lens"]["type"] == "ORG" and "Lens" not in ents
