@@ -74,6 +74,8 @@ _SIGN_OFF = re.compile(
 _CREDIT = re.compile(
     r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|Editor|R\u00e9daction)"
 )
+# A dateline's agency credit: "BRUSSELS (Demo Wire) —", "PARIS (AFP) -" opening the body or a paragraph.
+_DATELINE_CREDIT = re.compile(r"(?:^|\n)[A-ZÀ-Ý][A-ZÀ-Ý .,'\u2019-]{1,40}\s*(\([^()\n]{1,40}\))\s*[\u2014\u2013-]")
 _TIME_ZONE = re.compile(r"(?:\s+|^)(?:UTC|GMT|CET|CEST|EST|EDT|PST|PDT|BST|MSK)(?:\s*[+-]\s*\d+)?$")
 _ADJECTIVE_DEMONYM = re.compile(r"(?:an|ese|ish|i|ch|ic)$")
 _DEMONYM_SUFFIX = re.compile(
@@ -345,10 +347,12 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
 
 
 def _metadata_spans(text: str) -> list[tuple[int, int]]:
-    """Character ranges of bylines, agency credits and sign-offs ("Author: X (AFP, dpa) Editor: Y")."""
+    """Character ranges of bylines, agency credits, datelines' credits and sign-offs ("Author: X (AFP, dpa)
+    Editor: Y", "BRUSSELS (Reuters) —")."""
     spans = [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
     spans += [(m.start(), m.end()) for m in _SIGN_OFF.finditer(text)]
+    spans += [(m.start(1), m.end(1)) for m in _DATELINE_CREDIT.finditer(text)]  # the city stays a place
     return spans
 
 

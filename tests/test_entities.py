@@ -966,3 +966,14 @@ def test_french_club_markers_make_the_town_alone_the_club(fr):
     assert [m["text"] for m in ents["LOSC Lille"]["mentions"]] == ["LOSC Lille", "Lille"]
     assert [m["text"] for m in ents["RC Lens"]["mentions"]] == ["RC Lens", "Lens"]
     assert ents["RC Lens"]["type"] == "ORG" and "Lens" not in ents
+
+
+def test_a_datelines_agency_credit_is_metadata(en, fr):
+    body = ("BRUSSELS (Demo Wire) — NATO defence ministers agreed on Wednesday.\n\nWASHINGTON (Reuters) — "
+            "The Fed held rates, Reuters reported.")
+    ents = by_name(run(en, body, "en"))
+    assert "Demo Wire" not in ents and "Brussels" in ents  # the credit goes, the city stays
+    assert [m["text"] for m in ents["Reuters"]["mentions"]] == ["Reuters"]  # only where it reports
+    assert ents["Reuters"]["mentions"][0]["start"] == body.index("Reuters reported")
+    french = by_name(run(fr, "PARIS (Agence Démo) - Le gouvernement a présenté son budget à Paris.", "fr"))
+    assert "Agence Démo" not in french and "Paris" in french
