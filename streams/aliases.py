@@ -31,21 +31,21 @@ class AliasFileError(ValueError):
     """A user aliases file is malformed; the message names the file, line and problem."""
 
 
-def _strip_diacritics(text: str) -> str:
+def strip_diacritics(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def slug(name: str) -> str:
     """Readable id fragment: casefolded, diacritics stripped, non-word runs turned into '-'."""
-    text = _strip_diacritics(name.translate(_APOSTROPHES)).casefold()
+    text = strip_diacritics(name.translate(_APOSTROPHES)).casefold()
     return re.sub(r"[^\w]+", "-", text).strip("-")
 
 
 @lru_cache(maxsize=65536)
 def alias_key(surface: str) -> str:
     """Lookup key: case, diacritics, dots, hyphens, spacing and a leading article do not matter."""
-    text = _strip_diacritics(surface.translate(_APOSTROPHES)).casefold()
+    text = strip_diacritics(surface.translate(_APOSTROPHES)).casefold()
     text = text.replace(".", "")
     text = re.sub(r"[-_/\s]+", " ", text).strip()
     stripped = _LEADING_ARTICLE.sub("", text)
@@ -279,8 +279,8 @@ _ORG_WORDS = frozenset(
 
 def _guess_type(name: str) -> str:
     words = name.split()
-    lowered = {_strip_diacritics(w).casefold() for w in words}
-    if any(_strip_diacritics(w).casefold() in lowered for w in _ORG_WORDS):
+    lowered = {strip_diacritics(w).casefold() for w in words}
+    if any(strip_diacritics(w).casefold() in lowered for w in _ORG_WORDS):
         return "ORG"
     if len(words) == 1 and (words[0].isupper() or len(words[0]) <= 3):
         return "ORG"

@@ -15,13 +15,12 @@ import math
 from functools import lru_cache, partial
 from importlib import resources
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from spacy.tokens import Doc, Span
 
-from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table
+from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table, strip_diacritics
 from streams.events import Entity, Mention
 from streams.institutions import english_name
 
@@ -571,8 +570,7 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
 
 
 def _norm_for_search(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", nlp_text_view(text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return strip_diacritics(nlp_text_view(text)).casefold()
 
 
 def _in_headline(headline_norm: str, forms: Iterable[str]) -> bool:
@@ -1444,10 +1442,10 @@ def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: Alia
     return out
 
 
-def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: bool) -> list[_Mention]:
+def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: bool,
+                  meta: list[tuple[int, int]]) -> list[_Mention]:
     places = _place_prefixes(table)
     text = doc.text
-    meta = _metadata_spans(text)
     person_words = _person_words(doc, text, language)
     city_places = _city_places(doc, table, language, person_words, sport)
     lower_words = frozenset(t.text for t in doc if t.text.islower())
@@ -1586,9 +1584,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
     return out
 
 
-def _scan_aliases(doc: Doc, table: AliasTable) -> list[_Mention]:
+def _scan_aliases(doc: Doc, table: AliasTable, meta: list[tuple[int, int]]) -> list[_Mention]:
     """Alias-table matches for pipelines without NER (a language with no model)."""
-    meta = _metadata_spans(doc.text)
     return [m for m in _scan_tokens(doc, table) if not _inside(m.start, m.end, meta) and _scan_is_safe(doc, m)]
 
 
@@ -1721,10 +1718,12 @@ def extract_entities(
     lang = (language or "").split("-")[0].lower()
     has_ner = doc.has_annotation("ENT_IOB")
     sport = has_ner and _is_sports_copy(doc)
-    raw = _raw_mentions(doc, body, lang, table, sport) if has_ner else _scan_aliases(doc, table)
-    groups = _merge_groups(_group(raw), doc.text) if raw else []
+    text = doc.text  # Doc.text rebuilds the string on every access
+    meta = _metadata_spans(text)  # bylines, credits, sign-offs: once per article
+    raw = _raw_mentions(doc, body, lang, table, sport, meta) if has_ner else _scan_aliases(doc, table, meta)
+    groups = _merge_groups(_group(raw), text) if raw else []
     if has_ner:
-        _add_missed_surnames(doc, groups, _metadata_spans(doc.text))
+        _add_missed_surnames(doc, groups, meta)
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang, table) for g in groups]
     head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []

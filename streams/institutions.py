@@ -10,8 +10,9 @@ fires in either language.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Callable, Optional
+
+from streams.aliases import strip_diacritics
 
 # French phrase (lower case, straight apostrophes) -> English name, "{}" standing for the place.
 # Longer phrases first: "centre hospitalier universitaire" before "centre hospitalier".
@@ -68,7 +69,7 @@ PlaceLookup = Callable[[str], Optional[tuple[str, str]]]
 
 
 def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return strip_diacritics(text.lower())
 
 
 def _english_place(place: str, known: Optional[tuple[str, str]]) -> str:
