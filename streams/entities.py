@@ -216,12 +216,12 @@ _ORG_HEADS_LAST = frozenset("""party commission court council ministry universit
     bank union society federation alliance movement police army navy guard club fc cabinet senate congress company
     magazine magazin gazette tribune herald journal rundschau kurier courier chronicle tagesspiegel
     airlines airways network news media holdings bureau directorate secretariat tribunal academy school college
-    institution league coalition stiftung verein verband gesellschaft international division""".split())
+    institution league coalition stiftung verein verband gesellschaft international division verlag""".split())
 _LOC_HEADS_LAST = frozenset("""sea ocean island islands strip square street avenue boulevard bridge arena stadium
     mountains mountain river lake valley bay gulf coast peninsula province region desert canal palace cathedral
     castle tower gate mount museum gallery theatre theater hospital prison platz strasse straße allee damm
     pradesh oblast krai prefecture county canton crater cinema kino garden gardens park hall road lodge station
-    airport""".split())
+    airport mosque synagogue temple monastery abbey memorial hotel library base zoo""".split())
 _ORG_HEADS_FIRST = frozenset("""parti banque ministère conseil commission cour université assemblée agence
     fondation institut comité organisation office fédération syndicat armée police société groupe compagnie
     tribunal académie association ligue union observatoire""".split())
@@ -474,6 +474,15 @@ def _tokens(text: str) -> list[str]:
     return [alias_key(t) for t in re.split(r"\s+|(?<=\b[Aa]l)-|(?<=\b[Ee]l)-", text) if t]
 
 
+def _head_before_of(tokens: list[str]) -> Optional[str]:
+    """The head word of "University of Zurich" or "Council of Europe" (an organisation's head word
+    right before its first "of"), else None."""
+    if "of" not in tokens[1:]:
+        return None
+    head = tokens[tokens.index("of", 1) - 1]
+    return head if head in _ORG_HEADS_LAST else None
+
+
 def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
     """Join partial names, acronyms and mistyped repeats of a longer name into one entity."""
     # 1. Partial names: a mention whose tokens are a contiguous part of a longer person name joins
@@ -502,7 +511,9 @@ def _merge_groups(groups: list[_Group], body: str) -> list[_Group]:
             if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
                 head_first = ptoks[0] in _ORG_HEADS_FIRST_KEYS  # French: "la Commission" after "Commission européenne"
                 fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
-                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or _is_club_name(pm.text.split())))
+                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or _is_club_name(pm.text.split()))
+                    or n == 1 and _head_before_of(ptoks) == toks[0]  # "the Council" after "Council of Europe"
+                    or ptoks[:n] == toks and "party" in ptoks[n:])  # "Green" lawmakers, of the "Green Party"
             elif g.type == "PER" or n == 1:
                 fits = any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1))
             else:  # an ORG-tagged surname ending the name: "Le Pen", "Van Rompuy"
@@ -1434,7 +1445,8 @@ def _untagged_persons(doc: Doc, covered: list[tuple[int, int, str]], table: Alia
         words = [t.text for t in doc[i:j]]
         surface = doc[i:j].text
         begin, end = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if (j - i >= 2 and _person_shaped(words, surface) if len(words) <= 3 else j - i == 4) and not _overlapping(
+        four = j - i == 4 and _type_by_head(surface) is None and not _misc_by_head(surface)
+        if (j - i >= 2 and _person_shaped(words, surface) if len(words) <= 3 else four) and not _overlapping(
                 begin, end, covered) and not any(
                 _exact_place(w, table, language) for w in words[1:]) and table.lookup(surface, language) is None:
             out.append(_Mention(begin, end, surface, "PER", len(words), None))
@@ -1489,6 +1501,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
             if _looks_like_demonym(alias_key(surface), places):
                 type_ = "MISC"
+        if entry is None and type_ == "PER" and len(span) == 1 and span[0].tag_ in ("NNS", "NNPS"):
+            type_ = "MISC"  # a plural is a group of people: "Romanians", "Kemalists", "Berliners"
         if entry is not None:
             type_ = entry.type
         elif alias_key(surface) in _MISC_NAMES:
@@ -1497,7 +1511,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             type_ = "MISC"
         else:
             type_ = _type_by_head(surface) or type_
-        if type_ in ("ORG", "PER") and entry is None and not sport and _type_by_head(surface) is None \
+        head_type = _type_by_head(surface) if entry is None else None
+        if type_ in ("ORG", "PER") and entry is None and not sport and head_type is None \
                 and _named_as_place(doc, span):
             type_ = "LOC"  # "the town of Birstall", "the city of Naameh"
         named = not (doc[span.start].lower_ in _ARTICLES or span.start > 0 and doc[span.start - 1].lower_ in _ARTICLES)

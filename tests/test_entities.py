@@ -977,3 +977,42 @@ def test_a_datelines_agency_credit_is_metadata(en, fr):
     assert ents["Reuters"]["mentions"][0]["start"] == body.index("Reuters reported")
     french = by_name(run(fr, "PARIS (Agence Démo) - Le gouvernement a présenté son budget à Paris.", "fr"))
     assert "Agence Démo" not in french and "Paris" in french
+
+
+def test_worship_places_memorials_and_hotels_are_places_and_publishers_organisations():
+    for name in ("Ibn Rushd-Goethe Mosque", "New Synagogue", "Golden Temple", "Holocaust Memorial", "Adlon Hotel",
+                 "Cologne Public Library", "Ramstein Air Base"):
+        assert _type_by_head(name) == "LOC", name
+    assert _type_by_head("Taschen Verlag") == "ORG"
+    assert _type_by_head("Hotel") is None  # a lone head word names nothing
+
+
+def test_a_four_word_name_ending_in_an_organisation_head_is_no_person(en):
+    body = "The Alexander von Humboldt Foundation awarded the stipends on Monday."
+    ents = run_tagged(en, body, "en", [])
+    assert _types(ents).get("Alexander von Humboldt Foundation") != "PER"
+    person = run_tagged(en, "The prize went to Hans Peter von Brandt on Monday.", "en", [])
+    assert _types(person).get("Hans Peter von Brandt") == "PER"  # four words, no head word: still a person
+
+
+def test_an_organisations_head_word_alone_joins_it(en):
+    body = ("The Council of Europe criticised the law. The Council said it would send observers. "
+            "The Green Party won seats, and Green lawmakers celebrated.")
+    ents = run_tagged(en, body, "en", [("Council of Europe", 3, "ORG"), ("Council said", 1, "ORG"),
+                                       ("Green Party", 2, "ORG"), ("Green lawmakers", 1, "ORG")])
+    names = by_name(ents)
+    assert [m["text"] for m in names["Council of Europe"]["mentions"]] == ["Council of Europe", "Council"]
+    assert [m["text"] for m in names["Green Party"]["mentions"]] == ["Green Party", "Green"]
+    assert "Council" not in names and "Green" not in names
+    # negative: a head word before "of" that is no organisation's head does not join
+    other = by_name(run_tagged(en, "The Republic of Ireland voted. The Republic said no.", "en",
+                               [("Republic of Ireland", 3, "ORG"), ("Republic said", 1, "ORG")]))
+    assert "Republic" in other
+
+
+def test_a_plural_tagged_as_a_person_is_a_group(en):
+    body = "The president called on Romanians to vote, and Kemalists refused to join the protest."
+    ents = run_tagged(en, body, "en", [("Romanians", 1, "PERSON"), ("Kemalists", 1, "PERSON")])
+    assert not any(e["type"] == "PER" for e in ents)
+    one = run_tagged(en, "The president called on Jones to vote.", "en", [("Jones", 1, "PERSON")])
+    assert _types(one).get("Jones") == "PER"  # one person, in the singular
