@@ -277,6 +277,19 @@ def _type_by_head(surface: str) -> Optional[str]:
     return None
 
 
+_NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
+
+
+def _names_a_longer_name(text: str, end: int) -> bool:
+    """A place's name followed at once by a capitalised head word of an event, a body or a site
+    ("Vietnam War", "Malaysia Airlines", "Cologne Cathedral") only qualifies that longer name."""
+    after = _NEXT_WORD.match(text, end)
+    if after is None:
+        return False
+    word = after.group(1).casefold()
+    return word in _MISC_HEADS_LAST or word in _ORG_HEADS_LAST or word in _LOC_HEADS_LAST
+
+
 def _is_club_name(words: list[str]) -> bool:
     return len(words) > 1 and (any(w.replace(".", "") in _CLUB_MARKERS for w in words) or words[0] in _CLUB_FIRST
                                or words[-1] in _CLUB_LAST)
@@ -1525,6 +1538,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place; a person tagged MISC
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
+        if type_ == "LOC" and language == "en" and _names_a_longer_name(text, end):
+            continue  # "Vietnam [War]", "Malaysia [Airlines]", "Atlanta [Olympics]": the model split a name
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
         if sport and type_ in ("LOC", "PER"):
             if type_ == "PER" and entry is None:  # a player's goal is no team's: only a place's name

@@ -1016,3 +1016,11 @@ def test_a_plural_tagged_as_a_person_is_a_group(en):
     assert not any(e["type"] == "PER" for e in ents)
     one = run_tagged(en, "The president called on Jones to vote.", "en", [("Jones", 1, "PERSON")])
     assert _types(one).get("Jones") == "PER"  # one person, in the singular
+
+
+def test_a_place_qualifying_a_longer_name_is_no_place_mention(en):
+    body = "Protests against the Vietnam War spread in 1968, and students marched through Paris."
+    ents = by_name(run_tagged(en, body, "en", [("Vietnam", 1, "GPE"), ("Paris", 1, "GPE")]))
+    assert "Vietnam" not in ents and "Paris" in ents  # the war is an event; Paris stands alone
+    alone = by_name(run_tagged(en, "The war in Vietnam ended in 1975.", "en", [("Vietnam", 1, "GPE")]))
+    assert "Vietnam" in alone
