@@ -167,7 +167,8 @@ _STANCE = re.compile(r"^(?:pro|anti|non|ex|post|pre|neo)-(?=[A-Z\u00c0-\u00dd])"
 _PERSON_TITLES = frozenset("""
     president vice chancellor minister prime secretary general king queen prince princess duke duchess emperor
     pope cardinal bishop archbishop rabbi imam sheikh sultan emir superintendent superintendant inspector
-    director coach manager striker defender midfielder goalkeeper captain player ambassador senator governor
+    director coach manager striker defender midfielder goalkeeper captain player scorer winger forward
+    ambassador senator governor
     mayor judge officer professor doctor scriptwriter screenwriter writer author novelist poet actor actress
     singer rapper star chairman chairwoman ceo founder leader spokesman spokeswoman spokesperson commander
     colonel lieutenant sergeant major admiral marshal chief deputy lawmaker mp candidate activist dissident
