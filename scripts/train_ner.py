@@ -16,12 +16,15 @@ Steps (reproducible: fixed seed, fixed article order):
      spans that gold does not annotate become "no entity";
   3. --holdout A-B: train on the other articles, then score articles A-B (1-based) with
      `wirewatch eval`'s entity scoring, stock weights and tuned weights in the same run;
+     --folds K: the same over K contiguous blocks, so that every article is scored by weights
+     trained without it, and the whole set is scored once (stock vs tuned);
   4. unless --no-write: train on every article and write the weights, with info.json (base
      pipeline and version, training data and its licence, parameters, held-out figures).
 
 Example:
   python scripts/train_ner.py --holdout 1-200          # measure, then write the shipped weights
   python scripts/train_ner.py --holdout 501-702 --no-write
+  python scripts/train_ner.py --folds 7 --no-write        # held-out figures for every article
 """
 
 from __future__ import annotations
@@ -147,17 +150,57 @@ def write_weights(nlp: spacy.language.Language, root: Path, info: dict[str, Any]
     return out
 
 
-def entity_figures(gold_set: GoldSet, weights_root: Optional[Path]) -> dict[str, float]:
-    """`wirewatch eval`'s entity P/R/F1 on a set, with the stock NER or the weights under root."""
+def enriched_events(gold_set: GoldSet, weights_root: Optional[Path]) -> list[dict]:
+    """The set's articles through the whole pipeline, with the stock NER or the weights under root."""
     enricher = stock_enricher()
     if weights_root is not None:
         tuned_ner.apply_tuned_ner(enricher.registry.get("en"), weights_root)
+    events: list[dict] = []
+    for start in range(0, len(gold_set.articles), 64):
+        raws = [dict(a) for a in gold_set.articles[start:start + 64]]
+        events += [event for kind, event in enricher.enrich_many(raws) if kind == "enriched"]
+    return events
 
-    def enrich(raws: list[dict]) -> list[dict]:
-        return [event for kind, event in enricher.enrich_many(raws) if kind == "enriched"]
 
-    block = evaluate([gold_set], enrich)["sets"][gold_set.name]["entities"]
+def score_events(gold_set: GoldSet, events: list[dict]) -> dict[str, float]:
+    """`wirewatch eval`'s entity P/R/F1 of events already enriched (matched to gold by id)."""
+    by_id = {event["id"]: event for event in events}
+
+    def lookup(raws: list[dict]) -> list[dict]:
+        return [by_id[raw["id"]] for raw in raws if raw["id"] in by_id]
+
+    block = evaluate([gold_set], lookup)["sets"][gold_set.name]["entities"]
     return {k: round(100 * block[k], 2) for k in ("precision", "recall", "f1")}
+
+
+def entity_figures(gold_set: GoldSet, weights_root: Optional[Path]) -> dict[str, float]:
+    """`wirewatch eval`'s entity P/R/F1 on a set, with the stock NER or the weights under root."""
+    return score_events(gold_set, enriched_events(gold_set, weights_root))
+
+
+def fold_ranges(n: int, k: int) -> list[tuple[int, int]]:
+    """K contiguous, near-equal 1-based article ranges covering 1..n."""
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [(bounds[i] + 1, bounds[i + 1]) for i in range(k) if bounds[i + 1] > bounds[i]]
+
+
+def cross_validate(gold_set: GoldSet, examples: list[Example], info: dict[str, Any],
+                   args: argparse.Namespace) -> dict[str, Any]:
+    """K-fold: every article enriched by weights trained without it; stock vs tuned on the whole set."""
+    tuned_events: list[dict] = []
+    per_fold = []
+    for lo, hi in fold_ranges(len(examples), args.folds):
+        say(f"fold {lo}-{hi}: training on the other {len(examples) - (hi - lo + 1)} articles")
+        model = train(args.base_model, [ex for i, ex in enumerate(examples, 1) if not lo <= i <= hi], args)
+        held = subset(gold_set, lambda i: lo <= i <= hi)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_weights(model, Path(tmp), info)
+            events = enriched_events(held, Path(tmp))
+        tuned_events += events
+        per_fold.append({"articles": f"{lo}-{hi}", "tuned": score_events(held, events)})
+        say(f"fold {lo}-{hi}: tuned {per_fold[-1]['tuned']}")
+    return {"folds": args.folds, "per_fold": per_fold,
+            "stock": entity_figures(gold_set, None), "tuned": score_events(gold_set, tuned_events)}
 
 
 def subset(gold_set: GoldSet, keep) -> GoldSet:
@@ -171,7 +214,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--base-model", default=DEFAULT_BASE, help="stock spaCy pipeline to start from")
     ap.add_argument("--out", type=Path, default=tuned_ner.NER_DIR, help="weights root (a folder per pipeline)")
     ap.add_argument("--holdout", help="A-B: train without articles A-B (1-based) and score them first")
-    ap.add_argument("--no-write", action="store_true", help="only measure on --holdout")
+    ap.add_argument("--folds", type=int, default=0,
+                    help="K-fold cross-validation: each article scored by weights trained without it")
+    ap.add_argument("--no-write", action="store_true", help="only measure (--holdout or --folds)")
     ap.add_argument("--epochs", type=int, default=6, help="passes over the training articles")
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--batch", type=int, default=8, help="articles per update")
@@ -182,8 +227,10 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    if args.no_write and not args.holdout:
-        raise SystemExit("train_ner: --no-write without --holdout measures nothing")
+    if args.no_write and not (args.holdout or args.folds):
+        raise SystemExit("train_ner: --no-write without --holdout or --folds measures nothing")
+    if args.folds == 1 or args.folds < 0:
+        raise SystemExit("train_ner: --folds needs at least 2 folds")
     try:
         (gold_set,) = load_gold_set(args.data)
     except ValueError as exc:
@@ -210,8 +257,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             figures = {"stock": entity_figures(held, None), "tuned": entity_figures(held, Path(tmp))}
         info["holdout"] = {"articles": f"{lo}-{hi}", **figures}
         print(json.dumps(info["holdout"]))
-        if args.no_write:
-            return 0
+    if args.folds:
+        info["cross_validation"] = cross_validate(gold_set, examples, info, args)
+        print(json.dumps(info["cross_validation"]))
+    if args.no_write:
+        return 0
     say(f"training on all {len(examples)} articles")
     out = write_weights(train(args.base_model, examples, args), args.out, info)
     say(f"wrote {out}")

@@ -120,6 +120,23 @@ def test_training_target_keeps_stock_labels_gold_leaves_alone_and_drops_unannota
     assert target == {("Monday", "DATE"), ("Merkel", "PERSON"), ("Dortmund", "GPE")}
 
 
+def test_cross_validation_folds_cover_every_article_once(script):
+    for n, k in ((702, 7), (10, 3), (3, 5), (5, 2)):
+        ranges = script.fold_ranges(n, k)
+        covered = [i for lo, hi in ranges for i in range(lo, hi + 1)]
+        assert covered == list(range(1, n + 1)), (n, k)
+        sizes = [hi - lo + 1 for lo, hi in ranges]
+        assert max(sizes) - min(sizes) <= 1  # near-equal blocks
+    assert len(script.fold_ranges(702, 7)) == 7
+
+
+def test_training_script_refuses_a_measurement_of_nothing(script):
+    with pytest.raises(SystemExit, match="measures nothing"):
+        script.main(["--no-write"])
+    with pytest.raises(SystemExit, match="at least 2 folds"):
+        script.main(["--folds", "1", "--no-write"])
+
+
 def test_training_script_documents_itself():
     out = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
