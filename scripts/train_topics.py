@@ -35,6 +35,16 @@ topics (streams/topics.py RELATIVE_KEEP, ABSOLUTE_KEEP): F1 is flat (0.62-0.68 o
 ~1.4 topics per article (gold: 1.16). Re-checked with other rules (secondary topic kept
 when >= r x the previous one; topics added until a cumulative probability mass): no rule
 raises both precision and the recall of the returned topics; they trade along the same curve.
+
+Is the 80 % top-1 target within reach of these labels? Measured in a scratch environment (torch
+and the all-MiniLM-L6-v2 sentence encoder, nothing of it in the repository), same 5 folds:
+pretrained sentence embeddings + softmax regression 66-68 %, their 10-nearest-neighbours 64 %,
+embeddings averaged with this model 72 %, MiniLM fine-tuned end to end (5 epochs, fold 0 only)
+67.5 % where this model gets 74.6 % on the same fold. Moving the decision toward or away from the
+label prior changes top-1 by at most one point. The labels set the ceiling: of the 43 articles
+whose nearest neighbour is nearly the same story (embedding cosine >= 0.8), only 86 % share a
+top-level topic with it (80 % at cosine >= 0.75). The model is well calibrated: the fifth of
+the articles it is surest of are 95 % right, the least sure fifth 43 %.
 """
 
 from __future__ import annotations
