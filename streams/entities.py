@@ -407,6 +407,20 @@ def _looks_like_demonym(key: str, places: dict[str, int]) -> bool:
     return False
 
 
+def _compound_demonym(surface: str, table: AliasTable, language: str) -> bool:
+    """"Sri Lankan", "South African", "Middle Eastern": a multi-word known place plus an adjective
+    ending (English only; the table knows the place, not the adjective)."""
+    if language != "en" or " " not in surface:
+        return False
+    for ending in ("ern", "n"):
+        stem = surface[: -len(ending)]
+        if surface.endswith(ending) and len(stem) > 4:
+            entry = table.lookup(stem, language)
+            if entry is not None and entry.type == "LOC" and stem in entry.aliases:
+                return True
+    return False
+
+
 # A ministerial portfolio names no actor by itself: "Defense" in "Defense Minister X", "State" in
 # "Secretary of State John Kerry", "Malaysian Human Resources" in "... Human Resources Minister".
 _PORTFOLIO_WORDS = frozenset("""state defense defence interior foreign finance finances justice health economy
@@ -1515,6 +1529,8 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
         if entry is None and type_ in ("LOC", "MISC", "ORG") and " " not in surface:
             if _looks_like_demonym(alias_key(surface), places):
                 type_ = "MISC"
+        elif entry is None and type_ in ("LOC", "ORG") and _compound_demonym(surface, table, language):
+            type_ = "MISC"
         if entry is None and type_ == "PER" and len(span) == 1 and span[0].tag_ in ("NNS", "NNPS"):
             type_ = "MISC"  # a plural is a group of people: "Romanians", "Kemalists", "Berliners"
         if entry is not None:

@@ -1024,3 +1024,18 @@ def test_a_place_qualifying_a_longer_name_is_no_place_mention(en):
     assert "Vietnam" not in ents and "Paris" in ents  # the war is an event; Paris stands alone
     alone = by_name(run_tagged(en, "The war in Vietnam ended in 1975.", "en", [("Vietnam", 1, "GPE")]))
     assert "Vietnam" in alone
+
+
+def test_a_compound_demonym_is_no_place(en):
+    from streams.entities import _compound_demonym
+    table = load_alias_table()
+    for word in ("Sri Lankan", "South African", "Middle Eastern", "North Korean", "Costa Rican"):
+        assert _compound_demonym(word, table, "en"), word
+    for name in ("New Zealand", "Northern Ireland", "Western Europe", "San Juan", "Sri Lanka"):
+        assert not _compound_demonym(name, table, "en"), name
+    body = "The Sri Lankan president visited Colombo and met Middle Eastern envoys."
+    ents = by_name(run_tagged(en, body, "en", [("Sri Lankan", 2, "GPE"), ("Colombo", 1, "GPE"),
+                                               ("Middle Eastern", 2, "LOC")]))
+    assert ents["Colombo"]["type"] == "LOC"
+    assert not any(e["type"] == "LOC" and e["name"] in ("Sri Lankan", "Sri Lanka", "Middle Eastern", "Middle East")
+                   for e in ents.values())
