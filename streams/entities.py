@@ -492,6 +492,27 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in words if w and w.casefold() not in _ORG_STOP and w[0].isalpha()).upper()
 
 
+_ACRONYM_DEFINED = re.compile(r"((?:[\w-]+,?\s+){1,10})\(([A-Z]{2,8})\)")
+
+
+def _common_noun_acronyms(text: str) -> frozenset[str]:
+    """Acronyms the text defines by lower-case words, so that they name a thing, not an actor:
+    "personal consumption expenditures (PCE)", "Atlantic meridional overturning circulation (AMOC)".
+    The defining words are the last ones before the bracket whose initials spell the acronym."""
+    plain = set()
+    for match in _ACRONYM_DEFINED.finditer(text):
+        acronym = match.group(2)
+        words = [w.strip(",") for w in match.group(1).split()]
+        for size in range(len(acronym), len(words) + 1):
+            phrase = words[-size:]
+            if _initials(" ".join(phrase)) == acronym:
+                content = [w for w in phrase if w.casefold() not in _ORG_STOP]
+                if sum(w[:1].islower() for w in content) * 2 > len(content):
+                    plain.add(acronym)
+                break
+    return frozenset(plain)
+
+
 def _is_acronym(text: str) -> bool:
     letters = text.replace(".", "")
     return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
@@ -1584,6 +1605,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in place_used and alias_key(m.text) in club_words:
                 m.type, m.entry = "ORG", None
     _org_by_cue(doc, out, person_words)
+    if language == "en":
+        plain = _common_noun_acronyms(text)  # "personal consumption expenditures (PCE)": no name
+        out = [m for m in out if m.entry is not None or m.text not in plain]
     if "UTC" in text:
         out += _zone_cities(text, table, language, covered)
     if language == "en":

@@ -1039,3 +1039,12 @@ def test_a_compound_demonym_is_no_place(en):
     assert ents["Colombo"]["type"] == "LOC"
     assert not any(e["type"] == "LOC" and e["name"] in ("Sri Lankan", "Sri Lanka", "Middle Eastern", "Middle East")
                    for e in ents.values())
+
+
+def test_an_acronym_defined_by_common_nouns_names_no_actor(en):
+    body = ("The Atlantic meridional overturning circulation (AMOC) is slowing, the European Environment "
+            "Agency (EEA) said. AMOC carries warm water north.")
+    ents = by_name(run_tagged(en, body, "en", [("AMOC) is", 1, "ORG"), ("European Environment", 3, "ORG"),
+                                               ("EEA", 1, "ORG"), ("AMOC carries", 1, "ORG")]))
+    assert "AMOC" not in ents  # the current's name, every mention
+    assert [m["text"] for m in ents["European Environment Agency"]["mentions"]] == ["European Environment Agency", "EEA"]
