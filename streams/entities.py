@@ -281,14 +281,15 @@ def _type_by_head(surface: str) -> Optional[str]:
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
 
 
-def _names_a_longer_name(text: str, end: int) -> bool:
+def _names_a_longer_name(text: str, end: int, country: bool) -> bool:
     """A place's name followed at once by a capitalised head word of an event, a body or a site
-    ("Vietnam War", "Malaysia Airlines", "Cologne Cathedral") only qualifies that longer name."""
+    ("Vietnam War", "Atlanta Olympics", "Cologne Cathedral") only qualifies that longer name; a
+    country opening a body's name stays a mention of the country ("US Senate")."""
     after = _NEXT_WORD.match(text, end)
     if after is None:
         return False
     word = after.group(1).casefold()
-    return word in _MISC_HEADS_LAST or word in _ORG_HEADS_LAST or word in _LOC_HEADS_LAST
+    return word in _MISC_HEADS_LAST or not country and (word in _ORG_HEADS_LAST or word in _LOC_HEADS_LAST)
 
 
 def _is_club_name(words: list[str]) -> bool:
@@ -405,6 +406,9 @@ def _looks_like_demonym(key: str, places: dict[str, int]) -> bool:
         if shortest is not None:
             return size >= 0.6 * shortest
     return False
+
+
+_TOURNAMENT_GROUP = re.compile(r"(?:Group|Pool|Groupe|Poule) [A-L]\.?")
 
 
 def _compound_demonym(surface: str, table: AliasTable, language: str) -> bool:
@@ -1526,8 +1530,12 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             if before.pos_ == "PROPN" and not before.ent_type_ and before.text in given_names():
                 span_start = before.idx
         covered.append((span_start, span_end, type_))
+        # "Group D", a stage of a competition: seen before the trim takes the letter for an initial
+        group_stage = _TOURNAMENT_GROUP.fullmatch(text, span_start, span_end) is not None
         start, end = _trim(text, span_start, span_end, language)
-        if end > start:
+        if group_stage:
+            end = span_end - text[span_start:span_end].endswith(".")
+        elif end > start:
             start, end = _refine(doc, text, start, end, type_, language, places)
         if end <= start or _inside(start, end, meta):
             continue
@@ -1552,11 +1560,12 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
                 type_ = "MISC"
         elif entry is None and type_ in ("LOC", "ORG") and _compound_demonym(surface, table, language):
             type_ = "MISC"
-        if entry is None and type_ == "PER" and len(span) == 1 and span[0].tag_ in ("NNS", "NNPS"):
+        if entry is None and type_ == "PER" and len(span) == 1 and span[0].tag_ in ("NNS", "NNPS") \
+                and surface.endswith("s"):
             type_ = "MISC"  # a plural is a group of people: "Romanians", "Kemalists", "Berliners"
         if entry is not None:
             type_ = entry.type
-        elif alias_key(surface) in _MISC_NAMES:
+        elif alias_key(surface) in _MISC_NAMES or group_stage:
             type_ = "MISC"
         elif type_ in ("ORG", "LOC") and _misc_by_head(surface):
             type_ = "MISC"
@@ -1576,8 +1585,9 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             type_ = "PER"  # "Namibia's Hifikepunye Pohamba" tagged as a place; a person tagged MISC
         elif type_ == "PER" and entry is None and len(surface) >= 3 and surface.isalpha() and surface.isupper():
             type_ = "ORG"  # "la CFDT" tagged as a person: an acronym names a body
-        if type_ == "LOC" and language == "en" and _names_a_longer_name(text, end):
-            continue  # "Vietnam [War]", "Malaysia [Airlines]", "Atlanta [Olympics]": the model split a name
+        country = entry is not None and entry.id.startswith("Q")  # nested in a body's name: "US Senate"
+        if type_ == "LOC" and language == "en" and _names_a_longer_name(text, end, country):
+            continue  # "Vietnam [War]", "Atlanta [Olympics]", "Cologne [Cathedral]": the model split a name
         mention = _Mention(start, end, surface, type_, len(surface.split()), entry)
         if sport and type_ in ("LOC", "PER"):
             if type_ == "PER" and entry is None:  # a player's goal is no team's: only a place's name

@@ -1048,3 +1048,13 @@ def test_an_acronym_defined_by_common_nouns_names_no_actor(en):
                                                ("EEA", 1, "ORG"), ("AMOC carries", 1, "ORG")]))
     assert "AMOC" not in ents  # the current's name, every mention
     assert [m["text"] for m in ents["European Environment Agency"]["mentions"]] == ["European Environment Agency", "EEA"]
+
+
+def test_a_tournament_group_is_no_organisation(en, fr):
+    body = "Dortmund play in Group D with Real Madrid and Ajax."
+    ents = by_name(run_tagged(en, body, "en", [("Group D", 2, "ORG"), ("Real Madrid", 2, "ORG")]))
+    assert ents["Group D"]["type"] == "MISC" and ents["Real Madrid"]["type"] == "ORG"
+    french = by_name(run_tagged(fr, "Lyon jouera dans le groupe du Groupe F.", "fr", [("Groupe F", 2, "ORG")]))
+    assert french["Groupe F"]["type"] == "MISC"
+    assert _types(run_tagged(en, "The Volkswagen Group said sales rose.", "en",
+                             [("Volkswagen Group", 2, "ORG")])).get("Volkswagen Group") == "ORG"
