@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 
 from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table, strip_diacritics
 from streams.events import Entity, Mention
+from streams.descriptors import find_descriptions
 from streams.institutions import english_name
 
 # spaCy labels (OntoNotes for English, WikiNER for French) -> our four types; others are dropped.
@@ -1805,6 +1806,7 @@ def extract_entities(
     groups = _merge_groups(_group(raw), text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, meta)
+    groups = _add_descriptions(groups, text, lang)
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang, table) for g in groups]
     head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
@@ -1819,6 +1821,31 @@ def extract_entities(
         entity["salience"] = salience(len(entity["mentions"]), first, len(body), max_mentions, in_head, False)
         out.append(entity)
     return out
+
+
+def _add_descriptions(groups: list[_Group], text: str, language: str) -> list[_Group]:
+    """"the alliance" after "NATO", "l'Alliance" after "l'OTAN" join the body they describe; a
+    group the model made of such descriptions alone ("Alliance" as MISC) is folded into it."""
+    named = {g.entry.name: g for g in groups if g.entry is not None and g.entry.type == "ORG"}
+    if not named:
+        return groups
+    found = find_descriptions(text, language, {name: g.first for name, g in named.items()})
+    if not found:
+        return groups
+    spans = [(d.start, d.end) for d in found]
+    absorbed: set[int] = set()
+    for g in groups:
+        if g.entry is None and all(_inside(m.start, m.end, spans) for m in g.mentions):
+            absorbed.add(id(g))
+    kept = [g for g in groups if id(g) not in absorbed]
+    occupied = [(m.start, m.end, g.type) for g in kept for m in g.mentions]
+    for d in found:
+        target = named[d.name]
+        if _overlapping(d.start, d.end, occupied):
+            continue  # part of another name the article gives
+        target.mentions.append(_Mention(d.start, d.end, text[d.start:d.end], target.type,
+                                        len(text[d.start:d.end].split()), target.entry))
+    return kept
 
 
 _HEADLINE_ARTICLES = frozenset("Le La Les The Der Die Das El Al".split())

@@ -137,7 +137,9 @@ class MentionIndex:
                     name = " ".join(written)  # the mention was cut short; the written name is fuller
                 return Who(a, b, name, ent["id"], "PER")
             shown = display_name(text)
-            if pick[0] <= a + len(text) - len(shown) and pick[1] >= b and ent.get("name"):
+            lead = _LEAD_ARTICLE_RE.match(text)  # "the alliance": a description the entity's mention covers
+            bare = a + max(len(text) - len(shown), lead.end() if lead else 0)
+            if pick[0] <= bare and pick[1] >= b and ent.get("name"):
                 shown = ent["name"]  # the span is the entity's mention: its canonical name
             return Who(a, b, shown, ent["id"], ent.get("type"))
         if etype is None and found:

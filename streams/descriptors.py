@@ -1,0 +1,89 @@
+"""Definite descriptions of known organisations: "the alliance" after "NATO", "l'Alliance" after "l'OTAN".
+
+Why: wire copy names a body once and then describes it ("NATO ministers met ... 'We stand together,'
+the alliance said"). Without these mentions the quote has no speaker entity and an alert on NATO
+misses it. The descriptions are a curated table (data/descriptors.tsv); a description counts only
+after the article has named its entity, and only when no other entity of the article claims it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DESCRIPTORS_FILE = Path(__file__).resolve().parent / "data" / "descriptors.tsv"
+
+# The definite article a description takes: "the alliance", "l'Alliance", "la Haye" is no article here.
+_ARTICLES = {
+    "en": r"(?:[Tt]he)\s+",
+    "fr": r"(?:[Ll]['\u2019]\s*|[Ll][ea]\s+)",
+}
+
+
+@dataclass(frozen=True)
+class Description:
+    """A description found in a text: [start, end) covers the words after the article."""
+
+    start: int
+    end: int
+    name: str  # the canonical English name of the entity it describes
+
+
+@functools.lru_cache(maxsize=1)
+def load_descriptors(path: Path = DESCRIPTORS_FILE) -> Mapping[tuple[str, str], tuple[str, ...]]:
+    """(language, canonical name) -> descriptions, longest first."""
+    table: dict[tuple[str, str], list[str]] = {}
+    header = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if header is None:
+            header = cells
+            continue
+        row = dict(zip(header, cells))
+        words = [d.strip() for d in row.get("descriptors", "").split("|") if d.strip()]
+        table.setdefault((row["language"].strip(), row["name"].strip()), []).extend(words)
+    return {key: tuple(sorted(set(v), key=len, reverse=True)) for key, v in table.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(language: str, descriptor: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(w) for w in descriptor.split())
+    flags = 0 if any(ch.isupper() for ch in descriptor) else re.IGNORECASE
+    article = _ARTICLES[language]
+    # the article itself matches in either case; the case rule is the descriptor's
+    return re.compile(rf"(?<![\w-]){article}({words})(?![\w-])", flags)
+
+
+def find_descriptions(text: str, language: str, first_mention: Mapping[str, int]) -> list[Description]:
+    """Descriptions in text of the entities named (canonical name -> offset of its first mention).
+
+    A description before its entity's first mention is not taken (it could be another body), nor
+    one that two of the article's entities could claim ("the bloc" with both the EU and ASEAN)."""
+    lang = (language or "").split("-")[0].lower()
+    if lang not in _ARTICLES:
+        return []
+    table = load_descriptors()
+    claims: dict[str, set[str]] = {}  # a descriptor, and a head word alone, -> who could mean it
+    for name in first_mention:
+        for descriptor in table.get((lang, name), ()):
+            words = descriptor.casefold().split()
+            claims.setdefault(" ".join(words), set()).add(name)
+            claims.setdefault(words[-1], set()).add(name)  # "the bloc": EU's, or ASEAN's "regional bloc"
+    found: list[Description] = []
+    taken: list[tuple[int, int]] = []
+    for name, first in first_mention.items():
+        for descriptor in table.get((lang, name), ()):
+            if len(claims[descriptor.casefold()]) > 1:
+                continue
+            for match in _pattern(lang, descriptor).finditer(text):
+                start, end = match.span(1)
+                if start <= first or any(s < end and start < e for s, e in taken):
+                    continue
+                taken.append((start, end))
+                found.append(Description(start, end, name))
+    return sorted(found, key=lambda d: d.start)
