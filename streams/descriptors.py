@@ -59,6 +59,16 @@ def _pattern(language: str, descriptor: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){article}({words})(?![\w-])", flags)
 
 
+_INDEFINITE = {"en": r"(?:an?|another|one)", "fr": r"(?:une?|une autre|un autre|nouvelle?)"}
+
+
+def _introduced_since(text: str, first: int, start: int, language: str, head: str) -> bool:
+    """True when the text introduced another thing of that kind between the entity's name and the
+    description ("a new alliance", "une alliance de partis")."""
+    pattern = rf"(?<!\w){_INDEFINITE[language]}\s+(?:[\w-]+\s+){{0,2}}{re.escape(head)}(?!\w)"
+    return re.search(pattern, text[first:start], re.IGNORECASE) is not None
+
+
 def find_descriptions(text: str, language: str, first_mention: Mapping[str, int]) -> list[Description]:
     """Descriptions in text of the entities named (canonical name -> offset of its first mention).
 
@@ -84,6 +94,8 @@ def find_descriptions(text: str, language: str, first_mention: Mapping[str, int]
                 start, end = match.span(1)
                 if start <= first or any(s < end and start < e for s, e in taken):
                     continue
+                if _introduced_since(text, first, start, lang, descriptor.split()[-1]):
+                    continue  # "an alliance of opposition parties ... the alliance said": not NATO
                 taken.append((start, end))
                 found.append(Description(start, end, name))
     return sorted(found, key=lambda d: d.start)

@@ -68,3 +68,11 @@ def test_the_alliance_is_nato_in_both_languages(en, fr):
     alone = extract_entities(en(nlp_view("The alliance said it would meet.")), "The alliance said it would meet.",
                              language="en")
     assert all(e["name"] != "NATO" for e in alone)
+
+
+def test_another_body_of_that_kind_introduced_in_between_takes_the_description():
+    text = ("NATO ministers met on Monday. Opposition parties formed an alliance of their own, "
+            "and the alliance said it would field one candidate.")
+    assert find_descriptions(text, "en", {"NATO": 0}) == []
+    text_fr = "L'OTAN s'est réunie. Les partis ont formé une nouvelle alliance ; l'Alliance a désigné un candidat."
+    assert find_descriptions(text_fr, "fr", {"NATO": 2}) == []
