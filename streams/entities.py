@@ -1806,7 +1806,7 @@ def extract_entities(
     groups = _merge_groups(_group(raw), text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, meta)
-    groups = _add_descriptions(groups, text, lang)
+    groups = _add_descriptions(groups, text, lang, _norm_for_search(headline) if headline else "")
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang, table) for g in groups]
     head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
@@ -1823,19 +1823,23 @@ def extract_entities(
     return out
 
 
-def _add_descriptions(groups: list[_Group], text: str, language: str) -> list[_Group]:
+def _add_descriptions(groups: list[_Group], text: str, language: str, headline_norm: str) -> list[_Group]:
     """"the alliance" after "NATO", "l'Alliance" after "l'OTAN" join the body they describe; a
-    group the model made of such descriptions alone ("Alliance" as MISC) is folded into it."""
+    group the model made of such descriptions alone ("Alliance" as MISC) is folded into it. An
+    entity the headline names is named before the whole body."""
     named = {g.entry.name: g for g in groups if g.entry is not None and g.entry.type == "ORG"}
     if not named:
         return groups
-    found = find_descriptions(text, language, {name: g.first for name, g in named.items()})
+    first = {name: -1 if headline_norm and _in_headline(headline_norm, [m.text for m in g.mentions] + list(
+        g.entry.aliases)) else g.first for name, g in named.items() if g.entry is not None}
+    found = find_descriptions(text, language, first)
     if not found:
         return groups
     spans = [(d.start, d.end) for d in found]
     absorbed: set[int] = set()
     for g in groups:
-        if g.entry is None and all(_inside(m.start, m.end, spans) for m in g.mentions):
+        # the model's own "Alliance" (MISC, or a gazetteer town of that name) is the description
+        if (g.entry is None or g.entry.population) and all(_inside(m.start, m.end, spans) for m in g.mentions):
             absorbed.add(id(g))
     kept = [g for g in groups if id(g) not in absorbed]
     occupied = [(m.start, m.end, g.type) for g in kept for m in g.mentions]

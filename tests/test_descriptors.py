@@ -64,6 +64,10 @@ def test_the_alliance_is_nato_in_both_languages(en, fr):
     ents_fr = {e["name"]: e for e in extract_entities(fr(nlp_view(body_fr)), body_fr, language="fr")}
     assert [m["text"] for m in ents_fr["NATO"]["mentions"]] == ["OTAN", "Alliance"]
     assert "Alliance" not in ents_fr  # the model's own "Alliance" entity is folded into NATO
+    seat = "L’OTAN a réagi. Au siège de l’Alliance, à Bruxelles, le ton se veut serein."
+    ents_seat = {e["name"]: e for e in extract_entities(fr(nlp_view(seat)), seat, language="fr")}
+    assert "Alliance" not in ents_seat  # nor the gazetteer's town of Alliance, Ohio
+    assert [m["text"] for m in ents_seat["NATO"]["mentions"]] == ["OTAN", "Alliance"]
     # negative: without NATO named, "the alliance" is nobody's
     alone = extract_entities(en(nlp_view("The alliance said it would meet.")), "The alliance said it would meet.",
                              language="en")
@@ -76,3 +80,12 @@ def test_another_body_of_that_kind_introduced_in_between_takes_the_description()
     assert find_descriptions(text, "en", {"NATO": 0}) == []
     text_fr = "L'OTAN s'est réunie. Les partis ont formé une nouvelle alliance ; l'Alliance a désigné un candidat."
     assert find_descriptions(text_fr, "fr", {"NATO": 2}) == []
+
+
+def test_an_entity_the_headline_names_is_named_before_the_whole_body(fr):
+    body = "Quelque 30 000 soldats de l’Alliance participent aux manœuvres. L’OTAN dit ne menacer personne."
+    ents = {e["name"]: e for e in extract_entities(fr(nlp_view(body)), body, language="fr",
+                                                   headline="Moscou dénonce des manœuvres de l’OTAN")}
+    assert [m["text"] for m in ents["NATO"]["mentions"]] == ["Alliance", "OTAN"]
+    without = {e["name"]: e for e in extract_entities(fr(nlp_view(body)), body, language="fr")}
+    assert [m["text"] for m in without["NATO"]["mentions"]] == ["OTAN"]  # before its name: not taken
