@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
@@ -68,6 +68,9 @@ class AliasEntry:
     name_fr: Optional[str] = None
     # Inhabitants, for entries of the generated city gazetteer (aliases-cities.tsv); 0 otherwise.
     population: int = 0
+    # A user's definite descriptions of the entity, (language, phrase): ("en", "union") for a trade
+    # union; the shipped ones are in data/descriptors.tsv (streams/descriptors.py).
+    descriptors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -195,7 +198,9 @@ def load_user_aliases(path: str | Path) -> list[tuple[AliasEntry, dict[str, str]
     """Read a user's aliases file: JSON Lines, one entity per line.
 
     Each line: {"name": "Jens Stoltenberg", "type": "PER", "aliases": ["Stoltenberg"],
-    "id": "Q57287" (optional; default ww:<type>:<name>), "name_fr": "..." (optional)}.
+    "id": "Q57287" (optional; default ww:<type>:<name>), "name_fr": "..." (optional),
+    "descriptors": {"en": ["union"], "fr": ["syndicat"]} (optional: definite descriptions that
+    count as mentions once the article has named the entity, as in data/descriptors.tsv)}.
     Blank lines and lines starting with '#' are ignored. Raises AliasFileError naming the line.
     """
     path = Path(path)
@@ -216,7 +221,7 @@ def load_user_aliases(path: str | Path) -> list[tuple[AliasEntry, dict[str, str]
             raise AliasFileError(f"{where}: not valid JSON ({exc.msg})") from exc
         if not isinstance(item, dict):
             raise AliasFileError(f"{where}: expected a JSON object")
-        unknown = set(item) - {"id", "name", "type", "aliases", "name_fr"}
+        unknown = set(item) - {"id", "name", "type", "aliases", "name_fr", "descriptors"}
         if unknown:
             raise AliasFileError(f"{where}: unknown field(s) {sorted(unknown)}")
         name, type_ = item.get("name"), item.get("type")
@@ -230,9 +235,16 @@ def load_user_aliases(path: str | Path) -> list[tuple[AliasEntry, dict[str, str]
         for optional in ("id", "name_fr"):
             if optional in item and (not isinstance(item[optional], str) or not item[optional].strip()):
                 raise AliasFileError(f"{where}: '{optional}' must be a non-empty string")
+        described = item.get("descriptors", {})
+        if not isinstance(described, dict) or not all(
+                lang in ("en", "fr") and isinstance(v, list) and all(isinstance(d, str) and d.strip() for d in v)
+                for lang, v in described.items()):
+            raise AliasFileError(f"{where}: 'descriptors' must map \"en\" or \"fr\" to lists of non-empty strings")
         row = {"id": item.get("id", ""), "type": type_, "name": name.strip(),
                "name_fr": item.get("name_fr", ""), "aliases": "|".join(a.strip() for a in aliases)}
-        out.append(_entry_from_row(row))
+        entry, surfaces = _entry_from_row(row)
+        descriptors = tuple((lang, d.strip()) for lang, v in described.items() for d in v)
+        out.append((replace(entry, descriptors=descriptors), surfaces))
     return out
 
 
@@ -261,7 +273,8 @@ def _with_user_file(path: str, _mtime: int) -> AliasTable:
         base = shipped.get(entry.id)
         if base is not None:  # extend a shipped entity, keep its canonical name unless renamed
             entry = AliasEntry(entry.id, entry.name, entry.type,
-                               tuple(dict.fromkeys([*entry.aliases, *base.aliases])), entry.name_fr or base.name_fr)
+                               tuple(dict.fromkeys([*entry.aliases, *base.aliases])), entry.name_fr or base.name_fr,
+                               descriptors=entry.descriptors)
         merged.append((entry, surfaces))
     return AliasTable.from_entries(
         [*merged, *((_entry_from_row(row)) for row in _shipped_rows())]

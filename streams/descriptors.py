@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,32 +69,38 @@ def _introduced_since(text: str, first: int, start: int, language: str, head: st
     return re.search(pattern, text[first:start], re.IGNORECASE) is not None
 
 
-def find_descriptions(text: str, language: str, first_mention: Mapping[str, int]) -> list[Description]:
-    """Descriptions in text of the entities named (canonical name -> offset of its first mention).
+def shipped_descriptors(language: str, name: str) -> tuple[str, ...]:
+    """The curated descriptions of an entity (by canonical English name) in a language."""
+    return load_descriptors().get(((language or "").split("-")[0].lower(), name), ())
+
+
+def find_descriptions(text: str, language: str, described: Mapping[str, tuple[int, Sequence[str]]]) -> list[Description]:
+    """Descriptions in text of the entities named: canonical name -> (offset of its first mention,
+    its descriptions in this language; see shipped_descriptors).
 
     A description before its entity's first mention is not taken (it could be another body), nor
-    one that two of the article's entities could claim ("the bloc" with both the EU and ASEAN)."""
+    one that two of the article's entities could claim ("the bloc" with both the EU and ASEAN), nor
+    one after the text introduced another thing of that kind ("an alliance of opposition parties")."""
     lang = (language or "").split("-")[0].lower()
     if lang not in _ARTICLES:
         return []
-    table = load_descriptors()
     claims: dict[str, set[str]] = {}  # a descriptor, and a head word alone, -> who could mean it
-    for name in first_mention:
-        for descriptor in table.get((lang, name), ()):
+    for name, (_first, descriptors) in described.items():
+        for descriptor in descriptors:
             words = descriptor.casefold().split()
             claims.setdefault(" ".join(words), set()).add(name)
             claims.setdefault(words[-1], set()).add(name)  # "the bloc": EU's, or ASEAN's "regional bloc"
     found: list[Description] = []
     taken: list[tuple[int, int]] = []
-    for name, first in first_mention.items():
-        for descriptor in table.get((lang, name), ()):
-            if len(claims[descriptor.casefold()]) > 1:
+    for name, (first, descriptors) in described.items():
+        for descriptor in sorted(set(descriptors), key=len, reverse=True):
+            if len(claims[" ".join(descriptor.casefold().split())]) > 1:
                 continue
             for match in _pattern(lang, descriptor).finditer(text):
                 start, end = match.span(1)
                 if start <= first or any(s < end and start < e for s, e in taken):
                     continue
-                if _introduced_since(text, first, start, lang, descriptor.split()[-1]):
+                if _introduced_since(text, max(first, 0), start, lang, descriptor.split()[-1]):
                     continue  # "an alliance of opposition parties ... the alliance said": not NATO
                 taken.append((start, end))
                 found.append(Description(start, end, name))

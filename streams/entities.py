@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 
 from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table, strip_diacritics
 from streams.events import Entity, Mention
-from streams.descriptors import find_descriptions
+from streams.descriptors import find_descriptions, shipped_descriptors
 from streams.institutions import english_name
 
 # spaCy labels (OntoNotes for English, WikiNER for French) -> our four types; others are dropped.
@@ -1830,9 +1830,14 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline_n
     named = {g.entry.name: g for g in groups if g.entry is not None and g.entry.type == "ORG"}
     if not named:
         return groups
-    first = {name: -1 if headline_norm and _in_headline(headline_norm, [m.text for m in g.mentions] + list(
-        g.entry.aliases)) else g.first for name, g in named.items() if g.entry is not None}
-    found = find_descriptions(text, language, first)
+    described = {}
+    for name, g in named.items():
+        assert g.entry is not None
+        descriptors = shipped_descriptors(language, name) + tuple(d for lang, d in g.entry.descriptors if lang == language)
+        if descriptors:
+            in_head = bool(headline_norm) and _in_headline(headline_norm, [m.text for m in g.mentions] + list(g.entry.aliases))
+            described[name] = (-1 if in_head else g.first, descriptors)
+    found = find_descriptions(text, language, described)
     if not found:
         return groups
     spans = [(d.start, d.end) for d in found]

@@ -6,7 +6,7 @@ import spacy
 
 from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS
-from streams.descriptors import find_descriptions, load_descriptors
+from streams.descriptors import find_descriptions, load_descriptors, shipped_descriptors
 from streams.entities import extract_entities
 from streams.aliases import load_alias_table
 from streams.normalize import nlp_view
@@ -35,25 +35,27 @@ def test_every_described_name_is_a_known_organisation():
 
 def test_a_description_counts_after_its_entity_is_named():
     text = "The alliance grew. NATO ministers met. The alliance said no, and the Atlantic alliance agreed."
-    found = find_descriptions(text, "en", {"NATO": text.index("NATO")})
+    found = find_descriptions(text, "en", {"NATO": (text.index("NATO"), shipped_descriptors("en", "NATO"))})
     assert [text[d.start:d.end] for d in found] == ["alliance", "Atlantic alliance"]
     assert {d.name for d in found} == {"NATO"}
 
 
 def test_a_description_two_entities_could_claim_links_neither():
     text = "The EU and ASEAN signed a deal. The bloc said trade would grow."
-    both = {"European Union": 4, "ASEAN": 11}
+    both = {"European Union": (4, shipped_descriptors("en", "European Union")),
+            "ASEAN": (11, shipped_descriptors("en", "ASEAN"))}
     assert find_descriptions(text, "en", both) == []
-    assert [d.name for d in find_descriptions(text, "en", {"European Union": 4})] == ["European Union"]
+    assert [d.name for d in find_descriptions(text, "en", {"European Union": both["European Union"]})] == ["European Union"]
     specific = "The EU and ASEAN signed a deal. The regional bloc said trade would grow."
     assert [d.name for d in find_descriptions(specific, "en", both)] == ["ASEAN"]
 
 
 def test_capitalised_descriptors_match_only_as_written():
     text = "The IMF lent $3bn. The Fund said reforms must follow, and the fund manager agreed."
-    found = find_descriptions(text, "en", {"International Monetary Fund": 4})
+    imf = {"International Monetary Fund": (4, shipped_descriptors("en", "International Monetary Fund"))}
+    found = find_descriptions(text, "en", imf)
     assert [text[d.start:d.end] for d in found] == ["Fund"]
-    assert find_descriptions(text, "de", {"International Monetary Fund": 4}) == []
+    assert find_descriptions(text, "de", imf) == []
 
 
 def test_the_alliance_is_nato_in_both_languages(en, fr):
@@ -77,9 +79,9 @@ def test_the_alliance_is_nato_in_both_languages(en, fr):
 def test_another_body_of_that_kind_introduced_in_between_takes_the_description():
     text = ("NATO ministers met on Monday. Opposition parties formed an alliance of their own, "
             "and the alliance said it would field one candidate.")
-    assert find_descriptions(text, "en", {"NATO": 0}) == []
+    assert find_descriptions(text, "en", {"NATO": (0, shipped_descriptors("en", "NATO"))}) == []
     text_fr = "L'OTAN s'est réunie. Les partis ont formé une nouvelle alliance ; l'Alliance a désigné un candidat."
-    assert find_descriptions(text_fr, "fr", {"NATO": 2}) == []
+    assert find_descriptions(text_fr, "fr", {"NATO": (2, shipped_descriptors("fr", "NATO"))}) == []
 
 
 def test_an_entity_the_headline_names_is_named_before_the_whole_body(fr):
@@ -89,3 +91,21 @@ def test_an_entity_the_headline_names_is_named_before_the_whole_body(fr):
     assert [m["text"] for m in ents["NATO"]["mentions"]] == ["Alliance", "OTAN"]
     without = {e["name"]: e for e in extract_entities(fr(nlp_view(body)), body, language="fr")}
     assert [m["text"] for m in without["NATO"]["mentions"]] == ["OTAN"]  # before its name: not taken
+
+
+def test_a_users_aliases_file_adds_descriptions(tmp_path, en):
+    import json
+    from streams.aliases import AliasFileError, load_user_aliases
+    path = tmp_path / "aliases.jsonl"
+    path.write_text(json.dumps({"name": "Transport Workers Union", "type": "ORG", "aliases": ["TWU"],
+                                "descriptors": {"en": ["union"]}}) + "\n", encoding="utf-8")
+    table = load_alias_table(str(path))
+    body = 'The TWU called a strike on Monday. "We will not back down," the union said.'
+    ents = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en", aliases=table)}
+    assert [m["text"] for m in ents["Transport Workers Union"]["mentions"]] == ["TWU", "union"]
+    shipped = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en")}
+    assert all("union" not in [m["text"] for m in e["mentions"]] for e in shipped.values())
+    path.write_text(json.dumps({"name": "X", "type": "ORG", "descriptors": {"de": ["Gewerkschaft"]}}) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(AliasFileError, match="descriptors"):
+        load_user_aliases(path)
