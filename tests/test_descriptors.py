@@ -109,3 +109,18 @@ def test_a_users_aliases_file_adds_descriptions(tmp_path, en):
                     encoding="utf-8")
     with pytest.raises(AliasFileError, match="descriptors"):
         load_user_aliases(path)
+
+
+def test_a_quote_the_alliance_gives_is_a_nato_quote():
+    from streams.config import Settings
+    from streams.pipeline import Enricher
+    raw = {"id": "desc-1", "version": 1, "source": "test", "language": "en", "headline": "NATO ministers meet",
+           "body": 'NATO defence ministers met in Brussels on Wednesday. "We will stand together," the alliance '
+                   'said in a statement.'}
+    ((kind, event),) = Enricher(Settings()).enrich_many([raw])
+    assert kind == "enriched"
+    (quote,) = event["quotes"]
+    assert quote["speaker"]["entity_id"] == "Q7184" and quote["speaker"]["name"] == "NATO"
+    assert quote["speaker"]["span"]["text"] == "the alliance"  # the words as written stay in the span
+    nato = next(e for e in event["entities"] if e["id"] == "Q7184")
+    assert nato["quoted"] is True
