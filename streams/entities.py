@@ -171,7 +171,7 @@ _PERSON_TITLES = frozenset("""
     director coach manager striker defender midfielder goalkeeper captain player scorer winger forward
     ambassador senator governor
     mayor judge officer professor doctor scriptwriter screenwriter writer author novelist poet actor actress
-    singer rapper star chairman chairwoman ceo founder leader spokesman spokeswoman spokesperson commander
+    singer rapper star chair chairman chairwoman ceo founder leader spokesman spokeswoman spokesperson commander
     colonel lieutenant sergeant major admiral marshal chief deputy lawmaker mp candidate activist dissident
     former late then veteran filmmaker director producer composer conductor painter artist photographer
     journalist reporter editor correspondent economist analyst expert researcher scientist lawyer attorney
@@ -339,6 +339,10 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
         if last_cf in _TRAILING_JUNK | {"-", "\u2013", "/"} or (
                 last_cf in _WEEKDAYS and words[-2].casefold() not in _NAME_PARTICLES_CF):
             end = start + text[start:end].rstrip().rfind(words[-1])  # "Crédit Agricole mardi", not "Journal du dimanche"
+        words = text[start:end].split()
+        if type_ != "PER" and len(words) >= 2 and alias_key(words[-1]) in _PERSON_TITLES and _person_follows(doc, start, end):
+            end = start + text[start:end].rstrip().rfind(words[-1])  # "[Fed] Chair Jerome Powell"
+            continue
         if type_ == "PER":
             words = text[start:end].split()
             if len(words) >= 2:
@@ -359,6 +363,15 @@ def _refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str
         if (start, end) == before or end <= start:
             break
     return start, end
+
+
+def _person_follows(doc: Doc, start: int, end: int) -> bool:
+    """A person's name (as the model tags it) starts right after [start, end): "Chair [Jerome Powell]"."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    return after.idx - end <= 1 and after.ent_type_ in ("PERSON", "PER") and after.ent_iob_ == "B"
 
 
 def _metadata_spans(text: str) -> list[tuple[int, int]]:

@@ -1058,3 +1058,14 @@ def test_a_tournament_group_is_no_organisation(en, fr):
     assert french["Groupe F"]["type"] == "MISC"
     assert _types(run_tagged(en, "The Volkswagen Group said sales rose.", "en",
                              [("Volkswagen Group", 2, "ORG")])).get("Volkswagen Group") == "ORG"
+
+
+def test_a_title_ending_a_name_before_a_person_is_cut_off(en):
+    body = '"We are patient," Fed Chair Jerome Powell said on Wednesday.'
+    ents = by_name(run_tagged(en, body, "en", [("Fed Chair", 2, "WORK_OF_ART"), ("Jerome Powell", 2, "PERSON")]))
+    assert "Fed Chair" not in ents
+    assert [m["text"] for m in ents["Federal Reserve"]["mentions"]] == ["Fed"]
+    assert ents["Jerome Powell"]["type"] == "PER"
+    # negative: no person follows, the name keeps its last word
+    alone = by_name(run_tagged(en, "The Fed Chair spoke on Wednesday.", "en", [("Fed Chair", 2, "WORK_OF_ART")]))
+    assert "Federal Reserve" not in alone or [m["text"] for m in alone["Federal Reserve"]["mentions"]] != ["Fed"]
