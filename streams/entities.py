@@ -21,8 +21,8 @@ from typing import Iterable, Optional
 from spacy.tokens import Doc, Span
 
 from streams.aliases import AliasEntry, AliasTable, alias_key, entity_id_for, load_alias_table, strip_diacritics
-from streams.events import Entity, Mention
 from streams.descriptors import find_descriptions, shipped_descriptors
+from streams.events import Entity, Mention
 from streams.institutions import english_name
 
 # spaCy labels (OntoNotes for English, WikiNER for French) -> our four types; others are dropped.
@@ -1585,8 +1585,7 @@ def _raw_mentions(doc: Doc, body: str, language: str, table: AliasTable, sport: 
             type_ = "MISC"
         else:
             type_ = _type_by_head(surface) or type_
-        head_type = _type_by_head(surface) if entry is None else None
-        if type_ in ("ORG", "PER") and entry is None and not sport and head_type is None \
+        if type_ in ("ORG", "PER") and entry is None and not sport and _type_by_head(surface) is None \
                 and _named_as_place(doc, span):
             type_ = "LOC"  # "the town of Birstall", "the city of Naameh"
         named = not (doc[span.start].lower_ in _ARTICLES or span.start > 0 and doc[span.start - 1].lower_ in _ARTICLES)
