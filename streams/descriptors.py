@@ -16,7 +16,7 @@ from pathlib import Path
 
 DESCRIPTORS_FILE = Path(__file__).resolve().parent / "data" / "descriptors.tsv"
 
-# The definite article a description takes: "the alliance", "l'Alliance", "la Haye" is no article here.
+# The definite article a description takes: "the alliance", "l'Alliance", "le Fonds".
 _ARTICLES = {
     "en": r"(?:[Tt]he)\s+",
     "fr": r"(?:[Ll]['\u2019]\s*|[Ll][ea]\s+)",
