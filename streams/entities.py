@@ -1146,6 +1146,11 @@ def _org_person_keys(doc: Doc, out: list[_Mention], text: str, table: AliasTable
     return keys
 
 
+# A gazetteer town the model tags as a person is taken for the town without evidence only when it is
+# at least this large: "Shimla" (170,000) is, "Obama" (Fukui, 30,000) is the president.
+_TOWN_BY_DEFAULT = 50_000
+
+
 def _city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str],
                  sport: bool) -> frozenset[str]:
     """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
@@ -1160,6 +1165,7 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     a verb of saying, "who") on any mention keeps it a person. In sports copy a club is named by
     its town, so lists and "to" or "at" are not evidence there."""
     candidates: list[tuple[Span, str]] = []
+    population: dict[str, int] = {}
     tagged_other: set[str] = set()
     tagged_org: set[str] = set()
     name_words: set[str] = set(person_words)
@@ -1180,6 +1186,7 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
         if entry is None or not entry.population or surface not in entry.aliases:
             continue
         candidates.append((e, alias_key(surface)))
+        population[alias_key(surface)] = entry.population
         if label != "LOC":
             tagged_other.add(alias_key(surface))
         if label == "ORG":
@@ -1196,7 +1203,8 @@ def _city_places(doc: Doc, table: AliasTable, language: str, person_words: froze
     acting = {key for span, key in candidates if span.root.dep_ in ("nsubj", "nsubjpass", "poss")
               or span.root.dep_ in ("dobj", "obj") and span.root.head.lemma_.lower() not in _PLACE_OBJECT_VERBS}
     keys = {key for span, key in candidates if (key not in tagged_other or key not in tagged_org and given
-                                                and span.text not in given and key not in acting)
+                                                and span.text not in given and key not in acting
+                                                and population[key] >= _TOWN_BY_DEFAULT)
             and key not in name_words and key not in person}
     places = {span.root.i for span, key in candidates if key in keys}
     for _ in range(2):  # a second pass lets a list of towns support each other

@@ -1069,3 +1069,11 @@ def test_a_title_ending_a_name_before_a_person_is_cut_off(en):
     # negative: no person follows, the name keeps its last word
     alone = by_name(run_tagged(en, "The Fed Chair spoke on Wednesday.", "en", [("Fed Chair", 2, "WORK_OF_ART")]))
     assert "Federal Reserve" not in alone or [m["text"] for m in alone["Federal Reserve"]["mentions"]] != ["Fed"]
+
+
+def test_a_small_town_named_like_a_person_needs_evidence_to_be_the_town(en):
+    _town("Obama")
+    ents = retagged(en, "The president called on Obama to join the campaign.", [("Obama", "PERSON")])
+    assert [(e["name"], e["type"]) for e in ents] == [("Obama", "PER")]
+    there = retagged(en, "The ferry docked in Obama on Monday.", [("Obama", "PERSON")])
+    assert [e["type"] for e in there] == ["LOC"]  # with a place's evidence it is the town
