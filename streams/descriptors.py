@@ -2,8 +2,9 @@
 
 Why: wire copy names a body once and then describes it ("NATO ministers met ... 'We stand together,'
 the alliance said"). Without these mentions the quote has no speaker entity and an alert on NATO
-misses it. The descriptions are a curated table (data/descriptors.tsv); a description counts only
-after the article has named its entity, and only when no other entity of the article claims it.
+misses it. The descriptions are a curated table (data/descriptors.tsv), a user's aliases file, and
+the head word of a body's name ("the ministry", entities.py); a description counts only after the
+article has named its entity, and only when no other entity of the article claims it.
 """
 
 from __future__ import annotations

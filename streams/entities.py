@@ -1843,19 +1843,55 @@ def extract_entities(
     return out
 
 
+# Head words of a body's name that, after "the"/"le", mean that body when the article names no other
+# ("the ministry said" after "Russia's Defence Ministry"); words that often mean something else
+# ("party", "group", "office") are left out.
+_HEAD_DESCRIPTORS = {
+    "en": frozenset("""ministry commission agency court council parliament university foundation committee
+        bank institute federation senate congress tribunal authority bureau army""".split()),
+    "fr": frozenset("""ministère commission agence cour conseil parlement université fondation comité banque
+        institut fédération sénat tribunal autorité armée syndicat""".split()),
+}
+
+
+def _head_descriptor(name: str, language: str) -> Optional[str]:
+    """"ministry" for "Russian Ministry of Defence", "commission" for "European Commission",
+    "ministère" for "ministère des Armées": the head word of a body's name, if it is a descriptor."""
+    heads = _HEAD_DESCRIPTORS.get(language)
+    words = name.split()
+    if heads is None or len(words) < 2:
+        return None
+    linker = next((i for i, w in enumerate(words) if w.casefold() in ("of", "for")), 0)
+    candidates = [words[linker - 1]] if linker > 0 else []
+    candidates += [words[0], words[-1]] if language == "fr" else [words[-1]]
+    for word in candidates:
+        if word.casefold() in heads:
+            return word.casefold()
+    return None
+
+
 def _add_descriptions(groups: list[_Group], text: str, language: str, headline_norm: str) -> list[_Group]:
-    """"the alliance" after "NATO", "l'Alliance" after "l'OTAN" join the body they describe; a
-    group the model made of such descriptions alone ("Alliance" as MISC) is folded into it. An
-    entity the headline names is named before the whole body."""
-    named = {g.entry.name: g for g in groups if g.entry is not None and g.entry.type == "ORG"}
+    """"the alliance" after "NATO", "l'Alliance" after "l'OTAN", "the ministry" after "Defence
+    Ministry" join the body they describe; a group the model made of such descriptions alone
+    ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole body."""
+    named: dict[str, _Group] = {}
+    for g in groups:
+        if g.type == "ORG":
+            named.setdefault(g.entry.name if g.entry is not None else max(g.mentions, key=lambda m: m.tokens).text, g)
     if not named:
         return groups
     described = {}
     for name, g in named.items():
-        assert g.entry is not None
-        descriptors = shipped_descriptors(language, name) + tuple(d for lang, d in g.entry.descriptors if lang == language)
+        descriptors = tuple(d for lang, d in g.entry.descriptors if lang == language) if g.entry is not None else ()
+        if g.entry is not None:
+            descriptors += shipped_descriptors(language, name)
+        forms = sorted({m.text for m in g.mentions}, key=len, reverse=True) + ([name] if language == "en" else [])
+        head = next((h for h in (_head_descriptor(f, language) for f in forms) if h), None)
+        if head:
+            descriptors += (head,)
         if descriptors:
-            in_head = bool(headline_norm) and _in_headline(headline_norm, [m.text for m in g.mentions] + list(g.entry.aliases))
+            forms = [m.text for m in g.mentions] + (list(g.entry.aliases) if g.entry is not None else [])
+            in_head = bool(headline_norm) and _in_headline(headline_norm, forms)
             described[name] = (-1 if in_head else g.first, descriptors)
     found = find_descriptions(text, language, described)
     if not found:

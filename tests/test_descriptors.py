@@ -124,3 +124,23 @@ def test_a_quote_the_alliance_gives_is_a_nato_quote():
     assert quote["speaker"]["span"]["text"] == "the alliance"  # the words as written stay in the span
     nato = next(e for e in event["entities"] if e["id"] == "Q7184")
     assert nato["quoted"] is True
+
+
+def test_a_bodys_head_word_after_the_article_is_that_body(en, fr):
+    from streams.entities import _head_descriptor
+    assert _head_descriptor("Russian Ministry of Defence", "en") == "ministry"
+    assert _head_descriptor("European Commission", "en") == "commission"
+    assert _head_descriptor("ministère des Armées", "fr") == "ministère"
+    assert _head_descriptor("Social Democratic Party", "en") is None  # "the party" is often a celebration
+    assert _head_descriptor("Commission", "en") is None
+    body = ('Russia\u2019s Defence Ministry said its forces took a village. "Our troops advance," the ministry said.')
+    ents = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en")}
+    assert [m["text"] for m in ents["Defence Ministry"]["mentions"]] == ["Defence Ministry", "ministry"]
+    body_fr = "Le ministère russe de la Défense a pris un village. « Nous avançons », a indiqué le ministère."
+    ents_fr = extract_entities(fr(nlp_view(body_fr)), body_fr, language="fr")
+    assert [[m["text"] for m in e["mentions"]] for e in ents_fr if e["type"] == "ORG"] == [
+        ["ministère russe de la Défense", "ministère"]]
+    # two bodies with that head: "the court" is neither's
+    two = "The Federal Constitutional Court and the European Court of Justice ruled. The court said no."
+    ents_two = extract_entities(en(nlp_view(two)), two, language="en")
+    assert all(m["text"] != "court" for e in ents_two for m in e["mentions"])
