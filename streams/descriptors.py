@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,11 @@ def _pattern(language: str, descriptor: str) -> re.Pattern[str]:
 _INDEFINITE = {"en": r"(?:an?|another|one)", "fr": r"(?:une?|une autre|un autre|nouvelle?)"}
 
 
-def _introduced_since(text: str, first: int, start: int, language: str, head: str) -> bool:
-    """True when the text introduced another thing of that kind between the entity's name and the
-    description ("a new alliance", "une alliance de partis")."""
+def _introductions(text: str, language: str, head: str) -> list[int]:
+    """Offsets where the text introduces a thing of that kind ("a new alliance", "une alliance de
+    partis"), in order: a description after one of them is not the named entity's."""
     pattern = rf"(?<!\w){_INDEFINITE[language]}\s+(?:[\w-]+\s+){{0,2}}{re.escape(head)}(?!\w)"
-    return re.search(pattern, text[first:start], re.IGNORECASE) is not None
+    return [m.start() for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def shipped_descriptors(language: str, name: str) -> tuple[str, ...]:
@@ -81,7 +82,8 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
 
     A description before its entity's first mention is not taken (it could be another body), nor
     one that two of the article's entities could claim ("the bloc" with both the EU and ASEAN), nor
-    one after the text introduced another thing of that kind ("an alliance of opposition parties")."""
+    one after the text introduced another thing of that kind ("an alliance of opposition parties").
+    Linear in the text: one pass per description and per head word."""
     lang = (language or "").split("-")[0].lower()
     if lang not in _ARTICLES:
         return []
@@ -92,17 +94,23 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
             claims.setdefault(" ".join(words), set()).add(name)
             claims.setdefault(words[-1], set()).add(name)  # "the bloc": EU's, or ASEAN's "regional bloc"
     found: list[Description] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # characters already given to a description
+    introduced: dict[str, list[int]] = {}
     for name, (first, descriptors) in described.items():
         for descriptor in sorted(set(descriptors), key=len, reverse=True):
             if len(claims[" ".join(descriptor.casefold().split())]) > 1:
                 continue
+            head = descriptor.split()[-1].casefold()
+            if head not in introduced:
+                introduced[head] = _introductions(text, lang, head)
             for match in _pattern(lang, descriptor).finditer(text):
                 start, end = match.span(1)
-                if start <= first or any(s < end and start < e for s, e in taken):
+                if start <= first or any(taken[start:end]):
                     continue
-                if _introduced_since(text, max(first, 0), start, lang, descriptor.split()[-1]):
+                intros = introduced[head]
+                i = bisect_right(intros, max(first, 0))
+                if i < len(intros) and intros[i] < start:
                     continue  # "an alliance of opposition parties ... the alliance said": not NATO
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
                 found.append(Description(start, end, name))
     return sorted(found, key=lambda d: d.start)

@@ -12,6 +12,7 @@ Why each step exists:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from functools import lru_cache, partial
 from importlib import resources
 import re
@@ -1896,17 +1897,22 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline_n
     found = find_descriptions(text, language, described)
     if not found:
         return groups
-    spans = [(d.start, d.end) for d in found]
-    absorbed: set[int] = set()
-    for g in groups:
-        # the model's own "Alliance" (MISC, or a gazetteer town of that name) is the description
-        if (g.entry is None or g.entry.population) and all(_inside(m.start, m.end, spans) for m in g.mentions):
-            absorbed.add(id(g))
-    kept = [g for g in groups if id(g) not in absorbed]
-    occupied = [(m.start, m.end, g.type) for g in kept for m in g.mentions]
+    starts = [d.start for d in found]  # sorted, and the descriptions do not overlap
+
+    def described_at(start: int, end: int) -> bool:
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and found[i].end >= end
+
+    # the model's own "Alliance" (MISC, or a gazetteer town of that name) is the description
+    kept = [g for g in groups if not ((g.entry is None or g.entry.population)
+                                      and all(described_at(m.start, m.end) for m in g.mentions))]
+    occupied = bytearray(len(text))  # characters of the other names the article gives
+    for g in kept:
+        for m in g.mentions:
+            occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
     for d in found:
         target = named[d.name]
-        if _overlapping(d.start, d.end, occupied):
+        if any(occupied[d.start:d.end]):
             continue  # part of another name the article gives
         target.mentions.append(_Mention(d.start, d.end, text[d.start:d.end], target.type,
                                         len(text[d.start:d.end].split()), target.entry))
