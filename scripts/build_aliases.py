@@ -26,7 +26,7 @@ from babel import Locale
 from babel.core import get_global
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
-from streams.aliases import _read_tsv, alias_key  # noqa: E402  (the table's own key: one name here is one name there)
+from streams.aliases import alias_key, read_tsv  # noqa: E402  (the table's own key: one name here is one name there)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"
@@ -161,7 +161,7 @@ def _existing_keys(place_rows: list[tuple[str, ...]]) -> set[str]:
             if surface:
                 keys.add(alias_key(surface))
     for path in CURATED:
-        for row in _read_tsv(path):
+        for row in read_tsv(path):
             for surface in (row.get("name", ""), row.get("name_fr", ""), *row.get("aliases", "").split("|")):
                 if surface.strip():
                     keys.add(alias_key(surface))

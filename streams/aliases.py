@@ -141,7 +141,8 @@ def _split_aliases(value: str) -> list[str]:
     return [a.strip() for a in value.split("|") if a.strip()]
 
 
-def _read_tsv(path: Path) -> list[dict[str, str]]:
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    """Rows of a data file: tab-separated, a header line, '#' comments and blank lines skipped."""
     rows: list[dict[str, str]] = []
     header: Optional[list[str]] = None
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -179,7 +180,7 @@ def _shipped_rows() -> list[dict[str, str]]:
         path = DATA_DIR / filename
         if not path.exists():
             continue
-        for row in _read_tsv(path):
+        for row in read_tsv(path):
             if row.get("id", "").startswith("iso:"):
                 curated_countries[row["id"]] = row
                 continue

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from streams.aliases import read_tsv
+
 DESCRIPTORS_FILE = Path(__file__).resolve().parent / "data" / "descriptors.tsv"
 
 # The definite article a description takes: "the alliance", "l'Alliance", "le Fonds".
@@ -38,15 +40,7 @@ class Description:
 def load_descriptors(path: Path = DESCRIPTORS_FILE) -> Mapping[tuple[str, str], tuple[str, ...]]:
     """(language, canonical name) -> descriptions, longest first."""
     table: dict[tuple[str, str], list[str]] = {}
-    header = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if header is None:
-            header = cells
-            continue
-        row = dict(zip(header, cells))
+    for row in read_tsv(path):
         words = [d.strip() for d in row.get("descriptors", "").split("|") if d.strip()]
         table.setdefault((row["language"].strip(), row["name"].strip()), []).extend(words)
     return {key: tuple(sorted(set(v), key=len, reverse=True)) for key, v in table.items()}

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import spacy
 
+from streams.aliases import load_alias_table
 from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS
 from streams.descriptors import find_descriptions, load_descriptors, shipped_descriptors
 from streams.entities import extract_entities
-from streams.aliases import load_alias_table
 from streams.normalize import nlp_view
-
-import pytest
 
 
 @pytest.fixture(scope="module")
