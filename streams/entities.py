@@ -753,6 +753,11 @@ def _table_entry(table: AliasTable, surface: str, language: str, type_: str,
                 alias_key(surface) in city_places if candidate.population
                 else " " not in surface or candidate.type == "ORG"):
             entry = candidate
+    if entry is None and type_ in ("ORG", "LOC", "MISC") and " " in surface:
+        # a known person's full name the model tagged as something else ("Vladimir Poutine" as ORG)
+        candidate = table.lookup(surface, language, "PER")
+        if candidate is not None and surface in candidate.aliases:
+            entry = candidate
     if entry is not None and type_ == "MISC" and entry.type == "LOC":
         entry = None  # "American", "French": a demonym is not the place
     if entry is not None and surface.islower() and surface not in entry.aliases:
@@ -1876,8 +1881,8 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline_n
     Ministry" join the body they describe; a group the model made of such descriptions alone
     ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole body."""
     named: dict[str, _Group] = {}
-    for g in groups:
-        if g.type == "ORG":
+    for g in groups:  # bodies, and any entity a user's aliases file gives descriptions
+        if g.type == "ORG" or g.entry is not None and g.entry.descriptors:
             named.setdefault(g.entry.name if g.entry is not None else max(g.mentions, key=lambda m: m.tokens).text, g)
     if not named:
         return groups
@@ -1886,10 +1891,10 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline_n
         descriptors = tuple(d for lang, d in g.entry.descriptors if lang == language) if g.entry is not None else ()
         if g.entry is not None:
             descriptors += shipped_descriptors(language, name)
-        forms = sorted({m.text for m in g.mentions}, key=len, reverse=True) + ([name] if language == "en" else [])
-        head = next((h for h in (_head_descriptor(f, language) for f in forms) if h), None)
-        if head:
-            descriptors += (head,)
+        if g.type == "ORG":
+            forms = sorted({m.text for m in g.mentions}, key=len, reverse=True) + ([name] if language == "en" else [])
+            head = next((h for h in (_head_descriptor(f, language) for f in forms) if h), None)
+            descriptors += (head,) if head else ()
         if descriptors:
             forms = [m.text for m in g.mentions] + (list(g.entry.aliases) if g.entry is not None else [])
             in_head = bool(headline_norm) and _in_headline(headline_norm, forms)

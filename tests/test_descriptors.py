@@ -102,6 +102,13 @@ def test_a_users_aliases_file_adds_descriptions(tmp_path, en):
     body = 'The TWU called a strike on Monday. "We will not back down," the union said.'
     ents = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en", aliases=table)}
     assert [m["text"] for m in ents["Transport Workers Union"]["mentions"]] == ["TWU", "union"]
+    person = tmp_path / "people.jsonl"
+    person.write_text(json.dumps({"name": "Olaf Scholz", "type": "PER", "aliases": ["Scholz"],
+                                  "descriptors": {"en": ["chancellor"]}}) + "\n", encoding="utf-8")
+    said = 'Olaf Scholz met workers. "We hear you," the chancellor said.'
+    by_person = {e["name"]: e for e in extract_entities(en(nlp_view(said)), said, language="en",
+                                                        aliases=load_alias_table(str(person)))}
+    assert [m["text"] for m in by_person["Olaf Scholz"]["mentions"]] == ["Olaf Scholz", "chancellor"]
     shipped = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en")}
     assert all("union" not in [m["text"] for m in e["mentions"]] for e in shipped.values())
     path.write_text(json.dumps({"name": "X", "type": "ORG", "descriptors": {"de": ["Gewerkschaft"]}}) + "\n",

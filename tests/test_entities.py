@@ -1077,3 +1077,10 @@ def test_a_small_town_named_like_a_person_needs_evidence_to_be_the_town(en):
     assert [(e["name"], e["type"]) for e in ents] == [("Obama", "PER")]
     there = retagged(en, "The ferry docked in Obama on Monday.", [("Obama", "PERSON")])
     assert [e["type"] for e in there] == ["LOC"]  # with a place's evidence it is the town
+
+
+def test_a_known_person_the_model_took_for_a_body_keeps_the_tables_identity(fr):
+    body = "Vladimir Poutine a reçu mardi le président chinois au Kremlin."
+    ents = run_tagged(fr, body, "fr", [("Vladimir Poutine", 2, "ORG")])
+    (putin,) = [e for e in ents if e["type"] == "PER"]
+    assert putin["id"] == "ww:PER:vladimir-putin" and putin["name"] == "Vladimir Putin"
