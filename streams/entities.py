@@ -1832,7 +1832,7 @@ def extract_entities(
     groups = _merge_groups(_group(raw), text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, meta)
-    groups = _add_descriptions(groups, text, lang, _norm_for_search(headline) if headline else "")
+    groups = _add_descriptions(groups, text, lang, headline or "", table)
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang, table) for g in groups]
     head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
@@ -1876,14 +1876,23 @@ def _head_descriptor(name: str, language: str) -> Optional[str]:
     return None
 
 
-def _add_descriptions(groups: list[_Group], text: str, language: str, headline_norm: str) -> list[_Group]:
+def _add_descriptions(groups: list[_Group], text: str, language: str, headline: str,
+                      table: AliasTable) -> list[_Group]:
     """"the alliance" after "NATO", "l'Alliance" after "l'OTAN", "the ministry" after "Defence
     Ministry" join the body they describe; a group the model made of such descriptions alone
-    ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole body."""
+    ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole
+    body, even one the body only describes ("NATO: …" over "the alliance said")."""
     named: dict[str, _Group] = {}
     for g in groups:  # bodies, and any entity a user's aliases file gives descriptions
         if g.type == "ORG" or g.entry is not None and g.entry.descriptors:
             named.setdefault(g.entry.name if g.entry is not None else max(g.mentions, key=lambda m: m.tokens).text, g)
+    headline_norm = _norm_for_search(headline) if headline else ""
+    if headline:
+        for m in _scan_tokens(_tokenizer(language or "xx")(headline), table):
+            entry = m.entry
+            if entry is not None and entry.name not in named and (
+                    shipped_descriptors(language, entry.name) or entry.descriptors):
+                named[entry.name] = _Group(entry.type, entry=entry)  # no mention in the body yet
     if not named:
         return groups
     described = {}
@@ -1898,10 +1907,12 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline_n
         if descriptors:
             forms = [m.text for m in g.mentions] + (list(g.entry.aliases) if g.entry is not None else [])
             in_head = bool(headline_norm) and _in_headline(headline_norm, forms)
-            described[name] = (-1 if in_head else g.first, descriptors)
+            described[name] = (-1 if in_head or not g.mentions else g.first, descriptors)
     found = find_descriptions(text, language, described)
     if not found:
         return groups
+    groups = groups + [g for g in named.values() if not g.mentions and any(d.name == g.entry.name for d in found
+                                                                           if g.entry is not None)]
     starts = [d.start for d in found]  # sorted, and the descriptions do not overlap
 
     def described_at(start: int, end: int) -> bool:

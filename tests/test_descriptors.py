@@ -150,3 +150,12 @@ def test_a_bodys_head_word_after_the_article_is_that_body(en, fr):
     two = "The Federal Constitutional Court and the European Court of Justice ruled. The court said no."
     ents_two = extract_entities(en(nlp_view(two)), two, language="en")
     assert all(m["text"] != "court" for e in ents_two for m in e["mentions"])
+
+
+def test_a_body_only_the_headline_names_is_the_one_the_body_describes(en):
+    body = 'Defence ministers met on Wednesday. "We will stand together," the alliance said.'
+    ents = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en",
+                                                   headline="NATO steps up patrols")}
+    assert [m["text"] for m in ents["NATO"]["mentions"]] == ["alliance"]
+    nobody = extract_entities(en(nlp_view(body)), body, language="en", headline="Patrols stepped up")
+    assert all(e["name"] != "NATO" for e in nobody)
