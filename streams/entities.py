@@ -1932,7 +1932,7 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline: 
             continue  # part of another name the article gives
         target.mentions.append(_Mention(d.start, d.end, text[d.start:d.end], target.type,
                                         len(text[d.start:d.end].split()), target.entry))
-    return kept
+    return [g for g in kept if g.mentions]  # a headline's body whose descriptions were all taken: none
 
 
 _HEADLINE_ARTICLES = frozenset("Le La Les The Der Die Das El Al".split())

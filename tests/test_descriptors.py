@@ -159,3 +159,13 @@ def test_a_body_only_the_headline_names_is_the_one_the_body_describes(en):
     assert [m["text"] for m in ents["NATO"]["mentions"]] == ["alliance"]
     nobody = extract_entities(en(nlp_view(body)), body, language="en", headline="Patrols stepped up")
     assert all(e["name"] != "NATO" for e in nobody)
+
+
+def test_a_description_inside_another_name_leaves_the_headlines_body_alone(en):
+    from spacy.tokens import Span
+    body = "The Alliance for Progress said it would meet."
+    doc = en(nlp_view(body))
+    doc.ents = [Span(doc, 1, 4, label="ORG")]
+    ents = {e["name"]: e for e in extract_entities(doc, body, language="en", headline="NATO meets")}
+    assert ents["NATO"]["mentions"] == []  # named by the headline only
+    assert [m["text"] for m in ents["Alliance for Progress"]["mentions"]] == ["Alliance for Progress"]
