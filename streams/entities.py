@@ -1832,14 +1832,16 @@ def extract_entities(
     groups = _merge_groups(_group(raw), text) if raw else []
     if has_ner:
         _add_missed_surnames(doc, groups, meta)
-    groups = _add_descriptions(groups, text, lang, headline or "", table)
+    # the headline is searched once: for descriptions' entities and for names only it gives
+    headline_norm = _norm_for_search(headline) if headline else ""
+    headline_names = list(_scan_tokens(_tokenizer(lang or "xx")(headline), table)) if headline else []
+    groups = _add_descriptions(groups, text, lang, headline_norm, headline_names)
     groups.sort(key=lambda g: g.first)
     built = [_to_entity(g, body, lang, table) for g in groups]
-    head_only = _headline_only(headline, lang, table, {e["id"] for e, _ in built}, sport) if headline else []
+    head_only = _headline_only(headline, headline_names, {e["id"] for e, _ in built}, sport) if headline else []
     if not built and not head_only:
         return []
     max_mentions = max([len(e["mentions"]) for e, _ in built] + [1])
-    headline_norm = _norm_for_search(headline) if headline else ""
     out: list[Entity] = []
     for entity, forms in head_only + built:
         first = entity["mentions"][0]["start"] if entity["mentions"] else len(body)  # no position credit
@@ -1876,8 +1878,8 @@ def _head_descriptor(name: str, language: str) -> Optional[str]:
     return None
 
 
-def _add_descriptions(groups: list[_Group], text: str, language: str, headline: str,
-                      table: AliasTable) -> list[_Group]:
+def _add_descriptions(groups: list[_Group], text: str, language: str, headline_norm: str,
+                      headline_names: list[_Mention]) -> list[_Group]:
     """"the alliance" after "NATO", "l'Alliance" after "l'OTAN", "the ministry" after "Defence
     Ministry" join the body they describe; a group the model made of such descriptions alone
     ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole
@@ -1886,13 +1888,11 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline: 
     for g in groups:  # bodies, and any entity a user's aliases file gives descriptions
         if g.type == "ORG" or g.entry is not None and g.entry.descriptors:
             named.setdefault(g.entry.name if g.entry is not None else max(g.mentions, key=lambda m: m.tokens).text, g)
-    headline_norm = _norm_for_search(headline) if headline else ""
-    if headline:
-        for m in _scan_tokens(_tokenizer(language or "xx")(headline), table):
-            entry = m.entry
-            if entry is not None and entry.name not in named and (
-                    shipped_descriptors(language, entry.name) or entry.descriptors):
-                named[entry.name] = _Group(entry.type, entry=entry)  # no mention in the body yet
+    for m in headline_names:
+        entry = m.entry
+        if entry is not None and entry.name not in named and (
+                shipped_descriptors(language, entry.name) or entry.descriptors):
+            named[entry.name] = _Group(entry.type, entry=entry)  # no mention in the body yet
     if not named:
         return groups
     described = {}
@@ -1911,8 +1911,8 @@ def _add_descriptions(groups: list[_Group], text: str, language: str, headline: 
     found = find_descriptions(text, language, described)
     if not found:
         return groups
-    groups = groups + [g for g in named.values() if not g.mentions and any(d.name == g.entry.name for d in found
-                                                                           if g.entry is not None)]
+    described_names = {d.name for d in found}  # a headline's body the text describes becomes a group
+    groups = groups + [g for name, g in named.items() if not g.mentions and name in described_names]
     starts = [d.start for d in found]  # sorted, and the descriptions do not overlap
 
     def described_at(start: int, end: int) -> bool:
@@ -1948,16 +1948,15 @@ def _tokenizer(language: str):
         return spacy.blank("xx").tokenizer
 
 
-def _headline_only(headline: str, language: str, table: AliasTable, known: set[str],
+def _headline_only(headline: str, headline_names: list[_Mention], known: set[str],
                    sport: bool) -> list[tuple[Entity, list[str]]]:
     """Places and organisations the alias table knows that only the headline names ("Ukraine :
     les Européens promettent à Kiev …" when the body says "l’Ukraine" and "Kyiv" never again):
     an entity with no mentions (they are offsets into the body), the headline form among its
     aliases. Only multi-word names, acronyms and names inside the headline (not its first word,
     which every headline capitalises) are taken."""
-    hdoc = _tokenizer(language or "xx")(headline)
     out: list[tuple[Entity, list[str]]] = []
-    for m in _scan_tokens(hdoc, table):
+    for m in headline_names:
         entry = m.entry
         if entry is None or entry.id in known:
             continue

@@ -138,7 +138,7 @@ class MentionIndex:
                 return Who(a, b, name, ent["id"], "PER")
             shown = display_name(text)
             lead = _LEAD_ARTICLE_RE.match(text)  # "the alliance": a description the entity's mention covers
-            bare = a + max(len(text) - len(shown), lead.end() if lead else 0)
+            bare = a + (lead.end() if lead else 0)  # display_name strips at most this article
             if pick[0] <= bare and pick[1] >= b and ent.get("name"):
                 shown = ent["name"]  # the span is the entity's mention: its canonical name
             return Who(a, b, shown, ent["id"], ent.get("type"))
