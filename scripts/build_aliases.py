@@ -26,7 +26,7 @@ from babel import Locale
 from babel.core import get_global
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
-from streams.aliases import alias_key, read_tsv  # noqa: E402  (the table's own key: one name here is one name there)
+from streams.nlp.entities.aliases import alias_key, read_tsv  # noqa: E402  (the table's own key: one name here is one name there)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"

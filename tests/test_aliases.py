@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.aliases import (
+from streams.nlp.entities.aliases import (
     AliasFileError,
     alias_key,
     entity_id_for,

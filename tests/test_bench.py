@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from streams import bench
+from streams.harness import bench
 
 
 def test_percentile_interpolates_and_handles_empty():

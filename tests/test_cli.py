@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli import build_parser
+from streams.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 

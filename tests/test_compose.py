@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from streams.cli import build_parser
+from streams.cli.main import build_parser
 from streams.config import ENV_VARS, Settings, from_env
 
 ROOT = Path(__file__).resolve().parents[1]

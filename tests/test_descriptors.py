@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from streams.aliases import load_alias_table
-from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS
-from streams.descriptors import find_descriptions, load_descriptors, shipped_descriptors
-from streams.entities import extract_entities
-from streams.normalize import nlp_view
+from streams.nlp.annotate.parse import ModelRegistry
+from streams.nlp.entities.aliases import load_alias_table
+from streams.nlp.entities.descriptors import (
+    find_descriptions,
+    load_descriptors,
+    shipped_descriptors,
+)
+from streams.nlp.entities.extract import extract_entities
+from streams.text import nlp_view
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,8 @@ def test_an_entity_the_headline_names_is_named_before_the_whole_body(fr):
 
 def test_a_users_aliases_file_adds_descriptions(tmp_path, en):
     import json
-    from streams.aliases import AliasFileError, load_user_aliases
+
+    from streams.nlp.entities.aliases import AliasFileError, load_user_aliases
     path = tmp_path / "aliases.jsonl"
     path.write_text(json.dumps({"name": "Transport Workers Union", "type": "ORG", "aliases": ["TWU"],
                                 "descriptors": {"en": ["union"]}}) + "\n", encoding="utf-8")
@@ -119,7 +124,7 @@ def test_a_users_aliases_file_adds_descriptions(tmp_path, en):
 
 def test_a_quote_the_alliance_gives_is_a_nato_quote():
     from streams.config import Settings
-    from streams.pipeline import Enricher
+    from streams.nlp.pipeline import Enricher
     raw = {"id": "desc-1", "version": 1, "source": "test", "language": "en", "headline": "NATO ministers meet",
            "body": 'NATO defence ministers met in Brussels on Wednesday. "We will stand together," the alliance '
                    'said in a statement.'}
@@ -133,7 +138,7 @@ def test_a_quote_the_alliance_gives_is_a_nato_quote():
 
 
 def test_a_bodys_head_word_after_the_article_is_that_body(en, fr):
-    from streams.entities import _head_descriptor
+    from streams.nlp.entities.extract import _head_descriptor
     assert _head_descriptor("Russian Ministry of Defence", "en") == "ministry"
     assert _head_descriptor("European Commission", "en") == "commission"
     assert _head_descriptor("ministère des Armées", "fr") == "ministère"

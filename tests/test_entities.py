@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 import spacy
 
-from streams.aliases import load_alias_table
-from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS
-from streams.entities import LABEL_MAP, _misc_by_head, _type_by_head, extract_entities, mark_quoted, salience
-from streams.evaluate import normalize_name
-from streams.normalize import nlp_view
+from streams.evaluation.evaluate import normalize_name
+from streams.nlp.annotate.parse import ModelRegistry
+from streams.nlp.entities.aliases import load_alias_table
+from streams.nlp.entities.extract import (
+    LABEL_MAP,
+    _misc_by_head,
+    _type_by_head,
+    extract_entities,
+    mark_quoted,
+    salience,
+)
+from streams.text import nlp_view
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 @pytest.fixture(scope="module")
@@ -422,7 +429,7 @@ def test_town_part_of_a_club_name_is_not_split_off(en):
 
 
 def test_gazetteer_towns_are_not_scanned_or_used_for_demonyms():
-    from streams.entities import _place_prefixes, _scan_index
+    from streams.nlp.entities.extract import _place_prefixes, _scan_index
 
     table = load_alias_table()
     index, _ = _scan_index(table)
@@ -433,7 +440,7 @@ def test_gazetteer_towns_are_not_scanned_or_used_for_demonyms():
 
 
 def test_time_zone_tables_are_not_person_names(en):
-    from streams.entities import _person_words
+    from streams.nlp.entities.extract import _person_words
 
     body = "Los Angeles UTC -8 | Edmonton UTC -7 | Chicago UTC -6"
     doc = en(body)
@@ -624,7 +631,7 @@ def test_french_titles_are_not_part_of_a_person_name(fr, en):
     caradec = next(e for e in persons if e["name"] == "Julien Caradec")
     assert [m["text"] for m in caradec["mentions"]] == ["Julien Caradec"]  # the mention starts after "Me"
     # negative: "Me" is an English pronoun and stays outside the French rule
-    from streams.entities import _trim
+    from streams.nlp.entities.extract import _trim
     text = "Me Too movement"
     assert _trim(text, 0, len(text), "en") == (0, len(text))
     assert _trim("Me Julien Caradec", 0, 17, "fr") == (3, 17)
@@ -646,7 +653,7 @@ def test_french_role_phrases_are_not_names(fr):
 
 
 def test_french_fragment_rules_keep_real_names():
-    from streams.entities import _french_fragment
+    from streams.nlp.entities.extract import _french_fragment
     text = "Le ministre des Transports, Paul Ferrand"
     at = text.index("Transports")
     assert _french_fragment(text, at, at + 10, "Transports") == -1
@@ -699,7 +706,7 @@ def test_french_institution_of_a_town_is_the_organisation(fr):
     assert [m["text"] for m in orgs["Lyon Criminal Court"]["mentions"]] == ["tribunal correctionnel de Lyon"]
     lyon = [e for e in ents if e["type"] == "LOC" and e["name"] == "Lyon"]
     assert lyon and [m["text"] for m in lyon[0]["mentions"]] == ["Lyon"]  # "à Lyon" stays the town
-    from streams.entities import _institution_start
+    from streams.nlp.entities.extract import _institution_start
     assert _institution_start("la ville de Lyon", len("la ville de ")) is None  # negative
 
 
@@ -710,7 +717,7 @@ def test_named_craft_are_not_people_or_organisations(fr):
     scored = {e["name"] for e in ents if e["type"] in ("PER", "ORG", "LOC")}
     assert "Hera" not in scored and "Dart" not in scored
     assert "Paul Martin" in scored
-    from streams.entities import _is_craft
+    from streams.nlp.entities.extract import _is_craft
     assert not _is_craft("le président Hera", len("le président "), "fr")  # negative
 
 
@@ -1027,7 +1034,7 @@ def test_a_place_qualifying_a_longer_name_is_no_place_mention(en):
 
 
 def test_a_compound_demonym_is_no_place(en):
-    from streams.entities import _compound_demonym
+    from streams.nlp.entities.extract import _compound_demonym
     table = load_alias_table()
     for word in ("Sri Lankan", "South African", "Middle Eastern", "North Korean", "Costa Rican"):
         assert _compound_demonym(word, table, "en"), word

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import orjson
 import pytest
 
-from streams.evaluate import (
+from streams.evaluation.evaluate import (
     EvalInputError,
     GoldSet,
     aggregate,
@@ -440,7 +440,7 @@ def test_perfect_prediction_on_the_shared_gold_sets() -> None:
 
 
 def test_own_label_mapping_when_streams_topics_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    import streams.evaluate as ev
+    import streams.evaluation.evaluate as ev
 
     monkeypatch.setattr(ev, "_external_label_to_code", lambda label: None)
     assert ev.topic_code("politics") == "medtop:11000000"

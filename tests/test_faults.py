@@ -18,13 +18,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import broker_kinds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams import codec
-from streams.normalize import InvalidArticle, normalize_article
+from streams.nlp.normalize.clean import InvalidArticle, normalize_article
+from streams.runtime import codec
 
 ROOT = Path(__file__).resolve().parents[1]
 

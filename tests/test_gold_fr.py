@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from streams.config import Settings
-from streams.evaluate import evaluate, load_gold_set
-from streams.pipeline import Enricher
+from streams.evaluation.evaluate import evaluate, load_gold_set
+from streams.nlp.pipeline import Enricher
 
 GOLD = Path(__file__).resolve().parent / "gold"
 

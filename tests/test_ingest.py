@@ -15,18 +15,14 @@ from typing import Any, Iterator
 import feedparser
 import pytest
 
-from streams.ingest import html_to_line, is_rfc3339, looks_like_html, primary_language, to_rfc3339
-from streams.ingest_files import (
-    InvalidRecord,
-    RecordError,
-    count_lines,
-    is_ninjs,
-    iter_file_articles,
-    iter_payload_articles,
-    ninjs_to_article,
-    record_to_article,
+from streams.ingest.common import (
+    html_to_line,
+    is_rfc3339,
+    looks_like_html,
+    primary_language,
+    to_rfc3339,
 )
-from streams.ingest_rss import (
+from streams.ingest.feeds import (
     FeedPoller,
     FetchResult,
     FullTextUnavailable,
@@ -35,6 +31,16 @@ from streams.ingest_rss import (
     feed_items_to_articles,
     http_fetch,
     make_trafilatura_fetcher,
+)
+from streams.ingest.files import (
+    InvalidRecord,
+    RecordError,
+    count_lines,
+    is_ninjs,
+    iter_file_articles,
+    iter_payload_articles,
+    ninjs_to_article,
+    record_to_article,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

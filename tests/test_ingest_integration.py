@@ -11,8 +11,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-
-from conftest import Client, Worker, run_cli as cli
+from conftest import Client, Worker
+from conftest import run_cli as cli
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

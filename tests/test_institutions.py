@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.institutions import TEMPLATES, english_name
+from streams.nlp.entities.institutions import TEMPLATES, english_name
 
 KNOWN = {"Bretagne": ("Brittany", "Bretagne"), "Normandie": ("Normandy", "Normandie"),
          "Gaza": ("Gaza Strip", "bande de Gaza"), "Washington": ("Washington, D.C.", "Washington"),

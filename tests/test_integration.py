@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import orjson
 import pytest
-
-from streams.evaluate import validate
-
 from conftest import Client, Worker
+
+from streams.evaluation.evaluate import validate
 
 pytestmark = pytest.mark.integration
 

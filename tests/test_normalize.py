@@ -3,15 +3,15 @@
 import orjson
 import pytest
 
-from streams.normalize import (
+from streams.nlp.normalize.clean import (
     InvalidArticle,
     NormalizeOptions,
     clean_text,
     html_to_text,
     is_boilerplate,
-    nlp_view,
     normalize_article,
 )
+from streams.text import nlp_view
 
 
 def raw(**fields):
@@ -166,7 +166,7 @@ def test_published_at_becomes_rfc3339_utc_and_reserved_fields_are_ignored():
 
 
 def test_short_texts_prefer_a_configured_language():
-    from streams.normalize import detect_language
+    from streams.nlp.normalize.clean import detect_language
 
     assert detect_language("« Oui », dit Jean Dupont.") == "fr"
     assert detect_language("Plain body") == "en"

@@ -6,10 +6,10 @@ import orjson
 import pytest
 import spacy
 
-from streams import annotate
 from streams.config import Settings
-from streams.evaluate import validate
-from streams.pipeline import Enricher, dead_letter
+from streams.evaluation.evaluate import validate
+from streams.nlp.annotate import parse as annotate
+from streams.nlp.pipeline import Enricher, dead_letter
 
 ARTICLES = [
     {"id": "p-fr", "source": "test", "language": "fr",
@@ -117,7 +117,7 @@ def test_huge_dead_letter_payload_is_cut_to_fit_a_kafka_message():
 
 
 def test_very_long_bodies_are_parsed_in_chunks_with_identical_text(enricher):
-    from streams.annotate import CHUNK_CHARS, split_for_parsing
+    from streams.nlp.annotate.parse import CHUNK_CHARS, split_for_parsing
 
     paragraph = "Le ministre Jean Dupont a parlé à Paris devant la presse. " * 40
     body = "\n\n".join([paragraph.strip()] * (3 * CHUNK_CHARS // len(paragraph) + 2))
@@ -151,7 +151,7 @@ def test_later_stages_reuse_the_parse_of_this_process_and_match_a_rebuilt_one(en
 
 
 def test_the_doc_cache_is_bounded_and_off_where_later_stages_run_elsewhere():
-    from streams import pipeline
+    from streams.nlp import pipeline
 
     local = Enricher(Settings())
     pairs = local.annotate([local.normalize(orjson.dumps(dict(ARTICLES[1], id=f"c{i}", body=f"{ARTICLES[1]['body']} {i}.")))

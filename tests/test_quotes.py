@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 import spacy
 
-from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS
-from streams.entities import extract_entities
-from streams.quotes import extract_quotes, find_quote_spans
-
-from streams.normalize import nlp_view
-
+from streams.nlp.annotate.parse import ModelRegistry
+from streams.nlp.entities.extract import extract_entities
+from streams.nlp.quotes.extract import extract_quotes, find_quote_spans
+from streams.text import nlp_view
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 _TYPES = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "MISC": "MISC",
@@ -618,7 +616,7 @@ def test_en_linked_newspaper_takes_its_canonical_name(en):
 
 
 def test_fr_role_phrase_keeps_its_article():
-    from streams.speaker_linking import display_name
+    from streams.nlp.quotes.speaker_linking import display_name
 
     assert display_name("l’AFP") == "AFP" and display_name("l'ONU") == "ONU"
     assert display_name("the Daily Herald") == "Daily Herald"
@@ -653,7 +651,7 @@ def test_short_quotes_without_a_cue_are_still_dropped(fr, en):
 
 
 def test_word_count_in_scripts_without_spaces():
-    from streams.quotes import _word_count
+    from streams.nlp.quotes.extract import _word_count
 
     assert _word_count("我们一定会赢") >= 3
     assert _word_count("必勝") < 3
@@ -788,7 +786,7 @@ def test_fr_dialogue_dashes_are_quotes_without_a_guessed_speaker(fr):
             "— Étiez-vous sur place ce soir-là ?\n"
             "— Non, j’étais à Paris chez ma sœur.\n\n"
             "Le jugement sera rendu en mars.")
-    from streams.normalize import clean_text
+    from streams.nlp.normalize.clean import clean_text
     body = clean_text(body)[0]  # the normalizer joins the two lines into one paragraph
     quotes, _ = run(fr, body, "fr")
     assert [q["text"] for q in quotes] == ["Étiez-vous sur place ce soir-là ?",
@@ -806,7 +804,7 @@ def test_dashed_lists_are_not_dialogue():
 
 
 def test_display_name_strips_a_capitalised_article():
-    from streams.speaker_linking import display_name
+    from streams.nlp.quotes.speaker_linking import display_name
 
     assert display_name("La Nasa") == "Nasa"
     assert display_name("The Daily Beast") == "Daily Beast"

@@ -1,4 +1,4 @@
-"""Rule parsing, validation, compilation and secret masking (streams.rules)."""
+"""Rule parsing, validation, compilation and secret masking (streams.alerts.rules)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Optional
 
 import pytest
 
-from streams.rules import (
+from streams.alerts.rules import (
     CompiledRule,
     Rule,
     RuleError,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from streams.evaluate import SchemaNotFoundError, load_schema, validate
+from streams.evaluation.evaluate import SchemaNotFoundError, load_schema, validate
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 NAMES = ["raw-article", "enriched-article", "deadletter", "alert", "rule"]

@@ -1,4 +1,4 @@
-"""Tests of the IPTC topic stage (streams.topics): labels, French and English articles, fallbacks.
+"""Tests of the IPTC topic stage (streams.nlp.topics.classify): labels, French and English articles, fallbacks.
 
 The French and English articles below were written for these tests (they are ours)."""
 
@@ -13,14 +13,13 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from streams import topics as T
-from streams.topics import TOPIC_LABELS, classify_topics, label_to_code
+from streams.nlp.topics import classify as T
+from streams.nlp.topics.classify import TOPIC_LABELS, classify_topics, label_to_code
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
-from streams.normalize import nlp_view
-
+from streams.text import nlp_view
 
 # (name, expected IPTC code digits, headline, body)
 FR_ARTICLES = [

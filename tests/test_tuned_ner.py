@@ -14,9 +14,9 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
-from streams import tuned_ner
-from streams.annotate import ModelRegistry
 from streams.config import DEFAULT_MODELS, ConfigError, from_env
+from streams.nlp.annotate import tuned_ner
+from streams.nlp.annotate.parse import ModelRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "train_ner.py"

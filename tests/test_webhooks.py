@@ -14,7 +14,7 @@ from aiohttp import web
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from streams.webhooks import (
+from streams.alerts.webhooks import (
     DeliveryResult,
     classify_response,
     deliver,
@@ -264,7 +264,7 @@ def test_network_errors_and_bad_config_never_raise(caplog):
             await deliver(None, "http://127.0.0.1/x", SECRET, {"id": "x", "bad": object()}),
         ]
 
-    with caplog.at_level(logging.DEBUG, logger="streams.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="streams.alerts.webhooks"):
         refused, ftp, bad_secret, bad_alert = asyncio.run(main())
     assert (refused.outcome, refused.attempts, refused.status) == ("exhausted", 2, None)
     assert refused.error and "t0k3n" not in refused.error

@@ -1,0 +1,410 @@
+"""Alert matching, alert events, and the dedup / cool-down state machine (pure functions).
+
+Semantics (documented for users in the rule schema and README):
+
+- `actors` is ANY-of: the rule fires when at least one of its actors is mentioned (`match:
+  mentioned`) or is the speaker of a quote (`match: quoted`). A quoted actor also counts as
+  mentioned. `min_salience` applies to the entity of that actor.
+- `all_of` / `any_of` / `none_of` are extra conditions on *mentions* (whatever `match` says):
+  every `all_of` actor, at least one `any_of` actor, and no `none_of` actor must be mentioned.
+- `topics` (any overlap), `languages` (a rule on "fr" accepts "fr-CA") and `sources`
+  (case-insensitive) filter the article; an empty list means "any".
+- An actor matches an entity when the ids are equal, or when a normalised name/alias of the
+  entity equals the normalised actor name or its canonical name, unless both ids are known
+  (not "ww:") and differ: then the linker has told two real-world entities apart.
+- `enabled` is checked by `decide`, not by `match_rule`, so backtests can run disabled rules.
+
+Dedup: the evidence fingerprint is the set of matching entity ids and of quote texts. A
+(rule, article) pair fires once; a later version fires again only when its fingerprint holds
+something not alerted before. Offsets and repeated mentions are not new evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, NamedTuple, Optional, TypedDict, Union
+
+import orjson
+
+from streams.alerts.rules import (
+    ActorRef,
+    CompiledRule,
+    Rule,
+    language_key,
+    normalize_name,
+)
+from streams.events import Mention, Speaker
+
+
+class EvidenceEntity(TypedDict):
+    id: str
+    name: str
+    type: str
+    mentions: list[Mention]
+
+
+class EvidenceQuote(TypedDict):
+    text: str
+    start: int
+    end: int
+    speaker: Optional[Speaker]
+
+
+class Evidence(TypedDict):
+    entities: list[EvidenceEntity]
+    quotes: list[EvidenceQuote]
+
+
+# ------------------------------------------------------------------ article view
+
+
+def _is_known(entity_id: Any) -> bool:
+    return isinstance(entity_id, str) and bool(entity_id) and not entity_id.startswith("ww:")
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An enriched article with its entity names normalised once, shared by every rule."""
+
+    article: Mapping[str, Any]
+    entities: tuple[Mapping[str, Any], ...]
+    entity_keys: tuple[frozenset[str], ...]
+    quotes: tuple[Mapping[str, Any], ...]
+    by_id: Mapping[str, int] = field(default_factory=dict)
+    topics: frozenset[str] = frozenset()
+    language: str = ""
+    source: str = ""
+
+    @classmethod
+    def of(cls, article: Mapping[str, Any]) -> "ArticleView":
+        entities = tuple(e for e in article.get("entities") or () if isinstance(e, Mapping))
+        keys = []
+        for ent in entities:
+            names = [ent.get("name"), *(ent.get("aliases") or ())]
+            keys.append(frozenset(k for k in (normalize_name(n) for n in names if isinstance(n, str)) if k))
+        by_id: dict[str, int] = {}
+        for i, ent in enumerate(entities):
+            if isinstance(ent.get("id"), str):
+                by_id.setdefault(ent["id"], i)
+        topics = set()
+        for t in article.get("topics") or ():
+            code = t.get("code") if isinstance(t, Mapping) else t
+            if isinstance(code, str):
+                topics.add(code)
+        lang = article.get("language")
+        src = article.get("source")
+        return cls(
+            article=article,
+            entities=entities,
+            entity_keys=tuple(keys),
+            quotes=tuple(q for q in article.get("quotes") or () if isinstance(q, Mapping)),
+            by_id=by_id,
+            topics=frozenset(topics),
+            language=language_key(lang) if isinstance(lang, str) else "",
+            source=src.strip().casefold() if isinstance(src, str) else "",
+        )
+
+
+def _entity_matches(actor: ActorRef, view: ArticleView, i: int) -> bool:
+    entity_id = view.entities[i].get("id")
+    if entity_id == actor.id:
+        return True
+    if actor.known and _is_known(entity_id):
+        return False  # two different known entities with a shared name: trust the ids
+    return not actor.keys.isdisjoint(view.entity_keys[i])
+
+
+def _speaker_matches(actor: ActorRef, view: ArticleView, speaker: Mapping[str, Any]) -> bool:
+    entity_id = speaker.get("entity_id")
+    if entity_id is not None and entity_id == actor.id:
+        return True
+    if isinstance(entity_id, str) and entity_id in view.by_id:
+        return _entity_matches(actor, view, view.by_id[entity_id])
+    if actor.known and _is_known(entity_id):
+        return False
+    name = speaker.get("name")
+    return isinstance(name, str) and normalize_name(name) in actor.keys
+
+
+@dataclass(frozen=True)
+class _Found:
+    entities: tuple[int, ...]  # indexes into view.entities
+    spoken: tuple[int, ...]  # indexes into view.quotes where the actor is the speaker
+
+    @property
+    def mentioned(self) -> bool:
+        return bool(self.entities or self.spoken)
+
+
+def _find(actor: ActorRef, view: ArticleView) -> _Found:
+    ents = {i for i in range(len(view.entities)) if _entity_matches(actor, view, i)}
+    spoken = []
+    for j, quote in enumerate(view.quotes):
+        speaker = quote.get("speaker")
+        if isinstance(speaker, Mapping) and _speaker_matches(actor, view, speaker):
+            spoken.append(j)
+            linked = speaker.get("entity_id")
+            if isinstance(linked, str) and linked in view.by_id:
+                ents.add(view.by_id[linked])
+    return _Found(tuple(sorted(ents)), tuple(spoken))
+
+
+def _salience(view: ArticleView, found: _Found) -> float:
+    best = 0.0
+    for i in found.entities:
+        value = view.entities[i].get("salience")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            best = max(best, float(value))
+    return best
+
+
+def _passes_filters(rule: CompiledRule, view: ArticleView) -> bool:
+    if rule.languages and not any(
+        view.language == lang or view.language.startswith(lang + "-") for lang in rule.languages
+    ):
+        return False
+    if rule.sources and view.source not in rule.sources:
+        return False
+    if rule.topics and rule.topics.isdisjoint(view.topics):
+        return False
+    return True
+
+
+def _evidence_entity(ent: Mapping[str, Any]) -> EvidenceEntity:
+    mentions = [
+        Mention(text=m.get("text"), start=m.get("start"), end=m.get("end"))
+        for m in ent.get("mentions") or () if isinstance(m, Mapping)
+    ]
+    return EvidenceEntity(id=ent.get("id"), name=ent.get("name"), type=ent.get("type"), mentions=mentions)
+
+
+def _evidence_quote(quote: Mapping[str, Any]) -> EvidenceQuote:
+    speaker = quote.get("speaker")
+    return EvidenceQuote(
+        text=quote.get("text"), start=quote.get("start"), end=quote.get("end"),
+        speaker=Speaker(name=speaker.get("name"), entity_id=speaker.get("entity_id"))
+        if isinstance(speaker, Mapping) else None,
+    )
+
+
+def _quote_mentions(quote: Mapping[str, Any], ent: Mapping[str, Any]) -> bool:
+    qs, qe = quote.get("start"), quote.get("end")
+    if not isinstance(qs, int) or not isinstance(qe, int):
+        return False
+    for m in ent.get("mentions") or ():
+        if isinstance(m, Mapping) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int):
+            if qs <= m["start"] and m["end"] <= qe:
+                return True
+    return False
+
+
+def match_rule(compiled: CompiledRule, article: Union[Mapping[str, Any], ArticleView]) -> Optional[Evidence]:
+    """The evidence that makes `compiled` match the enriched `article`, or None.
+
+    Pass an ArticleView (ArticleView.of(article)) when matching many rules on one article.
+    """
+    view = article if isinstance(article, ArticleView) else ArticleView.of(article)
+    if not _passes_filters(compiled, view):
+        return None
+    min_salience = compiled.rule.min_salience
+    hits: list[_Found] = []
+    for actor in compiled.actors:
+        found = _find(actor, view)
+        ok = bool(found.spoken) if compiled.rule.match == "quoted" else found.mentioned
+        if ok and min_salience > 0 and _salience(view, found) < min_salience:
+            ok = False
+        if ok:
+            hits.append(found)
+    if not hits:
+        return None
+    for actor in compiled.none_of:
+        if _find(actor, view).mentioned:
+            return None
+    for actor in compiled.all_of:
+        found = _find(actor, view)
+        if not found.mentioned:
+            return None
+        hits.append(found)
+    if compiled.any_of:
+        extra = [f for f in (_find(a, view) for a in compiled.any_of) if f.mentioned]
+        if not extra:
+            return None
+        hits.extend(extra)
+
+    ent_idx = sorted({i for f in hits for i in f.entities})
+    quote_idx = {j for f in hits for j in f.spoken}
+    for j, quote in enumerate(view.quotes):
+        if j not in quote_idx and any(_quote_mentions(quote, view.entities[i]) for i in ent_idx):
+            quote_idx.add(j)
+    quotes = sorted(quote_idx, key=lambda j: (_int(view.quotes[j].get("start")), j))
+    return Evidence(
+        entities=[_evidence_entity(view.entities[i]) for i in ent_idx],
+        quotes=[_evidence_quote(view.quotes[j]) for j in quotes],
+    )
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
+# ------------------------------------------------------------------ alert event
+
+
+def _quote_key(text: Any) -> str:
+    norm = normalize_name(text) if isinstance(text, str) else ""
+    return "q:" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def evidence_fingerprint(evidence: Mapping[str, Any]) -> list[str]:
+    """Sorted keys of what an alert reports: "e:<entity id>" and "q:<hash of quote text>".
+
+    Offsets are left out on purpose: a wire update that shifts paragraphs is not new evidence.
+    """
+    keys: set[str] = set()
+    for ent in evidence.get("entities") or ():
+        entity_id = ent.get("id")
+        keys.add(f"e:{entity_id}" if entity_id else "e:~" + normalize_name(str(ent.get("name") or "")))
+    for quote in evidence.get("quotes") or ():
+        keys.add(_quote_key(quote.get("text")))
+    return sorted(keys)
+
+
+def alert_id(rule_id: str, article_id: str, fingerprint: Iterable[str]) -> str:
+    """Deterministic id: a replayed article yields the same id (also the webhook-id)."""
+    payload = orjson.dumps([rule_id, article_id, sorted(fingerprint)])
+    return hashlib.sha256(payload).hexdigest()[:32]
+
+
+def _rule(rule: Union[Rule, CompiledRule]) -> Rule:
+    return rule.rule if isinstance(rule, CompiledRule) else rule
+
+
+def build_alert(
+    rule: Union[Rule, CompiledRule], article: Mapping[str, Any], evidence: Evidence, fired_at: str
+) -> dict[str, Any]:
+    """The alert event for wire.alerts (schemas/alert.json)."""
+    r = _rule(rule)
+    version = article.get("version", 1)
+    return {
+        "id": alert_id(r.id, str(article["id"]), evidence_fingerprint(evidence)),
+        "rule_id": r.id,
+        "rule_name": r.name,
+        "article_id": str(article["id"]),
+        "article_version": version if isinstance(version, int) and not isinstance(version, bool) else 1,
+        "fired_at": fired_at,
+        "headline": article.get("headline"),
+        "url": article.get("url"),
+        "source": str(article.get("source") or ""),
+        "language": article.get("language"),
+        "match": r.match,
+        "evidence": {"entities": list(evidence["entities"]), "quotes": list(evidence["quotes"])},
+    }
+
+
+# ------------------------------------------------------------------ dedup and cool-down
+
+AlertState = Mapping[str, Any]
+"""Key -> JSON value; keys from dedup_key() and cooldown_key() (a dict, or alert_state.AlertStateStore)."""
+
+
+class SeenValue(TypedDict):
+    fingerprint: list[str]  # every evidence key already alerted (or consumed by a cool-down)
+    article_version: int
+    seen_at: float  # epoch seconds of the last update: entries older than the retention expire
+
+
+class CooldownValue(TypedDict):
+    last_fired: float  # epoch seconds
+
+
+class Decision(NamedTuple):
+    fire: bool
+    reason: str  # "new" | "new-evidence" | "duplicate" | "stale-version" | "cooldown" | "disabled" | "no-match"
+    updates: dict[str, Any]  # keys to write into the state (empty when nothing changes)
+
+
+def dedup_key(rule_id: str, article_id: str) -> str:
+    """State key of one (rule, article); rule ids never contain "|" so keys cannot collide."""
+    return f"seen|{rule_id}|{article_id}"
+
+
+def cooldown_key(rule_id: str) -> str:
+    """State key of a rule's last firing time."""
+    return f"cool|{rule_id}"
+
+
+def to_epoch(now: Union[float, int, datetime, str]) -> float:
+    """Seconds since the epoch from a number, an aware datetime or an RFC 3339 string."""
+    if isinstance(now, bool):
+        raise TypeError("now must be a time, not a boolean")
+    if isinstance(now, (int, float)):
+        return float(now)
+    if isinstance(now, str):
+        now = datetime.fromisoformat(now.replace("Z", "+00:00").replace("z", "+00:00"))
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return now.timestamp()
+
+
+def rfc3339(now: Union[float, int, datetime, str]) -> str:
+    """UTC RFC 3339 with milliseconds, e.g. for `fired_at`."""
+    when = datetime.fromtimestamp(to_epoch(now), tz=timezone.utc)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def decide(
+    state: AlertState,
+    rule: Union[Rule, CompiledRule],
+    article: Mapping[str, Any],
+    evidence: Optional[Mapping[str, Any]],
+    now: Union[float, int, datetime, str],
+) -> Decision:
+    """Whether this (rule, article, evidence) fires, why, and the state keys to write.
+
+    Order: disabled, no match, older version than already seen, nothing new, cool-down.
+    Evidence suppressed by the cool-down is recorded as seen, so a later replay stays silent.
+    """
+    r = _rule(rule)
+    if not r.enabled:
+        return Decision(False, "disabled", {})
+    if not evidence or not (evidence.get("entities") or evidence.get("quotes")):
+        return Decision(False, "no-match", {})
+    key = dedup_key(r.id, str(article["id"]))
+    version = article.get("version", 1)
+    version = version if isinstance(version, int) and not isinstance(version, bool) else 1
+    seen = state.get(key) or {}
+    seen_keys = set(seen.get("fingerprint") or ())
+    if seen and isinstance(seen.get("article_version"), int) and version < seen["article_version"]:
+        return Decision(False, "stale-version", {})
+    fingerprint = set(evidence_fingerprint(evidence))
+    if fingerprint <= seen_keys:
+        return Decision(False, "duplicate", {})
+    record = SeenValue(fingerprint=sorted(seen_keys | fingerprint),
+                       article_version=max(version, int(seen.get("article_version") or 0)),
+                       seen_at=to_epoch(now))
+    updates: dict[str, Any] = {key: record}
+    if r.cooldown_seconds > 0:  # a rule without cool-down never touches its per-rule key
+        t = to_epoch(now)
+        last = (state.get(cooldown_key(r.id)) or {}).get("last_fired")
+        if isinstance(last, (int, float)) and t - last < r.cooldown_seconds:
+            return Decision(False, "cooldown", updates)
+        updates[cooldown_key(r.id)] = CooldownValue(last_fired=t)
+    return Decision(True, "new-evidence" if seen_keys else "new", updates)
+
+
+def expired_keys(state: Mapping[str, Any], now: float, retention_seconds: float) -> list[str]:
+    """Dedup entries last updated more than `retention_seconds` ago (an article that old is
+    not replayed; its entry would only grow every worker's memory). Cool-downs never expire."""
+    cutoff = now - retention_seconds
+    return [key for key, value in state.items()
+            if key.startswith("seen|") and isinstance(value, dict)
+            and isinstance(value.get("seen_at"), (int, float)) and value["seen_at"] < cutoff]
+
+
+def apply(state: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """Write a decision's updates into a dict state (in place) and return it."""
+    state.update(updates)
+    return state

@@ -1,0 +1,269 @@
+"""Indexes over one parsed article, shared by every attribution pass.
+
+Built once per article so that every lookup (token at an offset, tokens in a range, line of an
+offset, mentions around a span) is a bisect, keeping attribution linear in the article length.
+Also holds which tokens sit inside quotation marks, and small token tests used everywhere.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Optional
+
+from spacy.tokens import Doc, Token
+
+from streams.events import Entity
+from streams.nlp.quotes.quote_marks import LINE_RE, MARKS
+from streams.nlp.quotes.speaker_linking import HONORIFICS, MentionIndex, spacy_mentions
+
+__all__ = ["ArticleIndex", "is_sentence_end", "is_mark_token", "END_PUNCT", "DASHES",
+           "NAME_PARTICLES", "HONORIFICS"]
+
+END_PUNCT = frozenset(".!?…。！？")
+_SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
+DASHES = frozenset({"–", "—", "―", "-", "--"})
+# Lower-case words that sit inside a person's name ("Ursula von der Leyen", "Mohammed bin Salman",
+# "Charles de Gaulle", "Bachar al-Assad"), and glue characters between the parts of a name.
+NAME_PARTICLES = frozenset({
+    "de", "d'", "du", "des", "la", "van", "von", "der", "den", "ter", "ten", "da", "di", "do",
+    "dos", "das", "del", "della", "bin", "ben", "ibn", "bint", "al", "el", "abu", "abou", "ould",
+    "zu", "-", "'"})
+# Articles that start a surname when capitalised ("Marine Le Pen", "Jan De Vries").
+_CAPITAL_PARTICLES = frozenset({"le", "la", "de", "du", "des", "van", "von", "der", "den", "di",
+                                "da", "del", "della", "el", "al", "ben", "bin", "ter", "ten"})
+# Capitalised words that end a name: what follows a name in "the Obama Administration".
+_NOT_NAME_WORDS = frozenset({
+    "administration", "campaign", "government", "party", "committee", "foundation", "institute",
+    "university", "department", "ministry", "office", "council", "group", "company", "inc",
+    "corp", "ltd", "association", "union", "center", "centre", "house", "agency", "commission",
+    "court", "senate", "congress", "parliament", "news", "post", "times", "press", "team", "club",
+    "jr", "sr", "jr.", "sr."})
+_NER_PERSON = frozenset({"PER", "PERSON"})
+# Tags the small models give to names they do not know ('Vasseur' NOUN, 'Ursula' NUM): such a
+# word still counts when it is capitalised in mid-sentence.
+_MISTAGGED_NAME_POS = frozenset({"NOUN", "ADJ", "VERB", "NUM", "ADV"})
+
+
+class ArticleIndex(MentionIndex):
+    """Indexes over one parsed article, built once so every lookup is a bisect."""
+
+    def __init__(self, doc: Doc, body: str, entities: list[Entity]):
+        self.doc = doc
+        self.body = body
+        # A parse of another text than nlp_view(body) cannot be mapped: fall back to the marks.
+        aligned = len(doc.text) == len(body)
+        self.n = len(doc) if aligned else 0
+        self.starts = [t.idx for t in doc] if aligned else []
+        self.has_dep = aligned and doc.has_annotation("DEP")
+        self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
+        self.has_lemma = aligned and doc.has_annotation("LEMMA")
+        self.in_quote = [False] * self.n
+        self.line_starts = [m.start() for m in LINE_RE.finditer(body)]
+        self.unit_starts = self.line_starts
+        self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
+        self.name_stops: frozenset[str] = frozenset()  # words never part of a name (weekdays)
+        super().__init__(
+            entities,
+            spacy_mentions(doc) if aligned and doc.has_annotation("ENT_IOB") else (),
+        )
+
+    # ---- token helpers
+
+    def tok_at(self, char: int) -> int:
+        return max(0, bisect_right(self.starts, char) - 1)
+
+    def tok_range(self, a: int, b: int) -> range:
+        """Tokens overlapping the characters [a, b)."""
+        if b <= a or not self.n:
+            return range(0)
+        i = self.tok_at(a)
+        if self.doc[i].idx + len(self.doc[i]) <= a:
+            i += 1
+        j = bisect_left(self.starts, b)
+        return range(i, j)
+
+    def floor(self, char: int, lines_back: int) -> int:
+        """Offset of the start of the line `lines_back` lines before the one holding char."""
+        if not self.line_starts:
+            return 0
+        return self.line_starts[max(0, bisect_right(self.line_starts, char) - lines_back)]
+
+    def outside(self, char: int) -> bool:
+        """True if the token at char is not inside a quotation."""
+        return not self.in_quote[self.tok_at(char)] if self.n else True
+
+    def para_of(self, char: int) -> int:
+        return bisect_right(self.unit_starts, char) - 1
+
+    def lemma(self, t: Token) -> str:
+        return t.lemma_.lower() if self.has_lemma else t.lower_
+
+    # ---- person mentions and quote-only paragraphs
+
+    def per_mention_at(self, a: int, b: int) -> Optional[tuple[int, int]]:
+        """The first person named in [a, b): a person of the entities stage before a span only the
+        model tagged ("le commissaire au [Climat], Wopke Hoekstra": the stage dropped "Climat")."""
+        found = [m for m in self.mentions_in(a, b) if m[3] == "PER"]
+        m = next((m for m in found if m[2] is not None), found[0] if found else None)
+        return (m[0], self.name_end(m[1])) if m is not None else None
+
+    def name_end(self, end: int) -> int:
+        """Extend a person mention cut short by the tagger over the capitalised proper nouns
+        that follow it ('Sylvie' + 'Garnier')."""
+        if not self.has_pos:
+            return end
+        i = bisect_left(self.starts, end + 1)
+        while i < self.n:
+            t = self.doc[i]
+            if (t.idx != end + 1 or self.body[end:end + 1] != " " or t.pos_ != "PROPN"
+                    or not t.text[:1].isupper()):
+                break
+            glued = t.dep_ in ("flat:name", "flat") and t.head.idx < end
+            if self.in_quote[i] or (not glued and any(
+                m[0] <= t.idx < m[1] for m in self.mentions_in(t.idx, t.idx + 1)
+            )):
+                break
+            end = t.idx + len(t.text)
+            i += 1
+        return end
+
+    # ---- names as written: the full chain of proper nouns
+
+    def _name_word(self, i: int) -> bool:
+        """A capitalised word that can belong to a person's name (not a place, date or body)."""
+        t = self.doc[i]
+        if self.in_quote[i] or not t.text[:1].isupper() or not any(c.isalpha() for c in t.text):
+            return False
+        if t.ent_type_ and t.ent_type_ not in _NER_PERSON:
+            return False
+        if t.pos_ not in ("PROPN", "X") and t.ent_type_ not in _NER_PERSON and (
+            t.pos_ not in _MISTAGGED_NAME_POS or i == 0 or is_sentence_end(self.doc[i - 1])
+            or "\n" in self.doc[i - 1].text or is_mark_token(self.doc[i - 1])
+            or self.doc[i - 1].text in (":", "(") or self.doc[i - 1].text in DASHES
+        ):
+            return False  # a capitalised common word opening a sentence is no name
+        low = t.lower_
+        if low in _NOT_NAME_WORDS or low in self.name_stops:
+            return False
+        return not any(m[3] != "PER" and m[2] is not None
+                       for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+
+    def _particle(self, i: int) -> bool:
+        t = self.doc[i]
+        return not self.in_quote[i] and (t.lower_ in NAME_PARTICLES or (
+            t.text[:1].isupper() and t.lower_ in _CAPITAL_PARTICLES))
+
+    def _other_mention(self, i: int, end: int) -> bool:
+        """Token i starts a mention of its own (the NER saw two names, not one)."""
+        t = self.doc[i]
+        return any(m[0] >= end for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+
+    def _glued(self, end: int, i: int) -> bool:
+        """Token i follows offset `end` with at most one plain space (no line break)."""
+        gap = self.body[end:self.doc[i].idx]
+        return gap == "" or gap == " "
+
+    def name_chain(self, a: int, b: int) -> tuple[int, int]:
+        """Bounds of the whole name when [a, b) is a proper-noun chain cut short: extend it
+        over the capitalised proper nouns and name particles around it ('Emmanuel' + 'Macron',
+        'Salman' <- 'Mohammed bin')."""
+        if not (self.n and self.has_pos):
+            return a, b
+        toks = self.tok_range(a, b)
+        while len(toks) > 1 and self.doc[toks.stop - 1].lower_ in NAME_PARTICLES:
+            toks = range(toks.start, toks.stop - 1)  # 'Ursula von' + 'Falkenberg'
+        if not toks or not self._name_word(toks.stop - 1):
+            return a, b
+        b = min(b, self.doc[toks.stop - 1].idx + len(self.doc[toks.stop - 1].text))
+        for i in toks:
+            if not (self._name_word(i) or self._particle(i)
+                    or self.doc[i].ent_type_ in _NER_PERSON):
+                return a, b
+        # To the right: name words, particles only when a name word follows them.
+        i, end, steps = toks.stop, b, 0
+        while i < self.n and steps < 6:
+            j = i
+            while (j < self.n and j - i < 3 and self._particle(j)
+                   and self._glued(end if j == i else self.doc[j - 1].idx
+                                   + len(self.doc[j - 1].text), j)):
+                j += 1
+            prev_end = end if j == i else self.doc[j - 1].idx + len(self.doc[j - 1].text)
+            if (j >= self.n or not self._glued(prev_end, j) or not self._name_word(j)
+                    or self._other_mention(i, end) or self._other_mention(j, end)):
+                break
+            w = self.doc[j]
+            if j + 1 < self.n and self.doc[j + 1].text == ":" and not w.whitespace_:
+                break  # 'Jane Doe Age: 27': a label, not a surname
+            if w.text.isupper() and len(w.text) > 1 and (j > i or (
+                    len(w.text) > 2 and w.ent_type_ not in _NER_PERSON)):
+                break  # 'Jean Dupont de la CGT', 'Jane Doe WASHINGTON —': a body, a dateline
+            end = self.doc[j].idx + len(self.doc[j].text)
+            i = j + 1
+            steps += 1
+        # To the left: only across a particle ('Mohammed bin' + 'Salman').
+        start = toks.start
+        while start >= 2:
+            j = start - 1
+            while j > 0 and start - j <= 3 and self.doc[j].lower_ in NAME_PARTICLES and \
+                    self._glued(self.doc[j].idx + len(self.doc[j].text), j + 1):
+                j -= 1
+            if j == start - 1 or not self._name_word(j) or not self._glued(
+                    self.doc[j].idx + len(self.doc[j].text), j + 1):
+                break
+            start = j
+        return min(a, self.doc[start].idx), max(b, end)
+
+    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]):
+        """As MentionIndex.resolve_name, over the whole proper-noun chain of a name."""
+        if etype in (None, "PER"):
+            a2, b2 = self.name_chain(a, b)
+            if (a2, b2) != (a, b):
+                a, b, text = a2, b2, self.body[a2:b2]
+        return super().resolve_name(text, a, b, etype)
+
+    def person_name(self, a: int, b: int, name: str, etype: Optional[str],
+                    min_words: int = 2) -> Optional[str]:
+        """The canonical name of an unlinked speaker when it is a person's name (courtesy
+        titles dropped), else None: a PER span, or `min_words` capitalised words no NER calls
+        a place or a body."""
+        words = name.split()
+        while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
+            words = words[1:]
+        if not words or not all(w[:1].isupper() or w.lower() in NAME_PARTICLES for w in words):
+            return None
+        if not words[-1][:1].isupper() or not any(c.isalpha() for c in words[-1]):
+            return None
+        if etype == "PER":
+            return " ".join(words)
+        if etype is not None or len(words) < min_words or not self.n:
+            return None
+        toks = self.tok_range(a, b)
+        if not toks or self.body[a:b] != name:
+            return None
+        for i in toks:
+            t = self.doc[i]
+            if t.lower_ in NAME_PARTICLES or t.lower_.rstrip(".") in HONORIFICS:
+                continue
+            if not self._name_word(i):
+                return None
+        return " ".join(words)
+
+    def is_quote_only(self, line: tuple[int, int]) -> bool:
+        """True if nothing but quoted words and punctuation sits in the paragraph."""
+        known = self.quote_only.get(line[0])
+        if known is not None:
+            return known
+        result = not any(
+            not self.in_quote[i] and any(c.isalnum() for c in self.doc[i].text)
+            for i in self.tok_range(line[0], line[1])
+        )
+        self.quote_only[line[0]] = result
+        return result
+
+
+def is_sentence_end(t: Token) -> bool:
+    return t.text in _SENT_END_TOKENS
+
+
+def is_mark_token(t: Token) -> bool:
+    return bool(t.text) and all(c in MARKS for c in t.text)

@@ -1,0 +1,438 @@
+"""IPTC Media Topics (top level) for French and English articles.
+
+Why this shape: one small linear model over English lemmas (softmax regression trained on
+DWIE, see scripts/train_topics.py) serves both languages. French lemmas are mapped to English
+lemmas through a hand-written bilingual lexicon (data/topics-fr-en.tsv), so a French article is
+scored by the very same weights. Everything ships in the package; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+
+from streams.events import Topic
+from streams.paths import DATA_DIR
+from streams.text import fold
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+LABELS_FILE = DATA_DIR / "iptc-mediatopics-top.tsv"
+MODEL_FILE = DATA_DIR / "topics-model.npz"
+FR_EN_FILE = DATA_DIR / "topics-fr-en.tsv"
+
+HEADLINE_WEIGHT = 2.0  # a headline word counts like this many body occurrences
+# Secondary topics are kept when their probability is at least this share of the top one's.
+RELATIVE_KEEP = 0.3
+ABSOLUTE_KEEP = 0.15
+
+SUPPORTED_LANGUAGES = ("en", "fr")
+SYMBOL_WORDS = {"%": "percent", "€": "euro", "$": "dollar", "£": "pound"}
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+
+
+def _load_labels() -> dict[str, dict[str, str]]:
+    """Read the IPTC top-level codes with English and French labels (CC BY 4.0, IPTC)."""
+    labels: dict[str, dict[str, str]] = {}
+    with LABELS_FILE.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            labels[row["code"]] = {"en": row["label_en"], "fr": row["label_fr"]}
+    return labels
+
+
+TOPIC_LABELS: dict[str, dict[str, str]] = _load_labels()
+TOPIC_CODES: tuple[str, ...] = tuple(TOPIC_LABELS)
+
+
+
+
+def _label_keys() -> dict[str, str]:
+    """Every accepted spelling of a topic (full labels, their parts, codes) -> code."""
+    keys: dict[str, str] = {}
+    parts: dict[str, set[str]] = {}
+    for code, names in TOPIC_LABELS.items():
+        digits = code.split(":", 1)[1]
+        for key in (code, digits, digits.lstrip("0")):
+            keys[fold(key)] = code
+        for name in names.values():
+            full = _norm_label(name)
+            keys[full] = code
+            for part in re.split(r",| and | et ", full):
+                part = part.strip()
+                if part:
+                    parts.setdefault(part, set()).add(code)
+    for part, codes in parts.items():  # "politics", "war", "santé"... when unambiguous
+        if len(codes) == 1:
+            keys.setdefault(part, next(iter(codes)))
+    extra = {
+        "sports": "15000000", "labor": "09000000", "economy": "04000000",
+        "business": "04000000", "finance": "04000000", "economie": "04000000",
+        "crime": "02000000", "justice": "02000000", "war": "16000000",
+        "conflict": "16000000", "disaster": "03000000", "accident": "03000000",
+        "science": "13000000", "technology": "13000000", "tech": "13000000",
+        "arts": "01000000", "culture": "01000000", "entertainment": "01000000",
+        "media": "01000000", "lifestyle": "10000000", "leisure": "10000000",
+        "government": "11000000", "politique": "11000000", "meteo": "17000000",
+        "human interest": "08000000", "society": "14000000", "societe": "14000000",
+        "religion": "12000000", "faith": "12000000", "belief": "12000000",
+        "environment": "06000000", "environnement": "06000000",
+        # labels of the older IPTC subject codes, still common in feeds
+        "unrest": "16000000", "conflicts": "16000000", "unrest, conflicts and war": "16000000",
+        "social issue": "14000000", "social issues": "14000000",
+        "environmental issue": "06000000", "environmental issues": "06000000",
+        "religion and belief": "12000000", "disaster and accident": "03000000",
+        "arts, culture and entertainment": "01000000",
+    }
+    for key, digits in extra.items():
+        keys.setdefault(key, "medtop:" + digits)
+    return keys
+
+
+def _norm_label(text: str) -> str:
+    text = fold(text).replace("&", " and ").replace("_", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _label_index() -> dict[str, str]:
+    return _label_keys()
+
+
+def label_to_code(label_or_code: str) -> Optional[str]:
+    """Map a topic label (English or French, full or short) or code to "medtop:NNNNNNNN"."""
+    if not isinstance(label_or_code, str):
+        return None
+    key = _norm_label(label_or_code)
+    if not key:
+        return None
+    if key.startswith("medtop:"):
+        key = key.split(":", 1)[1].strip()
+    if key.isdigit():
+        key = key.zfill(8)
+        code = "medtop:" + key
+        return code if code in TOPIC_LABELS else None
+    index = _label_index()
+    if key in index:
+        return index[key]
+    # "arts, culture and entertainment": every part names the same topic
+    codes = {index.get(p.strip()) for p in re.split(r",| and | et | & ", key) if p.strip()}
+    return codes.pop() if len(codes) == 1 and None not in codes else None
+
+
+# --------------------------------------------------------------------------- features
+
+
+def _stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop list for the language (used for headlines, which are not parsed)."""
+    return _stop_words_cached(language.split("-")[0].lower())
+
+
+@functools.lru_cache(maxsize=8)
+def _stop_words_cached(lang: str) -> frozenset[str]:
+    try:
+        import spacy.util
+
+        words = spacy.util.get_lang_class(lang).Defaults.stop_words
+    except Exception:  # unknown language: no stop list rather than a crash
+        words = set()
+    return frozenset(fold(w) for w in words)
+
+
+def _keep_word(key: str) -> bool:
+    return len(key) >= 2 and any(ch.isalpha() for ch in key)
+
+
+def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
+    """(folded lemma, folded lowercase text, capitalised mid-sentence) of content tokens.
+
+    Falls back to the token text when the pipeline has no lemmatizer (blank models).
+    The symbols %, EUR and $ stand for their English words in every language."""
+    terms: list[tuple[str, str, bool]] = []
+    stops = _stop_words(doc.lang_)
+    for tok in doc:
+        if tok.text in SYMBOL_WORDS:
+            word = SYMBOL_WORDS[tok.text]
+            terms.append((word, word, False))
+            continue
+        if tok.is_punct or tok.is_space or tok.is_stop or tok.like_num or tok.like_url:
+            continue
+        if tok.like_email:
+            continue
+        lower = fold(tok.text)
+        lemma = fold(tok.lemma_) if tok.lemma_ else lower
+        if not _keep_word(lemma) or lemma in stops:
+            continue
+        capital = tok.text[:1].isupper() and not tok.is_sent_start
+        terms.append((lemma, lower, capital))
+    return terms
+
+
+def headline_terms(headline: Optional[str], language: str) -> list[tuple[str, str, bool]]:
+    """Simple tokenisation of a headline (no parse): words minus stop words."""
+    if not headline:
+        return []
+    stops = _stop_words(language)
+    out: list[tuple[str, str, bool]] = []
+    for n, match in enumerate(_WORD_RE.finditer(headline)):
+        word = match.group(0)
+        if "'" in word:  # l'OTAN -> OTAN; aujourd'hui stays whole only if not elided
+            head, _, tail = word.partition("'")
+            word = tail if len(head) <= 2 else word
+        key = fold(word)
+        if not _keep_word(key) or key in stops:
+            continue
+        out.append((key, key, n > 0 and word[:1].isupper()))
+    return out
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Softmax regression over English lemmas: logits = weights @ x + bias."""
+
+    vocab: Mapping[str, int]
+    weights: np.ndarray  # (n_topics, n_vocab) float32
+    bias: np.ndarray  # (n_topics,)
+    idf: np.ndarray  # (n_vocab,)
+    codes: tuple[str, ...]
+    fr_en: "FrenchLexicon"
+    info: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class FrenchLexicon:
+    """Folded French lemma (or word sequence without stop words) -> English model lemmas."""
+
+    words: Mapping[str, tuple[str, ...]]
+    phrases: Mapping[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+
+_SPLIT_RE = re.compile(r"[\s'\-]+")
+BLOCK_MARK = "-"  # left column of lexicon lines whose French words reach no English lemma
+
+
+def read_fr_en(path: Path, vocab: Mapping[str, int]) -> FrenchLexicon:
+    """Invert the "english<TAB>fr1|fr2" lexicon, keeping English lemmas the model knows.
+
+    A multi-word French entry ("garde à vue") is stored both whole (for tokens such as
+    "cessez-le-feu") and as its sequence of non-stop words (matched on adjacent tokens).
+    Words on a line whose English side is "-" map to nothing: they stop the inflection
+    fallback ("fois" must not become "foi" -> faith)."""
+    words: dict[str, list[str]] = {}
+    phrases: dict[tuple[str, ...], list[str]] = {}
+    stops = _stop_words("fr")
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].rstrip()
+            if "\t" not in line:
+                continue
+            english, french = line.split("\t", 1)
+            english = fold(english.strip())
+            if english == BLOCK_MARK:  # French words that must map to nothing
+                for fr in french.split("|"):
+                    if fold(fr.strip()):
+                        words.setdefault(fold(fr.strip()), [])
+                continue
+            if english not in vocab:
+                continue
+            for fr in french.split("|"):
+                key = fold(fr.strip())
+                if not key:
+                    continue
+                targets = [words.setdefault(key, [])]
+                parts = tuple(w for w in _SPLIT_RE.split(key) if w and w not in stops)
+                if len(parts) > 1:
+                    targets.append(phrases.setdefault(parts, []))
+                for target in targets:
+                    if english not in target:
+                        target.append(english)
+    longest = max((len(k) for k in phrases), default=1)
+    return FrenchLexicon(
+        {k: tuple(v) for k, v in words.items()},
+        {k: tuple(v) for k, v in phrases.items()},
+        longest,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> TopicModel:
+    """Load the shipped model once per process."""
+    with np.load(MODEL_FILE, allow_pickle=False) as npz:
+        vocab_list = [str(w) for w in npz["vocab"]]
+        weights = npz["weights"].astype(np.float32)
+        bias = npz["bias"].astype(np.float32)
+        idf = npz["idf"].astype(np.float32)
+        codes = tuple(str(c) for c in npz["codes"])
+        info = json.loads(str(npz["info"]))
+    vocab = {w: i for i, w in enumerate(vocab_list)}
+    return TopicModel(vocab, weights, bias, idf, codes, read_fr_en(FR_EN_FILE, vocab), info)
+
+
+def _english_key(key: str, vocab: Mapping[str, int]) -> Optional[str]:
+    """Find an English vocabulary entry for a lemma, stripping plurals when unlemmatised."""
+    if key in vocab:
+        return key
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            cand = key[: -len(suffix)] + repl
+            if cand in vocab:
+                return cand
+    return None
+
+
+# Inflected French ending -> dictionary-form ending (folded, accents stripped), tried in this
+# order on forms the lexicon does not know: feminine and plural adjectives and participles to
+# the masculine singular, conjugated verbs to the infinitive. Used for headlines (which are
+# not parsed) and for tokens without a lemma; a candidate counts only if the lexicon has it.
+_FR_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("elles", "el"), ("elle", "el"), ("ives", "if"), ("ive", "if"), ("euses", "eux"),
+    ("euse", "eux"), ("iennes", "ien"), ("ienne", "ien"), ("eaux", "eau"), ("aux", "al"),
+    ("issent", "ir"), ("ees", "e"), ("ee", "e"), ("es", "e"), ("ent", "er"), ("ent", "ir"),
+    ("ent", "re"), ("it", "ir"), ("us", "re"), ("ue", "re"), ("u", "re"), ("e", "er"),
+    ("ees", "er"), ("ee", "er"), ("es", "er"), ("e", ""), ("es", ""), ("s", ""), ("x", ""),
+)
+
+
+def french_base_forms(word: str) -> list[str]:
+    """Candidate dictionary forms of an inflected folded French word ("reculent" ->
+    "reculer", "présidentielles" -> "presidentiel"), most specific ending first."""
+    out: list[str] = []
+    for ending, repl in _FR_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            cand = word[: -len(ending)] + repl
+            if cand != word and cand not in out:
+                out.append(cand)
+    return out
+
+
+def _french_word(lemma: str, lower: str, capital: bool, model: TopicModel) -> tuple[str, ...]:
+    """English lemmas for one French token: lexicon on lemma, then on form, then on the
+    form's likely dictionary forms (plural-less, masculine, infinitive).
+
+    Capitalised mid-sentence words missing from the lexicon (names such as Bundesliga,
+    Google) are tried as they are in the English vocabulary."""
+    table = model.fr_en.words
+    for key in (lemma, lower):
+        if key in table:
+            return table[key]
+    for key in french_base_forms(lower):
+        if key in table:
+            return table[key]
+    if lemma in SYMBOL_WORDS.values() and lemma in model.vocab:
+        return (lemma,)
+    if capital and len(lemma) >= 4 and lemma in model.vocab:
+        return (lemma,)
+    return ()
+
+
+def _french_phrase(
+    terms: list[tuple[str, str, bool]], i: int, model: TopicModel
+) -> tuple[int, tuple[str, ...]]:
+    """Longest lexicon phrase starting at token i: (length, English lemmas) or (0, ())."""
+    phrases = model.fr_en.phrases
+    for n in range(min(model.fr_en.longest, len(terms) - i), 1, -1):
+        window = terms[i : i + n]
+        options: list[tuple[str, ...]] = [()]
+        for lemma, lower, _ in window:
+            options = [o + (w,) for o in options for w in {lemma, lower}]
+        for key in options:
+            if key in phrases:
+                return n, phrases[key]
+    return 0, ()
+
+
+def term_counts(
+    terms: Iterable[tuple[str, str, bool]], language: str, model: TopicModel, weight: float = 1.0
+) -> Counter[str]:
+    """Counts of English vocabulary lemmas for a bag of tokens in `language`."""
+    counts: Counter[str] = Counter()
+    seq = list(terms)
+    if language.lower().startswith("fr"):
+        i = 0
+        while i < len(seq):
+            n, keys = _french_phrase(seq, i, model)
+            if not n:
+                n, keys = 1, _french_word(*seq[i], model)
+            for key in keys:
+                counts[key] += weight / len(keys)
+            i += n
+        return counts
+    for lemma, lower, _ in seq:
+        key = _english_key(lemma, model.vocab) or _english_key(lower, model.vocab)
+        if key is not None:
+            counts[key] += weight
+    return counts
+
+
+def features(counts: Mapping[str, float], model: TopicModel) -> Optional[np.ndarray]:
+    """Log-count x idf, L2-normalised over known lemmas; None when nothing is known."""
+    idx = [model.vocab[k] for k in counts]
+    if not idx:
+        return None
+    x = np.zeros(len(model.vocab), dtype=np.float32)
+    vals = np.array([math.log1p(v) for v in counts.values()], dtype=np.float32)
+    x[idx] = vals * model.idf[idx]
+    norm = float(np.linalg.norm(x))
+    if norm == 0.0:
+        return None
+    return x / norm
+
+
+def topic_probabilities(counts: Mapping[str, float], model: TopicModel) -> Optional[np.ndarray]:
+    """Softmax probabilities over the model's topics, or None without evidence."""
+    x = features(counts, model)
+    if x is None:
+        return None
+    logits = model.weights @ x + model.bias
+    logits -= logits.max()
+    probs = np.exp(logits)
+    return probs / probs.sum()
+
+
+def select_topics(
+    probs: np.ndarray, codes: tuple[str, ...], max_topics: int
+) -> list[Topic]:
+    """Top topic always; others when close enough to it (multi-label output)."""
+    order = np.argsort(-probs, kind="stable")
+    top = float(probs[order[0]])
+    out: list[Topic] = []
+    for i in order[: max(0, max_topics)]:
+        p = float(probs[i])
+        if out and (p < RELATIVE_KEEP * top or p < ABSOLUTE_KEEP):
+            break
+        code = codes[i]
+        out.append({"code": code, "label": TOPIC_LABELS[code]["en"], "score": round(p, 4)})
+    return out
+
+
+def classify_topics(
+    doc: "Doc", *, language: str, headline: Optional[str] = None, max_topics: int = 3
+) -> list[Topic]:
+    """IPTC top-level topics of an article, best first, scores in 0..1 (softmax).
+
+    Returns [] when no token of the article is known to the model (empty or boilerplate),
+    and for languages without a lexicon (rather than guessing from look-alike words)."""
+    lang = (language or doc.lang_ or "").lower().replace("_", "-")
+    if lang.split("-")[0] not in SUPPORTED_LANGUAGES:
+        return []
+    model = load_model()
+    counts = term_counts(doc_terms(doc), lang, model)
+    counts.update(term_counts(headline_terms(headline, lang), lang, model, HEADLINE_WEIGHT))
+    probs = topic_probabilities(counts, model)
+    if probs is None:
+        return []
+    return select_topics(probs, model.codes, max_topics)
