@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 import pytest
 
-from streams.evaluation.evaluate import (
-    EvalInputError,
-    GoldSet,
-    aggregate,
-    article_details,
-    evaluate,
-    format_report,
-    load_gold_set,
-    normalize_name,
-    score_article,
-    speaker_correct,
-    topic_code,
-)
+from streams.evaluation.errors import EvalInputError
+from streams.evaluation.gold import GoldSet, load_gold_set
+from streams.evaluation.quotes import speaker_correct
+from streams.evaluation.report import format_report
+from streams.evaluation.run import evaluate
+from streams.evaluation.scoring import aggregate, article_details, score_article
+from streams.evaluation.text_match import normalize_name
+from streams.evaluation.topics import topic_code
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -32,7 +27,7 @@ BODY = (
 )
 
 
-def quote(text: str, body: str = BODY, speaker: Optional[str] = None, span: Optional[str] = None, at: int = 0) -> dict:
+def quote(text: str, body: str = BODY, speaker: str | None = None, span: str | None = None, at: int = 0) -> dict:
     start = body.index(text, at)
     sp = None
     if speaker is not None or span is not None:
@@ -174,7 +169,7 @@ def test_missing_prediction_scores_as_empty() -> None:
         ("le prévisionniste", None, False),  # a definite role points at someone
     ],
 )
-def test_speaker_full(pred_name: Optional[str], gold_name: Optional[str], ok: bool) -> None:
+def test_speaker_full(pred_name: str | None, gold_name: str | None, ok: bool) -> None:
     speaker = None if pred_name is None else {"name": pred_name, "entity_id": None}
     assert speaker_correct(speaker, gold_name, "full") is ok
 
@@ -200,7 +195,7 @@ def test_a_description_is_not_null_in_lenient_mode_nor_when_linked() -> None:
         (None, None, "they", False),
     ],
 )
-def test_speaker_lenient(name: Optional[str], span: Optional[str], gold_span: Optional[str], ok: bool) -> None:
+def test_speaker_lenient(name: str | None, span: str | None, gold_span: str | None, ok: bool) -> None:
     speaker = None
     if name is not None:
         speaker = {"name": name, "entity_id": None}
@@ -282,7 +277,7 @@ def topics(*codes: str) -> list[dict]:
         ("no such topic at all", None),
     ],
 )
-def test_topic_code(value: str, code: Optional[str]) -> None:
+def test_topic_code(value: str, code: str | None) -> None:
     assert topic_code(value) == code
 
 
@@ -347,7 +342,7 @@ def test_load_set_directory_and_parent(tmp_path: Path) -> None:
         (json.dumps(RAW) + "\n", json.dumps({**GOLD, "speaker_match": "fuzzy"}) + "\n", "speaker_match"),
     ],
 )
-def test_bad_input_is_one_clear_line(tmp_path: Path, raw_text: str, gold_text: Optional[str], message: str) -> None:
+def test_bad_input_is_one_clear_line(tmp_path: Path, raw_text: str, gold_text: str | None, message: str) -> None:
     (tmp_path / "s.raw.jsonl").write_text(raw_text, encoding="utf-8")
     if gold_text is not None:
         (tmp_path / "s.gold.jsonl").write_text(gold_text, encoding="utf-8")
@@ -440,12 +435,12 @@ def test_perfect_prediction_on_the_shared_gold_sets() -> None:
 
 
 def test_own_label_mapping_when_streams_topics_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    import streams.evaluation.evaluate as ev
+    from streams.evaluation import topics
 
-    monkeypatch.setattr(ev, "_external_label_to_code", lambda label: None)
-    assert ev.topic_code("politics") == "medtop:11000000"
-    assert ev.topic_code("Santé") == "medtop:07000000"  # French labels too
-    assert ev.topic_code("and") is None  # ambiguous
+    monkeypatch.setattr(topics, "_external_label_to_code", lambda label: None)
+    assert topics.topic_code("politics") == "medtop:11000000"
+    assert topics.topic_code("Santé") == "medtop:07000000"  # French labels too
+    assert topics.topic_code("and") is None  # ambiguous
 
 
 # --------------------------------------------------------------------------- per-article details

@@ -116,12 +116,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from streams.evaluation.evaluate import (
-        EvalInputError,
-        evaluate,
-        format_report,
-        load_gold_set,
-    )
+    from streams.evaluation.errors import EvalInputError
+    from streams.evaluation.gold import load_gold_set
+    from streams.evaluation.report import format_report
+    from streams.evaluation.run import evaluate
     from streams.nlp.pipeline import Enricher
     from streams.runtime import codec
 
