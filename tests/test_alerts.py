@@ -20,8 +20,8 @@ from streams.alerts.matching import (
     decide,
     dedup_key,
     evidence_fingerprint,
+    format_rfc3339,
     match_rule,
-    rfc3339,
     to_epoch,
 )
 from streams.alerts.rules import Rule, compile_rule, normalize_name
@@ -267,7 +267,7 @@ def test_build_alert_fields_and_schema():
     validator = schema_validator("alert")
     if validator is not None:
         for a in (alert, build_alert(NATO.rule, english_article(), match_rule(NATO, english_article()),
-                                     rfc3339(1_700_000_000))):
+                                     format_rfc3339(1_700_000_000))):
             errors = [e.message for e in validator.iter_errors(a)]
             assert errors == []
 
@@ -383,8 +383,8 @@ def test_keys_do_not_collide():
 
 def test_time_helpers():
     assert to_epoch("2023-11-14T22:13:20Z") == T0
-    assert to_epoch(rfc3339(T0)) == T0
-    assert rfc3339(T0) == "2023-11-14T22:13:20.000Z"
+    assert to_epoch(format_rfc3339(T0)) == T0
+    assert format_rfc3339(T0) == "2023-11-14T22:13:20.000Z"
     with pytest.raises(TypeError):
         to_epoch(True)
 

@@ -80,41 +80,43 @@ class ArticleView:
 
     @classmethod
     def of(cls, article: Mapping[str, Any]) -> "ArticleView":
-        entities = tuple(e for e in article.get("entities") or () if isinstance(e, Mapping))
-        keys = []
-        for ent in entities:
-            names = [ent.get("name"), *(ent.get("aliases") or ())]
-            keys.append(frozenset(k for k in (normalize_name(n) for n in names if isinstance(n, str)) if k))
+        entities = tuple(entity for entity in article.get("entities") or () if isinstance(entity, Mapping))
         by_id: dict[str, int] = {}
-        for i, ent in enumerate(entities):
-            if isinstance(ent.get("id"), str):
-                by_id.setdefault(ent["id"], i)
+        for index, entity in enumerate(entities):
+            if isinstance(entity.get("id"), str):
+                by_id.setdefault(entity["id"], index)
         topics = set()
-        for t in article.get("topics") or ():
-            code = t.get("code") if isinstance(t, Mapping) else t
+        for topic in article.get("topics") or ():
+            code = topic.get("code") if isinstance(topic, Mapping) else topic
             if isinstance(code, str):
                 topics.add(code)
-        lang = article.get("language")
-        src = article.get("source")
+        language = article.get("language")
+        source = article.get("source")
         return cls(
             article=article,
             entities=entities,
-            entity_keys=tuple(keys),
-            quotes=tuple(q for q in article.get("quotes") or () if isinstance(q, Mapping)),
+            entity_keys=tuple(_name_keys(entity) for entity in entities),
+            quotes=tuple(quote for quote in article.get("quotes") or () if isinstance(quote, Mapping)),
             by_id=by_id,
             topics=frozenset(topics),
-            language=language_key(lang) if isinstance(lang, str) else "",
-            source=src.strip().casefold() if isinstance(src, str) else "",
+            language=language_key(language) if isinstance(language, str) else "",
+            source=source.strip().casefold() if isinstance(source, str) else "",
         )
 
 
-def _entity_matches(actor: ActorRef, view: ArticleView, i: int) -> bool:
-    entity_id = view.entities[i].get("id")
+def _name_keys(entity: Mapping[str, Any]) -> frozenset[str]:
+    """The normalised name and aliases of an entity, the keys an actor's name is compared with."""
+    names = [entity.get("name"), *(entity.get("aliases") or ())]
+    return frozenset(key for key in (normalize_name(name) for name in names if isinstance(name, str)) if key)
+
+
+def _entity_matches(actor: ActorRef, view: ArticleView, index: int) -> bool:
+    entity_id = view.entities[index].get("id")
     if entity_id == actor.id:
         return True
     if actor.known and _is_known(entity_id):
         return False  # two different known entities with a shared name: trust the ids
-    return not actor.keys.isdisjoint(view.entity_keys[i])
+    return not actor.keys.isdisjoint(view.entity_keys[index])
 
 
 def _speaker_matches(actor: ActorRef, view: ArticleView, speaker: Mapping[str, Any]) -> bool:
@@ -140,22 +142,22 @@ class _Found:
 
 
 def _find(actor: ActorRef, view: ArticleView) -> _Found:
-    ents = {i for i in range(len(view.entities)) if _entity_matches(actor, view, i)}
+    entities = {index for index in range(len(view.entities)) if _entity_matches(actor, view, index)}
     spoken = []
-    for j, quote in enumerate(view.quotes):
+    for quote_index, quote in enumerate(view.quotes):
         speaker = quote.get("speaker")
         if isinstance(speaker, Mapping) and _speaker_matches(actor, view, speaker):
-            spoken.append(j)
+            spoken.append(quote_index)
             linked = speaker.get("entity_id")
             if isinstance(linked, str) and linked in view.by_id:
-                ents.add(view.by_id[linked])
-    return _Found(tuple(sorted(ents)), tuple(spoken))
+                entities.add(view.by_id[linked])
+    return _Found(tuple(sorted(entities)), tuple(spoken))
 
 
 def _salience(view: ArticleView, found: _Found) -> float:
     best = 0.0
-    for i in found.entities:
-        value = view.entities[i].get("salience")
+    for index in found.entities:
+        value = view.entities[index].get("salience")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             best = max(best, float(value))
     return best
@@ -163,7 +165,7 @@ def _salience(view: ArticleView, found: _Found) -> float:
 
 def _passes_filters(rule: CompiledRule, view: ArticleView) -> bool:
     if rule.languages and not any(
-        view.language == lang or view.language.startswith(lang + "-") for lang in rule.languages
+        view.language == language or view.language.startswith(language + "-") for language in rule.languages
     ):
         return False
     if rule.sources and view.source not in rule.sources:
@@ -173,12 +175,12 @@ def _passes_filters(rule: CompiledRule, view: ArticleView) -> bool:
     return True
 
 
-def _evidence_entity(ent: Mapping[str, Any]) -> EvidenceEntity:
+def _evidence_entity(entity: Mapping[str, Any]) -> EvidenceEntity:
     mentions = [
-        Mention(text=m.get("text"), start=m.get("start"), end=m.get("end"))
-        for m in ent.get("mentions") or () if isinstance(m, Mapping)
+        Mention(text=mention.get("text"), start=mention.get("start"), end=mention.get("end"))
+        for mention in entity.get("mentions") or () if isinstance(mention, Mapping)
     ]
-    return EvidenceEntity(id=ent.get("id"), name=ent.get("name"), type=ent.get("type"), mentions=mentions)
+    return EvidenceEntity(id=entity.get("id"), name=entity.get("name"), type=entity.get("type"), mentions=mentions)
 
 
 def _evidence_quote(quote: Mapping[str, Any]) -> EvidenceQuote:
@@ -190,14 +192,16 @@ def _evidence_quote(quote: Mapping[str, Any]) -> EvidenceQuote:
     )
 
 
-def _quote_mentions(quote: Mapping[str, Any], ent: Mapping[str, Any]) -> bool:
-    qs, qe = quote.get("start"), quote.get("end")
-    if not isinstance(qs, int) or not isinstance(qe, int):
+def _quote_mentions(quote: Mapping[str, Any], entity: Mapping[str, Any]) -> bool:
+    """Whether one of the entity's mentions lies inside the quote."""
+    quote_start, quote_end = quote.get("start"), quote.get("end")
+    if not isinstance(quote_start, int) or not isinstance(quote_end, int):
         return False
-    for m in ent.get("mentions") or ():
-        if isinstance(m, Mapping) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int):
-            if qs <= m["start"] and m["end"] <= qe:
-                return True
+    for mention in entity.get("mentions") or ():
+        if (isinstance(mention, Mapping) and isinstance(mention.get("start"), int)
+                and isinstance(mention.get("end"), int)
+                and quote_start <= mention["start"] and mention["end"] <= quote_end):
+            return True
     return False
 
 
@@ -209,40 +213,62 @@ def match_rule(compiled: CompiledRule, article: Union[Mapping[str, Any], Article
     view = article if isinstance(article, ArticleView) else ArticleView.of(article)
     if not _passes_filters(compiled, view):
         return None
+    hits = _actor_hits(compiled, view)
+    if not hits:
+        return None
+    condition_hits = _condition_hits(compiled, view)
+    if condition_hits is None:
+        return None
+    return _evidence(view, hits + condition_hits)
+
+
+def _actor_hits(compiled: CompiledRule, view: ArticleView) -> list[_Found]:
+    """What each of the rule's actors found, for the actors that satisfy `match` and `min_salience`."""
     min_salience = compiled.rule.min_salience
     hits: list[_Found] = []
     for actor in compiled.actors:
         found = _find(actor, view)
-        ok = bool(found.spoken) if compiled.rule.match == "quoted" else found.mentioned
-        if ok and min_salience > 0 and _salience(view, found) < min_salience:
-            ok = False
-        if ok:
+        matched = bool(found.spoken) if compiled.rule.match == "quoted" else found.mentioned
+        if matched and min_salience > 0 and _salience(view, found) < min_salience:
+            matched = False
+        if matched:
             hits.append(found)
-    if not hits:
-        return None
+    return hits
+
+
+def _condition_hits(compiled: CompiledRule, view: ArticleView) -> Optional[list[_Found]]:
+    """What the `all_of` and `any_of` actors found, or None when `none_of`, `all_of` or
+    `any_of` rules the article out."""
     for actor in compiled.none_of:
         if _find(actor, view).mentioned:
             return None
+    hits: list[_Found] = []
     for actor in compiled.all_of:
         found = _find(actor, view)
         if not found.mentioned:
             return None
         hits.append(found)
     if compiled.any_of:
-        extra = [f for f in (_find(a, view) for a in compiled.any_of) if f.mentioned]
+        extra = [found for found in (_find(actor, view) for actor in compiled.any_of) if found.mentioned]
         if not extra:
             return None
         hits.extend(extra)
+    return hits
 
-    ent_idx = sorted({i for f in hits for i in f.entities})
-    quote_idx = {j for f in hits for j in f.spoken}
-    for j, quote in enumerate(view.quotes):
-        if j not in quote_idx and any(_quote_mentions(quote, view.entities[i]) for i in ent_idx):
-            quote_idx.add(j)
-    quotes = sorted(quote_idx, key=lambda j: (_int(view.quotes[j].get("start")), j))
+
+def _evidence(view: ArticleView, hits: list[_Found]) -> Evidence:
+    """The entities found, and the quotes spoken by the actors or mentioning those entities."""
+    entity_indexes = sorted({index for found in hits for index in found.entities})
+    quote_indexes = {index for found in hits for index in found.spoken}
+    for index, quote in enumerate(view.quotes):
+        if index not in quote_indexes and any(
+            _quote_mentions(quote, view.entities[entity_index]) for entity_index in entity_indexes
+        ):
+            quote_indexes.add(index)
+    in_text_order = sorted(quote_indexes, key=lambda index: (_int(view.quotes[index].get("start")), index))
     return Evidence(
-        entities=[_evidence_entity(view.entities[i]) for i in ent_idx],
-        quotes=[_evidence_quote(view.quotes[j]) for j in quotes],
+        entities=[_evidence_entity(view.entities[index]) for index in entity_indexes],
+        quotes=[_evidence_quote(view.quotes[index]) for index in in_text_order],
     )
 
 
@@ -254,8 +280,8 @@ def _int(value: Any) -> int:
 
 
 def _quote_key(text: Any) -> str:
-    norm = normalize_name(text) if isinstance(text, str) else ""
-    return "q:" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+    normalized = normalize_name(text) if isinstance(text, str) else ""
+    return "q:" + hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
 def evidence_fingerprint(evidence: Mapping[str, Any]) -> list[str]:
@@ -264,9 +290,9 @@ def evidence_fingerprint(evidence: Mapping[str, Any]) -> list[str]:
     Offsets are left out on purpose: a wire update that shifts paragraphs is not new evidence.
     """
     keys: set[str] = set()
-    for ent in evidence.get("entities") or ():
-        entity_id = ent.get("id")
-        keys.add(f"e:{entity_id}" if entity_id else "e:~" + normalize_name(str(ent.get("name") or "")))
+    for entity in evidence.get("entities") or ():
+        entity_id = entity.get("id")
+        keys.add(f"e:{entity_id}" if entity_id else "e:~" + normalize_name(str(entity.get("name") or "")))
     for quote in evidence.get("quotes") or ():
         keys.add(_quote_key(quote.get("text")))
     return sorted(keys)
@@ -282,24 +308,29 @@ def _rule(rule: Union[Rule, CompiledRule]) -> Rule:
     return rule.rule if isinstance(rule, CompiledRule) else rule
 
 
+def _article_version(article: Mapping[str, Any]) -> int:
+    """The article's `version`, 1 when absent or not an integer."""
+    version = article.get("version", 1)
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
 def build_alert(
     rule: Union[Rule, CompiledRule], article: Mapping[str, Any], evidence: Evidence, fired_at: str
 ) -> dict[str, Any]:
     """The alert event for wire.alerts (schemas/alert.json)."""
-    r = _rule(rule)
-    version = article.get("version", 1)
+    definition = _rule(rule)
     return {
-        "id": alert_id(r.id, str(article["id"]), evidence_fingerprint(evidence)),
-        "rule_id": r.id,
-        "rule_name": r.name,
+        "id": alert_id(definition.id, str(article["id"]), evidence_fingerprint(evidence)),
+        "rule_id": definition.id,
+        "rule_name": definition.name,
         "article_id": str(article["id"]),
-        "article_version": version if isinstance(version, int) and not isinstance(version, bool) else 1,
+        "article_version": _article_version(article),
         "fired_at": fired_at,
         "headline": article.get("headline"),
         "url": article.get("url"),
         "source": str(article.get("source") or ""),
         "language": article.get("language"),
-        "match": r.match,
+        "match": definition.match,
         "evidence": {"entities": list(evidence["entities"]), "quotes": list(evidence["quotes"])},
     }
 
@@ -307,7 +338,7 @@ def build_alert(
 # ------------------------------------------------------------------ dedup and cool-down
 
 AlertState = Mapping[str, Any]
-"""Key -> JSON value; keys from dedup_key() and cooldown_key() (a dict, or alert_state.AlertStateStore)."""
+"""Key -> JSON value; keys from dedup_key() and cooldown_key() (a dict, or state.AlertStateStore)."""
 
 
 class SeenValue(TypedDict):
@@ -349,7 +380,7 @@ def to_epoch(now: Union[float, int, datetime, str]) -> float:
     return now.timestamp()
 
 
-def rfc3339(now: Union[float, int, datetime, str]) -> str:
+def format_rfc3339(now: Union[float, int, datetime, str]) -> str:
     """UTC RFC 3339 with milliseconds, e.g. for `fired_at`."""
     when = datetime.fromtimestamp(to_epoch(now), tz=timezone.utc)
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -367,14 +398,13 @@ def decide(
     Order: disabled, no match, older version than already seen, nothing new, cool-down.
     Evidence suppressed by the cool-down is recorded as seen, so a later replay stays silent.
     """
-    r = _rule(rule)
-    if not r.enabled:
+    definition = _rule(rule)
+    if not definition.enabled:
         return Decision(False, "disabled", {})
     if not evidence or not (evidence.get("entities") or evidence.get("quotes")):
         return Decision(False, "no-match", {})
-    key = dedup_key(r.id, str(article["id"]))
-    version = article.get("version", 1)
-    version = version if isinstance(version, int) and not isinstance(version, bool) else 1
+    key = dedup_key(definition.id, str(article["id"]))
+    version = _article_version(article)
     seen = state.get(key) or {}
     seen_keys = set(seen.get("fingerprint") or ())
     if seen and isinstance(seen.get("article_version"), int) and version < seen["article_version"]:
@@ -386,12 +416,12 @@ def decide(
                        article_version=max(version, int(seen.get("article_version") or 0)),
                        seen_at=to_epoch(now))
     updates: dict[str, Any] = {key: record}
-    if r.cooldown_seconds > 0:  # a rule without cool-down never touches its per-rule key
-        t = to_epoch(now)
-        last = (state.get(cooldown_key(r.id)) or {}).get("last_fired")
-        if isinstance(last, (int, float)) and t - last < r.cooldown_seconds:
+    if definition.cooldown_seconds > 0:  # a rule without cool-down never touches its per-rule key
+        fired_at = to_epoch(now)
+        last = (state.get(cooldown_key(definition.id)) or {}).get("last_fired")
+        if isinstance(last, (int, float)) and fired_at - last < definition.cooldown_seconds:
             return Decision(False, "cooldown", updates)
-        updates[cooldown_key(r.id)] = CooldownValue(last_fired=t)
+        updates[cooldown_key(definition.id)] = CooldownValue(last_fired=fired_at)
     return Decision(True, "new-evidence" if seen_keys else "new", updates)
 
 

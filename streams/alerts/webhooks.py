@@ -27,6 +27,7 @@ import orjson
 
 from streams import __version__
 from streams.alerts.rules import check_webhook_url, secret_bytes
+from streams.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,7 @@ def retry_delay(
     server = parse_retry_after(retry_after, now=now)
     if server is not None:
         return server
-    ceiling = min(cap, base * 2.0 ** min(max(attempt - 1, 0), 60))
-    return rng() * ceiling
+    return Backoff(base=base, cap=cap, jitter=True).delay(attempt, rng)
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,71 @@ def _describe(exc: BaseException, url: str, secret: str) -> str:
     return text[:300]
 
 
+FINAL_OUTCOMES: dict[Verdict, Outcome] = {"ok": "delivered", "disable": "disabled", "fail": "failed"}
+"""The verdicts that end a delivery at once ("retry" is the only other)."""
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """An alert ready to post: its body and the webhook-id every attempt carries."""
+
+    body: bytes
+    msg_id: str
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one POST gave: the verdict, the HTTP status if any, the error shown, Retry-After."""
+
+    verdict: Verdict
+    status: Optional[int] = None
+    error: Optional[str] = None
+    retry_after: Optional[str] = None
+
+
+def _prepare(url: str, secret: str, alert: Mapping[str, Any]) -> _Signed | DeliveryResult:
+    """The body and webhook-id of `alert`, or a failed result when the target or alert is unusable."""
+    try:
+        check_webhook_url(url)
+    except ValueError as exc:
+        return DeliveryResult("failed", 0, error=f"bad webhook URL: {exc}")
+    try:
+        secret_bytes(secret)
+    except ValueError as exc:
+        return DeliveryResult("failed", 0, error=str(exc))
+    try:
+        body = orjson.dumps(alert)
+    except TypeError as exc:
+        return DeliveryResult("failed", 0, error=f"alert is not JSON-serialisable: {exc}")
+    msg_id = str(alert.get("id") or hashlib.sha256(body).hexdigest()[:32])
+    if any(c.isspace() or not c.isprintable() for c in msg_id):
+        msg_id = hashlib.sha256(msg_id.encode()).hexdigest()[:32]
+    return _Signed(body, msg_id)
+
+
+async def _post_once(client: aiohttp.ClientSession, url: str, secret: str, signed: _Signed,
+                     timeout: float, clock: Callable[[], float]) -> _Attempt:
+    """One signed POST (fresh timestamp); network errors become a "retry" verdict, never raise."""
+    headers = {"content-type": "application/json", "user-agent": USER_AGENT,
+               **sign(secret, signed.msg_id, int(clock()), signed.body)}
+    status: Optional[int] = None
+    try:
+        async with client.post(
+            url, data=signed.body, headers=headers, allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as resp:
+            status = resp.status
+            retry_after = resp.headers.get("Retry-After")
+    except asyncio.CancelledError:
+        raise
+    except (asyncio.TimeoutError, TimeoutError):
+        return _Attempt("retry", status, f"timeout after {timeout:g}s")
+    except Exception as exc:  # network errors, TLS, bad responses: retry, never raise
+        return _Attempt("retry", status, _describe(exc, url, secret))
+    verdict = classify_response(status)
+    return _Attempt(verdict, status, None if verdict == "ok" else f"HTTP {status}", retry_after)
+
+
 async def deliver(
     session: Optional[aiohttp.ClientSession],
     url: str,
@@ -168,66 +233,29 @@ async def deliver(
     ends the delivery as "exhausted" rather than blocking the delivery agent.
     """
     max_delay = cap if max_delay is None else max_delay
-    try:
-        check_webhook_url(url)
-    except ValueError as exc:
-        return DeliveryResult("failed", 0, error=f"bad webhook URL: {exc}")
-    try:
-        secret_bytes(secret)
-    except ValueError as exc:
-        return DeliveryResult("failed", 0, error=str(exc))
-    try:
-        body = orjson.dumps(alert)
-    except TypeError as exc:
-        return DeliveryResult("failed", 0, error=f"alert is not JSON-serialisable: {exc}")
-    msg_id = str(alert.get("id") or hashlib.sha256(body).hexdigest()[:32])
-    if any(c.isspace() or not c.isprintable() for c in msg_id):
-        msg_id = hashlib.sha256(msg_id.encode()).hexdigest()[:32]
-
+    signed = _prepare(url, secret, alert)
+    if isinstance(signed, DeliveryResult):
+        return signed
     own = session is None
     client = aiohttp.ClientSession() if own else session
     shown = redact_url(url)
     delays: list[float] = []
-    status: Optional[int] = None
-    error: Optional[str] = None
+    last = _Attempt("retry")
     try:
         for attempt in range(1, max(1, max_attempts) + 1):
-            headers = {"content-type": "application/json", "user-agent": USER_AGENT,
-                       **sign(secret, msg_id, int(clock()), body)}
-            retry_after: Optional[str] = None
-            status, error = None, None
-            try:
-                async with client.post(
-                    url, data=body, headers=headers, allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
-                ) as resp:
-                    status = resp.status
-                    retry_after = resp.headers.get("Retry-After")
-                verdict: Verdict = classify_response(status)
-                if verdict != "ok":
-                    error = f"HTTP {status}"
-            except asyncio.CancelledError:
-                raise
-            except (asyncio.TimeoutError, TimeoutError):
-                verdict, error = "retry", f"timeout after {timeout:g}s"
-            except Exception as exc:  # network errors, TLS, bad responses: retry, never raise
-                verdict, error = "retry", _describe(exc, url, secret)
-            log.info("webhook %s id=%s attempt=%d -> %s", shown, msg_id, attempt, status or error)
-            if verdict == "ok":
-                return DeliveryResult("delivered", attempt, status, None, tuple(delays))
-            if verdict == "disable":
-                return DeliveryResult("disabled", attempt, status, error, tuple(delays))
-            if verdict == "fail":
-                return DeliveryResult("failed", attempt, status, error, tuple(delays))
+            last = await _post_once(client, url, secret, signed, timeout, clock)
+            log.info("webhook %s id=%s attempt=%d -> %s", shown, signed.msg_id, attempt, last.status or last.error)
+            if last.verdict in FINAL_OUTCOMES:
+                return DeliveryResult(FINAL_OUTCOMES[last.verdict], attempt, last.status, last.error, tuple(delays))
             if attempt >= max_attempts:
                 break
-            delay = retry_delay(attempt, retry_after, base=base, cap=cap, rng=rng, now=clock())
+            delay = retry_delay(attempt, last.retry_after, base=base, cap=cap, rng=rng, now=clock())
             if delay > max_delay:
-                error = f"{error}; Retry-After {delay:g}s exceeds {max_delay:g}s"
-                return DeliveryResult("exhausted", attempt, status, error, tuple(delays))
+                error = f"{last.error}; Retry-After {delay:g}s exceeds {max_delay:g}s"
+                return DeliveryResult("exhausted", attempt, last.status, error, tuple(delays))
             delays.append(delay)
             await sleep(delay)
-        return DeliveryResult("exhausted", max(1, max_attempts), status, error, tuple(delays))
+        return DeliveryResult("exhausted", max(1, max_attempts), last.status, last.error, tuple(delays))
     finally:
         if own:
             await client.close()

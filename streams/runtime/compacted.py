@@ -2,9 +2,9 @@
 
 Used for the alert rules (wire.rules) and the alert dedup state (wire.alert-state): every
 worker reads the whole topic from the beginning and then follows it, so the topic is the
-source of truth and a restarted worker needs nothing on its own disk.  This replaces Faust
-tables on purpose: faust-streaming 0.15.3 drops records fetched for other agents while a
-table recovers its changelog, which lost articles on restart (issue #7).
+source of truth and a restarted worker needs nothing on its own disk.  Not a Faust table on
+purpose: faust-streaming 0.15.3 drops records fetched for other agents while a table recovers
+its changelog, which loses articles on restart (issue #7).
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ import logging
 from typing import Any, Callable
 
 from streams.config import Settings
+from streams.retry import Backoff, retry_forever
+from streams.runtime.faust_compat import refresh_metadata
 from streams.runtime.kafka_io import aiokafka_options
 
 log = logging.getLogger("wirewatch.compacted")
 
 ApplyRecord = Callable[[Any], None]
 """Called with each aiokafka ConsumerRecord (key, value, partition, offset), in log order per partition."""
+
+RESTART_BACKOFF = Backoff(base=1.0, cap=30.0)
 
 
 class CompactedTopicReader:
@@ -40,16 +44,11 @@ class CompactedTopicReader:
     async def run(self) -> None:
         """Follow the topic for ever; on any failure (broker down, topic missing) start over
         from the beginning after a pause: applying a compacted topic again is harmless."""
-        delay = 1.0
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("reading %s failed (%s); starting over in %.0f s", self.topic, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+
+        def report(exc: Exception, delay: float) -> None:
+            log.warning("reading %s failed (%s); starting over in %.0f s", self.topic, exc, delay)
+
+        await retry_forever(self._follow, RESTART_BACKOFF, report)
 
     async def _follow(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -62,7 +61,7 @@ class CompactedTopicReader:
             while not partitions:
                 partitions = consumer.partitions_for_topic(self.topic) or set()
                 if not partitions:  # created by ensure_topics at start-up, maybe a moment ago
-                    await consumer._client.force_metadata_update()
+                    await refresh_metadata(consumer)
                     await asyncio.sleep(0.5)
             self._partitions = [TopicPartition(self.topic, p) for p in sorted(partitions)]
             consumer.assign(self._partitions)

@@ -1,0 +1,110 @@
+"""The enrichment agents: one thin agent per stage, each reading its own topic.
+
+Agents only move events: they decode, call the stage function of the Enricher
+(streams.nlp.pipeline), send the result on, and turn any failure into a dead letter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from streams.runtime.context import Result, WorkerContext, decode_event, without_annotation
+from streams.topology import stage_topics
+
+# The default thread pool: a parse must not block heartbeats and /health.
+STAGE_EXECUTOR = None
+
+
+def add_enrichment_agents(ctx: WorkerContext) -> None:
+    """Register the agent of every enrichment stage this worker runs."""
+    if ctx.runs("normalize"):
+        add_normalize_agent(ctx)
+    if ctx.runs("annotate"):
+        add_annotate_agent(ctx)
+    enricher = ctx.enricher
+    for stage, function in (("entities", enricher.entities), ("quotes", enricher.quotes),
+                            ("topics", enricher.topics)):
+        if ctx.runs(stage):
+            add_parsed_stage_agent(ctx, stage, function)
+
+
+def add_normalize_agent(ctx: WorkerContext) -> None:
+    """wire.raw -> wire.normalized: the raw bytes as received, validated and cleaned."""
+    source, target = stage_topics("normalize")
+
+    @ctx.app.agent(ctx.raw_topics[source], name="normalize")
+    async def normalize_agent(stream):
+        async for event in stream.events():
+            try:
+                result = ctx.enricher.normalize(event.value)
+            except Exception as exc:
+                await ctx.send_dead_letter("normalize", event, event.value, exc)
+                continue
+            await ctx.forward("normalize", event, target, result)
+
+
+def add_annotate_agent(ctx: WorkerContext) -> None:
+    """wire.normalized -> wire.annotated: spaCy parses a batch of articles at a time."""
+    source, target = stage_topics("annotate")
+    settings = ctx.settings
+
+    @ctx.app.agent(ctx.raw_topics[source], name="annotate")
+    async def annotate_agent(stream):
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+            decoded = await decode_batch(ctx, "annotate", batch)
+            await ctx.forward_batch("annotate", target, await annotate_batch(ctx, decoded))
+
+
+async def decode_batch(ctx: WorkerContext, stage: str, batch: list) -> list[Result]:
+    """(event, decoded value) for every event of `batch` that decodes; the others are dead-lettered."""
+    decoded: list[Result] = []
+    for event in batch:
+        try:
+            decoded.append((event, decode_event(event.value)))
+        except Exception as exc:
+            await ctx.send_dead_letter(stage, event, event.value, exc)
+    return decoded
+
+
+async def annotate_batch(ctx: WorkerContext, decoded: list[Result]) -> list[Result]:
+    """Parse the batch in one call; if that fails, article by article (see annotate_one_by_one)."""
+    loop = asyncio.get_running_loop()
+    values = [value for _event, value in decoded]
+    try:
+        pairs = await loop.run_in_executor(STAGE_EXECUTOR, ctx.enricher.annotate, values)
+        return [(event, result) for (event, _value), (result, _doc) in zip(decoded, pairs)]
+    except Exception:
+        return await annotate_one_by_one(ctx, decoded)
+
+
+async def annotate_one_by_one(ctx: WorkerContext, decoded: list[Result]) -> list[Result]:
+    """Parse each article alone, so that only the one that fails is dead-lettered."""
+    loop = asyncio.get_running_loop()
+    results: list[Result] = []
+    for event, value in decoded:
+        try:
+            ((result, _doc),) = await loop.run_in_executor(STAGE_EXECUTOR, ctx.enricher.annotate, [value])
+            results.append((event, result))
+        except Exception as exc:
+            await ctx.send_dead_letter("annotate", event, value, exc)
+    return results
+
+
+def add_parsed_stage_agent(ctx: WorkerContext, stage: str, function: Callable[[dict], dict]) -> None:
+    """An agent for a stage that works on the parse the annotate stage added (entities, quotes,
+    topics): one article at a time, off the event loop."""
+    source, target = stage_topics(stage)
+
+    async def agent(stream):
+        loop = asyncio.get_running_loop()
+        async for event in stream.events():
+            try:
+                value = decode_event(event.value)
+                result = await loop.run_in_executor(STAGE_EXECUTOR, function, value)
+            except Exception as exc:
+                await ctx.send_dead_letter(stage, event, without_annotation(event.value), exc)
+                continue
+            await ctx.forward(stage, event, target, result)
+
+    ctx.app.agent(ctx.raw_topics[source], name=stage)(agent)

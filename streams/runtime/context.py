@@ -1,0 +1,168 @@
+"""What the agents of one worker share: settings, topics, metrics, the alert rules, and the sends
+that make delivery at-least-once.
+
+Sends are awaited until the broker has them before the source event is acknowledged, which
+with Faust's commit-after-ack gives at-least-once delivery end to end; whatever cannot be
+processed or sent becomes a dead letter, so that no article can stop an agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiokafka.errors
+import faust
+
+from streams.alerts.store import RulesView
+from streams.config import Settings
+from streams.nlp.pipeline import Enricher, dead_letter
+from streams.retry import Backoff, retry_forever
+from streams.runtime import codec
+from streams.runtime.metrics import Metrics
+
+log = logging.getLogger("wirewatch")
+
+TOO_LARGE_ERRORS = (aiokafka.errors.MessageSizeTooLargeError, aiokafka.errors.RecordTooLargeError,
+                    aiokafka.errors.RecordListTooLargeError)
+"""The broker or producer refuses the message itself: retrying cannot help."""
+
+BROKER_ERRORS = (aiokafka.errors.KafkaError, OSError, asyncio.TimeoutError)
+"""The broker is down, a leader is moving, a request timed out: retried until it goes through."""
+
+SEND_BACKOFF = Backoff(base=0.2, cap=5.0)
+
+RECENT_ALERTS_KEPT = 200
+
+Result = tuple[Any, dict]
+"""(the Faust event a result comes from, the result to send on)."""
+
+
+@dataclass
+class WorkerContext:
+    """One worker's shared parts, handed to each `add_*` function that registers agents.
+
+    `raw_topics` carry bytes as they are (agents read them, so a payload that does not decode
+    becomes a dead letter rather than a crash inside Faust; tombstones are sent through them);
+    `json_topics` encode what is sent with the orjson codec."""
+
+    app: faust.App
+    settings: Settings
+    stages: list[str]
+    enricher: Enricher
+    raw_topics: dict[str, Any]
+    json_topics: dict[str, Any]
+    rules: RulesView
+    metrics: Metrics = field(default_factory=Metrics)
+    recent_alerts: deque[dict] = field(default_factory=lambda: deque(maxlen=RECENT_ALERTS_KEPT))
+
+    def runs(self, *stages: str) -> bool:
+        """Whether this worker runs any of `stages`."""
+        return any(stage in self.stages for stage in stages)
+
+    async def send(self, topic: str, key: str | bytes | None, value: Any, *, raw: bool = False) -> Any:
+        """Deliver to the broker before the source event is acknowledged (at-least-once);
+        returns the record's metadata (partition, offset).
+
+        A refused message (too large, not encodable) raises at once so the caller can
+        dead-letter it; a broker failure is retried until the write goes through, holding the
+        partition back rather than acknowledging an article that was never written. `raw`
+        sends bytes (or None, a tombstone) as they are."""
+        if isinstance(key, str):
+            key = key.encode("utf-8")
+        channel = self.raw_topics[topic] if raw else self.json_topics[topic]
+
+        async def send_once() -> Any:
+            future = await channel.send(key=key, value=value)
+            return await future
+
+        def report(exc: Exception, delay: float) -> None:
+            log.warning("send to %s failed (%s); retrying in %.1fs", self.settings.topic(topic), exc, delay)
+
+        return await retry_forever(send_once, SEND_BACKOFF, report,
+                                   retry_on=BROKER_ERRORS, give_up_on=TOO_LARGE_ERRORS)
+
+    async def send_dead_letter(self, stage: str, event: Any, payload: Any, error: BaseException | str) -> None:
+        """Send what `stage` could not process to the dead-letter topic, with the reason and
+        where it was read from."""
+        self.metrics.dead_letters.labels(stage).inc()
+        message = getattr(event, "message", None)
+        key = getattr(message, "key", None)
+        letter = dead_letter(
+            payload,
+            stage,
+            error,
+            topic=getattr(message, "topic", None),
+            partition=getattr(message, "partition", None),
+            offset=getattr(message, "offset", None),
+            key=text_key(key),
+        )
+        log.warning("dead letter from %s: %s", stage, letter["error"])
+        try:
+            await self.send("deadletter", key, letter)
+        except TOO_LARGE_ERRORS:  # dead_letter() caps payloads, so only a huge error text gets here
+            letter["payload"], letter["payload_truncated"] = "", True
+            await self.send("deadletter", key, letter)
+
+    async def forward(self, stage: str, event: Any, target: str, result: dict) -> None:
+        """Send a stage's result on; if the broker refuses it (too large, unencodable), dead-letter it."""
+        try:
+            await self.send(target, result["id"], result)
+        except Exception as exc:
+            await self.send_dead_letter(stage, event, without_key(result, "annotation"), exc)
+            return
+        self.metrics.processed.labels(stage).inc()
+
+    async def forward_batch(self, stage: str, target: str, results: list[Result]) -> None:
+        """forward() for a batch: every record is handed to the producer first and the acks are
+        awaited together (one round trip per batch, not per article); a record that failed
+        goes through forward() again, with its retries and its dead letter."""
+        pending = []
+        for event, result in results:
+            try:
+                ack = await self.json_topics[target].send(key=result["id"].encode("utf-8"), value=result)
+            except Exception:
+                ack = None
+            pending.append((event, result, ack))
+        for event, result, ack in pending:
+            try:
+                if ack is None:
+                    raise RuntimeError("not accepted by the producer")
+                await ack
+            except Exception:
+                await self.forward(stage, event, target, result)
+                continue
+            self.metrics.processed.labels(stage).inc()
+
+
+def decode_event(value: Any) -> dict:
+    """An internal event (a JSON object) from the bytes an agent read."""
+    if isinstance(value, dict):
+        return value
+    decoded = codec.loads(value)
+    if not isinstance(decoded, dict):
+        raise ValueError(f"internal event is a JSON {type(decoded).__name__}, expected an object")
+    return decoded
+
+
+def without_annotation(value: Any) -> Any:
+    """Dead letters keep the payload but not the (large, binary) spaCy parse."""
+    try:
+        decoded = decode_event(value)
+    except Exception:
+        return value
+    decoded.pop("annotation", None)
+    return decoded
+
+
+def without_key(mapping: dict, key: str) -> dict:
+    return {name: value for name, value in mapping.items() if name != key}
+
+
+def text_key(key: Any) -> str | None:
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    return key
