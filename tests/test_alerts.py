@@ -20,11 +20,10 @@ from streams.alerts.matching import (
     decide,
     dedup_key,
     evidence_fingerprint,
-    format_rfc3339,
     match_rule,
-    to_epoch,
 )
 from streams.alerts.rules import Rule, compile_rule, normalize_name
+from streams.timestamps import format_rfc3339, to_epoch
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

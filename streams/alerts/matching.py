@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, NamedTuple, Optional, TypedDict, Union
 
 import orjson
@@ -37,6 +36,7 @@ from streams.alerts.rules import (
     normalize_name,
 )
 from streams.events import Mention, Speaker
+from streams.timestamps import Moment, to_epoch
 
 
 class EvidenceEntity(TypedDict):
@@ -367,31 +367,12 @@ def cooldown_key(rule_id: str) -> str:
     return f"cool|{rule_id}"
 
 
-def to_epoch(now: Union[float, int, datetime, str]) -> float:
-    """Seconds since the epoch from a number, an aware datetime or an RFC 3339 string."""
-    if isinstance(now, bool):
-        raise TypeError("now must be a time, not a boolean")
-    if isinstance(now, (int, float)):
-        return float(now)
-    if isinstance(now, str):
-        now = datetime.fromisoformat(now.replace("Z", "+00:00").replace("z", "+00:00"))
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.timestamp()
-
-
-def format_rfc3339(now: Union[float, int, datetime, str]) -> str:
-    """UTC RFC 3339 with milliseconds, e.g. for `fired_at`."""
-    when = datetime.fromtimestamp(to_epoch(now), tz=timezone.utc)
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def decide(
     state: AlertState,
     rule: Union[Rule, CompiledRule],
     article: Mapping[str, Any],
     evidence: Optional[Mapping[str, Any]],
-    now: Union[float, int, datetime, str],
+    now: Moment,
 ) -> Decision:
     """Whether this (rule, article, evidence) fires, why, and the state keys to write.
 

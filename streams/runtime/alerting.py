@@ -14,11 +14,12 @@ from typing import Any
 
 import aiohttp
 
-from streams.alerts.matching import ArticleView, build_alert, decide, expired_keys, format_rfc3339, match_rule
+from streams.alerts.matching import ArticleView, build_alert, decide, expired_keys, match_rule
 from streams.alerts.state import AlertStateStore
 from streams.alerts.webhooks import deliver
 from streams.retry import Backoff, retry_forever
 from streams.runtime.context import WorkerContext, decode_event, without_annotation
+from streams.timestamps import format_rfc3339
 from streams.topology import stage_topics
 
 log = logging.getLogger("wirewatch")
