@@ -8,12 +8,13 @@ import json
 import time
 
 import pytest
-from conftest import Client, Worker
-from conftest import run_cli as cli
 from standardwebhooks.webhooks import Webhook
 
 from streams.evaluation.evaluate import validate
-from streams.harness.bench import WebhookReceiver as Receiver
+from streams.harness.topics import TopicClient as Client
+from streams.harness.webhook_receiver import WebhookReceiver as Receiver
+from streams.harness.workers import Worker
+from streams.harness.workers import run_cli as cli
 
 pytestmark = pytest.mark.integration
 

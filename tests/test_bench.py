@@ -9,38 +9,39 @@ import random
 
 import pytest
 
-from streams.harness import bench
+from streams.harness.bench import cli, corpus, machine, report, stats, streaming
+from streams.topology import HOP_TOPICS
 
 
 def test_percentile_interpolates_and_handles_empty():
-    assert bench.percentile([], 50) is None
-    assert bench.percentile([5.0], 99) == 5.0
-    assert bench.percentile([1, 2, 3, 4], 50) == 2.5
-    assert bench.percentile(list(range(101)), 99) == pytest.approx(99.0)
-    summary = bench.latency_summary([10.0, 20.0, 30.0])
+    assert stats.percentile([], 50) is None
+    assert stats.percentile([5.0], 99) == 5.0
+    assert stats.percentile([1, 2, 3, 4], 50) == 2.5
+    assert stats.percentile(list(range(101)), 99) == pytest.approx(99.0)
+    summary = stats.latency_summary([10.0, 20.0, 30.0])
     assert summary["count"] == 3 and summary["p50_ms"] == 20.0 and summary["max_ms"] == 30.0
 
 
 def test_scaling_ratio_and_steady_rate():
-    assert bench.scaling_ratio(18.0, 10.0, 2) == pytest.approx(0.9)
-    assert bench.scaling_ratio(5.0, 0.0, 2) is None
-    assert bench.steady_rate([0.0, 1.0]) is None  # too few arrivals to call anything steady
+    assert stats.scaling_ratio(18.0, 10.0, 2) == pytest.approx(0.9)
+    assert stats.scaling_ratio(5.0, 0.0, 2) is None
+    assert stats.steady_rate([0.0, 1.0]) is None  # too few arrivals to call anything steady
     times = [i * 0.5 for i in range(50)]  # 2 docs/s, evenly spaced
-    assert bench.steady_rate(times) == pytest.approx(2.0)
+    assert stats.steady_rate(times) == pytest.approx(2.0)
 
 
 def test_repeat_to_gives_repeats_fresh_ids():
     articles = [{"id": "a"}, {"id": "b"}]
-    out = bench.repeat_to(articles, 5)
+    out = corpus.repeat_to(articles, 5)
     assert [a["id"] for a in out] == ["a", "b", "a~1", "b~1", "a~2"]
     assert articles == [{"id": "a"}, {"id": "b"}]  # inputs untouched
-    assert bench.repeat_to([], 3) == []
+    assert corpus.repeat_to([], 3) == []
 
 
 def test_assemble_french_keeps_the_lead_and_gives_distinct_articles():
     story = {"id": "s", "headlines": ["Titre un", "Titre deux"],
              "paragraphs": [f"Paragraphe {i} de la dépêche." for i in range(8)]}
-    articles = bench.assemble_french([story], 12, random.Random(1))
+    articles = corpus.assemble_french([story], 12, random.Random(1))
     assert len(articles) == 12
     assert len({a["body"] + a["headline"] for a in articles}) == 12
     for article in articles:
@@ -51,36 +52,36 @@ def test_assemble_french_keeps_the_lead_and_gives_distinct_articles():
 
 
 def test_build_corpus_without_shared_data_falls_back_to_the_repository(tmp_path):
-    corpus = bench.build_corpus(10, data_dir=tmp_path / "absent")
-    assert len(corpus) == 10
-    assert len({a["id"] for a in corpus}) == 10
-    assert {a["language"] for a in corpus} == {"fr", "en"}
-    assert bench.build_corpus(10, data_dir=tmp_path / "absent") == corpus  # same seed, same corpus
-    info = bench.describe_corpus(corpus)
+    built = corpus.build_corpus(10, data_dir=tmp_path / "absent")
+    assert len(built) == 10
+    assert len({a["id"] for a in built}) == 10
+    assert {a["language"] for a in built} == {"fr", "en"}
+    assert corpus.build_corpus(10, data_dir=tmp_path / "absent") == built  # same seed, same corpus
+    info = corpus.describe_corpus(built)
     assert info["articles"] == 10 and info["languages"] == {"fr": 5, "en": 5}
 
 
 def test_build_corpus_reads_the_shared_data_when_present():
-    data = bench.default_data_dir()
+    data = corpus.default_data_dir()
     if not (data / "polnear-en-train").is_dir():
         pytest.skip(f"shared data not found at {data}")
-    corpus = bench.build_corpus(8, data_dir=data)
-    english = [a for a in corpus if a["language"] == "en"]
+    built = corpus.build_corpus(8, data_dir=data)
+    english = [a for a in built if a["language"] == "en"]
     assert len(english) == 4
-    assert all(bench.WIRE_MIN_CHARS <= len(a["body"]) <= bench.WIRE_MAX_CHARS for a in english)
+    assert all(corpus.WIRE_MIN_CHARS <= len(a["body"]) <= corpus.WIRE_MAX_CHARS for a in english)
 
 
 def test_pick_actor_takes_the_entity_in_most_articles():
     result = {"entities": {"a1": ["x", "y"], "a2": ["y"], "a3": ["y", "z"]},
               "entity_names": {"x": ["Ex", "PER"], "y": ["Why", "LOC"], "z": ["Zed", "ORG"]}}
-    assert bench.pick_actor(result) == ("LOC:Why", "y", {"a1", "a2", "a3"})
-    assert bench.pick_actor({"entities": {}, "entity_names": {}}) is None
+    assert streaming.pick_actor(result) == ("LOC:Why", "y", {"a1", "a2", "a3"})
+    assert streaming.pick_actor({"entities": {}, "entity_names": {}}) is None
 
 
 def test_hop_latencies_follow_the_topic_chain():
     sent = {"a": 0.0}
-    arrivals = {suffix: {"a": 0.1 * (i + 1)} for i, suffix in enumerate(bench.HOP_TOPICS)}
-    hops = bench.hop_latencies(sent, arrivals)
+    arrivals = {suffix: {"a": 0.1 * (i + 1)} for i, suffix in enumerate(HOP_TOPICS)}
+    hops = stats.hop_latencies(sent, arrivals)
     assert list(hops) == ["raw->normalized", "normalized->annotated", "annotated->entities",
                           "entities->quotes", "quotes->enriched"]
     assert all(h["p50_ms"] == pytest.approx(100.0) for h in hops.values())
@@ -95,45 +96,45 @@ def test_ratios_targets_and_table_from_synthetic_results():
         "stream_1": {"docs_per_s": 9.0, "cpu_s_per_doc": 0.11, "workers": 1},
         "stream_n": {"docs_per_s": 16.2, "cpu_s_per_doc": 0.11, "workers": 2},
         "latency": {"rate_docs_per_s": 4.5, "sent": 3,
-                    "raw_to_enriched": bench.latency_summary([100.0, 200.0, 900.0])},
+                    "raw_to_enriched": stats.latency_summary([100.0, 200.0, 900.0])},
     }
-    bench.add_ratios(results, 2)
+    report.add_ratios(results, 2)
     assert results["stream_1"]["ratio_to_raw"] == pytest.approx(0.9)
     assert results["stream_n"]["scaling"] == pytest.approx(0.9)
     assert results["raw_spacy_parallel"]["scaling"] == pytest.approx(0.95)
     results["stream_1"]["raw_around"] = [{"docs_per_s": 8.0, "cpu_s_per_doc": 0.1},
                                          {"docs_per_s": 12.0, "cpu_s_per_doc": 0.1}]
-    bench.add_ratios(results, 2)  # the window's own neighbours are its reference
+    report.add_ratios(results, 2)  # the window's own neighbours are its reference
     assert results["stream_1"]["reference_docs_per_s"] == pytest.approx(10.0)
     assert results["reference"]["runs"] == [10.0, 10.0, 8.0, 12.0]
     assert results["enrich"]["ratio_to_raw"] == pytest.approx(0.95)
-    goals = bench.targets(results)
+    goals = report.targets(results)
     assert goals["one_worker_vs_raw"]["met"] and goals["scaling"]["met"] and goals["p99_latency_ms"]["met"]
-    doc = {"wirewatch": "0", "machine": bench.machine_description(), "load_average": {"start": [1.0], "end": [1.0]},
-           "corpus": bench.describe_corpus([{"language": "fr", "body": "x"}]),
+    doc = {"wirewatch": "0", "machine": machine.machine_description(), "load_average": {"start": [1.0], "end": [1.0]},
+           "corpus": corpus.describe_corpus([{"language": "fr", "body": "x"}]),
            "settings": {"broker_kind": "embedded"}, "results": results, "targets": goals}
-    table = bench.format_table(doc)
+    table = report.format_table(doc)
     assert "raw spaCy nlp.pipe, 1 process" in table and "2 workers" in table and "p99" in table
 
 
 def test_register_bench_adds_the_verb_with_its_flags():
     parser = argparse.ArgumentParser(prog="wirewatch")
-    bench.register_bench(parser.add_subparsers(dest="command"))
+    cli.register_bench(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "--articles", "3", "--skip-streaming", "--broker-kind", "kafka",
                               "--workers", "2", "--output", "x.json"])
     assert (args.articles, args.skip_streaming, args.broker_kind, args.workers, args.output) == (
         3, True, "kafka", 2, "x.json")
-    assert args.func is bench.cmd_bench
+    assert args.func is cli.cmd_bench
 
 
 def test_bad_usage_exits_2(capsys):
-    assert bench.main(["--articles", "0"]) == 2
+    assert cli.main(["--articles", "0"]) == 2
     assert "--articles" in capsys.readouterr().err
 
 
 def test_smoke_run_without_streaming(tmp_path, capsys):
     """The baselines end to end on four tiny articles: child processes, JSON, table."""
-    corpus = tmp_path / "tiny.jsonl"
+    corpus_file = tmp_path / "tiny.jsonl"
     tiny = [
         {"id": "t-fr-1", "source": "test", "language": "fr",
          "body": "« Nous resterons prudents », a déclaré mardi la ministre Claire Dumont à Paris."},
@@ -144,9 +145,9 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
         {"id": "t-en-2", "source": "test", "language": "en",
          "body": "The European Central Bank kept its rates on hold on Thursday."},
     ]
-    corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in tiny), "utf-8")
+    corpus_file.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in tiny), "utf-8")
     output = tmp_path / "results.json"
-    status = bench.main(["--corpus", str(corpus), "--articles", "4", "--skip-streaming", "--workers", "1",
+    status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--skip-streaming", "--workers", "1",
                          "--output", str(output)])
     assert status == 0
     doc = json.loads(output.read_text("utf-8"))

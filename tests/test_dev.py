@@ -1,7 +1,8 @@
 """`wirewatch dev`, the first thing a new user runs: it must show the whole product and exit 0."""
 
 import pytest
-from conftest import run_cli
+
+from streams.harness.workers import run_cli
 
 pytestmark = pytest.mark.integration
 

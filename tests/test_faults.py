@@ -1,8 +1,8 @@
 """Faults (issue #7) on real brokers with real `wirewatch worker` processes: kill -9 and restart,
 Apache Kafka restarted under a worker, a poison corpus, and webhooks that are slow, failing or
-down.  The scenarios live in scripts/faults.py, which runs them at a larger scale
-(`python scripts/faults.py --help`); here they run small.  Each test prints its counts (sent,
-enriched, dead-lettered, duplicates, lost): see them with `pytest -s` or `-rP`.
+down.  The scenarios live in streams/harness/faults/, which scripts/faults.py runs at a larger
+scale (`python scripts/faults.py --help`); here they run small.  Each test prints its counts
+(sent, enriched, dead-lettered, duplicates, lost): see them with `pytest -s` or `-rP`.
 
 The property tests at the end need no broker: they check the same poison corpus against the
 normalize stage alone, where a failure is cheap to read.
@@ -10,33 +10,21 @@ normalize stage alone, where a failure is cheap to read.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import signal
-import sys
-from pathlib import Path
 
 import orjson
 import pytest
-from conftest import broker_kinds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams.harness.brokers import requested_broker_kinds
+from streams.harness.faults.poison import poison
+from streams.harness.faults.poison_corpus import HOSTILE, POISON, outgrowing_article
+from streams.harness.faults.restarts import kafka_restart, kill_and_restart
+from streams.harness.faults.webhooks import webhooks
 from streams.nlp.normalize.clean import InvalidArticle, normalize_article
 from streams.runtime import codec
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_faults():
-    spec = importlib.util.spec_from_file_location("wirewatch_faults", ROOT / "scripts" / "faults.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-faults = _load_faults()
 
 
 def assert_ok(report) -> None:
@@ -55,7 +43,7 @@ def test_kill_9_mid_stream_then_restart_loses_nothing_and_fires_no_alert_twice(b
     enriched and a new one (same app id, same state dir) takes over while the stream goes on.
     Every article is enriched (replays are counted and must be identical), and wire.alerts holds
     exactly one alert per (rule, article)."""
-    assert_ok(faults.kill_and_restart(broker, tmp_path, articles=90, kills=1, interval=0.15))
+    assert_ok(kill_and_restart(broker, tmp_path, articles=90, kills=1, interval=0.15))
 
 
 @pytest.mark.integration
@@ -63,7 +51,7 @@ def test_clean_restart_mid_stream_loses_nothing(broker, tmp_path):
     """The same with SIGTERM, as a deployment restarts a worker: the stopping worker must not
     commit offsets of events it has not finished (in-flight batches, alerts whose state it has
     not written), and the new one must not drop records while it loads the alert state."""
-    assert_ok(faults.kill_and_restart(broker, tmp_path, articles=90, kills=2, interval=0.15,
+    assert_ok(kill_and_restart(broker, tmp_path, articles=90, kills=2, interval=0.15,
                                       sig=signal.SIGTERM))
 
 
@@ -72,11 +60,11 @@ def test_kafka_restart_under_a_running_worker_loses_nothing(tmp_path):
     """A dedicated Apache Kafka (the session one stays untouched) is restarted with its data while
     a worker runs; articles are sent before, during (the producer retries) and after. Apache
     Kafka only: the embedded broker keeps its data in memory, a restart empties it."""
-    if "kafka" not in broker_kinds():
+    if "kafka" not in requested_broker_kinds():
         pytest.skip("WIREWATCH_TEST_BROKER excludes Apache Kafka")
     if not shutil.which("java"):
         pytest.skip("java is needed to run Apache Kafka")
-    assert_ok(faults.kafka_restart(tmp_path, articles=60))
+    assert_ok(kafka_restart(tmp_path, articles=60))
 
 
 @pytest.mark.integration
@@ -86,7 +74,7 @@ def test_poison_corpus_is_dead_lettered_and_the_worker_goes_on(broker, tmp_path)
     every good one enriched, the worker still runs and answers /health. One more record is a
     valid 160 kB article dense in quotations, whose quotes event is over 1 MB: it must come out
     once, enriched or dead-lettered with a reason."""
-    assert_ok(faults.poison(broker, tmp_path, good=60, bad=90, seed=7, extra=[faults.outgrowing_article()]))
+    assert_ok(poison(broker, tmp_path, good=60, bad=90, seed=7, extra=[outgrowing_article()]))
 
 
 @pytest.mark.integration
@@ -95,15 +83,15 @@ def test_slow_failing_and_down_webhooks_lose_nothing_and_do_not_hold_up_enrichme
     alert then 200, and one where nothing listens. Articles sent while the deliveries struggle
     are enriched within a generous bound; the slow and flaky webhooks receive every alert, the
     down one's alerts reach wire.deadletter (stage deliver) after the retries."""
-    assert_ok(faults.webhooks(broker, tmp_path, articles=45, nato_every=6))
+    assert_ok(webhooks(broker, tmp_path, articles=45, nato_every=6))
 
 
 # --- the poison corpus against the normalize stage alone (no broker) ---------------------------
 
-REJECTED_KINDS = sorted(set(faults.POISON) - {"nested-article"})
+REJECTED_KINDS = sorted(set(POISON) - {"nested-article"})
 
 
-@given(st.sampled_from(REJECTED_KINDS).flatmap(lambda kind: st.tuples(st.just(kind), faults.POISON[kind])))
+@given(st.sampled_from(REJECTED_KINDS).flatmap(lambda kind: st.tuples(st.just(kind), POISON[kind])))
 @settings(max_examples=300, deadline=None, database=None, derandomize=True)
 def test_normalize_rejects_every_poison_record_with_a_reason(case):
     kind, value = case
@@ -112,7 +100,7 @@ def test_normalize_rejects_every_poison_record_with_a_reason(case):
     assert str(caught.value).strip(), kind
 
 
-@given(st.one_of(*faults.HOSTILE.values()))
+@given(st.one_of(*HOSTILE.values()))
 @settings(max_examples=150, deadline=None, database=None, derandomize=True)
 def test_normalize_accepts_hostile_but_valid_articles(article):
     event = normalize_article(orjson.dumps(dict(article, id="hostile")))
@@ -120,7 +108,7 @@ def test_normalize_accepts_hostile_but_valid_articles(article):
     assert codec.loads(codec.dumps(event))["id"] == "hostile"
 
 
-@given(faults.POISON["nested-article"])
+@given(POISON["nested-article"])
 @settings(max_examples=25, deadline=None, database=None, derandomize=True)
 def test_what_normalize_accepts_can_be_put_on_the_wire(value):
     """An article with a deeply nested extra field (255 to 1000 levels: orjson reads up to 1024

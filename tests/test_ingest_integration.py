@@ -11,8 +11,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import Client, Worker
-from conftest import run_cli as cli
+
+from streams.harness.topics import TopicClient as Client
+from streams.harness.workers import Worker
+from streams.harness.workers import run_cli as cli
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from conftest import Client, Worker
 
 from streams.evaluation.evaluate import validate
+from streams.harness.topics import TopicClient as Client
+from streams.harness.workers import Worker
 
 pytestmark = pytest.mark.integration
 

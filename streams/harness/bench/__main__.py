@@ -1,0 +1,5 @@
+import sys
+
+from streams.harness.bench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""`wirewatch bench`: the verb, its options, and `python -m streams.harness.bench`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from streams.harness.bench.baseline import child_main
+from streams.harness.bench.report import format_table, say
+from streams.harness.bench.run import DEFAULT_ARTICLES, DEFAULT_OUTPUT, BenchOptions, run_bench
+from streams.harness.brokers import BROKER_KINDS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `wirewatch bench` (and of `python -m streams.harness.bench`)."""
+    parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES,
+                        help=f"corpus size, half French, half English (default {DEFAULT_ARTICLES}: "
+                        "about 3 minutes in all on 2 cores)")
+    parser.add_argument("--corpus", help="JSON Lines of raw articles to use instead of the built corpus "
+                        "(repeated to --articles)")
+    parser.add_argument("--data-dir", help="shared gold data for the corpus (default ../shared/data or "
+                        "$WIREWATCH_BENCH_DATA; the shipped samples are used when it is absent)")
+    parser.add_argument("--skip-streaming", action="store_true",
+                        help="only the raw spaCy and enrich baselines (no broker, no workers)")
+    parser.add_argument("--skip-latency", action="store_true", help="no paced latency phase")
+    parser.add_argument("--broker-kind", choices=BROKER_KINDS, default="embedded",
+                        help="embedded broker (default) or Apache Kafka started by scripts/apache-kafka.sh")
+    parser.add_argument("--broker", help="use a broker already running here (kafka://host:port) instead")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="workers of the scale-out run (default: one per core)")
+    parser.add_argument("--partitions", type=int, default=0, help="partitions per topic (default 2 x workers)")
+    parser.add_argument("--latency-seconds", type=float, default=20.0,
+                        help="length of the paced latency run (default 20; at least 40 articles)")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"JSON results file (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (worker logs, corpus)")
+
+
+DESCRIPTION = (
+    "Measure, in one run on one corpus (French and English wire copy): raw spaCy nlp.pipe (the limit), "
+    "`wirewatch enrich`, the streaming pipeline through a broker with 1 worker and with one worker per "
+    "core, latency raw->enriched and raw->alert webhook at half capacity, and peak memory. Prints a "
+    "table, writes JSON. See docs/benchmarks.md.")
+
+
+def register_bench(sub: argparse._SubParsersAction) -> None:
+    """Add the `bench` verb to the wirewatch command line."""
+    parser = sub.add_parser("bench", help="throughput and latency against the raw spaCy baseline",
+                            description=DESCRIPTION)
+    add_arguments(parser)
+    parser.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Check the options, run every phase, print the table."""
+    if args.articles < 1:
+        raise _usage_error("--articles must be at least 1")
+    if args.workers < 0 or args.partitions < 0:
+        raise _usage_error("--workers and --partitions must be positive")
+    if args.corpus and not Path(args.corpus).is_file():
+        raise _usage_error(f"cannot read {args.corpus}")
+    options = BenchOptions(
+        articles=args.articles, output=args.output, skip_streaming=args.skip_streaming,
+        skip_latency=args.skip_latency, broker_kind=args.broker_kind, broker=args.broker, workers=args.workers,
+        partitions=args.partitions, corpus=args.corpus, data_dir=args.data_dir,
+        latency_seconds=args.latency_seconds, keep=args.keep)
+    doc = run_bench(options)
+    print(format_table(doc), flush=True)
+    say(f"results written to {options.output}")
+    return 0
+
+
+def _usage_error(message: str) -> Exception:
+    from streams.errors import UsageError
+
+    return UsageError(message)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m streams.harness.bench [options]` (same as `wirewatch bench`); `child ...` is internal."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["child"]:
+        return child_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="wirewatch bench", description=DESCRIPTION)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_bench(args)
+    except Exception as exc:
+        from streams.errors import UsageError
+
+        if isinstance(exc, UsageError):
+            print(f"wirewatch: error: {exc}", file=sys.stderr)
+            return 2
+        if os.environ.get("WIREWATCH_DEBUG"):
+            raise
+        print(f"wirewatch: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,180 @@
+"""What the bench tells: progress on stderr, every figure against the raw spaCy limit, the
+targets, and the table printed at the end."""
+
+from __future__ import annotations
+
+import sys
+
+from streams.harness.bench.stats import mean, ratio, rounded, scaling_ratio
+
+TARGETS = {"one_worker_vs_raw": 0.85, "scaling": 0.9, "p99_ms": 1000.0}
+
+
+def say(message: str) -> None:
+    """A progress line on stderr (the table goes to stdout)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def add_ratios(results: dict, workers: int) -> None:
+    """Every throughput against the raw spaCy limit, in docs/s and in CPU time per doc.
+
+    Other load on a machine drifts, so each streaming window is compared with the raw runs
+    made right before and right after it (workers idle); the rest with the mean of all raw runs."""
+    raws = [results[k] for k in ("raw_spacy", "raw_spacy_end") if results.get(k, {}).get("docs_per_s")]
+    for key in ("stream_1", "stream_n"):
+        raws += [r for r in results.get(key, {}).get("raw_around", []) if r.get("docs_per_s")]
+    if not raws:
+        return
+    reference = mean([r["docs_per_s"] for r in raws])
+    cpu_reference = mean([r["cpu_s_per_doc"] for r in raws])
+    results["reference"] = {"docs_per_s": round(reference, 3), "cpu_s_per_doc": round(cpu_reference, 4),
+                            "runs": [r["docs_per_s"] for r in raws]}
+    for key in ("raw_spacy", "raw_spacy_parallel", "enrich", "stream_1", "stream_n", "raw_spacy_end"):
+        item = results.get(key)
+        if not item:
+            continue
+        local, local_cpu = reference, cpu_reference
+        around = [r for r in item.get("raw_around", []) if r.get("docs_per_s")]
+        if around:
+            local, local_cpu = mean([r["docs_per_s"] for r in around]), mean([r["cpu_s_per_doc"] for r in around])
+            item["reference_docs_per_s"] = round(local, 3)
+        item["ratio_to_raw"] = ratio(item.get("docs_per_s"), local)
+        if item.get("steady_docs_per_s"):
+            item["steady_ratio_to_raw"] = ratio(item["steady_docs_per_s"], local)
+        if item.get("cpu_s_per_doc"):
+            item["cpu_efficiency"] = ratio(local_cpu, item["cpu_s_per_doc"])
+    parallel = results.get("raw_spacy_parallel")
+    if parallel:
+        parallel["scaling"] = rounded(scaling_ratio(parallel["docs_per_s"], reference, parallel["processes"]))
+    one, many = results.get("stream_1"), results.get("stream_n")
+    if one and many:
+        many["scaling"] = rounded(scaling_ratio(many["docs_per_s"] or 0, one["docs_per_s"] or 0, many["workers"]))
+        if one.get("steady_docs_per_s") and many.get("steady_docs_per_s"):
+            many["steady_scaling"] = rounded(scaling_ratio(many["steady_docs_per_s"], one["steady_docs_per_s"],
+                                                          many["workers"]))
+        if parallel:
+            many["ratio_to_raw_parallel"] = ratio(many["docs_per_s"], parallel["docs_per_s"])
+
+
+def targets(results: dict) -> dict:
+    """Each target, the figure reached, and whether it is met (None: not measured)."""
+    one = results.get("stream_1", {}).get("ratio_to_raw")
+    scaling = results.get("stream_n", {}).get("scaling")
+    p99 = results.get("latency", {}).get("raw_to_enriched", {}).get("p99_ms")
+    return {
+        "one_worker_vs_raw": {"target": TARGETS["one_worker_vs_raw"], "reached": one,
+                              "met": None if one is None else one >= TARGETS["one_worker_vs_raw"]},
+        "scaling": {"target": TARGETS["scaling"], "reached": scaling,
+                    "met": None if scaling is None else scaling >= TARGETS["scaling"]},
+        "p99_latency_ms": {"target": TARGETS["p99_ms"], "reached": p99,
+                           "met": None if p99 is None else p99 <= TARGETS["p99_ms"]},
+    }
+
+
+def format_table(doc: dict) -> str:
+    """The human summary: one line per phase, figures side by side with the raw spaCy limit."""
+    r = doc["results"]
+    m = doc["machine"]
+    c = doc["corpus"]
+    broker = doc["settings"]["broker_kind"]
+    lines = [
+        f"wirewatch bench {doc['wirewatch']} — {c['articles']} articles {c['languages']}, mean {c['mean_chars']} chars",
+        f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+        f"spaCy {m['packages'].get('spacy')}; load average {doc['load_average'].get('start')} -> "
+        f"{doc['load_average'].get('end')}",
+        "",
+        f"{'phase':<42}{'docs/s':>7}{'x raw':>7}{'scale':>7}{'CPU/doc':>9}{'CPU eff':>8}{'cores':>6}"
+        f"{'other':>6}{'peak RSS':>10}  notes",
+    ]
+
+    def row(label: str, item: dict | None, note: str = "") -> None:
+        if not item:
+            return
+        rss = item.get("peak_rss_mb")
+        if isinstance(rss, list):
+            rss = max((v for v in rss if v), default=None)
+        cpu = item.get("cpu_s_per_doc")
+        lines.append(
+            f"{label:<42}{_fmt(item.get('docs_per_s')):>7}{_fmt(item.get('ratio_to_raw'), 2):>7}"
+            f"{_fmt(item.get('scaling'), 2):>7}{(f'{cpu * 1000:.0f} ms' if cpu else '-'):>9}"
+            f"{_fmt(item.get('cpu_efficiency'), 2):>8}{_fmt(item.get('cores_used'), 2):>6}"
+            f"{_fmt(item.get('other_load_cores'), 1):>6}{(f'{rss:.0f} MB' if rss else '-'):>10}  {note}")
+
+    row("raw spaCy nlp.pipe, 1 process (the limit)", r.get("raw_spacy"))
+    par = r.get("raw_spacy_parallel")
+    if par:
+        row(f"raw spaCy nlp.pipe, {par['processes']} processes", par)
+    row("wirewatch enrich (all stages, no broker)", r.get("enrich"))
+    one, many = r.get("stream_1"), r.get("stream_n")
+    if one:
+        row(f"stream, {broker} broker, 1 worker", one, _stream_note(one))
+    if many:
+        row(f"stream, {broker} broker, {many['workers']} workers", many, _stream_note(many))
+    row("raw spaCy nlp.pipe, 1 process, at the end", r.get("raw_spacy_end"))
+    reference = r.get("reference")
+    if reference:
+        lines.append(f"  raw spaCy runs (docs/s): {', '.join(f'{v:.1f}' for v in reference['runs'])}; a stream row is "
+                     "compared with the two made right before and after its window, the others with their mean")
+    lines.append("  (x raw: docs/s over raw spaCy's; CPU/doc: CPU time of the measured processes per article; "
+                 "CPU eff: raw CPU/doc over this one's; cores: CPU they used; other: CPU used by everything else)")
+    overhead = (r.get("enrich") or {}).get("overhead")
+    if overhead:
+        lines.append(f"  per-article work the stream adds around the parse (in-process): serialise Doc "
+                     f"{overhead['serialize_doc_ms']:.1f} ms, rebuild Doc {overhead['rebuild_doc_ms']:.1f} ms x0-3, "
+                     f"JSON dumps+loads {overhead['json_dumps_ms'] + overhead['json_loads_ms']:.2f} ms x3 "
+                     f"(event {overhead['event_bytes'] / 1000:.0f} kB, annotation {overhead['annotation_bytes'] / 1000:.0f} kB)"
+                     f" = {overhead['per_article_extra_ms']:.1f} ms in a worker running every stage "
+                     f"({overhead.get('per_article_extra_split_ms', 0):.1f} ms with stages split over workers, "
+                     "which rebuild the Doc)")
+    lat = r.get("latency")
+    if lat:
+        lines.append("")
+        lines.append(f"latency at {lat['rate_docs_per_s']} docs/s (half of 1 worker), {lat['sent']} articles, "
+                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores")
+        lines.append(f"  {'':<44}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
+        for label, key in (("raw -> wire.enriched (consumer receive)", "raw_to_enriched"),
+                           ("raw -> enriched_at stamp", "raw_to_enriched_at"),
+                           ("raw -> alert webhook received", "raw_to_webhook")):
+            s = lat.get(key)
+            if s and s.get("count"):
+                lines.append(f"  {label:<44}{s['p50_ms']:>7.0f}ms{s['p95_ms']:>7.0f}ms{s['p99_ms']:>7.0f}ms"
+                             f"{s['max_ms']:>7.0f}ms  (n={s['count']})")
+        hops = lat.get("hops_ms") or {}
+        if hops:
+            lines.append("  per hop p50 (consumer receive times): " + ", ".join(
+                f"{name} {_fmt(v.get('p50_ms'), 0)}" for name, v in hops.items()) + " ms")
+        if "alerts_expected" in lat:
+            lines.append(f"  alert rule on {lat['alert_rule']['actor']}: {lat['alerts_expected']} expected, "
+                         f"{lat['alerts_on_topic']} on wire.alerts, {lat['webhooks_received']} webhooks received")
+        for note in lat.get("notes", []):
+            lines.append(f"  note: {note}")
+    lines.append("")
+    for name, t in doc.get("targets", {}).items():
+        verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
+        lines.append(f"target {name}: {_fmt(t['reached'], 3)} (target {t['target']}) {verdict}")
+    return "\n".join(lines)
+
+
+def _stream_note(item: dict) -> str:
+    parts = []
+    if item.get("reference_docs_per_s") is not None:
+        parts.append(f"raw around {item['reference_docs_per_s']:.1f}")
+    if item.get("steady_docs_per_s") is not None:
+        steady = f" ({item['steady_ratio_to_raw']:.2f} x raw)" if item.get("steady_ratio_to_raw") else ""
+        parts.append(f"steady {item['steady_docs_per_s']:.1f} docs/s{steady}")
+    if item.get("annotate_duty") is not None:
+        parts.append(f"parse duty {item['annotate_duty']:.0%}")
+    if item.get("broker_cpu_s") is not None:
+        parts.append(f"broker CPU {item['broker_cpu_s']:.1f}s")
+    if len(item.get("articles_per_worker") or []) > 1:
+        parts.append(f"split {item['articles_per_worker']}")
+    duplicates = sum((item.get("duplicates") or {}).values())
+    if duplicates:
+        parts.append(f"{duplicates} duplicate(s) out (redelivered)")
+    if not item.get("complete", True):
+        parts.append("INCOMPLETE")
+    return "; ".join(parts)
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"

@@ -1,0 +1,5 @@
+import sys
+
+from streams.harness.faults.cli import main
+
+sys.exit(main())
