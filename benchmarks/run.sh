@@ -25,6 +25,6 @@ for kind in "${KINDS[@]}"; do
     *) echo "usage: $0 [embedded] [kafka]" >&2; exit 2 ;;
   esac
   echo "== wirewatch bench --broker-kind $kind --articles $ARTICLES" >&2
-  "$PYTHON" -m streams.bench --broker-kind "$kind" --articles "$ARTICLES" \
+  "$PYTHON" -m streams.harness.bench --broker-kind "$kind" --articles "$ARTICLES" \
     --output "$OUT/latest-$kind.json" | tee "$OUT/latest-$kind.txt"
 done
