@@ -18,7 +18,7 @@ from streams.alerts.rules import (
 )
 from streams.config import Settings
 from streams.runtime import codec
-from streams.runtime.kafka_io import _client_options, make_producer
+from streams.runtime.kafka_io import client_options, make_producer
 
 log = logging.getLogger("wirewatch.rules")
 
@@ -38,7 +38,7 @@ def read_topic(settings: Settings, topic: str, timeout_ms: int = 10000) -> Itera
     """Every (key, value) on a topic, from the beginning to the end offsets seen at the start."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(enable_auto_commit=False, group_id=None, **_client_options(settings))
+    consumer = KafkaConsumer(enable_auto_commit=False, group_id=None, **client_options(settings))
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
@@ -69,7 +69,7 @@ def read_topic(settings: Settings, topic: str, timeout_ms: int = 10000) -> Itera
 def topic_exists(settings: Settings, topic: str) -> bool:
     from kafka import KafkaAdminClient
 
-    admin = KafkaAdminClient(request_timeout_ms=10000, **_client_options(settings))
+    admin = KafkaAdminClient(request_timeout_ms=10000, **client_options(settings))
     try:
         return topic in set(admin.list_topics())
     finally:

@@ -24,6 +24,7 @@ from streams.runtime.kafka_io import (
 
 # A payload that is not JSON, sent with the samples to show where bad input goes.
 BROKEN_SAMPLE = b'{"id": "broken-1", "source": "demo", "body": "unterminated'
+ENTITIES_SHOWN = 8
 
 
 def sample_articles() -> list[bytes]:
@@ -54,13 +55,15 @@ def _truncate(text: str, width: int) -> str:
 def format_enriched(event: dict, width: int = 100) -> str:
     """A compact, human summary of one enriched article."""
     headline = event.get("headline") or _truncate(event.get("body", ""), 60)
-    lines = [f"● {event['id']} v{event.get('version', 1)} [{event.get('language')}] {event.get('source')}: {_truncate(headline, width - 20)}"]
-    entities = sorted(event.get("entities", []), key=lambda e: -e.get("salience", 0))
+    lines = [f"● {event['id']} v{event.get('version', 1)} [{event.get('language')}] {event.get('source')}: "
+             f"{_truncate(headline, width - 20)}"]
+    entities = sorted(event.get("entities", []), key=lambda entity: -entity.get("salience", 0))
     if entities:
         shown = ", ".join(
-            f"{e['name']} ({e['type']}{', quoted' if e.get('quoted') else ''})" for e in entities[:8]
+            f"{entity['name']} ({entity['type']}{', quoted' if entity.get('quoted') else ''})"
+            for entity in entities[:ENTITIES_SHOWN]
         )
-        more = f" +{len(entities) - 8}" if len(entities) > 8 else ""
+        more = f" +{len(entities) - ENTITIES_SHOWN}" if len(entities) > ENTITIES_SHOWN else ""
         lines.append(f"  entities: {shown}{more}")
     for quote in event.get("quotes", []):
         speaker = quote.get("speaker") or {}
@@ -69,10 +72,11 @@ def format_enriched(event: dict, width: int = 100) -> str:
         lines.append(f"  quote: “{_truncate(quote['text'], width - 30)}” — {who}{cue}")
     topics = event.get("topics", [])
     if topics:
-        lines.append("  topics: " + ", ".join(f"{t['label']} {t['score']:.2f}" for t in topics))
+        lines.append("  topics: " + ", ".join(f"{topic['label']} {topic['score']:.2f}" for topic in topics))
     timings = event.get("timings_ms", {})
     if timings:
-        lines.append(f"  stages: {sum(timings.values()):.0f} ms ({', '.join(f'{k} {v:.0f}' for k, v in timings.items())})")
+        per_stage = ", ".join(f"{stage} {ms:.0f}" for stage, ms in timings.items())
+        lines.append(f"  stages: {sum(timings.values()):.0f} ms ({per_stage})")
     return "\n".join(lines)
 
 
@@ -82,7 +86,7 @@ def format_deadletter(event: dict) -> str:
 
 def format_alert(event: dict) -> str:
     evidence = event.get("evidence") or {}
-    names = ", ".join(sorted({e["name"] for e in evidence.get("entities", [])})) or "-"
+    names = ", ".join(sorted({entity["name"] for entity in evidence.get("entities", [])})) or "-"
     return (f"! alert “{event.get('rule_name')}” on {event.get('article_id')} ({event.get('match')}: {names}; "
             f"{len(evidence.get('quotes', []))} quote(s))")
 
@@ -98,12 +102,13 @@ def format_event(topic_suffix: str, event: dict) -> str:
 
 
 def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files: list[str], timeout: float) -> int:
+    """Start an embedded broker and a worker, send the articles (the samples and one broken
+    payload by default), print what comes out, and stop both."""
     articles = read_lines(files) if files else sample_articles() + [BROKEN_SAMPLE]
     port = port or free_port()
     settings = settings.with_overrides(broker=f"kafka://127.0.0.1:{port}", app_id="wirewatch-dev")
     workdir = Path(tempfile.mkdtemp(prefix="wirewatch-dev-"))
     log_path = workdir / "worker.log"
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     started = time.monotonic()
     broker = start_broker(port)
     worker = None
@@ -111,59 +116,94 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
         wait_for_broker(settings)
         ensure_topics(settings)
         if not files:
-            from streams.alerts.rules import parse_rules
-            from streams.alerts.store import put_rules
-
-            demo_rules = parse_rules((resources.files("streams") / "samples" / "rules.yaml").read_text("utf-8"))
-            put_rules(settings, demo_rules)
-            say(f"demo alert rules: {', '.join(rule.name for rule in demo_rules)}")
-        say(f"embedded broker on 127.0.0.1:{port}; starting a worker (log: {log_path})")
-        env = dict(os.environ, WIREWATCH_BROKER=settings.broker, WIREWATCH_APP_ID=settings.app_id,
-                   WIREWATCH_DATA_DIR=str(workdir), WIREWATCH_WEB_PORT=str(free_port()))
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
-                                      stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        producer = make_producer(settings)
-        raw_topic = settings.topic("raw")
-        for line in articles:
-            key = _key_of(line)
-            producer.send(raw_topic, key=key, value=line)
-        producer.flush()
-        producer.close()
-        say(f"sent {len(articles)} articles to {raw_topic}; waiting for {settings.topic('enriched')} "
-            f"and {settings.topic('deadletter')} …")
-        expected = len(articles)
-        seen = 0
-        deadline = time.monotonic() + timeout
-        quiet_until = None  # after the last article, linger briefly for the alerts it fires
-        suffixes = {settings.topic(s): s for s in ("enriched", "deadletter", "alerts")}
-        for topic, _key, value in follow(settings, list(suffixes), from_beginning=True):
-            if worker.poll() is not None:
-                say(f"error: the worker exited with status {worker.returncode}; see {log_path}")
-                return 1
-            if topic:
-                suffix = suffixes[topic]
-                print(format_event(suffix, codec.loads(value)), flush=True)
-                if suffix != "alerts":
-                    seen += 1
-                    if seen == expected:
-                        say(f"all {expected} articles processed in {time.monotonic() - started:.1f}s")
-                        quiet_until = time.monotonic() + 3.0
-                elif quiet_until is not None:
-                    quiet_until = time.monotonic() + 1.0
-            if quiet_until is not None and not keep_following and time.monotonic() > quiet_until:
-                return 0
-            if not keep_following and seen < expected and time.monotonic() > deadline:
-                say(f"error: only {seen} of {expected} articles came out within {timeout:.0f}s; see {log_path}")
-                return 1
+            publish_demo_rules(settings)
+        _say(f"embedded broker on 127.0.0.1:{port}; starting a worker (log: {log_path})")
+        worker = start_worker(settings, workdir, log_path)
+        send_articles(settings, articles)
+        _say(f"sent {len(articles)} articles to {settings.topic('raw')}; waiting for {settings.topic('enriched')} "
+             f"and {settings.topic('deadletter')} …")
+        return print_until_done(settings, worker, log_path, expected=len(articles), started=started,
+                                timeout=timeout, keep_following=keep_following)
     finally:
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_worker(worker)
         stop_process(broker)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def publish_demo_rules(settings: Settings) -> None:
+    """The alert rules that ship with the samples, so that the demo fires alerts."""
+    from streams.alerts.rules import parse_rules
+    from streams.alerts.store import put_rules
+
+    demo_rules = parse_rules((resources.files("streams") / "samples" / "rules.yaml").read_text("utf-8"))
+    put_rules(settings, demo_rules)
+    _say(f"demo alert rules: {', '.join(rule.name for rule in demo_rules)}")
+
+
+def start_worker(settings: Settings, workdir: Path, log_path: Path) -> subprocess.Popen:
+    """`wirewatch worker --quiet` in the background, its output in `log_path`."""
+    env = dict(os.environ, WIREWATCH_BROKER=settings.broker, WIREWATCH_APP_ID=settings.app_id,
+               WIREWATCH_DATA_DIR=str(workdir), WIREWATCH_WEB_PORT=str(free_port()))
+    with open(log_path, "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def stop_worker(worker: subprocess.Popen, timeout: float = 15.0) -> None:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def send_articles(settings: Settings, articles: list[bytes]) -> None:
+    """Each line to wire.raw as it is, keyed by its id when it has one."""
+    producer = make_producer(settings)
+    raw_topic = settings.topic("raw")
+    for line in articles:
+        producer.send(raw_topic, key=_key_of(line), value=line)
+    producer.flush()
+    producer.close()
+
+
+# After the last article, how long to wait for alerts: from then, and after each alert.
+LINGER_AFTER_LAST_ARTICLE = 3.0
+LINGER_AFTER_ALERT = 1.0
+
+
+def print_until_done(settings: Settings, worker: subprocess.Popen, log_path: Path, *, expected: int,
+                     started: float, timeout: float, keep_following: bool) -> int:
+    """Print enriched events, dead letters and alerts until every article came out (then
+    linger briefly for the alerts they fire), `timeout` passes, or the worker exits."""
+    deadline = time.monotonic() + timeout
+    seen = 0
+    quiet_until = None
+    suffixes = {settings.topic(suffix): suffix for suffix in ("enriched", "deadletter", "alerts")}
+    for topic, _key, value in follow(settings, list(suffixes), from_beginning=True):
+        if worker.poll() is not None:
+            _say(f"error: the worker exited with status {worker.returncode}; see {log_path}")
+            return 1
+        if topic:
+            suffix = suffixes[topic]
+            print(format_event(suffix, codec.loads(value)), flush=True)
+            if suffix != "alerts":
+                seen += 1
+                if seen == expected:
+                    _say(f"all {expected} articles processed in {time.monotonic() - started:.1f}s")
+                    quiet_until = time.monotonic() + LINGER_AFTER_LAST_ARTICLE
+            elif quiet_until is not None:
+                quiet_until = time.monotonic() + LINGER_AFTER_ALERT
+        if quiet_until is not None and not keep_following and time.monotonic() > quiet_until:
+            return 0
+        if not keep_following and seen < expected and time.monotonic() > deadline:
+            _say(f"error: only {seen} of {expected} articles came out within {timeout:.0f}s; see {log_path}")
+            return 1
+    return 0
 
 
 def _key_of(line: bytes) -> bytes | None:

@@ -23,7 +23,8 @@ class BrokerUnavailable(RuntimeError):
     """The broker did not answer in time; the message says where we tried."""
 
 
-def _client_options(settings: Settings) -> dict:
+def client_options(settings: Settings) -> dict:
+    """Connection settings (servers, TLS, SASL) for a kafka-python client."""
     options: dict = {"bootstrap_servers": settings.bootstrap_servers}
     if settings.broker_security:
         options["security_protocol"] = settings.broker_security.upper()
@@ -34,6 +35,10 @@ def _client_options(settings: Settings) -> dict:
             options["sasl_plain_username"] = settings.sasl_username
             options["sasl_plain_password"] = settings.sasl_password
     return options
+
+
+# Also imported under this name by streams/harness/topics.py.
+_client_options = client_options
 
 
 def aiokafka_options(settings: Settings) -> dict:
@@ -62,7 +67,7 @@ def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            admin = KafkaAdminClient(request_timeout_ms=5000, **_client_options(settings))
+            admin = KafkaAdminClient(request_timeout_ms=5000, **client_options(settings))
             admin.list_topics()
             admin.close()
             return
@@ -80,7 +85,7 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(request_timeout_ms=15000, **_client_options(settings))
+    admin = KafkaAdminClient(request_timeout_ms=15000, **client_options(settings))
     try:
         existing = set(admin.list_topics())
         wanted = []
@@ -105,12 +110,14 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
 
 
 def make_producer(settings: Settings):
+    """A kafka-python producer that waits for every replica and allows the pipeline's large messages."""
     from kafka import KafkaProducer
 
-    return KafkaProducer(acks="all", linger_ms=5, max_request_size=MAX_MESSAGE_BYTES, **_client_options(settings))
+    return KafkaProducer(acks="all", linger_ms=5, max_request_size=MAX_MESSAGE_BYTES, **client_options(settings))
 
 
 def produce_json(producer, topic: str, events: Iterable[dict], key_field: str = "id") -> int:
+    """Send each event as JSON keyed by its `key_field`, then flush; returns how many were sent."""
     count = 0
     for event in events:
         key = event.get(key_field) if isinstance(event, dict) else None
@@ -130,7 +137,7 @@ def follow(settings: Settings, topics: list[str], *, from_beginning: bool = True
         group_id=group,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group is not None,
-        **_client_options(settings),
+        **client_options(settings),
     )
     try:
         while True:
