@@ -10,12 +10,13 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 Moment = datetime | float | int | str
 Precision = Literal["auto", "seconds", "milliseconds", "microseconds"]
 
+_LEAP_SECOND = re.compile(r"(?<=[Tt ]\d{2}:\d{2}:)60(?!\d)")
 _STRICT_RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
 )
@@ -25,11 +26,17 @@ __all__ = ["Moment", "format_rfc3339", "is_rfc3339", "parse_rfc3339", "to_epoch"
 
 def parse_rfc3339(text: str) -> datetime:
     """An ISO 8601 date or date-time -> an aware datetime ('2024-05-01' is midnight UTC; a time
-    without an offset is UTC). Raises ValueError when the text is not one."""
+    without an offset is UTC; a leap second, 23:59:60, is the second after 23:59:59). Raises
+    ValueError when the text is not one."""
     cleaned = text.strip()
     if cleaned[-1:] in ("Z", "z"):
         cleaned = cleaned[:-1] + "+00:00"
+    leap = _LEAP_SECOND.search(cleaned)
+    if leap:  # RFC 3339 allows it; datetime cannot hold it
+        cleaned = cleaned[: leap.start()] + "59" + cleaned[leap.end():]
     moment = datetime.fromisoformat(cleaned)
+    if leap:
+        moment += timedelta(seconds=1)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from streams.evaluation.evaluate import SchemaNotFoundError, load_schema, validate
+from streams.contracts import SchemaNotFoundError, load_schema, raw_article_problems
+from streams.contracts import schema_problems as validate
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 NAMES = ["raw-article", "enriched-article", "deadletter", "alert", "rule"]
@@ -181,7 +182,7 @@ def test_errors_are_readable_lines_with_paths() -> None:
     assert errors[0].startswith("$.notify[0].url: ")
 
 
-RAW_MINIMAL = {"id": "a", "source": "s", "body": ""}
+RAW_MINIMAL = {"id": "a", "source": "s", "body": "x"}
 
 
 @pytest.mark.parametrize(
@@ -189,37 +190,70 @@ RAW_MINIMAL = {"id": "a", "source": "s", "body": ""}
     [
         RAW_MINIMAL,
         {"id": "a", "source": "s", "body_html": "<p>x</p>"},
+        {"id": "a", "source": "s", "body": None, "body_html": "<p>x</p>"},
+        {"id": "a", "source": "s", "body": "", "body_html": "<p>x</p>"},
+        {**RAW_MINIMAL, "version": None},
         {**RAW_MINIMAL, "language": None, "headline": None, "published_at": None},
         {**RAW_MINIMAL, "language": "pt-BR", "published_at": "2024-02-29T23:59:60.5-03:30"},
+        {**RAW_MINIMAL, "language": "french!"},  # not a tag: the language is detected
+        {**RAW_MINIMAL, "published_at": "2024-05-01"},  # an ISO 8601 date, read as UTC
+        {**RAW_MINIMAL, "published_at": ""},  # blank: no date
+        {**RAW_MINIMAL, "x-extra": {"kept": [1, 2]}},
     ],
 )
 def test_raw_article_good(article: dict) -> None:
     assert validate("raw-article", article) == []
+    assert raw_article_problems(article) == []
+
+
+# Refused by the schema itself, so by anyone who validates with it.
+RAW_BAD_BY_SCHEMA = [
+    {"source": "s", "body": "x"},  # no id
+    {"id": "", "source": "s", "body": "x"},
+    {"id": "   ", "source": "s", "body": "x"},
+    {"id": "x" * 513, "source": "s", "body": "x"},
+    {"id": 7, "source": "s", "body": "x"},
+    {"id": "a", "body": "x"},  # no source
+    {"id": "a", "source": "", "body": "x"},
+    {"id": "a", "source": "s"},  # neither body nor body_html
+    {"id": "a", "source": "s", "headline": "Headline only"},
+    {"id": "a", "source": "s", "body": None},
+    {"id": "a", "source": "s", "body": " \n "},  # no text
+    {"id": "a", "source": "s", "body": "", "body_html": "  "},
+    {**RAW_MINIMAL, "version": 0},
+    {**RAW_MINIMAL, "version": "2"},
+    {**RAW_MINIMAL, "version": 1.5},
+    {**RAW_MINIMAL, "language": 3},
+    {**RAW_MINIMAL, "headline": 3},
+    [RAW_MINIMAL],
+]
+
+
+@pytest.mark.parametrize("article", RAW_BAD_BY_SCHEMA)
+def test_raw_article_bad(article: object) -> None:
+    assert validate("raw-article", article)
+    assert raw_article_problems(article)
 
 
 @pytest.mark.parametrize(
-    "article",
+    "article, reason",
     [
-        {"source": "s", "body": "x"},  # no id
-        {"id": "", "source": "s", "body": "x"},
-        {"id": "   ", "source": "s", "body": "x"},
-        {"id": "x" * 513, "source": "s", "body": "x"},
-        {"id": 7, "source": "s", "body": "x"},
-        {"id": "a", "body": "x"},  # no source
-        {"id": "a", "source": "", "body": "x"},
-        {"id": "a", "source": "s"},  # neither body nor body_html
-        {"id": "a", "source": "s", "body": None},
-        {**RAW_MINIMAL, "version": 0},
-        {**RAW_MINIMAL, "version": "2"},
-        {**RAW_MINIMAL, "language": "french!"},
-        {**RAW_MINIMAL, "published_at": "yesterday"},
-        {**RAW_MINIMAL, "published_at": "2024-13-01T00:00:00Z"},
-        {**RAW_MINIMAL, "published_at": "2024-05-01"},
-        {**RAW_MINIMAL, "headline": 3},
+        ({**RAW_MINIMAL, "published_at": "yesterday"}, "not an RFC 3339 date-time"),
+        ({**RAW_MINIMAL, "published_at": "2024-13-01T00:00:00Z"}, "not an RFC 3339 date-time"),
+        ({**RAW_MINIMAL, "version": 2.0}, "must be an integer"),  # an integer has no fraction
+        ({**RAW_MINIMAL, "body": "é" * 600}, "exceeds the body limit of 1000 bytes"),
+        ({**RAW_MINIMAL, "deep": json.loads("[" * 70 + "]" * 70)}, "deeper than 64"),
     ],
 )
-def test_raw_article_bad(article: dict) -> None:
-    assert validate("raw-article", article)
+def test_what_the_schema_cannot_say_is_in_the_contract(article: dict, reason: str) -> None:
+    problems = raw_article_problems(article, max_body_bytes=1000)
+    assert len(problems) == 1 and reason in problems[0]
+
+
+def test_raw_article_schema_documents_every_known_field() -> None:
+    schema = load_schema("raw-article")
+    known = {"id", "version", "source", "language", "headline", "body", "body_html", "url", "byline", "published_at"}
+    assert set(schema["properties"]) == known and schema["additionalProperties"] is True
 
 
 def test_enriched_article_must_not_carry_the_internal_annotation() -> None:

@@ -1,4 +1,4 @@
-"""Stage 1: validate a raw article and normalise its text.
+"""Stage 1: check a raw article against its contract (streams.contracts) and normalise its text.
 
 The published ``body`` keeps the writer's typography (NFC, typographic apostrophes, no-break
 spaces); spaCy reads ``nlp_view(body)``, a string of exactly the same length where those
@@ -13,18 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from streams.contracts import (
+    DEFAULT_MAX_BODY_BYTES,
+    ContractError,
+    check_raw_article,
+    primary_subtag,
+)
 from streams.runtime import codec
-
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-REQUIRED_STRING_FIELDS = ("id", "source")
-OPTIONAL_STRING_FIELDS = ("language", "headline", "body", "body_html", "url", "byline", "published_at")
-
-
+from streams.timestamps import to_rfc3339
 
 # Fields the stages write: an input value for them would be overwritten or would corrupt the event.
 RESERVED_FIELDS = frozenset({
@@ -32,9 +31,8 @@ RESERVED_FIELDS = frozenset({
     "boilerplate", "language_detected",
 })
 
-
-class InvalidArticle(ValueError):
-    """The payload is not a usable raw article; the message says why, in one line."""
+# The payload is not a usable raw article (streams.contracts); the message says why, in one line.
+InvalidArticle = ContractError
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,9 @@ class NormalizeOptions:
     preferred_languages: tuple[str, ...] = ("fr", "en")
 
 
-
-
-def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> dict:
-    """Bytes off the wire -> raw article dict, or InvalidArticle with a clear reason."""
+def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Any:
+    """Bytes off the wire -> the JSON value they hold, or InvalidArticle with a clear reason.
+    Whether that value is a raw article is the contract's question (check_raw_article)."""
     if isinstance(payload, dict):
         return payload
     if isinstance(payload, str):
@@ -64,77 +61,9 @@ def decode_payload(payload: bytes | str | dict, *, max_body_bytes: int = DEFAULT
     except UnicodeDecodeError as exc:
         raise InvalidArticle(f"payload is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = codec.loads(payload)
+        return codec.loads(payload)
     except codec.JSONDecodeError as exc:
         raise InvalidArticle(f"payload is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise InvalidArticle(f"payload is a JSON {type(value).__name__}, expected an object")
-    if _depth(value) > MAX_NESTING:
-        raise InvalidArticle(f"payload nests JSON deeper than {MAX_NESTING} levels")
-    return value
-
-
-# orjson writes at most 255 levels; no article needs more than a few.
-MAX_NESTING = 64
-
-
-def _depth(value: Any, limit: int = MAX_NESTING + 1) -> int:
-    """Nesting depth of a decoded JSON value, counting no further than ``limit``."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest >= limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return deepest
-
-
-def validate_raw(article: dict, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
-    """Check the raw-article contract (schemas/raw-article.json) with readable errors."""
-    for field in REQUIRED_STRING_FIELDS:
-        value = article.get(field)
-        if value is None:
-            raise InvalidArticle(f"missing required field '{field}'")
-        if not isinstance(value, str):
-            raise InvalidArticle(f"field '{field}' must be a string, got {type(value).__name__}")
-        if not value.strip():
-            raise InvalidArticle(f"field '{field}' must not be empty")
-    if len(article["id"]) > 512:
-        raise InvalidArticle("field 'id' is longer than 512 characters")
-    for field in OPTIONAL_STRING_FIELDS:
-        value = article.get(field)
-        if value is not None and not isinstance(value, str):
-            raise InvalidArticle(f"field '{field}' must be a string or null, got {type(value).__name__}")
-    version = article.get("version", 1)
-    if version is None:
-        version = 1
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InvalidArticle(f"field 'version' must be an integer >= 1, got {version!r}")
-    if article.get("body") is None and article.get("body_html") is None:
-        raise InvalidArticle("article has neither 'body' nor 'body_html'")
-    for field in ("body", "body_html"):
-        text = article.get(field)
-        if text is not None and len(text.encode("utf-8", "surrogatepass")) > max_body_bytes:
-            raise InvalidArticle(f"field '{field}' exceeds the body limit of {max_body_bytes} bytes")
-    if article.get("published_at"):
-        rfc3339(article["published_at"])
-
-
-def rfc3339(value: str) -> str:
-    """An ISO 8601 date or date-time -> RFC 3339 in UTC ('2024-05-01' -> '2024-05-01T00:00:00Z');
-    a time without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise InvalidArticle(f"field 'published_at' is not an RFC 3339 date-time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    text = moment.astimezone(timezone.utc).isoformat()
-    return text.replace("+00:00", "Z")
 
 
 # --- HTML to text -------------------------------------------------------------------------
@@ -272,27 +201,22 @@ def detect_language(text: str, preferred: tuple[str, ...] = ("fr", "en")) -> str
     return top if confidence >= 0.05 else "und"
 
 
-def primary_language(tag: str) -> str:
-    """BCP-47 tag -> its primary subtag, lower-case ('fr-CA' -> 'fr')."""
-    return re.split(r"[-_]", tag.strip())[0].lower()
-
-
 def dedup_key(article_id: str, version: int) -> str:
     return f"{article_id}:{version}"
 
 
 def normalize_article(raw: Any, options: NormalizeOptions = NormalizeOptions()) -> dict:
     """Raw payload (bytes or dict) -> normalised article event (wire.normalized)."""
-    article = decode_payload(raw, max_body_bytes=options.max_body_bytes)
-    validate_raw(article, max_body_bytes=options.max_body_bytes)
+    article = check_raw_article(decode_payload(raw, max_body_bytes=options.max_body_bytes),
+                                max_body_bytes=options.max_body_bytes)
     # Unknown extra fields are kept; fields the pipeline itself writes are not taken from input.
     out = {k: v for k, v in article.items() if k not in RESERVED_FIELDS}
     out["version"] = article.get("version") or 1
-    if article.get("published_at"):
-        out["published_at"] = rfc3339(article["published_at"])
-    source_text = article.get("body")
-    if source_text is None:
-        source_text = html_to_text(article["body_html"])
+    published = article.get("published_at")
+    if published is not None:
+        out["published_at"] = to_rfc3339(published) if published.strip() else None
+    body_text = article.get("body")
+    source_text = body_text if body_text and body_text.strip() else html_to_text(article["body_html"])
     body, boilerplate = clean_text(source_text)
     out["body"] = body
     out.pop("body_html", None)
@@ -302,7 +226,7 @@ def normalize_article(raw: Any, options: NormalizeOptions = NormalizeOptions()) 
         out["headline"] = " ".join(unicodedata.normalize("NFC", _CONTROL.sub("", headline)).split()) or None
     language = article.get("language")
     if language and _LANG_TAG.match(language.strip()):
-        out["language"] = primary_language(language)
+        out["language"] = primary_subtag(language)
         out["language_detected"] = False
     else:
         sample = " ".join(filter(None, [out.get("headline"), body]))
