@@ -12,7 +12,9 @@ from typing import Optional
 
 from spacy.tokens import Doc, Token
 
+from streams import lang
 from streams.events import Entity
+from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.quote_marks import LINE_RE, MARKS
 from streams.nlp.quotes.speaker_linking import HONORIFICS, MentionIndex, spacy_mentions
 
@@ -24,20 +26,11 @@ _SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
 DASHES = frozenset({"–", "—", "―", "-", "--"})
 # Lower-case words that sit inside a person's name ("Ursula von der Leyen", "Mohammed bin Salman",
 # "Charles de Gaulle", "Bachar al-Assad"), and glue characters between the parts of a name.
-NAME_PARTICLES = frozenset({
-    "de", "d'", "du", "des", "la", "van", "von", "der", "den", "ter", "ten", "da", "di", "do",
-    "dos", "das", "del", "della", "bin", "ben", "ibn", "bint", "al", "el", "abu", "abou", "ould",
-    "zu", "-", "'"})
+NAME_PARTICLES = lang.words("any", "name-particles", "lowercase")
 # Articles that start a surname when capitalised ("Marine Le Pen", "Jan De Vries").
-_CAPITAL_PARTICLES = frozenset({"le", "la", "de", "du", "des", "van", "von", "der", "den", "di",
-                                "da", "del", "della", "el", "al", "ben", "bin", "ter", "ten"})
+_CAPITAL_PARTICLES = lang.words("any", "name-particles", "capitalised")
 # Capitalised words that end a name: what follows a name in "the Obama Administration".
-_NOT_NAME_WORDS = frozenset({
-    "administration", "campaign", "government", "party", "committee", "foundation", "institute",
-    "university", "department", "ministry", "office", "council", "group", "company", "inc",
-    "corp", "ltd", "association", "union", "center", "centre", "house", "agency", "commission",
-    "court", "senate", "congress", "parliament", "news", "post", "times", "press", "team", "club",
-    "jr", "sr", "jr.", "sr."})
+_NOT_NAME_WORDS = every_language("quotes", "words-after-names")
 _NER_PERSON = frozenset({"PER", "PERSON"})
 # Tags the small models give to names they do not know ('Vasseur' NOUN, 'Ursula' NUM): such a
 # word still counts when it is capitalised in mid-sentence.

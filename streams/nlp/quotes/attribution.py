@@ -20,19 +20,16 @@ from streams.nlp.quotes.article_index import (
     is_mark_token,
     is_sentence_end,
 )
-from streams.nlp.quotes.cues import CueLexicon
+from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.quote_marks import SPACE_CHARS, QuoteSpan, is_space, trim
 from streams.nlp.quotes.speaker_linking import Who
 from streams.nlp.quotes.speakers import CLITIC_RE, SpeakerResolver
 
 __all__ = ["QuoteCandidate", "Cue", "Attributor", "attribute_quotes"]
 
-_EXPLETIVES = frozenset({"it", "there", "this", "that", "which", "what", "ce", "c'", "cela", "ça"})
-_AUX_WORDS = frozenset({
-    "a", "ai", "as", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont",
-    "était", "étaient", "sera", "s'", "se", "-t", "has", "have", "had", "will", "would", "did",
-    "does", "do", "is", "was", "were", "could", "might", "may", "must", "should", "can", "had",
-    "'s", "'d", "'ll", "'ve", "shall", "va", "vont", "allait", "vient", "venait", "de", "d'"})
+_EXPLETIVES = every_language("quotes", "expletives")
+_VERB_LINKERS = every_language("quotes", "verb-linkers")
+_AUX_WORDS = every_language("quotes", "auxiliaries") | _VERB_LINKERS
 
 # A cue found around a quote: (kind, token index, speaker, cue token bounds, strong).
 Cue = tuple[str, int, Optional[Who], tuple[int, int], bool]
@@ -55,8 +52,6 @@ class QuoteCandidate:
 # On the way from a short quote up to the verb reporting it: a coordinated clause, a subject or an
 # apposition means the words are not what the speaker said; after "dite", "baptisé" they are a name.
 _NOT_REPORTED_DEPS = frozenset({"conj", "parataxis", "nsubj", "nsubj:pass", "appos"})
-_NAMING_WORDS = frozenset("""dit dite dits dites baptisé baptisée surnommé surnommée appelé appelée intitulé
-    intitulée nommé nommée""".split())
 # Relations of a person who is spoken to or about, not speaking.
 _NOT_SPEAKER_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "pcomp"})
 
@@ -108,18 +103,18 @@ class Attributor(SpeakerResolver):
             if self.art.in_quote[c.i]:
                 continue
             if c.dep_ == "neg" or (c.lower_ in lex.negators and c.i < v.i + 3):
-                if c.lower_ not in ("no", "nor"):
+                if c.lower_ not in lex.non_verb_negators:
                     return True
         for j in range(v.i - 1, max(-1, first - 4), -1):
             t = self.doc[j]
             if self.art.in_quote[j] or t.is_punct or is_mark_token(t) or t.is_space:
                 break
-            if t.lower_ in lex.negators and t.lower_ not in ("no", "nor"):
+            if t.lower_ in lex.negators and t.lower_ not in lex.non_verb_negators:
                 return True
         # French "ne dit pas", "n'a-t-il pas dit": pas/jamais right after the verb.
-        if lex.lang == "fr" and v.i + 1 < self.art.n:
-            if self.doc[v.i + 1].lower_ in ("pas", "jamais", "guère") and any(
-                self.doc[j].lower_ in ("ne", "n'") and not self.art.in_quote[j]
+        if lex.negators_after_verb and v.i + 1 < self.art.n:
+            if self.doc[v.i + 1].lower_ in lex.negators_after_verb and any(
+                self.doc[j].lower_ in lex.negation_particles and not self.art.in_quote[j]
                 for j in range(max(0, first - 2), v.i)
             ):
                 return True
@@ -147,7 +142,7 @@ class Attributor(SpeakerResolver):
                 break
             j -= 1
             steps += 1
-        while first < v.i and self.doc[first].lower_ in ("de", "d'"):
+        while first < v.i and self.doc[first].lower_ in _VERB_LINKERS:
             first += 1
         last = v.i
         if self.lex.lang == "fr":
@@ -259,9 +254,10 @@ class Attributor(SpeakerResolver):
         strong = (starts_comma or dash) and (between is None or self.short_np(between))
         morph = str(t.morph)
         if t.tag_ == "VBG" or "VerbForm=Ger" in morph or (self.lex.lang == "fr" and (
-            (f > 0 and self.doc[f - 1].lower_ == "en")
+            (f > 0 and self.doc[f - 1].lower_ in self.lex.gerund_markers)
             or ("VerbForm=Part" in morph and "Tense=Pres" in morph) or (
-                f == t.i and t.lower_.endswith("ant") and "VerbForm=Part" in morph))
+                f == t.i and t.lower_.endswith(self.lex.present_participle_endings)
+                and "VerbForm=Part" in morph))
         ):
             strong = False  # '," adding, "…"': the participle introduces what follows
         return ("neg" if neg else "verb", t.i, who, (f, l), strong)
@@ -503,7 +499,7 @@ class Attributor(SpeakerResolver):
                 if who is not None:
                     return ("src", h.i, who, (-1, -1), True)
         # "Pour le ministre, « … »": a French stance lead-in.
-        if self.lex.lang == "fr" and toks and doc[toks.start].lower_ == "pour" and colon is False:
+        if toks and doc[toks.start].lower_ in self.lex.stance_prepositions and colon is False:
             last = toks.stop - 1
             while last > toks.start and doc[last].is_space:
                 last -= 1
@@ -742,7 +738,7 @@ def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     if any(is_sentence_end(att.doc[j]) or att.doc[j].text in (";", ":") for j in toks):
         return False
     before = att.art.tok_at(q.span.open_at) - 1
-    if before >= 0 and att.doc[before].lower_ in _NAMING_WORDS:
+    if before >= 0 and att.doc[before].lower_ in att.lex.naming_words:
         return False  # 'la loi dite « immigration »': a name, not words said
     t = att.doc[att.art.tok_at(q.start)]
     for _ in range(12):  # up from the quote to the verb, never through a coordinated clause

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from streams.events import Entity, Quote
 from streams.nlp.quotes.article_index import END_PUNCT, ArticleIndex
 from streams.nlp.quotes.attribution import QuoteCandidate, attribute_quotes
-from streams.nlp.quotes.cues import CueLexicon, lexicon
+from streams.nlp.quotes.lexicon import CueLexicon, lexicon
 from streams.nlp.quotes.quote_marks import (
     SPACE_CHARS,
     QuoteSpan,

@@ -16,23 +16,26 @@ from spacy.tokens import Doc
 
 from streams.events import Entity
 from streams.nlp.entities.aliases import entity_id_for
+from streams.nlp.quotes.lexicon import either_case_pattern, every_language
 
 # Courtesy titles written before a name: not part of the person's canonical name.
-HONORIFICS = frozenset({
-    "mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt",
-    "prof", "rev", "sir", "dame", "lord", "lady", "m", "mme", "mlle", "me", "pr", "maître",
-    "monsieur", "madame", "mademoiselle", "docteur", "professeur"})
+HONORIFICS = every_language("honorifics", "titles")
 
 
 __all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
            "add_speaker_entities"]
 
 # Lower-case words allowed inside a proper name ("Bank of England", "Cour des comptes").
-_NAME_GLUE = frozenset({"of", "for", "and", "on", "de", "du", "des", "la", "le", "et", "pour",
-                        "d'", "l'", "d’", "l’"})
-_ELIDED_RE = re.compile(r"^[dlDL]['’]")
+_NAME_GLUE = every_language("quotes", "name-glue")
+_ELIDED_RE = re.compile("^(?:" + "|".join(
+    either_case_pattern(word) for word in sorted(every_language("quotes", "elided-words"))) + ")")
 # "l’AFP", "the Washington Post": an article before a proper noun is no part of its name.
-_LEAD_ARTICLE_RE = re.compile(r"^(?:[lL]['’]|(?:[Tt]he|[Ll]e|[Ll]a|[Ll]es)\s+)(?=[^\W\d_])")
+_DEFINITE_ARTICLES = sorted(every_language("quotes", "definite-articles")
+                            | every_language("quotes", "plural-definite-articles"))
+_LEAD_ARTICLE_RE = re.compile(
+    "^(?:" + "|".join(either_case_pattern(word) for word in _DEFINITE_ARTICLES if word.endswith("'"))
+    + "|(?:" + "|".join(either_case_pattern(word) for word in _DEFINITE_ARTICLES if not word.endswith("'"))
+    + r")\s+)(?=[^\W\d_])")
 
 ENT_MAP = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "NORP": "MISC", "GPE": "LOC",
            "LOC": "LOC", "FAC": "LOC", "MISC": "MISC"}

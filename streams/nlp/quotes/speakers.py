@@ -21,12 +21,15 @@ from streams.nlp.quotes.article_index import (
     is_mark_token,
     is_sentence_end,
 )
-from streams.nlp.quotes.cues import CueLexicon
+from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Who
 
 __all__ = ["SpeakerResolver", "CLITIC_RE"]
 
-CLITIC_RE = re.compile(r"-(?:t-)?(il|elle|ils|elles|on|iel|iels)\b", re.IGNORECASE)
+# The subject pronoun after an inverted verb: "dit-elle", "a-t-il noté", "estime-t-on".
+CLITIC_RE = re.compile(r"-(?:t-)?(" + "|".join(
+    sorted(every_language("quotes", "inverted-pronouns"), key=lambda word: (-len(word), word))) + r")\b",
+    re.IGNORECASE)
 _NAME_DEPS = ("compound", "flat", "flat:name", "appos")
 _MODIFIER_DEPS = frozenset({"det", "compound", "amod", "flat", "flat:name", "nummod", "nmod:poss",
                             "poss", "case"})
@@ -36,10 +39,15 @@ _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp
                            "conj", "parataxis"})
 _OBJ_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "poss",
                        "nmod:poss", "dative", "npadvmod", "attr"})
-_FIRST_PERSON = frozenset({"i", "we", "je", "j'", "nous"})
+_FIRST_PERSON = every_language("quotes", "first-person-pronouns")
 # French lawyers are named with "Me" (maître): "l'avocat" later refers to them.
-_LAWYER_TITLES = frozenset({"Me", "Maître", "Mes"})
-_LAWYER_NOUNS = ("avocat", "avocate")
+_LAWYER_TITLES = every_language("quotes", "lawyer-titles")
+_LAWYER_NOUNS = tuple(sorted(every_language("quotes", "lawyer-nouns")))
+_ONE_OF = every_language("quotes", "one-of")
+_ONE_OF_PREPOSITIONS = every_language("quotes", "one-of-prepositions")
+_SINGULAR_DEFINITE = every_language("quotes", "definite-articles")
+_DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
+_EUPHONIC_T = every_language("quotes", "euphonic-t")
 
 
 class SpeakerResolver:
@@ -93,9 +101,9 @@ class SpeakerResolver:
     def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[Who]:
         art, doc, lex = self.art, self.doc, self.lex
         low = h.lower_.lstrip("-")
-        if low in ("un", "une") and art.has_dep:  # "l'un d'eux", "l'une des manifestantes": one of a group
+        if low in _ONE_OF and art.has_dep:  # "l'un d'eux", "l'une des manifestantes": one of a group
             group = [c for c in h.children if c.dep_ == "nmod" and c.i > h.i
-                     and any(g.dep_ == "case" and g.lower_ in ("de", "d'", "d\u2019", "des") for g in c.children)]
+                     and any(g.dep_ == "case" and g.lower_ in _ONE_OF_PREPOSITIONS for g in c.children)]
             if group and group[0].right_edge.i - h.i <= 6 and not art.in_quote[group[0].right_edge.i]:
                 a, b = h.left_edge.i, group[0].right_edge.i
                 named = self.apposition(h, b)  # "l'un d'eux, Pierre Martin, a déclaré"
@@ -186,7 +194,7 @@ class SpeakerResolver:
     def title(self, h: Token, sa: int, sb: int) -> Optional[Who]:
         """'the minister' -> the person the article names with that title, if any."""
         det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
-        if not det or det[0].lower_ not in ("the", "le", "la", "l'", "les"):
+        if not det or det[0].lower_ not in _DEFINITE:
             return None
         holders = self.titles.get(self.art.lemma(h))
         if not holders:
@@ -315,7 +323,7 @@ class SpeakerResolver:
         if self.art.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
             return None
         det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
-        if not det or det[0].lower_ not in ("the", "le", "la", "l'"):
+        if not det or det[0].lower_ not in _SINGULAR_DEFINITE:
             return None
         lemma = self.art.lemma(h)
 
@@ -462,7 +470,7 @@ class SpeakerResolver:
         head = v
         for _ in range(4):
             subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]
-                    and c.lower_ not in ("-t", "t")]
+                    and c.lower_ not in _EUPHONIC_T]
             if subs:
                 sub = subs[0]
                 if sub.lower_ in self.lex.relative_pronouns and head.dep_ in (
