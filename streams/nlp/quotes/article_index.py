@@ -45,12 +45,12 @@ class ArticleIndex(MentionIndex):
         self.body = body
         # A parse of another text than nlp_view(body) cannot be mapped: fall back to the marks.
         aligned = len(doc.text) == len(body)
-        self.n = len(doc) if aligned else 0
+        self.token_count = len(doc) if aligned else 0
         self.starts = [t.idx for t in doc] if aligned else []
         self.has_dep = aligned and doc.has_annotation("DEP")
         self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
         self.has_lemma = aligned and doc.has_annotation("LEMMA")
-        self.in_quote = [False] * self.n
+        self.in_quote = [False] * self.token_count
         self.line_starts = [m.start() for m in LINE_RE.finditer(body)]
         self.unit_starts = self.line_starts
         self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
@@ -62,14 +62,14 @@ class ArticleIndex(MentionIndex):
 
     # ---- token helpers
 
-    def tok_at(self, char: int) -> int:
+    def token_at(self, char: int) -> int:
         return max(0, bisect_right(self.starts, char) - 1)
 
-    def tok_range(self, a: int, b: int) -> range:
+    def token_range(self, a: int, b: int) -> range:
         """Tokens overlapping the characters [a, b)."""
-        if b <= a or not self.n:
+        if b <= a or not self.token_count:
             return range(0)
-        i = self.tok_at(a)
+        i = self.token_at(a)
         if self.doc[i].idx + len(self.doc[i]) <= a:
             i += 1
         j = bisect_left(self.starts, b)
@@ -83,9 +83,9 @@ class ArticleIndex(MentionIndex):
 
     def outside(self, char: int) -> bool:
         """True if the token at char is not inside a quotation."""
-        return not self.in_quote[self.tok_at(char)] if self.n else True
+        return not self.in_quote[self.token_at(char)] if self.token_count else True
 
-    def para_of(self, char: int) -> int:
+    def paragraph_of(self, char: int) -> int:
         return bisect_right(self.unit_starts, char) - 1
 
     def lemma(self, t: Token) -> str:
@@ -106,7 +106,7 @@ class ArticleIndex(MentionIndex):
         if not self.has_pos:
             return end
         i = bisect_left(self.starts, end + 1)
-        while i < self.n:
+        while i < self.token_count:
             t = self.doc[i]
             if (t.idx != end + 1 or self.body[end:end + 1] != " " or t.pos_ != "PROPN"
                     or not t.text[:1].isupper()):
@@ -160,9 +160,9 @@ class ArticleIndex(MentionIndex):
         """Bounds of the whole name when [a, b) is a proper-noun chain cut short: extend it
         over the capitalised proper nouns and name particles around it ('Emmanuel' + 'Macron',
         'Salman' <- 'Mohammed bin')."""
-        if not (self.n and self.has_pos):
+        if not (self.token_count and self.has_pos):
             return a, b
-        toks = self.tok_range(a, b)
+        toks = self.token_range(a, b)
         while len(toks) > 1 and self.doc[toks.stop - 1].lower_ in NAME_PARTICLES:
             toks = range(toks.start, toks.stop - 1)  # 'Ursula von' + 'Falkenberg'
         if not toks or not self._name_word(toks.stop - 1):
@@ -174,18 +174,18 @@ class ArticleIndex(MentionIndex):
                 return a, b
         # To the right: name words, particles only when a name word follows them.
         i, end, steps = toks.stop, b, 0
-        while i < self.n and steps < 6:
+        while i < self.token_count and steps < 6:
             j = i
-            while (j < self.n and j - i < 3 and self._particle(j)
+            while (j < self.token_count and j - i < 3 and self._particle(j)
                    and self._glued(end if j == i else self.doc[j - 1].idx
                                    + len(self.doc[j - 1].text), j)):
                 j += 1
             prev_end = end if j == i else self.doc[j - 1].idx + len(self.doc[j - 1].text)
-            if (j >= self.n or not self._glued(prev_end, j) or not self._name_word(j)
+            if (j >= self.token_count or not self._glued(prev_end, j) or not self._name_word(j)
                     or self._other_mention(i, end) or self._other_mention(j, end)):
                 break
             w = self.doc[j]
-            if j + 1 < self.n and self.doc[j + 1].text == ":" and not w.whitespace_:
+            if j + 1 < self.token_count and self.doc[j + 1].text == ":" and not w.whitespace_:
                 break  # 'Jane Doe Age: 27': a label, not a surname
             if w.text.isupper() and len(w.text) > 1 and (j > i or (
                     len(w.text) > 2 and w.ent_type_ not in _NER_PERSON)):
@@ -228,9 +228,9 @@ class ArticleIndex(MentionIndex):
             return None
         if etype == "PER":
             return " ".join(words)
-        if etype is not None or len(words) < min_words or not self.n:
+        if etype is not None or len(words) < min_words or not self.token_count:
             return None
-        toks = self.tok_range(a, b)
+        toks = self.token_range(a, b)
         if not toks or self.body[a:b] != name:
             return None
         for i in toks:
@@ -248,7 +248,7 @@ class ArticleIndex(MentionIndex):
             return known
         result = not any(
             not self.in_quote[i] and any(c.isalnum() for c in self.doc[i].text)
-            for i in self.tok_range(line[0], line[1])
+            for i in self.token_range(line[0], line[1])
         )
         self.quote_only[line[0]] = result
         return result

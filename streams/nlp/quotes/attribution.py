@@ -2,7 +2,7 @@
 
 Looks around each quote for a cue: an incise after it ('», a déclaré X', '," he said'), a verb
 before it in the same sentence ('X a prévenu : «'), "according to"/"selon", a signature line, the
-main clause a quote hangs from, a French incise inside the marks. Who the cue's subject designates
+main clause a quote hangs from, a French incise inside the marks. Speaker the cue's subject designates
 is resolved by streams.nlp.quotes.speakers; quotes left without a cue get one in streams.speaker_inheritance.
 """
 
@@ -22,7 +22,7 @@ from streams.nlp.quotes.article_index import (
 )
 from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.quote_marks import SPACE_CHARS, QuoteSpan, is_space, trim
-from streams.nlp.quotes.speaker_linking import Who
+from streams.nlp.quotes.speaker_linking import Speaker
 from streams.nlp.quotes.speakers import CLITIC_RE, SpeakerResolver
 
 __all__ = ["QuoteCandidate", "Cue", "Attributor", "attribute_quotes"]
@@ -32,7 +32,7 @@ _VERB_LINKERS = every_language("quotes", "verb-linkers")
 _AUX_WORDS = every_language("quotes", "auxiliaries") | _VERB_LINKERS
 
 # A cue found around a quote: (kind, token index, speaker, cue token bounds, strong).
-Cue = tuple[str, int, Optional[Who], tuple[int, int], bool]
+Cue = tuple[str, int, Optional[Speaker], tuple[int, int], bool]
 
 
 @dataclass
@@ -42,7 +42,7 @@ class QuoteCandidate:
     span: QuoteSpan
     start: int
     end: int
-    who: Optional[Who] = None
+    who: Optional[Speaker] = None
     cue: Optional[tuple[int, int]] = None
     own: bool = False  # attributed by a cue of its own (not inherited)
     blocked: bool = False  # attached to a negated cue: never inherit a speaker
@@ -59,24 +59,24 @@ _NOT_SPEAKER_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", 
 class Attributor(SpeakerResolver):
     """Finds the cue and speaker of each quote from the parse around it."""
 
-    def __init__(self, art: ArticleIndex, lex: CueLexicon):
-        super().__init__(art, lex)
-        self._para_cache: dict[int, list[Who]] = {}
+    def __init__(self, article: ArticleIndex, lex: CueLexicon):
+        super().__init__(article, lex)
+        self._para_cache: dict[int, list[Speaker]] = {}
 
     # ---- cues
 
     def is_cue(self, t: Token) -> bool:
-        art, lex = self.art, self.lex
-        if art.in_quote[t.i] or not t.text[:1].isalpha():
+        article, lex = self.article, self.lex
+        if article.in_quote[t.i] or not t.text[:1].isalpha():
             return False
-        lem = art.lemma(t)
-        if lex.phrasal and t.i + 1 < art.n and (lem, self.doc[t.i + 1].lower_) in lex.phrasal:
-            return not art.has_pos or t.pos_ in ("VERB", "AUX")
+        lem = article.lemma(t)
+        if lex.phrasal and t.i + 1 < article.token_count and (lem, self.doc[t.i + 1].lower_) in lex.phrasal:
+            return not article.has_pos or t.pos_ in ("VERB", "AUX")
         by_lemma = lem in lex.lemmas
         by_form = t.lower_ in lex.forms
         if not (by_lemma or by_form):
             return False
-        if art.has_pos:
+        if article.has_pos:
             if lex.lang == "en":
                 return t.pos_ == "VERB" or t.tag_.startswith("VB")
             if t.pos_ in ("VERB", "AUX"):
@@ -92,29 +92,29 @@ class Attributor(SpeakerResolver):
         """If tokens from i spell "according to"/"selon"/..., return the index after them."""
         for seq in self.lex.sources:
             j = i + len(seq)
-            if j <= self.art.n and all(self.doc[i + k].lower_ == w for k, w in enumerate(seq)):
-                if not any(self.art.in_quote[i + k] for k in range(len(seq))):
+            if j <= self.article.token_count and all(self.doc[i + k].lower_ == w for k, w in enumerate(seq)):
+                if not any(self.article.in_quote[i + k] for k in range(len(seq))):
                     return j
         return None
 
     def negated(self, v: Token, first: int) -> bool:
         lex = self.lex
         for c in v.children:
-            if self.art.in_quote[c.i]:
+            if self.article.in_quote[c.i]:
                 continue
             if c.dep_ == "neg" or (c.lower_ in lex.negators and c.i < v.i + 3):
                 if c.lower_ not in lex.non_verb_negators:
                     return True
         for j in range(v.i - 1, max(-1, first - 4), -1):
             t = self.doc[j]
-            if self.art.in_quote[j] or t.is_punct or is_mark_token(t) or t.is_space:
+            if self.article.in_quote[j] or t.is_punct or is_mark_token(t) or t.is_space:
                 break
             if t.lower_ in lex.negators and t.lower_ not in lex.non_verb_negators:
                 return True
         # French "ne dit pas", "n'a-t-il pas dit": pas/jamais right after the verb.
-        if lex.negators_after_verb and v.i + 1 < self.art.n:
+        if lex.negators_after_verb and v.i + 1 < self.article.token_count:
             if self.doc[v.i + 1].lower_ in lex.negators_after_verb and any(
-                self.doc[j].lower_ in lex.negation_particles and not self.art.in_quote[j]
+                self.doc[j].lower_ in lex.negation_particles and not self.article.in_quote[j]
                 for j in range(max(0, first - 2), v.i)
             ):
                 return True
@@ -127,10 +127,10 @@ class Attributor(SpeakerResolver):
         steps = 0
         while j >= 0 and steps < 4:
             t = self.doc[j]
-            if self.art.in_quote[j]:
+            if self.article.in_quote[j]:
                 break
             low = t.lower_
-            if (t.pos_ == "AUX" and self.art.has_pos) or low in _AUX_WORDS or CLITIC_RE.fullmatch(
+            if (t.pos_ == "AUX" and self.article.has_pos) or low in _AUX_WORDS or CLITIC_RE.fullmatch(
                 low
             ) or low == "-t":
                 first = j
@@ -150,13 +150,13 @@ class Attributor(SpeakerResolver):
             m = CLITIC_RE.match(self.body, v.idx + len(v.text))
             if m is not None:
                 k = v.i + 1
-                while k < self.art.n and self.doc[k].idx < m.end():
+                while k < self.article.token_count and self.doc[k].idx < m.end():
                     last = k
                     k += 1
                 return first, last
-        if v.i + 1 < self.art.n:
+        if v.i + 1 < self.article.token_count:
             nx = self.doc[v.i + 1]
-            if nx.dep_ == "prt" or (self.art.lemma(v), nx.lower_) in self.lex.phrasal:
+            if nx.dep_ == "prt" or (self.article.lemma(v), nx.lower_) in self.lex.phrasal:
                 last = v.i + 1
         return first, last
 
@@ -169,7 +169,7 @@ class Attributor(SpeakerResolver):
         or a dash follows): then it wins over a cue before the quote."""
         span = q.span
         after = (span.close_at + 1) if span.close_at is not None else q.end
-        toks = self.art.tok_range(after, stop)
+        toks = self.article.token_range(after, stop)
         doc = self.doc
         if not toks:
             return None
@@ -195,10 +195,10 @@ class Attributor(SpeakerResolver):
         while i + 1 < toks.stop:
             i += 1
             t = doc[i]
-            if (is_mark_token(t) or self.art.in_quote[i]) and i > first:
+            if (is_mark_token(t) or self.article.in_quote[i]) and i > first:
                 # Step over a short quote inside the clause ('," X, wearing "Y" pins, said').
                 j = i
-                while j < toks.stop and (self.art.in_quote[j] or is_mark_token(doc[j])):
+                while j < toks.stop and (self.article.in_quote[j] or is_mark_token(doc[j])):
                     j += 1
                 inner = self.body[doc[i].idx:doc[j - 1].idx + len(doc[j - 1].text)].rstrip(
                     SPACE_CHARS + "»”\"’›")
@@ -206,13 +206,13 @@ class Attributor(SpeakerResolver):
                     break
                 i = j - 1
                 continue
-            if is_sentence_end(t) or is_mark_token(t) or self.art.in_quote[i] or t.is_space:
+            if is_sentence_end(t) or is_mark_token(t) or self.article.in_quote[i] or t.is_space:
                 break
             count += 1
             if count > 28 or (closed_stop and count > 5 and lang_en):
                 break
             j = self.source_cue(i)
-            if j is not None and j < self.art.n:
+            if j is not None and j < self.article.token_count:
                 who = self.inverted_subject(j - 1)
                 if who is not None:
                     return ("src", i, who, (i, j - 1), starts_comma or dash)
@@ -222,7 +222,7 @@ class Attributor(SpeakerResolver):
                 form_hit = t
         if form_hit is not None:
             return self._right_verb(form_hit, begin, starts_comma, dash)
-        if starts_comma and not dash and self.art.has_pos:
+        if starts_comma and not dash and self.article.has_pos:
             # '," Trump barked.' / '», sourit le ministre.': any verb in incise position.
             v = self.incise_verb(begin, toks.stop)
             if v is not None:
@@ -233,9 +233,9 @@ class Attributor(SpeakerResolver):
                     return ("verb", v.i, who, (f, l), True)
         if dash and first + 1 < toks.stop:
             nxt = doc[first + 1]
-            if not self.art.in_quote[nxt.i]:
+            if not self.article.in_quote[nxt.i]:
                 h = nxt
-                if self.art.has_dep:
+                if self.article.has_dep:
                     while h.head.i > h.i and h.head.i <= first + 6 and h.dep_ in (
                         "compound", "flat", "flat:name", "det", "amod"
                     ):
@@ -266,11 +266,11 @@ class Attributor(SpeakerResolver):
         """'X said the plan would "…"', 'X said Y told him "…"': a verb inside the complement
         clause of an earlier reporting verb of the sentence reports through that verb, whose
         subject is the source. Returns the outer verb when it has a subject."""
-        art = self.art
-        if not art.has_dep or self.lex.lang != "en":
+        article = self.article
+        if not article.has_dep or self.lex.lang != "en":
             return None
-        own = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and not art.in_quote[c.i]]
-        if own and (own[0].lower_ in self.lex.singular_pronouns or art.per_mention_at(
+        own = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and not article.in_quote[c.i]]
+        if own and (own[0].lower_ in self.lex.singular_pronouns or article.per_mention_at(
                 own[0].idx, own[0].idx + len(own[0].text)) is not None):
             return None  # 'to which O'Malley interjected "…"': a person speaks through v
         h = v
@@ -281,23 +281,23 @@ class Attributor(SpeakerResolver):
             if h.dep_ in ("ccomp", "relcl", "acl", "acl:relcl"):
                 crossed = True
             h = h.head
-            if art.in_quote[h.i] or h.i >= v.i or art.para_of(h.idx) != art.para_of(v.idx):
+            if article.in_quote[h.i] or h.i >= v.i or article.paragraph_of(h.idx) != article.paragraph_of(v.idx):
                 return None
             if crossed and self.is_cue(h) and self.has_subject(h) and not self.negated(
                     h, self.cue_phrase(h)[0]):
                 s = self.subject_of(h)
-                if s is None or (not isinstance(s, Who) and s.lower_ in _EXPLETIVES):
+                if s is None or (not isinstance(s, Speaker) and s.lower_ in _EXPLETIVES):
                     return None
                 return h
         return None
 
     def governs(self, v: Token, q: QuoteCandidate) -> bool:
         """True if the quote hangs (through the parse) from verb v."""
-        if not self.art.has_dep:
+        if not self.article.has_dep:
             return False
-        for i in self.art.tok_range(q.start, q.end):
+        for i in self.article.token_range(q.start, q.end):
             h = self.doc[i].head
-            if not self.art.in_quote[h.i]:
+            if not self.article.in_quote[h.i]:
                 for _ in range(6):
                     if h.i == v.i:
                         return True
@@ -310,7 +310,7 @@ class Attributor(SpeakerResolver):
     def form_cue(self, t: Token) -> bool:
         """A reporting-verb form mistagged as a noun ('," the Saudis state'), trusted only right
         after a quote."""
-        if self.art.in_quote[t.i] or t.lower_ not in self.lex.forms:
+        if self.article.in_quote[t.i] or t.lower_ not in self.lex.forms:
             return False
         prev = self.doc[t.i - 1] if t.i > 0 else None
         return prev is None or prev.lower_ not in self.lex.determiners
@@ -327,30 +327,30 @@ class Attributor(SpeakerResolver):
 
     def dash_line(self, line: tuple[int, int]):
         """A quote paragraph signed on the next line: '— Jane Doe, Paris.'"""
-        toks = self.art.tok_range(line[0], line[1])
+        toks = self.article.token_range(line[0], line[1])
         if len(toks) < 2 or self.doc[toks.start].text not in DASHES:
             return None
         nxt = self.doc[toks.start + 1]
-        for ms, me, ent, etype in self.art.mentions_in(nxt.idx, nxt.idx + len(nxt.text)):
+        for ms, me, ent, etype in self.article.mentions_in(nxt.idx, nxt.idx + len(nxt.text)):
             if etype in ("PER", "ORG"):
                 if etype == "PER":
-                    me = self.art.name_end(me)
-                return ("dash", nxt.i, self.art.resolve_name(self.body[ms:me], ms, me, etype),
+                    me = self.article.name_end(me)
+                return ("dash", nxt.i, self.article.resolve_name(self.body[ms:me], ms, me, etype),
                         (-1, -1), True)
         return None
 
     def incise_verb(self, begin: int, stop: int) -> Optional[Token]:
         """The verb of a short incise after a quote: 'X verb' or 'verb X', then the clause ends."""
-        doc, art = self.doc, self.art
+        doc, article = self.doc, self.article
         for i in range(begin, min(stop, begin + 7)):
             t = doc[i]
-            if art.in_quote[i] or is_sentence_end(t) or t.is_space or is_mark_token(t):
+            if article.in_quote[i] or is_sentence_end(t) or t.is_space or is_mark_token(t):
                 return None
             if t.pos_ != "VERB":
                 continue
             if self.lex.lang == "en" and t.tag_ not in ("VBD", "VBZ", "VBP"):
                 return None
-            nxt = doc[i + 1] if i + 1 < art.n else None
+            nxt = doc[i + 1] if i + 1 < article.token_count else None
             if i == begin:
                 ok = nxt is not None and nxt.pos_ in ("PROPN", "DET", "PRON", "NOUN")
             else:
@@ -359,28 +359,28 @@ class Attributor(SpeakerResolver):
             return t if ok else None
         return None
 
-    def sole_person_before(self, v: Token, end: int) -> Optional[Who]:
+    def sole_person_before(self, v: Token, end: int) -> Optional[Speaker]:
         """The one person named in v's sentence before the quote, when the parse gives the cue v
         no subject ('Interrogé sur …, le ministre des Transports, Philippe Tabarot, a écarté cette
         hypothèse : « … »'); nobody when two people are named there."""
-        if not self.art.has_dep or self.has_subject(v):
+        if not self.article.has_dep or self.has_subject(v):
             return None  # 'it was stated': a subject the parse found, if no one's
         start = self.doc[v.sent.start].idx
-        found = {m[2]["id"]: m for m in self.art.mentions_in(start, end)
-                 if m[3] == "PER" and m[2] is not None and self.art.outside(m[0])}
+        found = {m[2]["id"]: m for m in self.article.mentions_in(start, end)
+                 if m[3] == "PER" and m[2] is not None and self.article.outside(m[0])}
         if len(found) != 1:
             return None
-        root = self.doc[self.art.tok_at(next(iter(found.values()))[0])]
+        root = self.doc[self.article.token_at(next(iter(found.values()))[0])]
         while root.dep_ in ("flat", "flat:name", "compound") and root.head.i != root.i:
             root = root.head
         if root.dep_ in _NOT_SPEAKER_DEPS or any(c.dep_ == "case" for c in root.children):
             return None  # 'sent to Joe Biden', 'transmis à Emmanuel Macron', 'after meeting X'
         ms, me, _, _ = next(iter(found.values()))
-        return self.art.resolve_name(self.body[ms:me], ms, me, "PER")
+        return self.article.resolve_name(self.body[ms:me], ms, me, "PER")
 
     def left_cue(self, q: QuoteCandidate, lo: int, hi: int) -> Optional[Cue]:
         """Cue before the quote in its sentence: 'X a prévenu : «', 'Smith said the plan "…'."""
-        toks = self.art.tok_range(lo, hi)
+        toks = self.article.token_range(lo, hi)
         doc = self.doc
         if not toks:
             return None
@@ -396,10 +396,10 @@ class Attributor(SpeakerResolver):
         best_prev: Optional[tuple[int, Token]] = None
         while i >= toks.start:
             t = doc[i]
-            if self.art.in_quote[i] or is_mark_token(t):
+            if self.article.in_quote[i] or is_mark_token(t):
                 # Step over an earlier quote of the same sentence ('was "X" while Y is "Z"').
                 j = i
-                while j >= toks.start and (self.art.in_quote[j] or is_mark_token(doc[j])):
+                while j >= toks.start and (self.article.in_quote[j] or is_mark_token(doc[j])):
                     j -= 1
                 inner = self.body[doc[j + 1].idx:doc[i].idx + len(doc[i].text)].rstrip(
                     SPACE_CHARS + "»”\"’›")
@@ -422,7 +422,7 @@ class Attributor(SpeakerResolver):
             if seen > 40:
                 break
             j = self.source_cue(i)
-            if j is not None and j < self.art.n and not crossed:
+            if j is not None and j < self.article.token_count and not crossed:
                 who = self.inverted_subject(j - 1)
                 if who is not None:
                     return ("src", i, who, (i, j - 1), colon)
@@ -445,7 +445,7 @@ class Attributor(SpeakerResolver):
                 who = None
                 if not neg:
                     who = self.speaker_of_verb(t, f, l, incise=False)
-                    if who is None and (not self.art.has_dep or not self.has_subject(t)):
+                    if who is None and (not self.article.has_dep or not self.has_subject(t)):
                         h = self.region_head(self.clause_before(f))
                         who = self.who_from_head(h) if h is not None else None
                         if who is None and colon and not len(self.clause_before(f)):
@@ -468,12 +468,12 @@ class Attributor(SpeakerResolver):
         # "Jane Doe: « … »" — a name right before the colon.
         if colon and k > toks.start:
             prev = doc[k - 1]
-            for ms, me, ent, etype in self.art.mentions_in(prev.idx, prev.idx + len(prev.text)):
+            for ms, me, ent, etype in self.article.mentions_in(prev.idx, prev.idx + len(prev.text)):
                 if etype in ("PER", "ORG") and me >= prev.idx + len(prev.text):
-                    return ("src", k - 1, self.art.resolve_name(self.body[ms:me], ms, me, etype),
+                    return ("src", k - 1, self.article.resolve_name(self.body[ms:me], ms, me, etype),
                             (-1, -1), True)
         # "X listed them:" — any verb right before a colon introduces what follows.
-        if colon and self.art.has_dep:
+        if colon and self.article.has_dep:
             v = doc[k].head
             for _ in range(3):  # "a écarté cette hypothèse : «": the colon may hang from the object
                 if v.pos_ in ("VERB", "AUX") or v.head.i == v.i or not toks.start <= v.head.i < k:
@@ -481,17 +481,17 @@ class Attributor(SpeakerResolver):
                 v = v.head
             # The verb must sit in the lead-in itself: a parse that runs across a paragraph
             # break can hang the colon from the previous paragraph's verb.
-            if (v.pos_ in ("VERB", "AUX") and not self.art.in_quote[v.i]
+            if (v.pos_ in ("VERB", "AUX") and not self.article.in_quote[v.i]
                     and toks.start <= v.i < k):
                 s = self.subject_of(v)
-                if s is not None and not isinstance(s, Who) and s.lower_ in _EXPLETIVES:
+                if s is not None and not isinstance(s, Speaker) and s.lower_ in _EXPLETIVES:
                     s = None
                 if s is not None:
-                    who = s if isinstance(s, Who) else self.who_from_head(s)
+                    who = s if isinstance(s, Speaker) else self.who_from_head(s)
                     f, l = self.cue_phrase(v)
                     return ("verb", v.i, who, (f, l), True)
         # "Here's Jane Doe in 1992: « … »", "From the report: « … »": the phrase before it.
-        if colon and self.art.has_pos:
+        if colon and self.article.has_pos:
             region = self.clause_before(k)
             h = self.region_head(region)
             if h is not None and h.lower_ not in _EXPLETIVES and h.pos_ != "PRON":
@@ -513,44 +513,44 @@ class Attributor(SpeakerResolver):
                           if doc[j].text == ","), None)
             if comma is not None and not any(is_sentence_end(doc[j]) for j in range(
                     toks.start, toks.stop)):
-                per = self.art.per_mention_at(doc[toks.start].idx, doc[comma].idx)
+                per = self.article.per_mention_at(doc[toks.start].idx, doc[comma].idx)
                 if per is None and comma + 1 < toks.stop:
                     # "Pour le ministre, Jean Dupont, …": the apposition after the comma.
                     nxt = next((j for j in range(comma + 1, min(toks.stop, comma + 6))
                                 if doc[j].text == ","), None)
                     if nxt is not None:
-                        per = self.art.per_mention_at(doc[comma + 1].idx, doc[nxt].idx)
+                        per = self.article.per_mention_at(doc[comma + 1].idx, doc[nxt].idx)
                 if per is not None:
-                    who = self.art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+                    who = self.article.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
                     return ("src", toks.start, who, (toks.start, toks.start), False)
         return None
 
     def clause_subject(self, q: QuoteCandidate) -> Optional[Cue]:
         """A quote embedded in a narrative sentence ('X mocked Y for "…"') is X's words:
         the subject of the main clause that the quote hangs from."""
-        art, doc = self.art, self.doc
-        if not art.has_dep:
+        article, doc = self.article, self.doc
+        if not article.has_dep:
             return None
         node = None
-        for i in art.tok_range(q.start, q.end):
+        for i in article.token_range(q.start, q.end):
             h = doc[i].head
-            if not art.in_quote[h.i]:
+            if not article.in_quote[h.i]:
                 node = h
                 break
         if node is None:
             return None
         best = None
-        para = art.para_of(q.start)
+        para = article.paragraph_of(q.start)
         for _ in range(15):
-            if art.para_of(node.idx) != para:
+            if article.paragraph_of(node.idx) != para:
                 break
             if node.pos_ in ("VERB", "AUX") or node.dep_ == "ROOT":
                 s = self.subject_of(node)
                 if isinstance(s, Token) and self.dateline(s):
                     h = self.region_head(self.clause_before(node.i))
                     s = h if h is not None and not self.dateline(h) else None
-                if s is not None and (isinstance(s, Who) or (
-                    s.lower_ not in _EXPLETIVES and art.para_of(s.idx) == para
+                if s is not None and (isinstance(s, Speaker) or (
+                    s.lower_ not in _EXPLETIVES and article.paragraph_of(s.idx) == para
                 )):
                     best = (s, node)
             if node.head.i == node.i:
@@ -559,19 +559,19 @@ class Attributor(SpeakerResolver):
         if best is None:
             return None
         s, v = best
-        who = s if isinstance(s, Who) else self.who_from_head(s)
+        who = s if isinstance(s, Speaker) else self.who_from_head(s)
         if who is None:
             return None
         return ("clause", v.i, who, (-1, -1), False)
 
-    def paragraph_speakers(self, line: tuple[int, int]) -> list[Who]:
+    def paragraph_speakers(self, line: tuple[int, int]) -> list[Speaker]:
         """Subjects of the (non-negated) reporting verbs of a paragraph, outside quotes."""
         key = line[0]
         cached = self._para_cache.get(key)
         if cached is not None:
             return cached
-        out: list[Who] = []
-        for i in self.art.tok_range(line[0], line[1]):
+        out: list[Speaker] = []
+        for i in self.article.token_range(line[0], line[1]):
             t = self.doc[i]
             if self.is_cue(t):
                 f, l = self.cue_phrase(t)
@@ -581,7 +581,7 @@ class Attributor(SpeakerResolver):
                         out.append(who)
             else:
                 j = self.source_cue(i)
-                if j is not None and j < self.art.n:
+                if j is not None and j < self.article.token_count:
                     who = self.inverted_subject(j - 1)
                     if who is not None:
                         out.append(who)
@@ -592,8 +592,8 @@ class Attributor(SpeakerResolver):
 
     def inner_incise(self, q: QuoteCandidate) -> Optional[tuple[int, int]]:
         """Token bounds [i, k) of an incise inside the quote, k being the comma/period ending it."""
-        doc, art = self.doc, self.art
-        toks = art.tok_range(q.start, q.end)
+        doc, article = self.doc, self.article
+        toks = article.token_range(q.start, q.end)
         for i in toks:
             if i == toks.start or doc[i - 1].text != ",":
                 continue
@@ -623,12 +623,12 @@ class Attributor(SpeakerResolver):
 
     def cue_word(self, t: Token) -> bool:
         """is_cue for a token inside the marks (the verb of an inner incise)."""
-        saved = self.art.in_quote[t.i]
-        self.art.in_quote[t.i] = False
+        saved = self.article.in_quote[t.i]
+        self.article.in_quote[t.i] = False
         try:
             return self.is_cue(t)
         finally:
-            self.art.in_quote[t.i] = saved
+            self.article.in_quote[t.i] = saved
 
 
 # --------------------------------------------------------------------------- assembly
@@ -646,45 +646,45 @@ def _pick(right, left):
 
 
 def attribute_quotes(
-    art: ArticleIndex, lex: CueLexicon, qs: list[QuoteCandidate], lines: list[tuple[int, int]]
+    article: ArticleIndex, lex: CueLexicon, candidates: list[QuoteCandidate], lines: list[tuple[int, int]]
 ) -> Attributor:
     """Give each quote the speaker and cue found around it (splitting French inner incises,
-    which may replace one quote by two in qs); return the attributor for the passes after."""
-    doc, body = art.doc, art.body
-    att = Attributor(art, lex)
-    att.build_titles()
+    which may replace one quote by two in candidates); return the attributor for the passes after."""
+    doc, body = article.doc, article.body
+    attributor = Attributor(article, lex)
+    attributor.build_titles()
     out: list[QuoteCandidate] = []
-    for q in qs:
+    for q in candidates:
         # A French incise inside the marks splits the quote and attributes both halves.
-        inc = att.inner_incise(q) if lex.lang == "fr" and not q.short else None
+        inc = attributor.inner_incise(q) if lex.lang == "fr" and not q.short else None
         if inc is not None:
-            halves = _split_incise(att, q, inc)
+            halves = _split_incise(attributor, q, inc)
             out.extend(halves)
             if halves and halves[0].who is not None:
-                att.last_speakers.append((q.start, halves[0].who))
+                attributor.last_speakers.append((q.start, halves[0].who))
             continue
         out.append(q)
         if q.span.dialogue:
             q.blocked = True  # turns of a dialogue: who speaks is not written, so no guess
             continue
         line = lines[q.span.para]
-        right = att.right_cue(q, line[1])
-        left = att.left_cue(q, line[0], q.span.open_at)
+        right = attributor.right_cue(q, line[1])
+        left = attributor.left_cue(q, line[0], q.span.open_at)
         if left is None and q.span.open_at == _first_char(body, line) and q.span.para > 0:
             prev = lines[q.span.para - 1]
             if body[prev[0]:prev[1]].rstrip(SPACE_CHARS).endswith(":"):
-                left = att.left_cue(q, prev[0], prev[1])
+                left = attributor.left_cue(q, prev[0], prev[1])
         got = _pick(right, left)
         if got is None:
-            got = att.clause_subject(q)
-        if got is None and q.span.para + 1 < len(lines) and art.is_quote_only(line):
-            got = att.dash_line(lines[q.span.para + 1])
+            got = attributor.clause_subject(q)
+        if got is None and q.span.para + 1 < len(lines) and article.is_quote_only(line):
+            got = attributor.dash_line(lines[q.span.para + 1])
         if got is None:
             continue
         kind, _, who, (f, l), strong = got
-        if q.short and not _firm(att, q, got):
+        if q.short and not _firm(attributor, q, got):
             continue  # a word or two without its own reporting verb: a scare quote, a title
-        if kind == "neg" or _indefinite(att, who):
+        if kind == "neg" or _indefinite(attributor, who):
             q.blocked = True  # '», estime-t-on à Bruxelles': said, but by nobody named
             continue
         if who is None:
@@ -693,54 +693,54 @@ def attribute_quotes(
         q.own = True
         if f >= 0:
             q.cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
-        att.last_speakers.append((q.start, who))
-    qs[:] = out
-    return att
+        attributor.last_speakers.append((q.start, who))
+    candidates[:] = out
+    return attributor
 
 
-def _indefinite(att: Attributor, who: Optional[Who]) -> bool:
+def _indefinite(attributor: Attributor, who: Optional[Speaker]) -> bool:
     """The speaker is the indefinite pronoun ('estime-t-on', 'prévient-on')."""
     return who is not None and who.entity_id is None and who.etype is None and (
-        att.body[who.start:who.end].lower() in att.lex.indefinite)
+        attributor.body[who.start:who.end].lower() in attributor.lex.indefinite)
 
 
-def _verdict(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+def _verdict(attributor: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     """'a qualifié la décision de « scandaleuse »', 'a décrit un « système organisé »': a
     short quote that a verdict verb with a named speaker takes as its object, in one clause."""
     kind, i, who, _, _ = got
     if kind != "verb" or who is None or who.etype not in ("PER", "ORG"):
         return False
-    v = att.doc[i]
-    if att.art.lemma(v) not in att.lex.qualify and v.lower_ not in att.lex.qualify:
+    v = attributor.doc[i]
+    if attributor.article.lemma(v) not in attributor.lex.qualify and v.lower_ not in attributor.lex.qualify:
         return False
     if v.idx >= q.span.open_at:
         return False
-    toks = att.art.tok_range(v.idx + len(v.text), q.span.open_at)
+    toks = attributor.article.token_range(v.idx + len(v.text), q.span.open_at)
     if len(toks) > 8:
         return False
-    return not any(is_sentence_end(att.doc[j]) or att.doc[j].text in (",", ";", ":")
-                   or att.doc[j].pos_ in ("VERB", "SCONJ") for j in toks)
+    return not any(is_sentence_end(attributor.doc[j]) or attributor.doc[j].text in (",", ";", ":")
+                   or attributor.doc[j].pos_ in ("VERB", "SCONJ") for j in toks)
 
 
-def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+def _reported_words(attributor: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     """French agency copy puts a speaker's own words in guillemets inside the sentence that
     reports them: 'a appelé les États à « un sursaut »', 'a assuré que l’UE restait « à
     l’avant-garde »'. The reporting verb comes first in the same sentence, its speaker is a
     named person or organisation, and the quote lies in what the verb governs (not in a clause
     coordinated to it: 'X a qualifié …, puis la presse a parlé de « fiasco »')."""
     kind, i, who, _, _ = got
-    if att.lex.lang != "fr" or kind != "verb" or who is None or who.etype not in ("PER", "ORG"):
+    if attributor.lex.lang != "fr" or kind != "verb" or who is None or who.etype not in ("PER", "ORG"):
         return False
-    v = att.doc[i]
+    v = attributor.doc[i]
     if v.idx >= q.span.open_at:
         return False
-    toks = att.art.tok_range(v.idx + len(v.text), q.span.open_at)
-    if any(is_sentence_end(att.doc[j]) or att.doc[j].text in (";", ":") for j in toks):
+    toks = attributor.article.token_range(v.idx + len(v.text), q.span.open_at)
+    if any(is_sentence_end(attributor.doc[j]) or attributor.doc[j].text in (";", ":") for j in toks):
         return False
-    before = att.art.tok_at(q.span.open_at) - 1
-    if before >= 0 and att.doc[before].lower_ in att.lex.naming_words:
+    before = attributor.article.token_at(q.span.open_at) - 1
+    if before >= 0 and attributor.doc[before].lower_ in attributor.lex.naming_words:
         return False  # 'la loi dite « immigration »': a name, not words said
-    t = att.doc[att.art.tok_at(q.start)]
+    t = attributor.doc[attributor.article.token_at(q.start)]
     for _ in range(12):  # up from the quote to the verb, never through a coordinated clause
         if t.i == v.i:
             return True
@@ -750,17 +750,17 @@ def _reported_words(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     return False
 
 
-def _firm(att: Attributor, q: QuoteCandidate, got: Cue) -> bool:
+def _firm(attributor: Attributor, q: QuoteCandidate, got: Cue) -> bool:
     """A cue that makes even one or two words a quotation: a signature dash, 'selon X, …'
     before them, or an incise or colon lead-in around words that open their own sentence
     ('«Oui», dit-il', '"We won," he added', 'a répondu : « Jamais. »'). Words inside a
     narrative sentence ('a "burn bag," the paper reported') are a scare quote."""
     kind, i, _, _, strong = got
-    if kind == "dash" or _verdict(att, q, got) or _reported_words(att, q, got):
+    if kind == "dash" or _verdict(attributor, q, got) or _reported_words(attributor, q, got):
         return True
-    if kind == "src" and att.doc[i].idx < q.span.open_at:
+    if kind == "src" and attributor.doc[i].idx < q.span.open_at:
         return True
-    return kind in ("src", "verb") and strong and _opens_sentence(att.body, q.span.open_at)
+    return kind in ("src", "verb") and strong and _opens_sentence(attributor.body, q.span.open_at)
 
 
 def _opens_sentence(body: str, at: int) -> bool:
@@ -781,18 +781,18 @@ def _opens_sentence(body: str, at: int) -> bool:
     return False
 
 
-def _split_incise(att: Attributor, q: QuoteCandidate, inc: tuple[int, int]) -> list[QuoteCandidate]:
+def _split_incise(attributor: Attributor, q: QuoteCandidate, inc: tuple[int, int]) -> list[QuoteCandidate]:
     """« A, dit-elle, B » -> quotes A and B, both attributed by the incise."""
-    art, doc, body = att.art, att.doc, att.body
+    article, doc, body = attributor.article, attributor.doc, attributor.body
     i, k = inc
     for x in range(i - 1, k + 1):
-        art.in_quote[x] = False
-    art.quote_only.clear()  # the incise words now sit outside the quotes
-    v = next((doc[x] for x in range(i, k) if att.cue_word(doc[x])), doc[i])
-    f, l = att.cue_phrase(v)
-    neg = att.negated(v, f)
-    who = None if neg else att.speaker_of_verb(v, f, l, incise=True)
-    if _indefinite(att, who):
+        article.in_quote[x] = False
+    article.quote_only.clear()  # the incise words now sit outside the quotes
+    v = next((doc[x] for x in range(i, k) if attributor.cue_word(doc[x])), doc[i])
+    f, l = attributor.cue_phrase(v)
+    neg = attributor.negated(v, f)
+    who = None if neg else attributor.speaker_of_verb(v, f, l, incise=True)
+    if _indefinite(attributor, who):
         who, neg = None, True
     cue = (doc[f].idx, doc[l].idx + len(doc[l].text))
     halves = []

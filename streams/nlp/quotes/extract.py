@@ -27,7 +27,7 @@ from streams.nlp.quotes.quote_marks import (
     segment_quotes,
 )
 from streams.nlp.quotes.speaker_inheritance import inherit_speakers
-from streams.nlp.quotes.speaker_linking import Who, add_speaker_entities
+from streams.nlp.quotes.speaker_linking import Speaker, add_speaker_entities
 
 __all__ = ["extract_quotes", "find_quote_spans", "QuoteSpan"]
 
@@ -71,27 +71,27 @@ def _title_like(text: str, lex: Optional[CueLexicon]) -> bool:
     )
 
 
-def _after_work_word(art: ArticleIndex, lex: CueLexicon, q: QuoteCandidate) -> bool:
+def _after_work_word(article: ArticleIndex, lex: CueLexicon, q: QuoteCandidate) -> bool:
     """'son livre « … »', 'the film "…"', 'an ad entitled "…"': a work's name, not words."""
-    if _word_count(art.body[q.start:q.end]) > 12 or not art.n:
+    if _word_count(article.body[q.start:q.end]) > 12 or not article.token_count:
         return False
-    i = art.tok_at(q.span.open_at) - 1
-    while i >= 0 and (art.doc[i].is_space or art.doc[i].text in (",", ":")):
+    i = article.token_at(q.span.open_at) - 1
+    while i >= 0 and (article.doc[i].is_space or article.doc[i].text in (",", ":")):
         i -= 1
-    return i >= 0 and not art.in_quote[i] and art.doc[i].lower_ in lex.work_words
+    return i >= 0 and not article.in_quote[i] and article.doc[i].lower_ in lex.work_words
 
 
-def _scare_quote(art: ArticleIndex, q: QuoteCandidate, text: str) -> bool:
+def _scare_quote(article: ArticleIndex, q: QuoteCandidate, text: str) -> bool:
     """A few words without a verb, no sentence end and nobody saying them: 'la « sobriété
     heureuse »', 'the "so-called elites"'."""
-    if _word_count(text) > 4 or text.rstrip()[-1:] in END_PUNCT or not art.has_pos:
+    if _word_count(text) > 4 or text.rstrip()[-1:] in END_PUNCT or not article.has_pos:
         return False
     if _no_space_chars(text) >= 4:
         return False  # a sentence in a script the parser does not know
-    return not any(art.doc[i].pos_ in ("VERB", "AUX") for i in art.tok_range(q.start, q.end))
+    return not any(article.doc[i].pos_ in ("VERB", "AUX") for i in article.token_range(q.start, q.end))
 
 
-def _speaker_dict(body: str, who: Who) -> dict:
+def _speaker_dict(body: str, who: Speaker) -> dict:
     return {
         "name": who.name,
         "entity_id": who.entity_id,
@@ -99,22 +99,22 @@ def _speaker_dict(body: str, who: Who) -> dict:
     }
 
 
-def _unlinked_persons(art: ArticleIndex,
-                      kept: list[QuoteCandidate]) -> list[tuple[Who, str, bool]]:
+def _unlinked_persons(article: ArticleIndex,
+                      kept: list[QuoteCandidate]) -> list[tuple[Speaker, str, bool]]:
     """Speakers that name a person no entity covers, with that person's name and whether the
     name alone makes a new entity (a bare capitalised word only joins a full name)."""
-    out: list[tuple[Who, str, bool]] = []
+    out: list[tuple[Speaker, str, bool]] = []
     seen: set[int] = set()
     for q in kept:
         who = q.who
         if who is None or who.entity_id is not None or id(who) in seen:
             continue
         seen.add(id(who))
-        name = art.person_name(who.start, who.end, who.name, who.etype)
+        name = article.person_name(who.start, who.end, who.name, who.etype)
         if name is not None:
             out.append((who, name, True))
             continue
-        name = art.person_name(who.start, who.end, who.name, who.etype, min_words=1)
+        name = article.person_name(who.start, who.end, who.name, who.etype, min_words=1)
         if name is not None:
             out.append((who, name, False))
     return out
@@ -131,34 +131,34 @@ def extract_quotes(
     tagger/parser) quotes are still found from the marks, without speakers.
     """
     lex = lexicon(language)
-    art = ArticleIndex(doc, body, entities)
+    article = ArticleIndex(doc, body, entities)
     if lex is not None:
-        art.name_stops = lex.time_words
+        article.name_stops = lex.time_words
     lines, spans = segment_quotes(body)
-    art.unit_starts = [u[0] for u in lines]
+    article.unit_starts = [u[0] for u in lines]
     for s in spans:
         close = s.close_at + 1 if s.close_at is not None else s.end
-        for i in art.tok_range(s.open_at, close):
-            if art.doc[i].idx >= s.open_at:
-                art.in_quote[i] = True
+        for i in article.token_range(s.open_at, close):
+            if article.doc[i].idx >= s.open_at:
+                article.in_quote[i] = True
     # Quotes of one or two words stay only when a cue of their own attributes them.
-    qs = [QuoteCandidate(s, s.start, s.end, short=_word_count(body[s.start:s.end]) < 3)
+    candidates = [QuoteCandidate(s, s.start, s.end, short=_word_count(body[s.start:s.end]) < 3)
           for s in spans]
-    if lex is not None and art.has_pos and art.n:
-        att = attribute_quotes(art, lex, qs, lines)
-        qs = [q for q in qs if not q.short or q.who is not None]
-        inherit_speakers(art, qs, lines, att)
+    if lex is not None and article.has_pos and article.token_count:
+        attributor = attribute_quotes(article, lex, candidates, lines)
+        candidates = [q for q in candidates if not q.short or q.who is not None]
+        inherit_speakers(article, candidates, lines, attributor)
     kept: list[QuoteCandidate] = []
-    for q in qs:
+    for q in candidates:
         text = body[q.start:q.end]
         if q.short and q.who is None:
             continue
-        if _title_like(text, lex) or (lex is not None and _after_work_word(art, lex, q)):
+        if _title_like(text, lex) or (lex is not None and _after_work_word(article, lex, q)):
             continue
-        if q.who is None and (q.span.single or _scare_quote(art, q, text)):
+        if q.who is None and (q.span.single or _scare_quote(article, q, text)):
             continue
         kept.append(q)
-    new_entities = add_speaker_entities(body, entities, _unlinked_persons(art, kept))
+    new_entities = add_speaker_entities(body, entities, _unlinked_persons(article, kept))
     quotes: list[Quote] = []
     quoted_ids: set[str] = set()
     for q in kept:

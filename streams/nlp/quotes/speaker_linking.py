@@ -22,7 +22,7 @@ from streams.nlp.quotes.lexicon import either_case_pattern, every_language
 HONORIFICS = every_language("honorifics", "titles")
 
 
-__all__ = ["Who", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
+__all__ = ["Speaker", "Mention", "MentionIndex", "spacy_mentions", "ENT_MAP", "display_name",
            "add_speaker_entities"]
 
 # Lower-case words allowed inside a proper name ("Bank of England", "Cour des comptes").
@@ -45,7 +45,7 @@ Mention = tuple[int, int, Optional[Entity], str]
 
 
 @dataclass
-class Who:
+class Speaker:
     """A speaker candidate: the span as written and what it resolves to."""
 
     start: int
@@ -107,17 +107,17 @@ class MentionIndex:
                         self.by_last.setdefault(parts[-1].lower(), []).append(ent)
         ments.extend(extra)
         ments.sort(key=lambda x: (x[0], x[2] is None, -x[1]))
-        self.ments = ments
-        self.ment_starts = [x[0] for x in ments]
-        self.max_ment = max((x[1] - x[0] for x in ments), default=0)
+        self.mentions = ments
+        self.mention_starts = [x[0] for x in ments]
+        self.longest_mention = max((x[1] - x[0] for x in ments), default=0)
 
     def mentions_in(self, a: int, b: int) -> list[Mention]:
         """Mentions overlapping [a, b), entities-stage ones first."""
-        lo = bisect_left(self.ment_starts, a - self.max_ment)
-        hi = bisect_left(self.ment_starts, b)
-        return [m for m in self.ments[lo:hi] if m[1] > a]
+        lo = bisect_left(self.mention_starts, a - self.longest_mention)
+        hi = bisect_left(self.mention_starts, b)
+        return [m for m in self.mentions[lo:hi] if m[1] > a]
 
-    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]) -> Who:
+    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]) -> Speaker:
         """Link a span to an entity: overlapping mention first, then name, alias, last name."""
         found = self.mentions_in(a, b)
         linked = [m for m in found if m[2] is not None]
@@ -138,13 +138,13 @@ class MentionIndex:
                     written = written[1:]  # "Me Nicolas Berthier": the title is not the name
                 if len(written) > len(name.split()) and set(name.split()) < set(written):
                     name = " ".join(written)  # the mention was cut short; the written name is fuller
-                return Who(a, b, name, ent["id"], "PER")
+                return Speaker(a, b, name, ent["id"], "PER")
             shown = display_name(text)
             lead = _LEAD_ARTICLE_RE.match(text)  # "the alliance": a description the entity's mention covers
             bare = a + (lead.end() if lead else 0)  # display_name strips at most this article
             if pick[0] <= bare and pick[1] >= b and ent.get("name"):
                 shown = ent["name"]  # the span is the entity's mention: its canonical name
-            return Who(a, b, shown, ent["id"], ent.get("type"))
+            return Speaker(a, b, shown, ent["id"], ent.get("type"))
         if etype is None and found:
             etype = found[0][3]
         key = text.lower()
@@ -156,9 +156,9 @@ class MentionIndex:
                 ent = max(cands, key=lambda e: len(e.get("mentions", [])))
         if ent is not None:
             if ent.get("type") == "PER":
-                return Who(a, b, ent["name"], ent["id"], "PER")
-            return Who(a, b, ent.get("name") or display_name(text), ent["id"], ent.get("type"))
-        return Who(a, b, display_name(text), None, etype)
+                return Speaker(a, b, ent["name"], ent["id"], "PER")
+            return Speaker(a, b, ent.get("name") or display_name(text), ent["id"], ent.get("type"))
+        return Speaker(a, b, display_name(text), None, etype)
 
 
 def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
@@ -169,14 +169,14 @@ def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
 
 
 def add_speaker_entities(
-    body: str, entities: list[Entity], speakers: list[tuple[Who, str, bool]]
+    body: str, entities: list[Entity], speakers: list[tuple[Speaker, str, bool]]
 ) -> list[Entity]:
     """New PER entities for speakers that are persons no entity covers (the NER missed them),
     so that every quoted person has an entity id.
 
     `speakers` gives each unlinked speaker with its person name and whether that name may make
     a new entity (else it only joins one whose surname it is: 'Vasseur' -> 'Hélène Vasseur').
-    Each Who is updated in place (canonical name, entity id). The mentions are every exact
+    Each Speaker is updated in place (canonical name, entity id). The mentions are every exact
     occurrence of the full name or surname that is not already another entity's."""
     taken = sorted((m["start"], m["end"]) for e in entities for m in e.get("mentions", []))
     known = {e.get("id"): e for e in entities}

@@ -1,4 +1,4 @@
-"""Who a noun phrase, pronoun or verb subject designates, for quote attribution.
+"""Speaker a noun phrase, pronoun or verb subject designates, for quote attribution.
 
 Given a token of the parse (the subject of a reporting verb, the phrase after an inverted verb,
 a pronoun), find the person or organisation meant: named persons inside the phrase, appositions,
@@ -22,7 +22,7 @@ from streams.nlp.quotes.article_index import (
     is_sentence_end,
 )
 from streams.nlp.quotes.lexicon import CueLexicon, every_language
-from streams.nlp.quotes.speaker_linking import Who
+from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["SpeakerResolver", "CLITIC_RE"]
 
@@ -53,12 +53,12 @@ _EUPHONIC_T = every_language("quotes", "euphonic-t")
 class SpeakerResolver:
     """Resolves the speaker designated by a token or span of the parse around a quote."""
 
-    def __init__(self, art: ArticleIndex, lex: CueLexicon):
-        self.art = art
+    def __init__(self, article: ArticleIndex, lex: CueLexicon):
+        self.article = article
         self.lex = lex
-        self.doc = art.doc
-        self.body = art.body
-        self.last_speakers: list[tuple[int, Who]] = []  # (quote start, speaker), in order
+        self.doc = article.doc
+        self.body = article.body
+        self.last_speakers: list[tuple[int, Speaker]] = []  # (quote start, speaker), in order
 
     # ---- noun phrases and speakers
 
@@ -66,24 +66,24 @@ class SpeakerResolver:
         """Token bounds [a, b] of the noun phrase headed by h, without clauses or appositions."""
         doc = self.doc
         a = h.i
-        if self.art.has_dep:
+        if self.article.has_dep:
             j = h.i - 1
             left = h.left_edge.i
             while j >= left and j >= h.i - 8:
                 t = doc[j]
-                if t.is_punct or t.is_space or self.art.in_quote[j] or t.dep_ in (
+                if t.is_punct or t.is_space or self.article.in_quote[j] or t.dep_ in (
                     "case", "mark", "cc", "prep"
                 ) or t.pos_ in ("ADP", "SCONJ", "CCONJ", "VERB", "AUX"):
                     break
                 a = j
                 j -= 1
         b = h.i
-        if self.art.has_dep:
+        if self.article.has_dep:
             right = h.right_edge.i
             j = h.i + 1
             while j <= right and j <= h.i + 8:
                 t = doc[j]
-                if t.is_punct or t.is_space or self.art.in_quote[j] or t.pos_ in ("VERB", "AUX"):
+                if t.is_punct or t.is_space or self.article.in_quote[j] or t.pos_ in ("VERB", "AUX"):
                     break
                 anc = t
                 stop = False
@@ -98,19 +98,19 @@ class SpeakerResolver:
                 j += 1
         return a, b
 
-    def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[Who]:
-        art, doc, lex = self.art, self.doc, self.lex
+    def who_from_head(self, h: Token, allow_pron: bool = True) -> Optional[Speaker]:
+        article, doc, lex = self.article, self.doc, self.lex
         low = h.lower_.lstrip("-")
-        if low in _ONE_OF and art.has_dep:  # "l'un d'eux", "l'une des manifestantes": one of a group
+        if low in _ONE_OF and article.has_dep:  # "l'un d'eux", "l'une des manifestantes": one of a group
             group = [c for c in h.children if c.dep_ == "nmod" and c.i > h.i
                      and any(g.dep_ == "case" and g.lower_ in _ONE_OF_PREPOSITIONS for g in c.children)]
-            if group and group[0].right_edge.i - h.i <= 6 and not art.in_quote[group[0].right_edge.i]:
+            if group and group[0].right_edge.i - h.i <= 6 and not article.in_quote[group[0].right_edge.i]:
                 a, b = h.left_edge.i, group[0].right_edge.i
                 named = self.apposition(h, b)  # "l'un d'eux, Pierre Martin, a déclaré"
                 if named is not None:
                     return named
                 sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
-                return art.resolve_name(self.body[sa:sb], sa, sb, None)
+                return article.resolve_name(self.body[sa:sb], sa, sb, None)
         if (h.pos_ == "PRON" and not h.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
             if not allow_pron:
                 return None
@@ -120,18 +120,18 @@ class SpeakerResolver:
         a, b = self.np_bounds(h)
         sa, sb = doc[a].idx, doc[b].idx + len(doc[b].text)
         # A person named inside the phrase ("Spokeswoman Haley Morris").
-        per = art.per_mention_at(sa, sb)
+        per = article.per_mention_at(sa, sb)
         if per is not None:
-            who = art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+            who = article.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
             if who.entity_id is None:  # only the model saw a person here ("le commissaire au [Climat]")
                 app = self.apposition(h, b)
                 if app is not None and app.entity_id is not None:
                     return app  # "…, Wopke Hoekstra,": the person the phrase is in apposition to
             return who
-        if art.has_dep:
+        if article.has_dep:
             per = self.linked_person(h)
             if per is not None:
-                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+                return article.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
         # An apposition naming the person ("the secretary general, Jane Doe").
         app = self.apposition(h, b)
         if app is not None:
@@ -139,17 +139,17 @@ class SpeakerResolver:
         if h.pos_ == "NOUN":
             # "le quotidien Le Monde", "the newspaper USA Today": the organisation named.
             near = [c for c in h.children if c.dep_ in _NAME_DEPS + ("nmod",)
-                    ] if art.has_dep else []
-            if h.i + 1 < art.n:
+                    ] if article.has_dep else []
+            if h.i + 1 < article.token_count:
                 near.append(doc[h.i + 1])
             for c in near:
-                if not c.ent_type_ or art.in_quote[c.i]:
+                if not c.ent_type_ or article.in_quote[c.i]:
                     continue
-                for ms, me, ent, etype in art.mentions_in(c.idx, c.idx + len(c.text)):
+                for ms, me, ent, etype in article.mentions_in(c.idx, c.idx + len(c.text)):
                     if etype == "ORG" and ms > h.idx:
-                        return art.resolve_name(self.body[ms:me], ms, me, "ORG")
+                        return article.resolve_name(self.body[ms:me], ms, me, "ORG")
         text = self.body[sa:sb]
-        who = art.resolve_name(text, sa, sb, None)
+        who = article.resolve_name(text, sa, sb, None)
         # A role noun heading the phrase ('le chef de l'État', 'la ministre de la Santé') names
         # a person even when the phrase holds a place or organisation. French only: on English
         # copy ('the Republican nominee', 'the New York businessman') it picked wrong people.
@@ -169,8 +169,8 @@ class SpeakerResolver:
         while todo and seen < 16:
             t = todo.pop()
             seen += 1
-            if t.ent_type_ and not self.art.in_quote[t.i]:
-                per = self.art.per_mention_at(t.idx, t.idx + len(t.text))
+            if t.ent_type_ and not self.article.in_quote[t.i]:
+                per = self.article.per_mention_at(t.idx, t.idx + len(t.text))
                 if per is not None:
                     return per
             for c in t.children:
@@ -178,44 +178,44 @@ class SpeakerResolver:
                     todo.append(c)
         return None
 
-    def apposition(self, h: Token, b: int) -> Optional[Who]:
-        doc, art = self.doc, self.art
-        cands = [c for c in h.children if c.dep_ == "appos"] if art.has_dep else []
-        if b + 2 < art.n and doc[b + 1].text == ",":
+    def apposition(self, h: Token, b: int) -> Optional[Speaker]:
+        doc, article = self.doc, self.article
+        cands = [c for c in h.children if c.dep_ == "appos"] if article.has_dep else []
+        if b + 2 < article.token_count and doc[b + 1].text == ",":
             cands.append(doc[b + 2])
         for c in cands:
-            if art.in_quote[c.i]:
+            if article.in_quote[c.i]:
                 continue
-            per = art.per_mention_at(c.idx, c.idx + len(c.text))
+            per = article.per_mention_at(c.idx, c.idx + len(c.text))
             if per is not None:
-                return art.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
+                return article.resolve_name(self.body[per[0]:per[1]], per[0], per[1], "PER")
         return None
 
-    def title(self, h: Token, sa: int, sb: int) -> Optional[Who]:
+    def title(self, h: Token, sa: int, sb: int) -> Optional[Speaker]:
         """'the minister' -> the person the article names with that title, if any."""
-        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        det = [c for c in h.children if c.dep_ == "det"] if self.article.has_dep else []
         if not det or det[0].lower_ not in _DEFINITE:
             return None
-        holders = self.titles.get(self.art.lemma(h))
+        holders = self.titles.get(self.article.lemma(h))
         if not holders:
             return None
         before = [x for x in holders if x[0] < sa]
         pos, name, eid = (before[-1] if before else holders[0])
-        return Who(sa, sb, name, eid, "PER")
+        return Speaker(sa, sb, name, eid, "PER")
 
     def build_titles(self) -> None:
         """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
-        doc, art = self.doc, self.art
+        doc, article = self.doc, self.article
         self.titles: dict[str, list[tuple[int, str, Optional[str]]]] = {}
         self.person_titles: dict[str, set[str]] = {}
         self.person_adjs: dict[str, set[str]] = {}  # "ukrainien", "allemande": how introduced
-        if not art.has_pos:
+        if not article.has_pos:
             return
-        for ms, me, ent, etype in art.ments:
+        for ms, me, ent, etype in article.mentions:
             if etype != "PER":
                 continue
-            who = art.resolve_name(self.body[ms:me], ms, me, "PER")
-            toks = art.tok_range(ms, me)
+            who = article.resolve_name(self.body[ms:me], ms, me, "PER")
+            toks = article.token_range(ms, me)
             if not toks:
                 continue
             nouns: list[Token] = []
@@ -236,9 +236,9 @@ class SpeakerResolver:
                 if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
                     break
                 if t.pos_ == "ADJ":
-                    adjs.add(art.lemma(t))
+                    adjs.add(article.lemma(t))
                 j -= 1
-            if art.has_dep:
+            if article.has_dep:
                 for i in toks:
                     t = doc[i]
                     if t.dep_ == "appos" and t.head.i not in toks and t.head.pos_ == "NOUN":
@@ -250,38 +250,38 @@ class SpeakerResolver:
                               and c.i == toks.stop + 1 and doc[toks.stop].text == ","):
                             nouns.append(c)  # "X, prévisionniste à Météo-France": a noun the tagger calls ADJ
             for t in nouns:
-                self.titles.setdefault(art.lemma(t), []).append((ms, who.name, who.entity_id))
-                self.person_titles.setdefault(who.entity_id or who.name, set()).add(art.lemma(t))
-                adjs |= {art.lemma(c) for c in t.children if c.pos_ == "ADJ"
-                         } if art.has_dep else set()
+                self.titles.setdefault(article.lemma(t), []).append((ms, who.name, who.entity_id))
+                self.person_titles.setdefault(who.entity_id or who.name, set()).add(article.lemma(t))
+                adjs |= {article.lemma(c) for c in t.children if c.pos_ == "ADJ"
+                         } if article.has_dep else set()
             if adjs:
                 self.person_adjs.setdefault(who.entity_id or who.name, set()).update(adjs)
         for v in self.titles.values():
             v.sort()
 
-    def pronoun(self, a: int, b: int) -> Who:
+    def pronoun(self, a: int, b: int) -> Speaker:
         """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
         text = self.body[a:b]
         if text.lower() not in self.lex.singular_pronouns:
-            return Who(a, b, text, None, None)
+            return Speaker(a, b, text, None, None)
         who = self.antecedent(a)
         if who is None:
-            return Who(a, b, text, None, None)
-        return Who(a, b, who.name, who.entity_id, "PER")
+            return Speaker(a, b, text, None, None)
+        return Speaker(a, b, who.name, who.entity_id, "PER")
 
-    def antecedent(self, a: int) -> Optional[Who]:
+    def antecedent(self, a: int) -> Optional[Speaker]:
         """The person a pronoun or role noun at offset a refers to: the most recent of the last
         person who was a subject and the last person quoted, within a few paragraphs."""
-        art = self.art
-        floor = art.floor(a, 4)
-        hi = bisect_left(art.ment_starts, a)
+        article = self.article
+        floor = article.floor(a, 4)
+        hi = bisect_left(article.mention_starts, a)
         recent = None
         subject = None
         for k in range(hi - 1, -1, -1):
-            ms, me, ent, etype = art.ments[k]
+            ms, me, ent, etype = article.mentions[k]
             if ms < floor:
                 break
-            if etype != "PER" or me > a or not art.outside(ms):
+            if etype != "PER" or me > a or not article.outside(ms):
                 continue
             if recent is None:
                 recent = (ms, me)
@@ -294,40 +294,40 @@ class SpeakerResolver:
                 speaker = who
                 break
         if subject is not None and (speaker is None or speaker.start < subject[0]):
-            return art.resolve_name(self.body[subject[0]:subject[1]], subject[0], subject[1], "PER")
+            return article.resolve_name(self.body[subject[0]:subject[1]], subject[0], subject[1], "PER")
         if speaker is not None and speaker.start >= floor:
             return speaker
         if recent is not None:
-            return art.resolve_name(self.body[recent[0]:recent[1]], recent[0], recent[1], "PER")
+            return article.resolve_name(self.body[recent[0]:recent[1]], recent[0], recent[1], "PER")
         return speaker
 
-    def cataphor(self, b: int) -> Optional[Who]:
+    def cataphor(self, b: int) -> Optional[Speaker]:
         """'Le président américain a jugé… « … »' opening a story: the person named as a
         subject in the next two paragraphs."""
-        art = self.art
-        p = bisect_right(art.unit_starts, b) - 1
-        limit = art.unit_starts[p + 3] if p + 3 < len(art.unit_starts) else len(self.body)
-        for k in range(bisect_left(art.ment_starts, b), len(art.ments)):
-            ms, me, ent, etype = art.ments[k]
+        article = self.article
+        p = bisect_right(article.unit_starts, b) - 1
+        limit = article.unit_starts[p + 3] if p + 3 < len(article.unit_starts) else len(self.body)
+        for k in range(bisect_left(article.mention_starts, b), len(article.mentions)):
+            ms, me, ent, etype = article.mentions[k]
             if ms >= limit:
                 break
-            if etype == "PER" and art.outside(ms) and self.is_subject_mention(ms, me):
-                return art.resolve_name(self.body[ms:me], ms, me, "PER")
+            if etype == "PER" and article.outside(ms) and self.is_subject_mention(ms, me):
+                return article.resolve_name(self.body[ms:me], ms, me, "PER")
         return None
 
     def is_role(self, h: Token) -> bool:
-        return self.art.lemma(h) in self.lex.roles or h.lower_ in self.lex.roles
+        return self.article.lemma(h) in self.lex.roles or h.lower_ in self.lex.roles
 
-    def role(self, h: Token, sa: int, sb: int) -> Optional[Who]:
+    def role(self, h: Token, sa: int, sb: int) -> Optional[Speaker]:
         """'l'élu', 'the senator': a definite role noun names the person the text is about."""
-        if self.art.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
+        if self.article.lemma(h) not in self.lex.roles and h.lower_ not in self.lex.roles:
             return None
-        det = [c for c in h.children if c.dep_ == "det"] if self.art.has_dep else []
+        det = [c for c in h.children if c.dep_ == "det"] if self.article.has_dep else []
         if not det or det[0].lower_ not in _SINGULAR_DEFINITE:
             return None
-        lemma = self.art.lemma(h)
+        lemma = self.article.lemma(h)
 
-        def fits(who: Who) -> bool:
+        def fits(who: Speaker) -> bool:
             # "le ministre" cannot be the person introduced as "le député".
             known = {t for t in self.person_titles.get(who.entity_id or who.name, ()) if t in self.lex.roles}
             return not known or lemma in known or lemma in self.lex.generic_roles  # "Côté" is no title
@@ -335,14 +335,14 @@ class SpeakerResolver:
         first = self.antecedent(sa)
         # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
         # phrase pick, among the people met so far, the one introduced with them.
-        adjs = {self.art.lemma(self.doc[i]) for i in self.art.tok_range(sa, sb)
+        adjs = {self.article.lemma(self.doc[i]) for i in self.article.token_range(sa, sb)
                 if self.doc[i].pos_ == "ADJ"}
         if adjs and first is not None and self.lex.lang == "fr":
             # anyone named before, not only subjects: "avec son homologue égyptien, Badr Abdelatty"
             people = [first] + list(self.earlier_people(sa)) + self.named_before(sa)
             marked = [w for w in people if adjs & self.person_adjs.get(w.entity_id or w.name, set())]
             if marked and fits(marked[0]):
-                return Who(sa, sb, marked[0].name, marked[0].entity_id, "PER")
+                return Speaker(sa, sb, marked[0].name, marked[0].entity_id, "PER")
         who = first if first is not None and fits(first) else None
         if who is None and first is not None:
             who = next((w for w in self.earlier_people(sa) if fits(w)), None)
@@ -356,27 +356,27 @@ class SpeakerResolver:
             who = self.cataphor(sb)
         if who is None:
             return None
-        return Who(sa, sb, who.name, who.entity_id, "PER")
+        return Speaker(sa, sb, who.name, who.entity_id, "PER")
 
     def persons_named_before(self, a: int) -> Iterator[tuple[int, int]]:
         """Person mentions outside quotes before offset a, within six paragraphs, most recent first."""
-        art = self.art
-        floor = art.floor(a, 6)
-        for k in range(bisect_left(art.ment_starts, a) - 1, -1, -1):
-            ms, me, ent, etype = art.ments[k]
+        article = self.article
+        floor = article.floor(a, 6)
+        for k in range(bisect_left(article.mention_starts, a) - 1, -1, -1):
+            ms, me, ent, etype = article.mentions[k]
             if ms < floor:
                 break
-            if etype == "PER" and art.outside(ms):
+            if etype == "PER" and article.outside(ms):
                 yield ms, me
 
     def earlier_people(self, a: int, limit: int = 6):
         """People quoted or named as subjects before offset a, most recent first."""
         seen: set[str] = set()
-        cands: list[tuple[int, Who]] = [(w.start, w) for _, w in self.last_speakers
+        cands: list[tuple[int, Speaker]] = [(w.start, w) for _, w in self.last_speakers
                                          if w.etype == "PER" and w.start < a]
         for ms, me in self.persons_named_before(a):
             if self.is_subject_mention(ms, me):
-                cands.append((ms, self.art.resolve_name(self.body[ms:me], ms, me, "PER")))
+                cands.append((ms, self.article.resolve_name(self.body[ms:me], ms, me, "PER")))
         for _, w in sorted(cands, key=lambda x: -x[0]):
             key = w.entity_id or w.name
             if key not in seen:
@@ -385,14 +385,14 @@ class SpeakerResolver:
                 if len(seen) >= limit:
                     return
 
-    def named_before(self, a: int) -> list[Who]:
+    def named_before(self, a: int) -> list[Speaker]:
         """Every person named outside quotes before offset a (subjects or not), most recent first."""
-        return [self.art.resolve_name(self.body[ms:me], ms, me, "PER") for ms, me in self.persons_named_before(a)]
+        return [self.article.resolve_name(self.body[ms:me], ms, me, "PER") for ms, me in self.persons_named_before(a)]
 
     def is_subject_mention(self, ms: int, me: int) -> bool:
-        if not self.art.has_dep:
+        if not self.article.has_dep:
             return True
-        for i in self.art.tok_range(ms, me):
+        for i in self.article.token_range(ms, me):
             t = self.doc[i]
             d = t.dep_
             if d.startswith("nsubj") or (d == "appos" and t.head.dep_.startswith("nsubj")):
@@ -404,25 +404,25 @@ class SpeakerResolver:
         'Le ministre polonais, Tomasz Wrona, a appelé…', 'Pour l'avocat, Me Julien Caradec, le
         dossier…'. The topic of the sentence, which the French parser often fails to mark as
         the subject (apposition hung on the wrong head, the verb tagged as a noun)."""
-        art, doc = self.art, self.doc
-        toks = art.tok_range(ms, me)
-        if not toks or not art.has_pos:
+        article, doc = self.article, self.doc
+        toks = article.token_range(ms, me)
+        if not toks or not article.has_pos:
             return False
         j = toks.start - 1
         if j >= 0 and doc[j].pos_ == "ADP":
             return False
         while j >= 0 and toks.start - j < 30:
             t = doc[j]
-            if is_sentence_end(t) or (t.is_space and "\n" in t.text) or art.in_quote[j] or (
+            if is_sentence_end(t) or (t.is_space and "\n" in t.text) or article.in_quote[j] or (
                     is_mark_token(t)):
                 break
             if t.pos_ in ("VERB", "AUX"):
                 return False
             j -= 1
         # A verb must follow in the same sentence (else it is a caption, a list).
-        for k in range(toks.stop, min(art.n, toks.stop + 30)):
+        for k in range(toks.stop, min(article.token_count, toks.stop + 30)):
             t = doc[k]
-            if is_sentence_end(t) or art.in_quote[k] or is_mark_token(t):
+            if is_sentence_end(t) or article.in_quote[k] or is_mark_token(t):
                 return False
             if t.pos_ in ("VERB", "AUX") or t.lower_ in self.lex.forms:
                 return True
@@ -430,10 +430,10 @@ class SpeakerResolver:
 
     def speaker_of_verb(
         self, v: Token, first: int, last: int, incise: bool, between: Optional[range] = None
-    ) -> Optional[Who]:
-        """Who speaks through cue verb v: clitic, subject, the phrase between quote and verb
+    ) -> Optional[Speaker]:
+        """Speaker speaks through cue verb v: clitic, subject, the phrase between quote and verb
         ('," Jane Doe, the senator, said'), or the inverted subject ('," said Jane Doe')."""
-        art, doc, body = self.art, self.doc, self.body
+        article, doc, body = self.article, self.doc, self.body
         # French inversion: "a-t-il noté", "dit-elle".
         if self.lex.lang == "fr":
             for k in range(first, last + 1):
@@ -444,17 +444,17 @@ class SpeakerResolver:
                 m = CLITIC_RE.fullmatch(t.text)
                 if m is not None and k > first:
                     return self.pronoun(t.idx + m.start(1), t.idx + m.end(1))
-        if art.has_dep:
+        if article.has_dep:
             if any(c.dep_ in _PASSIVE_DEPS for c in v.children):
                 return None
             s = self.subject_of(v)
             if isinstance(s, Token) and (
-                art.para_of(s.idx) != art.para_of(v.idx) or self.dateline(s)
+                article.paragraph_of(s.idx) != article.paragraph_of(v.idx) or self.dateline(s)
             ):
                 h = self.region_head(self.clause_before(first))
                 s = h if h is not None and not self.dateline(h) else None
-            if s is not None and (between is None or isinstance(s, Who) or s.i >= between.start):
-                return s if isinstance(s, Who) else self.who_from_head(s)
+            if s is not None and (between is None or isinstance(s, Speaker) or s.i >= between.start):
+                return s if isinstance(s, Speaker) else self.who_from_head(s)
         if between is not None and len(between):
             h = self.region_head(between)
             if h is not None:
@@ -465,11 +465,11 @@ class SpeakerResolver:
 
     def subject_of(self, v: Token):
         """The subject token of v, climbing conj/xcomp/advcl and from gerunds to the main verb;
-        a relative pronoun gives the antecedent (as a Who)."""
-        art = self.art
+        a relative pronoun gives the antecedent (as a Speaker)."""
+        article = self.article
         head = v
         for _ in range(4):
-            subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not art.in_quote[c.i]
+            subs = [c for c in head.children if c.dep_ in _SUBJ_DEPS and not article.in_quote[c.i]
                     and c.lower_ not in _EUPHONIC_T]
             if subs:
                 sub = subs[0]
@@ -481,7 +481,7 @@ class SpeakerResolver:
                         return ante
                     # 'Jane Doe, who said "…"': the span as written is the relative pronoun
                     # (like 'he'), the name is its antecedent's.
-                    return Who(sub.idx, sub.idx + len(sub.text), ante.name, ante.entity_id,
+                    return Speaker(sub.idx, sub.idx + len(sub.text), ante.name, ante.entity_id,
                                ante.etype)
                 return sub
             if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
@@ -503,9 +503,9 @@ class SpeakerResolver:
         if not (t.text.isupper() and len(t.text) > 2):
             return False
         j = t.i + 1
-        while j < self.art.n and (doc[j].text.isupper() or doc[j].text == ","):
+        while j < self.article.token_count and (doc[j].text.isupper() or doc[j].text == ","):
             j += 1
-        return j < self.art.n and doc[j].text in ("(", "—", "–", "-", "--")
+        return j < self.article.token_count and doc[j].text in ("(", "—", "–", "-", "--")
 
     def has_subject(self, v: Token) -> bool:
         return any(c.dep_ in _SUBJ_DEPS or c.dep_ in _PASSIVE_DEPS for c in v.children)
@@ -513,11 +513,11 @@ class SpeakerResolver:
     def clause_before(self, f: int) -> range:
         """Tokens from the start of the clause (sentence end, line break, quote, dateline dash)
         up to f."""
-        doc, art = self.doc, self.art
+        doc, article = self.doc, self.article
         j = f - 1
         while j >= 0 and f - j < 25:
             t = doc[j]
-            if (art.in_quote[j] or is_sentence_end(t) or (t.is_space and "\n\n" in t.text)
+            if (article.in_quote[j] or is_sentence_end(t) or (t.is_space and "\n\n" in t.text)
                     or t.text == ":" or (t.text in DASHES and t.text != "-")):
                 break
             j -= 1
@@ -529,7 +529,7 @@ class SpeakerResolver:
         cand = None
         for i in region:
             t = doc[i]
-            if t.is_punct or t.is_space or self.art.in_quote[i] or t.pos_ not in (
+            if t.is_punct or t.is_space or self.article.in_quote[i] or t.pos_ not in (
                 "PROPN", "NOUN", "PRON"
             ):
                 continue
@@ -543,18 +543,18 @@ class SpeakerResolver:
                 return t
         return cand
 
-    def inverted_subject(self, last: int) -> Optional[Who]:
+    def inverted_subject(self, last: int) -> Optional[Speaker]:
         """'», a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the
         verb."""
-        doc, art, lex = self.doc, self.art, self.lex
+        doc, article, lex = self.doc, self.article, self.lex
         j = last + 1
-        limit = min(art.n, last + 12)
+        limit = min(article.token_count, last + 12)
         while j < limit:
             t = doc[j]
-            if (art.in_quote[j] or is_sentence_end(t) or t.text in (",", ":", "(")
+            if (article.in_quote[j] or is_sentence_end(t) or t.text in (",", ":", "(")
                     or is_mark_token(t)):
                 return None
-            if (art.has_dep and t.pos_ == "ADP" and t.dep_ == "case" and j < t.head.i < j + 6
+            if (article.has_dep and t.pos_ == "ADP" and t.dep_ == "case" and j < t.head.i < j + 6
                     and t.head.pos_ in ("NOUN", "PROPN")):
                 # A prepositional phrase before the subject: 'a assuré sur franceinfo X',
                 # 'a déclaré à la presse le président'.
@@ -565,20 +565,20 @@ class SpeakerResolver:
             # A capitalised word the NER marks is a name whatever its tag ('Macron' ADV).
             named = t.text[:1].isupper() and t.ent_type_ not in ("", "DATE", "TIME")
             if not named and (t.lower_ in lex.time_words or t.ent_type_ in ("DATE", "TIME") or (
-                art.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
+                article.has_pos and t.pos_ in ("ADV", "ADP") and t.lower_ not in lex.determiners
             )):
                 j += 1
                 continue
-            if not named and art.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
+            if not named and article.has_pos and t.pos_ in ("VERB", "AUX", "SCONJ", "CCONJ"):
                 return None
             h = t
-            if art.has_dep:
+            if article.has_dep:
                 steps = 0
                 while (h.dep_ in _MODIFIER_DEPS and h.head.i > h.i and h.head.i <= j + 6
                        and steps < 6):
                     h = h.head
                     steps += 1
-            if art.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM") and (
+            if article.has_pos and h.pos_ not in ("PROPN", "NOUN", "PRON", "X", "ADJ", "NUM") and (
                 not named or h.i != t.i
             ):
                 return None
