@@ -15,25 +15,19 @@ from typing import Any, Iterator
 import feedparser
 import pytest
 
-from streams.ingest.common import (
-    html_to_line,
-    is_rfc3339,
-    looks_like_html,
-    primary_language,
-    to_rfc3339,
-)
-from streams.ingest.feeds import (
+from streams.contracts import ContractError, primary_language
+from streams.ingest.common import html_to_line, looks_like_html
+from streams.ingest.feed_poller import (
     FeedPoller,
     FetchResult,
     FullTextUnavailable,
     StateError,
     default_state_path,
-    feed_items_to_articles,
     http_fetch,
     make_trafilatura_fetcher,
 )
+from streams.ingest.feeds import feed_items_to_articles
 from streams.ingest.files import (
-    InvalidRecord,
     RecordError,
     count_lines,
     is_ninjs,
@@ -42,6 +36,7 @@ from streams.ingest.files import (
     ninjs_to_article,
     record_to_article,
 )
+from streams.timestamps import is_rfc3339, to_rfc3339
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 RSS = (FIXTURES / "feed_rss.xml").read_bytes()
@@ -231,7 +226,7 @@ def test_feed_source_falls_back_to_host_and_ids_to_hash() -> None:
     assert len(articles) == 1 and articles[0]["source"] == "news.example.test"
     assert articles[0]["id"].startswith("urn:wirewatch:feed-item:")
     assert _map(raw, "https://news.example.test/feed")[0][0]["id"] == articles[0]["id"]  # stable
-    assert len(problems) == 1 and "item 2" in problems[0] and "no id and no text" in problems[0]
+    assert problems == ["https://news.example.test/feed: item 2: article has neither 'body' nor 'body_html'; skipped"]
 
 
 def test_broken_feed_keeps_complete_items_and_reports() -> None:
@@ -239,7 +234,7 @@ def test_broken_feed_keeps_complete_items_and_reports() -> None:
     assert [a["id"] for a in articles] == ["urn:example-test:broken:1", "urn:example-test:broken:2"]
     text = "\n".join(problems)
     assert "not well-formed" in text
-    assert "no id and no text" in text
+    assert "neither 'body' nor 'body_html'; skipped" in text
     assert "urn:example-test:broken:3" in text and "incomplete" in text
 
 
@@ -247,7 +242,7 @@ def test_mapping_never_raises_on_garbage() -> None:
     assert feed_items_to_articles({}, feed_url="x") == ([], ["x: no RSS or Atom feed found in the document"])
     assert _map(b"<rss version='2.0'><channel><title>Empty</title></channel></rss>") == ([], [])
     articles, problems = feed_items_to_articles(
-        {"entries": [None, {"title": "ok", "id": "1"}]}, feed_url="x"
+        {"entries": [None, {"title": "ok", "id": "1", "summary": "Some text."}]}, feed_url="x"
     )
     assert [a["id"] for a in articles] == ["1"] and len(problems) == 1
 
@@ -382,7 +377,8 @@ def test_seen_set_is_bounded_but_keeps_current_items(state: Path) -> None:
     poller = FeedPoller(state, max_seen_per_feed=2)
     assert poller.poll_once("u", lambda a: None, fetch=fetch).new == 3
     assert poller.seen_ids("u") == ["g0", "g1", "g2"]  # never fewer than the feed holds
-    body["value"] = b"<rss version='2.0'><channel><item><title>T9</title><guid>g9</guid></item></channel></rss>"
+    body["value"] = (b"<rss version='2.0'><channel><item><title>T9</title><guid>g9</guid>"
+                     b"<description>y</description></item></channel></rss>")
     assert poller.poll_once("u", lambda a: None, fetch=fetch).new == 1
     assert poller.seen_ids("u") == ["g2", "g9"]
 
@@ -484,7 +480,8 @@ def test_jsonl_valid_and_invalid_records() -> None:
     assert "invalid JSON" in by_line[4]
     assert "'id'" in by_line[5]
     assert "'version'" in by_line[6] and "'headline'" in by_line[7] and "got 0" in by_line[8]
-    assert "JSON object" in by_line[9] and "no text" in by_line[10]
+    assert by_line[9] == "payload is a JSON list, expected an object"
+    assert by_line[10] == "article has no text: 'body' is blank"
     assert "'source'" in by_line[11] and "published_at" in by_line[13]
     assert str(errors[0]) == f"{path}:4: {errors[0].message}"
     assert count_lines(path) == 13
@@ -556,10 +553,10 @@ def test_edge_files(tmp_path: Path) -> None:
     empty.write_text("\n\n")
     assert list(iter_file_articles(empty)) == [] and count_lines(empty) == 2
     no_newline = tmp_path / "one.jsonl"
-    no_newline.write_text('{"id": "a", "source": "s", "headline": "h"}')
+    no_newline.write_text('{"id": "a", "source": "s", "body": "b"}')
     assert count_lines(no_newline) == 1 and len(list(iter_file_articles(no_newline))) == 1
     latin = tmp_path / "latin.jsonl"
-    latin.write_bytes(b'{"id": "a", "source": "s", "headline": "ok"}\n{"id": "b", "source": "s", "headline": "caf\xe9"}\n')
+    latin.write_bytes(b'{"id": "a", "source": "s", "body": "ok"}\n{"id": "b", "source": "s", "body": "caf\xe9"}\n')
     results = list(iter_file_articles(latin))
     assert isinstance(results[0], dict) and isinstance(results[1], RecordError)
     assert results[1].line == 2 and "UTF-8" in results[1].message
@@ -568,16 +565,18 @@ def test_edge_files(tmp_path: Path) -> None:
 
 
 def test_payload_and_record_api() -> None:
-    body = b'{"id": "p1", "source": "s", "headline": "h"}\n{"id": 2}\n'
+    body = b'{"id": "p1", "source": "s", "body": "b"}\n{"id": 2}\n'
     results = list(iter_payload_articles(body, origin="POST /articles"))
     assert results[0]["id"] == "p1" and str(results[1]).startswith("POST /articles:2: ")
-    single = list(iter_payload_articles(b'{\n "uri": "u1",\n "headline": "h",\n "copyrightholder": "c"\n}'))
+    single = list(iter_payload_articles(b'{\n "uri": "u1",\n "body_text": "b",\n "copyrightholder": "c"\n}'))
     assert single[0]["id"] == "u1" and single[0]["source"] == "c"
     assert is_ninjs({"uri": "x"}) and is_ninjs({"versionCreated": "x"})
     assert not is_ninjs({"id": "x", "uri": "y"}) and not is_ninjs({"body_html": "<p>x</p>"})
     assert record_to_article({"id": "x", "source": "s", "body": "b"})["version"] == 1
-    with pytest.raises(InvalidRecord, match="boolean|integer"):
+    with pytest.raises(ContractError, match="must be an integer >= 1, got True"):
         record_to_article({"id": "x", "source": "s", "body": "b", "version": True})
-    with pytest.raises(InvalidRecord, match="language"):
-        record_to_article({"id": "x", "source": "s", "body": "b", "language": "??"})
-    assert ninjs_to_article({"uri": "u", "headline": "h"}, default_source="d")["source"] == "d"
+    assert record_to_article({"id": "x", "source": "s", "body": "b", "language": "??"})["language"] == "??"
+    assert ninjs_to_article({"uri": "u", "body_text": "b"}, default_source="d")["source"] == "d"
+    assert "language" not in ninjs_to_article({"uri": "u", "body_text": "b", "language": "??"}, default_source="d")
+    with pytest.raises(ContractError, match="^ninjs document without body text$"):
+        ninjs_to_article({"uri": "u", "headline": "Headline only"}, default_source="d")

@@ -46,13 +46,14 @@ def cmd_ingest_file(args: argparse.Namespace) -> int:
     for path in args.paths:
         if path != "-" and not Path(path).is_file():
             raise UsageError(f"no such file: {path}")
-    publish = _Publisher(settings_from_args(args))
+    settings = settings_from_args(args)
+    publish = _Publisher(settings)
     invalid = 0
     try:
         for path in args.paths:
             total = None if path == "-" else count_lines(path)
             bar = tqdm(total=total, desc=Path(path).name, unit="rec", disable=args.quiet or not sys.stderr.isatty())
-            for item in iter_file_articles(path, default_source=args.source):
+            for item in iter_file_articles(path, default_source=args.source, max_body_bytes=settings.max_body_bytes):
                 bar.update(1)
                 if isinstance(item, RecordError):
                     invalid += 1
@@ -71,7 +72,7 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
     import threading
 
     from streams.cli.common import settings_from_args
-    from streams.ingest.feeds import (
+    from streams.ingest.feed_poller import (
         FeedPoller,
         FullTextUnavailable,
         StateError,
@@ -90,12 +91,13 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
     for url in urls:
         if not url.startswith(("http://", "https://", "file://")):
             raise UsageError(f"not an http(s) feed URL: {url}")
+    settings = settings_from_args(args)
     try:
         full_text = make_trafilatura_fetcher() if args.full_text else None
-        poller = FeedPoller(args.state, full_text=full_text)
+        poller = FeedPoller(args.state, full_text=full_text, max_body_bytes=settings.max_body_bytes)
     except (StateError, FullTextUnavailable) as exc:
         raise UsageError(str(exc)) from None
-    publish = _Publisher(settings_from_args(args))
+    publish = _Publisher(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 

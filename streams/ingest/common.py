@@ -1,107 +1,26 @@
-"""Ingestion into wire.raw: shared helpers, and the entry point to the feed and file readers.
+"""Ingestion into wire.raw: the entry point to the feed and file readers, and the HTML helpers
+both of them use.
 
-The logic lives in two Kafka-free modules, so the CLI, the HTTP push endpoint and the tests can
-all use it with any ``publish(article) -> None`` callable:
+The logic lives in Kafka-free modules, so the CLI, the HTTP push endpoint and the tests can all
+use it with any ``publish(article) -> None`` callable:
 
-- :mod:`streams.ingest.feeds`: RSS/Atom items -> raw articles, and a polling loop with
-  conditional GET and a persisted "already published" state (``FeedPoller``);
+- :mod:`streams.ingest.feeds`: RSS/Atom items -> raw articles;
+- :mod:`streams.ingest.feed_poller`: fetching feeds with a conditional GET, and a polling loop
+  with a persisted "already published" state (``FeedPoller``);
 - :mod:`streams.ingest.files`: JSON Lines / JSON / IPTC ninjs (1.x, 2.x, 3.x) files -> raw
   articles, with per-record errors carrying file and line.
 
-This module holds only the helpers both of them use (language tags, dates, HTML to a line).
+Every article they produce passes the raw-article contract (:mod:`streams.contracts`) that the
+normalize stage applies, so what ingest accepts is what the pipeline enriches. Language tags
+and dates are read with :mod:`streams.contracts` and :mod:`streams.timestamps`.
 """
 
 from __future__ import annotations
 
-import calendar
 import html
 import re
-import time
-from datetime import date, datetime, timezone
-from typing import Optional
 
-__all__ = ["primary_language", "to_rfc3339", "is_rfc3339", "html_to_line", "looks_like_html"]
-
-
-# --- language ---------------------------------------------------------------------------------
-
-_PRIMARY_RE = re.compile(r"^[a-z]{2,3}$")
-_NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
-
-
-def primary_language(tag: object) -> Optional[str]:
-    """Lowercase primary subtag of a BCP-47-ish tag ("fr-FR", "en_us", "EN") or None.
-
-    The pipeline picks models by primary language only, so ingest emits "fr"/"en" and drops
-    region/script subtags; "und"/"mul" and malformed values mean "unknown" (detected later).
-    """
-    if not isinstance(tag, str):
-        return None
-    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
-    if not _PRIMARY_RE.match(primary) or primary in _NOT_A_LANGUAGE:
-        return None
-    return primary
-
-
-# --- dates ------------------------------------------------------------------------------------
-
-_RFC3339_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
-)
-
-
-def is_rfc3339(value: object) -> bool:
-    """True when value is an RFC 3339 date-time string (with a time zone) that really parses."""
-    if not isinstance(value, str) or not _RFC3339_RE.match(value):
-        return False
-    return _parse_iso(value) is not None
-
-
-def _parse_iso(value: str) -> Optional[datetime]:
-    text = value.strip()
-    if not text:
-        return None
-    if text[-1] in "zZ":
-        text = text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        d = date.fromisoformat(text)
-    except ValueError:
-        return None
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
-
-
-def _format_utc(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
-    spec = "microseconds" if dt.microsecond else "seconds"
-    return dt.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def to_rfc3339(value: object) -> Optional[str]:
-    """RFC 3339 UTC string ("2025-06-03T07:39:21Z") from an ISO 8601 string, datetime or
-    time.struct_time (feedparser's *_parsed, which are UTC); None when it cannot be read.
-
-    Naive date-times and bare dates are taken as UTC: wire feeds that omit the zone are nearly
-    always UTC, and a slightly wrong zone is better than dropping the date.
-    """
-    if value is None:
-        return None
-    if isinstance(value, time.struct_time):
-        try:
-            return _format_utc(datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc))
-        except (OverflowError, ValueError, OSError):
-            return None
-    if isinstance(value, datetime):
-        return _format_utc(value)
-    if isinstance(value, str):
-        dt = _parse_iso(value)
-        return _format_utc(dt) if dt is not None else None
-    return None
+__all__ = ["html_to_line", "looks_like_html"]
 
 
 # --- text -------------------------------------------------------------------------------------

@@ -10,40 +10,48 @@ file and line, so a bad line never stops the file and is never silently dropped.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
 import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Union
-
-from streams.errors import json_type_name
-from streams.ingest.common import (
-    html_to_line,
-    is_rfc3339,
-    looks_like_html,
-    primary_language,
-    to_rfc3339,
+from typing import (
+    IO,
+    Any,
+    NamedTuple,
+    Union,
 )
 
+from streams.contracts import (
+    DEFAULT_MAX_BODY_BYTES,
+    ContractError,
+    check_raw_article,
+    primary_language,
+)
+from streams.errors import json_type_name
+from streams.ingest.common import html_to_line, looks_like_html
+from streams.timestamps import is_rfc3339, to_rfc3339
+
 Article = dict[str, Any]
+ToArticle = Callable[[Any], Article]
 
 __all__ = [
-    "RecordError",
     "FileResult",
     "InvalidRecord",
+    "RecordError",
+    "count_lines",
+    "is_ninjs",
     "iter_file_articles",
     "iter_payload_articles",
+    "ninjs_to_article",
     "record_to_article",
     "validate_raw_article",
-    "ninjs_to_article",
-    "is_ninjs",
-    "count_lines",
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _OPTIONAL_STRINGS = ("headline", "body", "body_html", "url", "byline", "language", "published_at")
-_TEXT_FIELDS = ("headline", "body", "body_html")
 
 
 class RecordError(NamedTuple):
@@ -60,7 +68,7 @@ class RecordError(NamedTuple):
 FileResult = Union[Article, RecordError]
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(ContractError):
     """A record that cannot become a raw article; the message says why, for a human."""
 
 
@@ -81,62 +89,31 @@ def _positive_int(value: Any, what: str) -> int:
     return number
 
 
-def _has_text(article: Mapping[str, Any]) -> bool:
-    for key in _TEXT_FIELDS:
-        value = article.get(key)
-        if not isinstance(value, str):
-            continue
-        if html_to_line(value) if key == "body_html" else value.strip():
-            return True
-    return False
+def validate_raw_article(
+    record: Any, *, default_source: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> Article:
+    """A checked and tidied copy of a raw article (wire.raw shape), or :class:`ContractError`
+    with the reason the normalize stage would give (streams.contracts).
 
-
-def validate_raw_article(record: Any, *, default_source: Optional[str] = None) -> Article:
-    """A checked copy of a raw article (wire.raw shape), or :class:`InvalidRecord`.
-
-    Requires a non-empty string ``id`` and ``source`` (``default_source`` fills a missing one),
-    an integer ``version`` >= 1 (default 1), and some text (headline, body or body_html). Known
-    optional fields must be strings; JSON nulls in them are dropped. ``published_at`` must be a
-    date-time: non-RFC-3339 ISO forms are rewritten to RFC 3339 UTC. Unknown fields are kept.
+    ``default_source`` fills a missing or null ``source``. Tidying: ``version`` defaults to 1,
+    JSON nulls in the known optional fields are dropped, and a ``published_at`` that is not
+    RFC 3339 already is rewritten to RFC 3339 UTC (dropped when blank). Unknown fields are kept.
     """
-    if not isinstance(record, dict):
-        raise InvalidRecord(f"a record must be a JSON object, not {json_type_name(record)}")
-    article: Article = dict(record)
-    item_id = article.get("id")
-    if item_id is None:
-        raise InvalidRecord("missing required field 'id'")
-    if not isinstance(item_id, str) or not item_id.strip():
-        raise InvalidRecord(f"'id' must be a non-empty string (got {json_type_name(item_id)})")
-    version = article.get("version")
-    if version is None:
+    article: Article = dict(record) if isinstance(record, dict) else record
+    if isinstance(article, dict) and article.get("source") is None and default_source:
+        article["source"] = default_source
+    check_raw_article(article, max_body_bytes=max_body_bytes)
+    if article.get("version") is None:
         article["version"] = 1
-    elif not isinstance(version, int) or isinstance(version, bool):
-        raise InvalidRecord(f"'version' must be an integer >= 1 (got {json_type_name(version)})")
-    elif version < 1:
-        raise InvalidRecord(f"'version' must be an integer >= 1 (got {version})")
-    source = article.get("source")
-    if source is None and default_source:
-        article["source"] = source = default_source
-    if source is None:
-        raise InvalidRecord("missing required field 'source' (or give a default source)")
-    if not isinstance(source, str) or not source.strip():
-        raise InvalidRecord(f"'source' must be a non-empty string (got {json_type_name(source)})")
     for key in _OPTIONAL_STRINGS:
         if key in article and article[key] is None:
             del article[key]
-        elif key in article and not isinstance(article[key], str):
-            raise InvalidRecord(f"'{key}' must be a string (got {json_type_name(article[key])})")
-    if "language" in article and primary_language(article["language"]) is None:
-        raise InvalidRecord(f"'language' is not a BCP-47 language tag: {article['language']!r:.40}")
-    if "published_at" in article and not is_rfc3339(article["published_at"]):
-        stamp = to_rfc3339(article["published_at"])
-        if stamp is None:
-            raise InvalidRecord(
-                f"'published_at' is not an RFC 3339 date-time: {article['published_at']!r:.40}"
-            )
-        article["published_at"] = stamp
-    if not _has_text(article):
-        raise InvalidRecord("no text: one of 'headline', 'body' or 'body_html' must be non-empty")
+    published = article.get("published_at")
+    if published is not None and not is_rfc3339(published):
+        if published.strip():
+            article["published_at"] = to_rfc3339(published)
+        else:
+            del article["published_at"]
     return article
 
 
@@ -172,7 +149,7 @@ def _lower_keys(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {k.lower(): v for k, v in doc.items() if isinstance(k, str)}
 
 
-def _opt_str(doc: Mapping[str, Any], key: str) -> Optional[str]:
+def _opt_str(doc: Mapping[str, Any], key: str) -> str | None:
     value = doc.get(key)
     if value is None:
         return None
@@ -181,7 +158,7 @@ def _opt_str(doc: Mapping[str, Any], key: str) -> Optional[str]:
     return value.strip() or None
 
 
-def _name_of(value: Any) -> Optional[str]:
+def _name_of(value: Any) -> str | None:
     """A party's name from "Name" or {"name": "Name", ...}."""
     if isinstance(value, str):
         return value.strip() or None
@@ -191,7 +168,7 @@ def _name_of(value: Any) -> Optional[str]:
     return None
 
 
-def _ninjs_id(doc: Mapping[str, Any]) -> Optional[str]:
+def _ninjs_id(doc: Mapping[str, Any]) -> str | None:
     uri = _opt_str(doc, "uri") or _opt_str(doc, "guid")
     if uri:
         return uri
@@ -207,7 +184,7 @@ def _ninjs_id(doc: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
-def _ninjs_source(doc: Mapping[str, Any]) -> Optional[str]:
+def _ninjs_source(doc: Mapping[str, Any]) -> str | None:
     for key in ("provider", "copyrightholder"):
         name = _name_of(doc.get(key))
         if name:
@@ -250,7 +227,7 @@ def _is_html(part: Mapping[str, Any]) -> bool:
     return looks_like_html(part["value"])
 
 
-def _ninjs_headline(doc: Mapping[str, Any]) -> Optional[str]:
+def _ninjs_headline(doc: Mapping[str, Any]) -> str | None:
     headline = _opt_str(doc, "headline")
     if headline:
         return html_to_line(headline) if looks_like_html(headline) else headline
@@ -261,7 +238,7 @@ def _ninjs_headline(doc: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
-def _ninjs_body(doc: Mapping[str, Any]) -> tuple[Optional[str], Optional[str]]:
+def _ninjs_body(doc: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(body, body_html): plain text preferred (no conversion needed), else markup."""
     text, markup = _opt_str(doc, "body_text"), _opt_str(doc, "body_html")
     if text or markup:
@@ -280,15 +257,18 @@ def _ninjs_body(doc: Mapping[str, Any]) -> tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-def ninjs_to_article(doc: Any, *, default_source: Optional[str] = None) -> Article:
-    """A raw article from one ninjs document (1.x, 2.x or 3.x), or :class:`InvalidRecord`.
+def ninjs_to_article(
+    doc: Any, *, default_source: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> Article:
+    """A raw article from one ninjs document (1.x, 2.x or 3.x), or :class:`ContractError`.
 
     id = uri (else guid, else the first altid); version = int(version) (a string in ninjs);
     source = provider, copyrightholder or the first info source name, else ``default_source``;
     headline = headline or the main headlines[] entry; body_text / text bodies -> body, else
     body_html / HTML bodies -> body_html; by/byline -> byline; versioncreated (else
-    firstcreated, contentcreated) -> published_at; language -> primary subtag. The ninjs
-    properties not mapped are kept, as they were, under ``"ninjs"``.
+    firstcreated, contentcreated) -> published_at; language -> primary subtag (left out when it
+    names no language: the normalize stage detects it). The ninjs properties not mapped are
+    kept, as they were, under ``"ninjs"``. The result is checked like any raw article.
     """
     if not isinstance(doc, dict):
         raise InvalidRecord(f"a record must be a JSON object, not {json_type_name(doc)}")
@@ -303,12 +283,9 @@ def ninjs_to_article(doc: Any, *, default_source: Optional[str] = None) -> Artic
     source = _ninjs_source(low) or default_source
     if source:
         article["source"] = source
-    language = _opt_str(low, "language")
+    language = primary_language(_opt_str(low, "language"))
     if language:
-        lang = primary_language(language)
-        if lang is None:
-            raise InvalidRecord(f"ninjs 'language' is not a BCP-47 tag: {language!r:.40}")
-        article["language"] = lang
+        article["language"] = language
     headline = _ninjs_headline(low)
     if headline:
         article["headline"] = headline
@@ -341,25 +318,27 @@ def ninjs_to_article(doc: Any, *, default_source: Optional[str] = None) -> Artic
             "ninjs document without provider/copyrightholder/infosources: no source "
             "(give a default source)"
         )
-    if not _has_text(article):
+    if not (body or (body_html and html_to_line(body_html))):
         kind = low.get("type")
         suffix = f" (type {kind!r})" if isinstance(kind, str) and kind != "text" else ""
-        raise InvalidRecord(f"ninjs document without headline or body text{suffix}")
-    return article
+        raise InvalidRecord(f"ninjs document without body text{suffix}")
+    return check_raw_article(article, max_body_bytes=max_body_bytes)
 
 
-def record_to_article(record: Any, *, default_source: Optional[str] = None) -> Article:
+def record_to_article(
+    record: Any, *, default_source: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> Article:
     """One JSON record -> raw article: ninjs is detected per record, anything else is checked
-    as a raw article. Raises :class:`InvalidRecord` with a human-readable reason."""
+    as a raw article. Raises :class:`ContractError` with a human-readable reason."""
     if is_ninjs(record):
-        return ninjs_to_article(record, default_source=default_source)
-    return validate_raw_article(record, default_source=default_source)
+        return ninjs_to_article(record, default_source=default_source, max_body_bytes=max_body_bytes)
+    return validate_raw_article(record, default_source=default_source, max_body_bytes=max_body_bytes)
 
 
 # --- reading files ----------------------------------------------------------------------------
 
 
-def _open_binary(path: Union[str, Path]) -> IO[bytes]:
+def _open_binary(path: str | Path) -> IO[bytes]:
     """The file's bytes, transparently gunzipped (by magic bytes, whatever the name); "-" is
     standard input."""
     raw: IO[bytes] = sys.stdin.buffer if str(path) == "-" else open(path, "rb")
@@ -372,7 +351,7 @@ def _open_binary(path: Union[str, Path]) -> IO[bytes]:
     return raw
 
 
-def count_lines(path: Union[str, Path]) -> int:
+def count_lines(path: str | Path) -> int:
     """Number of lines (gunzipped when needed), for a progress bar's total; a last line
     without a newline counts. For a single JSON document it over-counts records, which only
     makes the bar finish early."""
@@ -384,8 +363,15 @@ def count_lines(path: Union[str, Path]) -> int:
     return count + (0 if last == b"\n" else 1)
 
 
+def _converter(default_source: str | None, max_body_bytes: int) -> ToArticle:
+    return functools.partial(record_to_article, default_source=default_source, max_body_bytes=max_body_bytes)
+
+
 def iter_file_articles(
-    path: Union[str, Path], *, default_source: Optional[str] = None
+    path: str | Path,
+    *,
+    default_source: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Iterator[FileResult]:
     """Each record of a JSON Lines / JSON / ninjs file (optionally gzipped; "-" = stdin) as a
     raw article dict or a :class:`RecordError` (path, line, message). Never raises for bad
@@ -394,7 +380,7 @@ def iter_file_articles(
     name = "<stdin>" if str(path) == "-" else str(path)
     handle = _open_binary(path)
     try:
-        yield from _iter_stream(handle, name, default_source)
+        yield from _iter_stream(handle, name, _converter(default_source, max_body_bytes))
     except (OSError, EOFError) as exc:  # e.g. a corrupt or truncated gzip stream
         yield RecordError(name, 0, f"cannot read the file: {exc}")
     finally:
@@ -403,16 +389,19 @@ def iter_file_articles(
 
 
 def iter_payload_articles(
-    data: bytes, *, origin: str = "<request>", default_source: Optional[str] = None
+    data: bytes,
+    *,
+    origin: str = "<request>",
+    default_source: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Iterator[FileResult]:
     """Same as :func:`iter_file_articles` for an in-memory payload (an HTTP POST body: one JSON
     object, an array, or JSON Lines)."""
-    yield from _iter_stream(io.BufferedReader(io.BytesIO(data)), origin, default_source)
+    reader = io.BufferedReader(io.BytesIO(data))
+    yield from _iter_stream(reader, origin, _converter(default_source, max_body_bytes))
 
 
-def _iter_stream(
-    handle: IO[bytes], name: str, default_source: Optional[str]
-) -> Iterator[FileResult]:
+def _iter_stream(handle: IO[bytes], name: str, to_article: ToArticle) -> Iterator[FileResult]:
     """Stream JSON Lines; switch to whole-document parsing only when the first record is not
     a one-line object (pretty-printed ninjs, or an array)."""
     first_lines: list[bytes] = []
@@ -428,12 +417,12 @@ def _iter_stream(
         text_bytes = b"".join(first_lines) + rest
         document = _decode_document(text_bytes)
         if document is not None:
-            yield from _iter_document(document, name, default_source)
+            yield from _iter_document(document, name, to_article)
             return
         lines: Iterable[bytes] = io.BytesIO(text_bytes)
     else:
         lines = _chain(first_lines, handle)
-    yield from _iter_json_lines(lines, name, default_source)
+    yield from _iter_json_lines(lines, name, to_article)
 
 
 def _chain(head: list[bytes], tail: Iterable[bytes]) -> Iterator[bytes]:
@@ -448,7 +437,7 @@ def _is_one_line_object(line: bytes) -> bool:
         return False
 
 
-def _decode_document(data: bytes) -> Optional[str]:
+def _decode_document(data: bytes) -> str | None:
     """The text if the whole input is one valid JSON document, else None (then: JSON Lines)."""
     try:
         text = data.decode("utf-8-sig")
@@ -458,9 +447,7 @@ def _decode_document(data: bytes) -> Optional[str]:
     return text
 
 
-def _iter_json_lines(
-    lines: Iterable[bytes], name: str, default_source: Optional[str]
-) -> Iterator[FileResult]:
+def _iter_json_lines(lines: Iterable[bytes], name: str, to_article: ToArticle) -> Iterator[FileResult]:
     for line_no, raw_line in enumerate(lines, start=1):
         if not raw_line.strip():
             continue
@@ -474,22 +461,22 @@ def _iter_json_lines(
         except ValueError as exc:
             yield RecordError(name, line_no, f"invalid JSON: {exc}")
             continue
-        yield _convert(record, name, line_no, default_source)
+        yield _convert(record, name, line_no, to_article)
 
 
-def _iter_document(text: str, name: str, default_source: Optional[str]) -> Iterator[FileResult]:
+def _iter_document(text: str, name: str, to_article: ToArticle) -> Iterator[FileResult]:
     """Records of one JSON document, each with the line where it starts."""
     decoder = json.JSONDecoder()
     index = _skip_ws(text, 0)
     if not text.startswith("[", index):
-        yield _convert(json.loads(text), name, text.count("\n", 0, index) + 1, default_source)
+        yield _convert(json.loads(text), name, text.count("\n", 0, index) + 1, to_article)
         return
     index, line, counted = _skip_ws(text, index + 1), 1, 0
     while index < len(text) and text[index] != "]":
         line += text.count("\n", counted, index)
         counted = index
         record, index = decoder.raw_decode(text, index)
-        yield _convert(record, name, line, default_source)
+        yield _convert(record, name, line, to_article)
         index = _skip_ws(text, index)
         if text.startswith(",", index):
             index = _skip_ws(text, index + 1)
@@ -501,8 +488,8 @@ def _skip_ws(text: str, index: int) -> int:
     return index
 
 
-def _convert(record: Any, name: str, line_no: int, default_source: Optional[str]) -> FileResult:
+def _convert(record: Any, name: str, line_no: int, to_article: ToArticle) -> FileResult:
     try:
-        return record_to_article(record, default_source=default_source)
-    except InvalidRecord as exc:
+        return to_article(record)
+    except ContractError as exc:
         return RecordError(name, line_no, str(exc))
