@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli.main import build_parser
+from streams.cli.main import build_parser, main, settings_with_passes
+from streams.nlp.passes import Pass
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,3 +112,70 @@ def test_eval_on_the_seed_set_writes_a_report(tmp_path):
 def test_eval_on_a_missing_directory_is_bad_input(tmp_path):
     result = run("eval", str(tmp_path / "nothing"))
     assert result.returncode == 2
+
+
+TEST_PASSES = (
+    Pass("entities.test-one", "first test pass"),
+    Pass("entities.test-two", "second test pass"),
+    Pass("quotes.test-three", "third test pass"),
+)
+
+
+@pytest.fixture
+def declared_test_passes(monkeypatch):
+    from streams.nlp import pass_catalog
+
+    monkeypatch.setattr(pass_catalog, "all_passes", lambda: TEST_PASSES)
+
+
+@pytest.mark.parametrize("verb", [["enrich"], ["eval", "tests/gold"]])
+def test_disable_pass_is_repeatable_and_comma_separated(verb, declared_test_passes, monkeypatch):
+    monkeypatch.delenv("WIREWATCH_DISABLE_PASSES", raising=False)
+    args = build_parser().parse_args([*verb, "--disable-pass", "entities.test-one, quotes.test-three",
+                                      "--disable-pass", "entities.test-two"])
+    assert settings_with_passes(args).disabled_passes == {p.name for p in TEST_PASSES}
+    assert settings_with_passes(build_parser().parse_args(verb)).disabled_passes == frozenset()
+
+
+def test_disable_pass_replaces_the_environment(declared_test_passes, monkeypatch):
+    monkeypatch.setenv("WIREWATCH_DISABLE_PASSES", "entities.test-one")
+    assert settings_with_passes(build_parser().parse_args(["enrich"])).disabled_passes == {"entities.test-one"}
+    args = build_parser().parse_args(["enrich", "--disable-pass", "quotes.test-three"])
+    assert settings_with_passes(args).disabled_passes == {"quotes.test-three"}
+
+
+@pytest.mark.parametrize("verb", ["enrich", "eval"])
+def test_unknown_pass_is_bad_usage_naming_the_known_ones(verb, declared_test_passes, capsys):
+    assert main([verb, "tests/gold", "--disable-pass", "entities.test-one,entities.nope"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "unknown pass 'entities.nope'" in error
+    assert all(p.name in error for p in TEST_PASSES)
+
+
+def test_unknown_pass_from_a_fresh_process_is_bad_usage():
+    result = run("enrich", "--disable-pass", "no.such-pass", stdin=b"")
+    assert result.returncode == 2 and b"unknown pass 'no.such-pass'" in result.stderr
+
+
+def test_list_passes_prints_each_with_its_summary(declared_test_passes, capsys):
+    assert main(["eval", "--list-passes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [p.name for p in TEST_PASSES]
+    assert all(line.endswith(p.summary) for line, p in zip(lines, TEST_PASSES))
+
+
+def test_eval_without_a_directory_is_bad_usage(capsys):
+    assert main(["eval"]) == 2
+    assert "gold-set directory" in capsys.readouterr().err
+
+
+def test_pass_values_prints_a_row_per_pass_still_on(declared_test_passes, tmp_path, capsys):
+    report_path = tmp_path / "report.json"
+    code = main(["eval", str(ROOT / "tests" / "gold" / "fr-wire"), "--limit", "1", "--pass-values", "-q",
+                 "--disable-pass", "entities.test-two", "--report", str(report_path)])
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "### fr-wire (1 article)" in table and "| all passes on |" in table
+    assert "| without `entities.test-one` | 0.0 |" in table and "| without `quotes.test-three` | 0.0 |" in table
+    assert "without `entities.test-two`" not in table  # off in every run
+    assert orjson.loads(report_path.read_bytes())["overall"]["articles"] == 1

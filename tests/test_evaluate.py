@@ -12,11 +12,12 @@ import pytest
 from streams.evaluation.errors import EvalInputError
 from streams.evaluation.gold import GoldSet, load_gold_set
 from streams.evaluation.quotes import speaker_correct
-from streams.evaluation.report import format_report
-from streams.evaluation.run import evaluate
+from streams.evaluation.report import format_pass_values, format_report, signed_change
+from streams.evaluation.run import collect_predictions, enriched_by, evaluate
 from streams.evaluation.scoring import aggregate, article_details, score_article
 from streams.evaluation.text_match import normalize_name
 from streams.evaluation.topics import topic_code
+from streams.nlp.passes import Pass
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -495,3 +496,108 @@ def test_evaluate_details_only_when_asked() -> None:
     assert block["b"]["missing"] is True and len(block["b"]["quotes"]["missed"]) == 2
     assert "details" not in report["overall"]
     orjson.dumps(report)
+
+
+# --------------------------------------------------------------------------- what each pass is worth
+
+
+def test_collect_predictions_yields_each_set_when_it_is_done() -> None:
+    sets = [GoldSet("one", [RAW], {"a1": GOLD}), GoldSet("two", [{**RAW, "id": "b"}], {"b": {**GOLD, "id": "b"}})]
+    seen: list[str] = []
+
+    def enrich(batch: list) -> list:
+        seen.extend(a["id"] for a in batch)
+        return batch
+
+    for found, expected in zip(collect_predictions(sets, enrich, batch_size=1), (["a1"], ["a1", "b"])):
+        assert seen == expected  # the set's batches are all enriched before it is yielded
+    assert [list(found.by_id) for found in collect_predictions(sets, enrich)] == [["a1"], ["b"]]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "shown"),
+    [(0.9, 0.869, "-3.1"), (0.5, 0.504, "+0.4"), (0.7, 0.7, "0.0"), (0.7, 0.69999, "0.0"), (None, 0.5, "n/a"), (0.5, None, "n/a")],
+)
+def test_signed_change_in_points(before: float | None, after: float | None, shown: str) -> None:
+    assert signed_change(before, after) == shown
+
+
+def block_with(quotes_f1: float, entities_f1: float | None) -> dict:
+    report = {"articles": 3, "quotes": {"overlap_0.3": {"f1": quotes_f1}}, "speakers": {"overlap_0.3": {"accuracy": 0.5}}}
+    report["entities"] = None if entities_f1 is None else {"f1": entities_f1, "any_type": {"f1": entities_f1}}
+    return report
+
+
+def test_pass_values_table_gives_figures_then_changes_per_set() -> None:
+    all_on = {"sets": {"fr": block_with(0.9, 0.8), "en": block_with(0.6, None)}}
+    without = {
+        "quotes.a": {"sets": {"fr": block_with(0.85, 0.8), "en": block_with(0.7, None)}},
+        "entities.b": {"sets": {"fr": block_with(0.9, 0.75), "en": block_with(0.6, None)}},
+    }
+    table = format_pass_values(all_on, without, {"quotes.a": "does a", "entities.b": "does b"})
+    fr, en = table.split("### ")[1:]
+    assert fr.splitlines()[0] == "fr (3 articles)"
+    assert "| all passes on | 90.0 | 50.0 | 80.0 | 80.0 |" in fr
+    assert "| without `quotes.a` | -5.0 | 0.0 | 0.0 | 0.0 |" in fr
+    assert "| without `entities.b` | 0.0 | 0.0 | -5.0 | -5.0 |" in fr
+    assert "entities F1" not in en and "topics top-1" not in en  # no gold: no column
+    assert "| without `quotes.a` | +10.0 | 0.0 |" in en
+    assert "- `quotes.a`: does a" in table
+
+
+def test_pass_values_table_without_passes_says_so() -> None:
+    table = format_pass_values({"sets": {"fr": block_with(0.9, 0.8)}}, {}, {})
+    assert "| all passes on |" in table and "without" not in table
+    assert "No pass is declared" in table
+
+
+TEST_PASSES = (
+    Pass("entities.test-noop", "changes nothing"),
+    Pass("topics.test-ranking", "the topics (without it: none)"),
+)
+
+
+@pytest.fixture
+def declared_test_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two declared passes: one the stages ignore, one whose absence drops every topic."""
+    from streams.nlp import pass_catalog
+    from streams.nlp.pipeline import Enricher
+
+    monkeypatch.setattr(pass_catalog, "all_passes", lambda: TEST_PASSES)
+    real_topics = Enricher.topics
+
+    def topics(self: Enricher, event: dict, doc: Any = None) -> dict:
+        enriched = real_topics(self, event, doc)
+        return {**enriched, "topics": []} if "topics.test-ranking" in self.settings.disabled_passes else enriched
+
+    monkeypatch.setattr(Enricher, "topics", topics)
+
+
+def without_timings(report: dict) -> dict:
+    return {key: without_timings(value) if isinstance(value, dict) else value for key, value in report.items() if key != "timing"}
+
+
+def test_pass_values_parse_once_and_equal_runs_with_each_pass_off(declared_test_passes: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.config import from_env
+    from streams.evaluation.pass_values import measure_pass_values
+    from streams.nlp import pipeline
+
+    sets = load_gold_set(Path(__file__).parent / "gold" / "fr-wire")
+    sets[0].truncate(3)
+    parsed: list[str] = []
+    real_annotate = pipeline.annotate_batch
+
+    def counting_annotate(events: Any, registry: Any) -> Any:
+        parsed.extend(e["id"] for e in events)
+        return real_annotate(events, registry)
+
+    monkeypatch.setattr(pipeline, "annotate_batch", counting_annotate)
+    settings = from_env()
+    values = measure_pass_values(sets, settings, TEST_PASSES)
+    assert sorted(parsed) == sorted(a["id"] for a in sets[0].articles)  # each article parsed once
+    assert values.all_on["overall"]["topics"]["top1_accuracy"] > 0
+    assert values.without["topics.test-ranking"]["overall"]["topics"]["top1_accuracy"] == 0
+    for name in ("entities.test-noop", "topics.test-ranking"):
+        alone = evaluate(sets, enriched_by(pipeline.Enricher(settings.with_overrides(disabled_passes=frozenset({name})))))
+        assert without_timings(values.without[name]) == without_timings(alone)
+    assert without_timings(values.all_on) == without_timings(evaluate(sets, enriched_by(pipeline.Enricher(settings))))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from streams import __version__
 from streams.cli.common import (
@@ -20,7 +20,7 @@ from streams.cli.common import (
     port_number,
     settings_from_args,
 )
-from streams.config import ConfigError, check_models
+from streams.config import ConfigError, Settings, check_models
 from streams.errors import UsageError
 from streams.topology import STAGE_NAMES as STAGES
 
@@ -70,7 +70,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from streams.nlp.pipeline import Enricher
     from streams.runtime import codec
 
-    settings = settings_from_args(args)
+    settings = settings_with_passes(args)
     check_models(settings)
     enricher = Enricher(settings)
     source = sys.stdin.buffer if args.file in (None, "-") else _open_input(args.file)
@@ -115,14 +115,53 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return tail(settings_from_args(args), args.topic, from_beginning=args.from_beginning, limit=args.limit, raw=args.json)
 
 
+def _disabled_passes(values: list[str]) -> frozenset[str]:
+    """The --disable-pass values (repeated and/or comma-separated), checked against the declared passes."""
+    from streams.nlp.pass_catalog import UnknownPass, check_pass_names
+
+    try:
+        return check_pass_names(name for value in values for name in value.split(","))
+    except UnknownPass as exc:
+        raise UsageError(f"--disable-pass: {exc}") from None
+
+
+def settings_with_passes(args: argparse.Namespace) -> Settings:
+    """Settings from the environment and flags; --disable-pass, when given, replaces WIREWATCH_DISABLE_PASSES."""
+    settings = settings_from_args(args)
+    if args.disable_pass:
+        settings = settings.with_overrides(disabled_passes=_disabled_passes(args.disable_pass))
+    return settings
+
+
+def list_passes() -> int:
+    from streams.nlp.pass_catalog import all_passes
+
+    passes = all_passes()
+    if not passes:
+        print("no pass is declared", file=sys.stderr)
+    width = max((len(p.name) for p in passes), default=0)
+    for declared in passes:
+        print(f"{declared.name.ljust(width)}  {declared.summary}")
+    return EXIT_OK
+
+
+def _eval_progress(quiet: bool, suffix: str = "") -> Callable[[int, int, str], None] | None:
+    def progress(done: int, total: int, name: str) -> None:
+        print(f"\r{name}: {done}/{total} articles{suffix}", end="", file=sys.stderr, flush=True)
+
+    return None if quiet else progress
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from streams.evaluation.errors import EvalInputError
     from streams.evaluation.gold import load_gold_set
-    from streams.evaluation.report import format_report
-    from streams.evaluation.run import evaluate
-    from streams.nlp.pipeline import Enricher
     from streams.runtime import codec
 
+    if args.list_passes:
+        return list_passes()
+    if not args.dir:
+        raise UsageError("eval needs a gold-set directory (or --list-passes)")
+    settings = settings_with_passes(args)
     try:
         sets = load_gold_set(args.dir)
     except EvalInputError as exc:
@@ -135,22 +174,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.limit:
         for gold_set in sets:
             gold_set.truncate(args.limit)
-    enricher = Enricher(settings_from_args(args))
-
-    def enrich(raw_articles: list[dict]) -> list[dict]:
-        return [event for kind, event in enricher.enrich_many(raw_articles) if kind == "enriched"]
-
-    def progress(done: int, total: int, name: str) -> None:
-        print(f"\r{name}: {done}/{total} articles", end="", file=sys.stderr, flush=True)
-
-    report = evaluate(sets, enrich, progress=None if args.quiet else progress, details=args.details)
+    if args.pass_values:
+        report, table = _pass_values(args, sets, settings)
+    else:
+        report, table = _evaluate(args, sets, settings)
     if not args.quiet:
         print(file=sys.stderr)
-    print(format_report(report))
+    print(table)
     with open(args.report, "wb") as handle:
         handle.write(codec.dumps(report))
     print(f"report written to {args.report}", file=sys.stderr)
     return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace, sets: list, settings: Settings) -> tuple[dict, str]:
+    """The report and the printed table of a plain `wirewatch eval`."""
+    from streams.evaluation.report import format_report
+    from streams.evaluation.run import enriched_by, evaluate
+    from streams.nlp.pipeline import Enricher
+
+    enrich = enriched_by(Enricher(settings))
+    report = evaluate(sets, enrich, progress=_eval_progress(args.quiet), details=args.details)
+    return report, format_report(report)
+
+
+def _pass_values(args: argparse.Namespace, sets: list, settings: Settings) -> tuple[dict, str]:
+    """The full pipeline's report, and the Markdown table of the change when each pass is off."""
+    from streams.evaluation.pass_values import measure_pass_values
+    from streams.evaluation.report import format_pass_values
+    from streams.nlp.pass_catalog import all_passes
+
+    passes = [p for p in all_passes() if p.name not in settings.disabled_passes]
+    suffix = f", then again without each of {len(passes)} passes" if passes else ""
+    values = measure_pass_values(sets, settings, passes, _eval_progress(args.quiet, suffix), details=args.details)
+    summaries = {p.name: p.summary for p in passes}
+    return values.all_on, format_pass_values(values.all_on, values.without, summaries)
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -202,18 +260,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lenient", action="store_true",
                    help="exit with status 0 even when some records were dead-lettered (default: 2, bad input)")
     p.add_argument("--aliases", help="extra entity aliases file (env WIREWATCH_ALIASES)")
+    add_pass_options(p)
     p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser("eval", help="score quotes, speakers, entities and topics on a gold set",
                        description="Enrich the raw articles of a gold set (or of every set under DIR) and print "
                        "precision/recall/F1 of quotes, speaker accuracy, entity F1 and topic accuracy.")
-    p.add_argument("dir", help="a gold-set directory (NAME.raw.jsonl + NAME.gold.jsonl) or a folder of them")
+    p.add_argument("dir", nargs="?", help="a gold-set directory (NAME.raw.jsonl + NAME.gold.jsonl) or a folder of them")
     p.add_argument("--report", default="eval-report.json", help="JSON report path (default eval-report.json)")
     p.add_argument("--limit", type=int, help="score only the first N articles of each set")
     p.add_argument("--details", action="store_true",
                    help="add per-article errors to the report: sets.NAME.details.ID lists quotes missed / "
                    "false positive / wrong speaker / partial, entities missed / false positive, and topics "
                    "(gold vs predicted top 3); only articles with an error are listed")
+    add_pass_options(p)
+    p.add_argument("--list-passes", action="store_true", help="list the named passes with what each does, and exit")
+    p.add_argument("--pass-values", action="store_true",
+                   help="print a Markdown table of what each pass is worth: the figures with every pass on, and "
+                   "their change with each pass off (parses once; the report is the every-pass-on run's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_eval)
 
@@ -229,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
     for register in _extra_commands():
         register(sub)
     return parser
+
+
+def add_pass_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--disable-pass", action="append", metavar="NAME",
+                        help="switch a named rule pass off (repeatable, or comma-separated; `wirewatch eval "
+                        "--list-passes` lists them; replaces env WIREWATCH_DISABLE_PASSES)")
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:

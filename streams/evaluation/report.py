@@ -8,7 +8,7 @@ from typing import Any
 from streams.evaluation.quotes import THRESHOLDS
 from streams.evaluation.scoring import threshold_key
 
-__all__ = ["figure", "format_report", "percent"]
+__all__ = ["PASS_VALUE_FIGURES", "figure", "format_pass_values", "format_report", "percent", "signed_change"]
 
 Row = tuple[str, Callable[[Mapping[str, Any]], str]]
 
@@ -89,3 +89,54 @@ def format_report(report: Mapping[str, Any]) -> str:
     header = ["metric (%)"] + [name for name, _ in columns]
     body = [[label] + [show(block or {}) for _, block in columns] for label, show in _rows()]
     return aligned_table(header, body)
+
+
+# The figures of the table of what each pass is worth.
+PASS_VALUE_FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (f"quotes F1 @{THRESHOLDS[0]:g}", ("quotes", threshold_key(THRESHOLDS[0]), "f1")),
+    (f"speaker acc @{THRESHOLDS[0]:g}", ("speakers", threshold_key(THRESHOLDS[0]), "accuracy")),
+    ("entities F1", ("entities", "f1")),
+    ("entities F1 (any type)", ("entities", "any_type", "f1")),
+    ("topics top-1", ("topics", "top1_accuracy")),
+)
+
+
+def signed_change(before: Any, after: Any) -> str:
+    """after - before in percentage points, signed ("-3.1", "+0.4", "0.0"); "n/a" when either is missing."""
+    if before is None or after is None:
+        return "n/a"
+    change = round(100 * (after - before), 1)
+    return "0.0" if change == 0 else f"{change:+.1f}"
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def format_pass_values(
+    all_on: Mapping[str, Any], without: Mapping[str, Mapping[str, Any]], summaries: Mapping[str, str]
+) -> str:
+    """Markdown: per set, the full pipeline's figures, then per pass the change when it is off
+    (a pass worth having shows a negative change); then what each pass does."""
+    lines: list[str] = []
+    for set_name, block in all_on.get("sets", {}).items():
+        figures = [(label, path) for label, path in PASS_VALUE_FIGURES if figure(block, *path) is not None]
+        count = block.get("articles", 0)
+        lines += [f"### {set_name} ({count} article{'' if count == 1 else 's'})", ""]
+        if not figures:
+            lines += ["No gold quotes, entities or topics to score.", ""]
+            continue
+        rows = [["all passes on"] + [percent(figure(block, *path)) for _, path in figures]]
+        for name, report in without.items():
+            off = figure(report, "sets", set_name)
+            rows.append([f"without `{name}`"] + [
+                signed_change(figure(block, *path), figure(off, *path)) for _, path in figures
+            ])
+        lines += _markdown_table(["passes"] + [label for label, _ in figures], rows) + [""]
+    if summaries:
+        lines += ["Passes:", ""] + [f"- `{name}`: {summary}" for name, summary in summaries.items()]
+    else:
+        lines += ["No pass is declared (streams/nlp/pass_catalog.py), so there is nothing to switch off."]
+    return "\n".join(lines).rstrip() + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +22,10 @@ from streams.evaluation.scoring import (
     score_article,
 )
 
-__all__ = ["SetPredictions", "evaluate", "report_from_predictions"]
+__all__ = ["SetPredictions", "collect_predictions", "enriched_by", "evaluate", "report_from_predictions"]
 
 Progress = Callable[[int, int, str], None]
+Enrich = Callable[[list[dict]], list[dict]]
 
 
 @dataclass
@@ -86,21 +87,25 @@ def report_from_predictions(
     return report
 
 
-def evaluate(
-    sets: Sequence[GoldSet],
-    enrich: Callable[[list[dict]], list[dict]],
-    progress: Progress | None = None,
-    batch_size: int = 64,
-    details: bool = False,
-) -> dict[str, Any]:
-    """Enrich every set's raw articles in batches and score them; returns a JSON-serialisable report.
+def enriched_by(enricher: Any) -> Enrich:
+    """The enrich callable of a pipeline Enricher: its enriched events (dead letters are left out,
+    so they count as missing)."""
 
-    `progress(done, total, set_name)` is called after each batch (done/total within that set).
-    Predictions are matched to gold by id (see report_from_predictions). `enrich` gets copies,
-    so it cannot change the gold set.
+    def enrich(raw_articles: list[dict]) -> list[dict]:
+        return [event for kind, event in enricher.enrich_many(raw_articles) if kind == "enriched"]
+
+    return enrich
+
+
+def collect_predictions(
+    sets: Sequence[GoldSet], enrich: Enrich, progress: Progress | None = None, batch_size: int = 64
+) -> Iterator[SetPredictions]:
+    """Enrich every set's raw articles in batches; yield each set's predictions when the set is done.
+
+    `enrich` gets copies, so it cannot change the gold set. `progress(done, total, set_name)` is
+    called after each batch (done/total within that set).
     """
     step = max(1, batch_size)
-    predictions = []
     for gold_set in sets:
         found = SetPredictions()
         for start in range(0, len(gold_set.articles), step):
@@ -111,5 +116,17 @@ def evaluate(
             found.add(out)
             if progress is not None:
                 progress(min(start + len(batch), len(gold_set.articles)), len(gold_set.articles), gold_set.name)
-        predictions.append(found)
+        yield found
+
+
+def evaluate(
+    sets: Sequence[GoldSet],
+    enrich: Enrich,
+    progress: Progress | None = None,
+    batch_size: int = 64,
+    details: bool = False,
+) -> dict[str, Any]:
+    """Enrich every set's raw articles in batches and score them; returns a JSON-serialisable report
+    (see collect_predictions and report_from_predictions)."""
+    predictions = list(collect_predictions(sets, enrich, progress, batch_size))
     return report_from_predictions(sets, predictions, details=details)
