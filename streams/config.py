@@ -57,7 +57,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     aliases_file: str | None = None
-    tuned_ner: bool = True  # the shipped fine-tuned NER weights (streams/tuned_ner.py)
+    tuned_ner: bool = True  # the shipped fine-tuned NER weights (streams/nlp/annotate/tuned_ner.py)
     web_port: int = 6066
     web_host: str = "127.0.0.1"
     app_id: str = "wirewatch"

@@ -31,7 +31,7 @@ def test_services():
 
 def test_wirewatch_services_use_known_variables_and_reach_the_broker():
     services = compose()["services"]
-    known = set(ENV_VARS) | {"WIREWATCH_STATE_DIR"}
+    known = set(ENV_VARS)
     for name in ("worker", "poller"):
         env = services[name]["environment"]
         assert set(env) <= known, set(env) - known
