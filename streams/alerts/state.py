@@ -1,4 +1,4 @@
-"""The alert dedup / cool-down state (alerts.AlertState) of a worker: a dict in memory whose
+"""The alert dedup / cool-down state (matching.AlertState) of a worker: a dict in memory whose
 source of truth is the compacted topic wire.alert-state (key = state key, value = JSON).
 
 Every worker follows the whole topic, so after a rebalance or a restart the new owner of a
@@ -19,7 +19,7 @@ Write = Callable[[bytes, bytes | None], Awaitable[Any]]
 
 
 class AlertStateStore:
-    """Mapping-like `get` for alerts.decide; `write` sends updates before they count as done."""
+    """Mapping-like `get` for matching.decide; `write` sends updates before they count as done."""
 
     def __init__(self, settings: Settings, write: Write):
         self.values: dict[str, Any] = {}

@@ -36,16 +36,21 @@ Verdict = Literal["ok", "retry", "disable", "fail"]
 Outcome = Literal["delivered", "disabled", "failed", "exhausted"]
 
 
+def is_webhook_id(msg_id: str) -> bool:
+    """Non-empty, printable, without spaces (it travels in a header and in the signed text)."""
+    return bool(msg_id) and not any(char.isspace() or not char.isprintable() for char in msg_id)
+
+
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """Standard Webhooks headers: v1 = base64(HMAC-SHA256(key, f"{id}.{ts}.{body}"))."""
-    if not msg_id or any(c.isspace() or not c.isprintable() for c in msg_id):
+    """Standard Webhooks headers: v1 = base64(HMAC-SHA256(key, f"{id}.{timestamp}.{body}"))."""
+    if not is_webhook_id(msg_id):
         raise ValueError("webhook id must be non-empty, printable, without spaces")
     key = secret_bytes(secret)
-    ts = str(int(timestamp))
-    digest = hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
+    seconds = str(int(timestamp))
+    digest = hmac.new(key, f"{msg_id}.{seconds}.".encode() + body, hashlib.sha256).digest()
     return {
         "webhook-id": msg_id,
-        "webhook-timestamp": ts,
+        "webhook-timestamp": seconds,
         "webhook-signature": "v1," + base64.b64encode(digest).decode("ascii"),
     }
 
@@ -182,7 +187,7 @@ def _prepare(url: str, secret: str, alert: Mapping[str, Any]) -> _Signed | Deliv
     except TypeError as exc:
         return DeliveryResult("failed", 0, error=f"alert is not JSON-serialisable: {exc}")
     msg_id = str(alert.get("id") or hashlib.sha256(body).hexdigest()[:32])
-    if any(c.isspace() or not c.isprintable() for c in msg_id):
+    if not is_webhook_id(msg_id):
         msg_id = hashlib.sha256(msg_id.encode()).hexdigest()[:32]
     return _Signed(body, msg_id)
 
