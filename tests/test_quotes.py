@@ -651,12 +651,12 @@ def test_short_quotes_without_a_cue_are_still_dropped(fr, en):
 
 
 def test_word_count_in_scripts_without_spaces():
-    from streams.nlp.quotes.extract import _word_count
+    from streams.nlp.quotes.non_quotes import word_count
 
-    assert _word_count("我们一定会赢") >= 3
-    assert _word_count("必勝") < 3
-    assert _word_count("ทุกคนต้องไปเลือกตั้ง") >= 3
-    assert _word_count("two words") == 2
+    assert word_count("我们一定会赢") >= 3
+    assert word_count("必勝") < 3
+    assert word_count("ทุกคนต้องไปเลือกตั้ง") >= 3
+    assert word_count("two words") == 2
 
 
 def test_cjk_quotes_are_not_dropped_as_too_short(fr, en):

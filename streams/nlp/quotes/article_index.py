@@ -8,18 +8,26 @@ Also holds which tokens sit inside quotation marks, and small token tests used e
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Optional
 
 from spacy.tokens import Doc, Token
 
 from streams import lang
 from streams.events import Entity
+from streams.nlp.quotes import NAME_CHAIN, Switches
 from streams.nlp.quotes.lexicon import every_language
-from streams.nlp.quotes.quote_marks import LINE_RE, MARKS
-from streams.nlp.quotes.speaker_linking import HONORIFICS, MentionIndex, spacy_mentions
+from streams.nlp.quotes.quote_marks import LINE_RE, MARKS, QuoteSpan
+from streams.nlp.quotes.speaker_linking import (
+    HONORIFICS,
+    MentionIndex,
+    Speaker,
+    spacy_mentions,
+    without_honorifics,
+)
 
-__all__ = ["ArticleIndex", "is_sentence_end", "is_mark_token", "END_PUNCT", "DASHES",
-           "NAME_PARTICLES", "HONORIFICS"]
+__all__ = ["DASHES", "END_PUNCT", "NAME_PARTICLES", "ArticleIndex", "Paragraph", "is_mark_token", "is_sentence_end"]
+
+# A paragraph as character offsets [start, end).
+Paragraph = tuple[int, int]
 
 END_PUNCT = frozenset(".!?…。！？")
 _SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
@@ -40,7 +48,15 @@ _MISTAGGED_NAME_POS = frozenset({"NOUN", "ADJ", "VERB", "NUM", "ADV"})
 class ArticleIndex(MentionIndex):
     """Indexes over one parsed article, built once so every lookup is a bisect."""
 
-    def __init__(self, doc: Doc, body: str, entities: list[Entity]):
+    def __init__(
+        self,
+        doc: Doc,
+        body: str,
+        entities: list[Entity],
+        paragraphs: list[Paragraph],
+        name_stops: frozenset[str],
+        switches: Switches,
+    ):
         self.doc = doc
         self.body = body
         # A parse of another text than nlp_view(body) cannot be mapped: fall back to the marks.
@@ -51,14 +67,23 @@ class ArticleIndex(MentionIndex):
         self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
         self.has_lemma = aligned and doc.has_annotation("LEMMA")
         self.in_quote = [False] * self.token_count
-        self.line_starts = [m.start() for m in LINE_RE.finditer(body)]
-        self.unit_starts = self.line_starts
+        self.line_starts = [line.start() for line in LINE_RE.finditer(body)]
+        self.paragraph_starts = [start for start, _ in paragraphs]
         self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
-        self.name_stops: frozenset[str] = frozenset()  # words never part of a name (weekdays)
+        self.name_stops = name_stops  # words never part of a name (weekdays)
+        self.switches = switches
         super().__init__(
             entities,
             spacy_mentions(doc) if aligned and doc.has_annotation("ENT_IOB") else (),
         )
+
+    def mark_quoted(self, spans: list[QuoteSpan]) -> None:
+        """Flag the tokens inside each quotation, its opening mark included."""
+        for span in spans:
+            close = span.close_at + 1 if span.close_at is not None else span.end
+            for i in self.token_range(span.open_at, close):
+                if self.doc[i].idx >= span.open_at:
+                    self.in_quote[i] = True
 
     # ---- token helpers
 
@@ -86,19 +111,28 @@ class ArticleIndex(MentionIndex):
         return not self.in_quote[self.token_at(char)] if self.token_count else True
 
     def paragraph_of(self, char: int) -> int:
-        return bisect_right(self.unit_starts, char) - 1
+        return bisect_right(self.paragraph_starts, char) - 1
 
     def lemma(self, t: Token) -> str:
         return t.lemma_.lower() if self.has_lemma else t.lower_
 
     # ---- person mentions and quote-only paragraphs
 
-    def per_mention_at(self, a: int, b: int) -> Optional[tuple[int, int]]:
+    def per_mention_at(self, a: int, b: int) -> tuple[int, int] | None:
         """The first person named in [a, b): a person of the entities stage before a span only the
         model tagged ("le commissaire au [Climat], Wopke Hoekstra": the stage dropped "Climat")."""
-        found = [m for m in self.mentions_in(a, b) if m[3] == "PER"]
-        m = next((m for m in found if m[2] is not None), found[0] if found else None)
-        return (m[0], self.name_end(m[1])) if m is not None else None
+        found = [mention for mention in self.mentions_in(a, b) if mention.etype == "PER"]
+        first = next((mention for mention in found if mention.entity is not None), found[0] if found else None)
+        return (first.start, self.name_end(first.end)) if first is not None else None
+
+    def person_at(self, a: int, b: int) -> Speaker | None:
+        """The person named in [a, b), linked to its entity."""
+        found = self.per_mention_at(a, b)
+        return self.resolve_person(*found) if found is not None else None
+
+    def resolve_person(self, start: int, end: int) -> Speaker:
+        """The person named by the characters [start, end)."""
+        return self.resolve_name(self.body[start:end], start, end, "PER")
 
     def name_end(self, end: int) -> int:
         """Extend a person mention cut short by the tagger over the capitalised proper nouns
@@ -113,7 +147,7 @@ class ArticleIndex(MentionIndex):
                 break
             glued = t.dep_ in ("flat:name", "flat") and t.head.idx < end
             if self.in_quote[i] or (not glued and any(
-                m[0] <= t.idx < m[1] for m in self.mentions_in(t.idx, t.idx + 1)
+                mention.start <= t.idx < mention.end for mention in self.mentions_in(t.idx, t.idx + 1)
             )):
                 break
             end = t.idx + len(t.text)
@@ -138,8 +172,8 @@ class ArticleIndex(MentionIndex):
         low = t.lower_
         if low in _NOT_NAME_WORDS or low in self.name_stops:
             return False
-        return not any(m[3] != "PER" and m[2] is not None
-                       for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+        return not any(mention.etype != "PER" and mention.entity is not None
+                       for mention in self.mentions_in(t.idx, t.idx + len(t.text)))
 
     def _particle(self, i: int) -> bool:
         t = self.doc[i]
@@ -149,7 +183,7 @@ class ArticleIndex(MentionIndex):
     def _other_mention(self, i: int, end: int) -> bool:
         """Token i starts a mention of its own (the NER saw two names, not one)."""
         t = self.doc[i]
-        return any(m[0] >= end for m in self.mentions_in(t.idx, t.idx + len(t.text)))
+        return any(mention.start >= end for mention in self.mentions_in(t.idx, t.idx + len(t.text)))
 
     def _glued(self, end: int, i: int) -> bool:
         """Token i follows offset `end` with at most one plain space (no line break)."""
@@ -206,23 +240,20 @@ class ArticleIndex(MentionIndex):
             start = j
         return min(a, self.doc[start].idx), max(b, end)
 
-    def resolve_name(self, text: str, a: int, b: int, etype: Optional[str]):
+    def resolve_name(self, text: str, a: int, b: int, etype: str | None) -> Speaker:
         """As MentionIndex.resolve_name, over the whole proper-noun chain of a name."""
-        if etype in (None, "PER"):
+        if etype in (None, "PER") and self.switches.on(NAME_CHAIN):
             a2, b2 = self.name_chain(a, b)
             if (a2, b2) != (a, b):
                 a, b, text = a2, b2, self.body[a2:b2]
         return super().resolve_name(text, a, b, etype)
 
-    def person_name(self, a: int, b: int, name: str, etype: Optional[str],
-                    min_words: int = 2) -> Optional[str]:
+    def person_name(self, a: int, b: int, name: str, etype: str | None, min_words: int = 2) -> str | None:
         """The canonical name of an unlinked speaker when it is a person's name (courtesy
         titles dropped), else None: a PER span, or `min_words` capitalised words no NER calls
         a place or a body."""
-        words = name.split()
-        while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
-            words = words[1:]
-        if not words or not all(w[:1].isupper() or w.lower() in NAME_PARTICLES for w in words):
+        words = without_honorifics(name.split())
+        if not words or not all(word[:1].isupper() or word.lower() in NAME_PARTICLES for word in words):
             return None
         if not words[-1][:1].isupper() or not any(c.isalpha() for c in words[-1]):
             return None
@@ -241,7 +272,7 @@ class ArticleIndex(MentionIndex):
                 return None
         return " ".join(words)
 
-    def is_quote_only(self, line: tuple[int, int]) -> bool:
+    def is_quote_only(self, line: Paragraph) -> bool:
         """True if nothing but quoted words and punctuation sits in the paragraph."""
         known = self.quote_only.get(line[0])
         if known is not None:

@@ -137,3 +137,13 @@ def lexicon(language: str) -> CueLexicon | None:
         gerund_markers=quote_words("gerund-markers"),
         present_participle_endings=lang.entries(code, "quotes", "present-participle-endings"),
     )
+
+
+# The subject pronoun after an inverted verb, written with a hyphen: "dit-elle", "a-t-il noté",
+# "estime-t-on" (group 1 is the pronoun).
+INVERTED_PRONOUN_RE = re.compile(
+    r"-(?:t-)?("
+    + "|".join(sorted(every_language("quotes", "inverted-pronouns"), key=lambda word: (-len(word), word)))
+    + r")\b",
+    re.IGNORECASE,
+)

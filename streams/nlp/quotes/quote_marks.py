@@ -12,13 +12,23 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["QuoteSpan", "find_quote_spans", "segment_quotes", "trim", "is_space", "SPACE_CHARS",
-           "MARKS", "LINE_RE"]
+__all__ = [
+    "CLOSING_MARKS",
+    "LINE_RE",
+    "MARKS",
+    "SPACE_CHARS",
+    "QuoteSpan",
+    "find_quote_spans",
+    "is_space",
+    "segment_quotes",
+    "trim",
+]
 
 SPACE_CHARS = " \t\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u3000\ufeff"
 _DOUBLE_OPENERS = frozenset("«“„\"”")
 _SINGLE_OPENERS = frozenset("‹‘")
 MARKS = frozenset("«»‹›“”„\"‘’")
+CLOSING_MARKS = "»”\"’›"
 _MARKS_RE = re.compile("[«»‹›“”„\"‘’]")
 LINE_RE = re.compile(r"[^\n]+")
 _OPEN_PUNCT = "([{—–-/:;,"

@@ -8,120 +8,129 @@ quote far from the others gets the person its neighbours' reporting verbs agree 
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Optional
 
-from streams.nlp.quotes.article_index import ArticleIndex
-from streams.nlp.quotes.attribution import Attributor, QuoteCandidate
+from streams.nlp.quotes.article_index import Paragraph
+from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["inherit_speakers"]
 
 
-def _vote(
-    attributor: Attributor, candidates: list[QuoteCandidate], k: int, lines: list[tuple[int, int]]
-) -> Optional[Speaker]:
+def _same_person(a: Speaker | None, b: Speaker | None) -> bool:
+    return a is not None and b is not None and (
+        (a.entity_id is not None and a.entity_id == b.entity_id) or a.name == b.name
+    )
+
+
+def _vote(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
+          paragraphs: list[Paragraph]) -> Speaker | None:
     """Quote-only paragraph far from other quotes: the person that the previous quote, the
     previous paragraph's and the next paragraph's reporting verbs agree on (two votes)."""
-    q = candidates[k]
-    para = q.span.para
-    votes: dict[str, list] = {}
+    paragraph = candidates[k].span.para
+    votes: dict[str, tuple[set[str], Speaker]] = {}
 
-    def add(who: Optional[Speaker], tag: str) -> None:
-        if who is None or who.etype != "PER":
+    def vote(speaker: Speaker | None, voter: str) -> None:
+        if speaker is None or speaker.etype != "PER":
             return
-        key = who.entity_id or who.name
-        entry = votes.setdefault(key, [set(), who])
-        entry[0].add(tag)
+        votes.setdefault(speaker.entity_id or speaker.name, (set(), speaker))[0].add(voter)
 
-    prev = next((candidates[j] for j in range(k - 1, -1, -1) if candidates[j].who is not None), None)
-    if prev is not None and para - prev.span.para <= 8:
-        add(prev.who, "prev")
-    if para > 0:
-        for who in attributor.paragraph_speakers(lines[para - 1]):
-            add(who, "before")
-    if para + 1 < len(lines):
-        for who in attributor.paragraph_speakers(lines[para + 1]):
-            add(who, "after")
-        nxt = next((x for x in candidates[k + 1:] if x.span.para == para + 1 and x.own), None)
-        if nxt is not None:
-            add(nxt.who, "after")
-    best = [(len(tags), "prev" in tags, who) for tags, who in votes.values() if len(tags) >= 2]
-    if not best:
+    previous = next((candidates[j] for j in range(k - 1, -1, -1) if candidates[j].speaker is not None), None)
+    if previous is not None and paragraph - previous.span.para <= 8:
+        vote(previous.speaker, "previous quote")
+    if paragraph > 0:
+        for speaker in attributor.paragraph_speakers(paragraphs[paragraph - 1]):
+            vote(speaker, "paragraph before")
+    if paragraph + 1 < len(paragraphs):
+        for speaker in attributor.paragraph_speakers(paragraphs[paragraph + 1]):
+            vote(speaker, "paragraph after")
+        following = next((x for x in candidates[k + 1:] if x.span.para == paragraph + 1 and x.own), None)
+        if following is not None:
+            vote(following.speaker, "paragraph after")
+    agreed = [(len(voters), "previous quote" in voters, speaker)
+              for voters, speaker in votes.values() if len(voters) >= 2]
+    if not agreed:
         return None
-    best.sort(key=lambda x: (x[0], x[1]), reverse=True)
-    return best[0][2]
+    agreed.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    return agreed[0][2]
 
 
-def _last_subject(attributor: Attributor, lines: list[tuple[int, int]], para: int) -> Optional[Speaker]:
+def _last_subject(attributor: Attributor, paragraphs: list[Paragraph], paragraph: int) -> Speaker | None:
     """A lone quote paragraph right after a paragraph about a named person: that person
     (the last person who is a subject there)."""
-    if para == 0:
+    if paragraph == 0:
         return None
     article = attributor.article
-    a, b = lines[para - 1]
-    lo = bisect_left(article.mention_starts, a)
-    hi = bisect_left(article.mention_starts, b)
+    start, end = paragraphs[paragraph - 1]
+    lo = bisect_left(article.mention_starts, start)
+    hi = bisect_left(article.mention_starts, end)
     for k in range(hi - 1, lo - 1, -1):
-        ms, me, ent, etype = article.mentions[k]
-        if etype == "PER" and article.outside(ms) and attributor.is_subject_mention(ms, me):
-            return article.resolve_name(article.body[ms:me], ms, me, "PER")
+        mention = article.mentions[k]
+        if (mention.etype == "PER" and article.outside(mention.start)
+                and attributor.coreference.is_subject_mention(mention.start, mention.end)):
+            return article.resolve_person(mention.start, mention.end)
     return None
 
 
-def inherit_speakers(
-    article: ArticleIndex, candidates: list[QuoteCandidate], lines: list[tuple[int, int]], attributor: Attributor
-) -> None:
-    """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
-    n = len(candidates)
-    chain = list(range(n))
-    for k in range(1, n):
-        q, p = candidates[k], candidates[k - 1]
-        if q.span.continues and p.span.close_at is None and p.span.para == q.span.para - 1:
+def _chains(candidates: list[QuoteCandidate]) -> tuple[list[int], dict[int, list[int]]]:
+    """For each quote, the first quote of the multi-paragraph quotation it belongs to; and the
+    members of each such quotation."""
+    chain = list(range(len(candidates)))
+    for k in range(1, len(candidates)):
+        quote, previous = candidates[k], candidates[k - 1]
+        if quote.span.continues and previous.span.close_at is None and previous.span.para == quote.span.para - 1:
             chain[k] = chain[k - 1]
-    by_chain: dict[int, list[int]] = {}
-    for k in range(n):
-        by_chain.setdefault(chain[k], []).append(k)
+    members: dict[int, list[int]] = {}
+    for k, first in enumerate(chain):
+        members.setdefault(first, []).append(k)
+    return chain, members
 
-    def same(a: Optional[Speaker], b: Optional[Speaker]) -> bool:
-        return a is not None and b is not None and (
-            (a.entity_id is not None and a.entity_id == b.entity_id) or a.name == b.name
-        )
 
-    # Pass 1: same paragraph, then same multi-paragraph chain (own attributions only).
-    for k, q in enumerate(candidates):
-        if q.who is not None or q.blocked:
+def _same_paragraph_source(candidates: list[QuoteCandidate], k: int) -> QuoteCandidate | None:
+    """The nearest quote of the same paragraph attributed by a cue of its own."""
+    n = len(candidates)
+    paragraph = candidates[k].span.para
+    for distance in range(1, n):
+        for j in (k - distance, k + distance):
+            if 0 <= j < n and candidates[j].own and candidates[j].span.para == paragraph:
+                return candidates[j]
+        if k - distance < 0 and k + distance >= n:
+            return None
+        if (k - distance < 0 or candidates[k - distance].span.para != paragraph) and (
+            k + distance >= n or candidates[k + distance].span.para != paragraph
+        ):
+            return None
+    return None
+
+
+def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], paragraphs: list[Paragraph]) -> None:
+    """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
+    chain, members = _chains(candidates)
+    # Same paragraph, then same multi-paragraph quotation (own attributions only).
+    for k, quote in enumerate(candidates):
+        if quote.speaker is not None or quote.blocked:
             continue
-        best = None
-        for d in range(1, n):
-            for j in (k - d, k + d):
-                if 0 <= j < n and candidates[j].own and candidates[j].span.para == q.span.para:
-                    best = candidates[j]
-                    break
-            if best is not None or (k - d < 0 and k + d >= n):
-                break
-            if (k - d < 0 or candidates[k - d].span.para != q.span.para) and (
-                k + d >= n or candidates[k + d].span.para != q.span.para
-            ):
-                break
-        if best is None:
-            members = [candidates[j] for j in by_chain[chain[k]] if candidates[j].own]
-            if members:
-                best = min(members, key=lambda m: abs(m.start - q.start))
-        if best is not None:
-            q.who, q.cue = best.who, best.cue
-    # Pass 2: runs of quotes across paragraphs.
-    for k, q in enumerate(candidates):
-        if q.who is not None or q.blocked:
+        source = _same_paragraph_source(candidates, k)
+        if source is None:
+            attributed = [candidates[j] for j in members[chain[k]] if candidates[j].own]
+            if attributed:
+                source = min(attributed, key=lambda member: abs(member.start - quote.start))
+        if source is not None:
+            quote.speaker, quote.cue = source.speaker, source.cue
+    # Runs of quotes across paragraphs.
+    for k, quote in enumerate(candidates):
+        if quote.speaker is not None or quote.blocked:
             continue
-        prev = candidates[k - 1] if k > 0 else None
-        nxt = next((candidates[j] for j in range(k + 1, n) if candidates[j].span.para != q.span.para), None)
-        line = lines[q.span.para]
-        prev_ok = prev is not None and prev.who is not None and q.span.para - prev.span.para <= 3
-        next_ok = nxt is not None and nxt.own and nxt.span.para - q.span.para <= 1
-        if article.is_quote_only(line):
-            if prev_ok:
-                q.who = prev.who  # type: ignore[union-attr]
+        previous = candidates[k - 1] if k > 0 else None
+        following = next((x for x in candidates[k + 1:] if x.span.para != quote.span.para), None)
+        previous_speaker = (previous.speaker if previous is not None and quote.span.para - previous.span.para <= 3
+                            else None)
+        following_speaker = (following.speaker if following is not None and following.own
+                             and following.span.para - quote.span.para <= 1 else None)
+        if attributor.article.is_quote_only(paragraphs[quote.span.para]):
+            if previous_speaker is not None:
+                quote.speaker = previous_speaker
             else:
-                q.who = _vote(attributor, candidates, k, lines) or _last_subject(attributor, lines, q.span.para)
-        elif prev_ok and next_ok and same(prev.who, nxt.who):  # type: ignore[union-attr]
-            q.who = prev.who  # type: ignore[union-attr]
+                quote.speaker = (_vote(attributor, candidates, k, paragraphs)
+                                 or _last_subject(attributor, paragraphs, quote.span.para))
+        elif _same_person(previous_speaker, following_speaker):
+            quote.speaker = previous_speaker

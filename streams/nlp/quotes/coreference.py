@@ -1,0 +1,302 @@
+"""Who a pronoun, a title or a role noun refers to.
+
+'il', 'she': the last person who was a subject or was quoted; 'the minister': the person the
+article introduced with that title; 'l'élu', 'the senator': the person the text is about,
+checked against the titles and adjectives each person was introduced with.  Keeps the speakers
+quoted so far, which these references may point back to.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
+from spacy.tokens import Token
+
+from streams.nlp.quotes import PRONOUNS, TITLES_AND_ROLES
+from streams.nlp.quotes.article_index import ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.lexicon import CueLexicon, every_language
+from streams.nlp.quotes.speaker_linking import Speaker
+
+__all__ = ["Coreference", "TitleHolder"]
+
+# French lawyers are named with "Me" (maître): "l'avocat" later refers to them.
+_LAWYER_TITLES = every_language("quotes", "lawyer-titles")
+_LAWYER_NOUNS = tuple(sorted(every_language("quotes", "lawyer-nouns")))
+_SINGULAR_DEFINITE = every_language("quotes", "definite-articles")
+_DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
+
+# A person an article introduces with a title: (offset of the mention, name, entity id).
+TitleHolder = tuple[int, str, str | None]
+
+
+def _person_key(speaker: Speaker) -> str:
+    return speaker.entity_id or speaker.name
+
+
+class Coreference:
+    """Resolves references to people met earlier (or just after) in one article."""
+
+    def __init__(self, article: ArticleIndex, lex: CueLexicon):
+        self.article = article
+        self.lex = lex
+        self.doc = article.doc
+        self.body = article.body
+        self.switches = article.switches
+        self.quoted: list[Speaker] = []  # speakers of the quotes attributed so far, in order
+        self.titles: dict[str, list[TitleHolder]] = {}  # title lemma -> persons introduced with it
+        self.person_titles: dict[str, set[str]] = {}
+        self.person_adjectives: dict[str, set[str]] = {}  # "ukrainien", "allemande": how introduced
+        self._collect_titles()
+
+    def record_quoted(self, speaker: Speaker) -> None:
+        self.quoted.append(speaker)
+
+    # ---- titles
+
+    def _collect_titles(self) -> None:
+        """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
+        doc, article = self.doc, self.article
+        if not article.has_pos:
+            return
+        for mention in article.mentions:
+            if mention.etype != "PER":
+                continue
+            person = article.resolve_person(mention.start, mention.end)
+            tokens = article.token_range(mention.start, mention.end)
+            if not tokens:
+                continue
+            holder = (mention.start, person.name, person.entity_id)
+            nouns: list[Token] = []
+            adjectives: set[str] = set()
+            if tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES:  # "Me Nicolas Berthier"
+                for lemma in _LAWYER_NOUNS:
+                    self.titles.setdefault(lemma, []).append(holder)
+                    self.person_titles.setdefault(_person_key(person), set()).add(lemma)
+            j = tokens.start - 1
+            comma = False
+            while j >= 0 and j >= tokens.start - 4:
+                t = doc[j]
+                if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
+                    if not comma or self.is_role(t):  # "Côté rochelais, Ronan O'Gara": no title
+                        nouns.append(t)
+                    break
+                comma = comma or t.text == ","
+                if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
+                    break
+                if t.pos_ == "ADJ":
+                    adjectives.add(article.lemma(t))
+                j -= 1
+            if article.has_dep:
+                nouns.extend(self._appositions(tokens))
+            for t in nouns:
+                self.titles.setdefault(article.lemma(t), []).append(holder)
+                self.person_titles.setdefault(_person_key(person), set()).add(article.lemma(t))
+                if article.has_dep:
+                    adjectives |= {article.lemma(c) for c in t.children if c.pos_ == "ADJ"}
+            if adjectives:
+                self.person_adjectives.setdefault(_person_key(person), set()).update(adjectives)
+        for holders in self.titles.values():
+            holders.sort()
+
+    def _appositions(self, tokens: range) -> list[Token]:
+        """Nouns in apposition to a name ("X, the minister", "le ministre, X")."""
+        doc = self.doc
+        nouns: list[Token] = []
+        for i in tokens:
+            t = doc[i]
+            if t.dep_ == "appos" and t.head.i not in tokens and t.head.pos_ == "NOUN":
+                nouns.append(t.head)
+            for c in t.children:
+                if c.dep_ == "appos" and c.i not in tokens and c.pos_ == "NOUN":
+                    nouns.append(c)
+                elif (c.dep_ in ("appos", "amod") and c.pos_ == "ADJ" and c.text.islower()
+                      and c.i == tokens.stop + 1 and doc[tokens.stop].text == ","):
+                    nouns.append(c)  # "X, prévisionniste à Météo-France": a noun the tagger calls ADJ
+        return nouns
+
+    def title(self, head: Token, start: int, end: int) -> Speaker | None:
+        """'the minister' -> the person the article names with that title, if any."""
+        if not self.switches.on(TITLES_AND_ROLES):
+            return None
+        det = [c for c in head.children if c.dep_ == "det"] if self.article.has_dep else []
+        if not det or det[0].lower_ not in _DEFINITE:
+            return None
+        holders = self.titles.get(self.article.lemma(head))
+        if not holders:
+            return None
+        before = [holder for holder in holders if holder[0] < start]
+        _, name, entity_id = before[-1] if before else holders[0]
+        return Speaker(start, end, name, entity_id, "PER")
+
+    # ---- pronouns
+
+    def pronoun(self, a: int, b: int) -> Speaker:
+        """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
+        text = self.body[a:b]
+        if text.lower() not in self.lex.singular_pronouns or not self.switches.on(PRONOUNS):
+            return Speaker(a, b, text, None, None)
+        person = self.antecedent(a)
+        if person is None:
+            return Speaker(a, b, text, None, None)
+        return Speaker(a, b, person.name, person.entity_id, "PER")
+
+    def antecedent(self, a: int) -> Speaker | None:
+        """The person a pronoun or role noun at offset a refers to: the most recent of the last
+        person who was a subject and the last person quoted, within a few paragraphs."""
+        article = self.article
+        floor = article.floor(a, 4)
+        recent = None
+        subject = None
+        for k in range(bisect_left(article.mention_starts, a) - 1, -1, -1):
+            mention = article.mentions[k]
+            if mention.start < floor:
+                break
+            if mention.etype != "PER" or mention.end > a or not article.outside(mention.start):
+                continue
+            if recent is None:
+                recent = mention
+            if self.is_subject_mention(mention.start, mention.end):
+                subject = mention
+                break
+        quoted = next((speaker for speaker in reversed(self.quoted)
+                       if speaker.etype == "PER" and speaker.start < a), None)
+        if subject is not None and (quoted is None or quoted.start < subject.start):
+            return article.resolve_person(subject.start, subject.end)
+        if quoted is not None and quoted.start >= floor:
+            return quoted
+        if recent is not None:
+            return article.resolve_person(recent.start, recent.end)
+        return quoted
+
+    def cataphor(self, b: int) -> Speaker | None:
+        """'Le président américain a jugé… « … »' opening a story: the person named as a
+        subject in the next two paragraphs."""
+        article = self.article
+        paragraph = bisect_right(article.paragraph_starts, b) - 1
+        limit = (article.paragraph_starts[paragraph + 3] if paragraph + 3 < len(article.paragraph_starts)
+                 else len(self.body))
+        for k in range(bisect_left(article.mention_starts, b), len(article.mentions)):
+            mention = article.mentions[k]
+            if mention.start >= limit:
+                break
+            if (mention.etype == "PER" and article.outside(mention.start)
+                    and self.is_subject_mention(mention.start, mention.end)):
+                return article.resolve_person(mention.start, mention.end)
+        return None
+
+    # ---- role nouns
+
+    def is_role(self, head: Token) -> bool:
+        return self.article.lemma(head) in self.lex.roles or head.lower_ in self.lex.roles
+
+    def role(self, head: Token, start: int, end: int) -> Speaker | None:
+        """'l'élu', 'the senator': a definite role noun names the person the text is about."""
+        if not self.is_role(head) or not self.switches.on(TITLES_AND_ROLES):
+            return None
+        det = [c for c in head.children if c.dep_ == "det"] if self.article.has_dep else []
+        if not det or det[0].lower_ not in _SINGULAR_DEFINITE:
+            return None
+        lemma = self.article.lemma(head)
+
+        def fits(person: Speaker) -> bool:
+            # "le ministre" cannot be the person introduced as "le député".
+            known = {title for title in self.person_titles.get(_person_key(person), ()) if title in self.lex.roles}
+            return not known or lemma in known or lemma in self.lex.generic_roles  # "Côté" is no title
+
+        first = self.antecedent(start)
+        # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
+        # phrase pick, among the people met so far, the one introduced with them.
+        adjectives = {self.article.lemma(self.doc[i]) for i in self.article.token_range(start, end)
+                      if self.doc[i].pos_ == "ADJ"}
+        if adjectives and first is not None and self.lex.lang == "fr":
+            # anyone named before, not only subjects: "avec son homologue égyptien, Badr Abdelatty"
+            people = [first] + list(self.earlier_people(start)) + self.named_before(start)
+            marked = [person for person in people
+                      if adjectives & self.person_adjectives.get(_person_key(person), set())]
+            if marked and fits(marked[0]):
+                return Speaker(start, end, marked[0].name, marked[0].entity_id, "PER")
+        person = first if first is not None and fits(first) else None
+        if person is None and first is not None:
+            person = next((earlier for earlier in self.earlier_people(start) if fits(earlier)), None)
+        if (person is None and first is not None and lemma not in self.titles
+                and any(quoted.start == first.start for quoted in self.quoted[-1:])):
+            # Nobody in the article bears that title ('la cheffe de la diplomatie …' then
+            # 'la ministre'): the person who is speaking.
+            person = first
+        if person is None and first is None and not any(quoted.etype == "PER" for quoted in self.quoted):
+            person = self.cataphor(end)
+        if person is None:
+            return None
+        return Speaker(start, end, person.name, person.entity_id, "PER")
+
+    # ---- people met before
+
+    def persons_named_before(self, a: int) -> Iterator[tuple[int, int]]:
+        """Person mentions outside quotes before offset a, within six paragraphs, most recent first."""
+        article = self.article
+        floor = article.floor(a, 6)
+        for k in range(bisect_left(article.mention_starts, a) - 1, -1, -1):
+            mention = article.mentions[k]
+            if mention.start < floor:
+                break
+            if mention.etype == "PER" and article.outside(mention.start):
+                yield mention.start, mention.end
+
+    def earlier_people(self, a: int, limit: int = 6) -> Iterator[Speaker]:
+        """People quoted or named as subjects before offset a, most recent first."""
+        seen: set[str] = set()
+        candidates: list[tuple[int, Speaker]] = [(speaker.start, speaker) for speaker in self.quoted
+                                                 if speaker.etype == "PER" and speaker.start < a]
+        for start, end in self.persons_named_before(a):
+            if self.is_subject_mention(start, end):
+                candidates.append((start, self.article.resolve_person(start, end)))
+        for _, person in sorted(candidates, key=lambda candidate: -candidate[0]):
+            key = _person_key(person)
+            if key not in seen:
+                seen.add(key)
+                yield person
+                if len(seen) >= limit:
+                    return
+
+    def named_before(self, a: int) -> list[Speaker]:
+        """Every person named outside quotes before offset a (subjects or not), most recent first."""
+        return [self.article.resolve_person(start, end) for start, end in self.persons_named_before(a)]
+
+    def is_subject_mention(self, start: int, end: int) -> bool:
+        if not self.article.has_dep:
+            return True
+        for i in self.article.token_range(start, end):
+            t = self.doc[i]
+            if t.dep_.startswith("nsubj") or (t.dep_ == "appos" and t.head.dep_.startswith("nsubj")):
+                return True
+        return self.lex.lang == "fr" and self._preverbal(start, end)
+
+    def _preverbal(self, start: int, end: int) -> bool:
+        """A person named before the first verb of its sentence, not right after a preposition:
+        'Le ministre polonais, Tomasz Wrona, a appelé…', 'Pour l'avocat, Me Julien Caradec, le
+        dossier…'. The topic of the sentence, which the French parser often fails to mark as
+        the subject (apposition hung on the wrong head, the verb tagged as a noun)."""
+        article, doc = self.article, self.doc
+        tokens = article.token_range(start, end)
+        if not tokens or not article.has_pos:
+            return False
+        j = tokens.start - 1
+        if j >= 0 and doc[j].pos_ == "ADP":
+            return False
+        while j >= 0 and tokens.start - j < 30:
+            t = doc[j]
+            if (is_sentence_end(t) or (t.is_space and "\n" in t.text) or article.in_quote[j]
+                    or is_mark_token(t)):
+                break
+            if t.pos_ in ("VERB", "AUX"):
+                return False
+            j -= 1
+        # A verb must follow in the same sentence (else it is a caption, a list).
+        for k in range(tokens.stop, min(article.token_count, tokens.stop + 30)):
+            t = doc[k]
+            if is_sentence_end(t) or article.in_quote[k] or is_mark_token(t):
+                return False
+            if t.pos_ in ("VERB", "AUX") or t.lower_ in self.lex.forms:
+                return True
+        return False

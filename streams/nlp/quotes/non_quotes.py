@@ -1,0 +1,76 @@
+"""What sits in quotation marks without being anybody's words.
+
+Titles ('Saturday Night Live', 'Law and Order'), names of works after a word that announces one
+('son livre « … »', 'the film "…"') and scare quotes (a few words without a verb, a sentence end
+or anybody saying them: 'la « sobriété heureuse »').
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.nlp.quotes.article_index import END_PUNCT, ArticleIndex
+from streams.nlp.quotes.attributor import QuoteCandidate
+from streams.nlp.quotes.lexicon import CueLexicon
+from streams.nlp.quotes.quote_marks import SPACE_CHARS
+
+__all__ = ["after_work_word", "is_scare_quote", "is_title", "word_count"]
+
+_WORD_RE = re.compile(r"\w")
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
+# Tibetan): their words cannot be counted by spaces.
+_NO_SPACE_RE = re.compile("[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
+                          "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                          "\U00020000-\U0002fa1f]")
+
+
+def _no_space_chars(text: str) -> int:
+    return len(_NO_SPACE_RE.findall(text))
+
+
+def word_count(text: str) -> int:
+    """Words by spaces; a run in a script without spaces counts about one word per 1.3
+    characters (so four characters already make a short sentence)."""
+    count = 0
+    for word in text.split():
+        no_space = _no_space_chars(word)
+        if no_space:
+            count += max(1, 3 * no_space // 4)
+        elif _WORD_RE.search(word):
+            count += 1
+    return count
+
+
+def is_title(text: str, lex: CueLexicon | None) -> bool:
+    """'Saturday Night Live', 'Law and Order': capitalised words, no sentence punctuation."""
+    stripped = text.rstrip(SPACE_CHARS + ".,")
+    if not stripped or stripped[-1] in END_PUNCT:
+        return False
+    words = [word.strip("()[]'’\"“”«»,;:") for word in stripped.split()]
+    words = [word for word in words if word and _WORD_RE.search(word)]
+    if not words or len(words) > 10:
+        return False
+    function_words = lex.function_words if lex is not None else frozenset()
+    return all(word[0].isupper() or word[0].isdigit() or word.lower() in function_words for word in words) and (
+        words[0][0].isupper() or words[0][0].isdigit()
+    )
+
+
+def after_work_word(article: ArticleIndex, lex: CueLexicon, quote: QuoteCandidate) -> bool:
+    """'son livre « … »', 'the film "…"', 'an ad entitled "…"': a work's name, not words."""
+    if word_count(article.body[quote.start:quote.end]) > 12 or not article.token_count:
+        return False
+    i = article.token_at(quote.span.open_at) - 1
+    while i >= 0 and (article.doc[i].is_space or article.doc[i].text in (",", ":")):
+        i -= 1
+    return i >= 0 and not article.in_quote[i] and article.doc[i].lower_ in lex.work_words
+
+
+def is_scare_quote(article: ArticleIndex, quote: QuoteCandidate, text: str) -> bool:
+    """A few words without a verb, no sentence end and nobody saying them: 'la « sobriété
+    heureuse »', 'the "so-called elites"'."""
+    if word_count(text) > 4 or text.rstrip()[-1:] in END_PUNCT or not article.has_pos:
+        return False
+    if _no_space_chars(text) >= 4:
+        return False  # a sentence in a script the parser does not know
+    return not any(article.doc[i].pos_ in ("VERB", "AUX") for i in article.token_range(quote.start, quote.end))

@@ -1,0 +1,93 @@
+"""New person entities for quoted people the entities stage missed.
+
+Every quoted person gets an entity id (alert rules match on ids): a speaker whose name is a
+person's but links to no entity becomes a PER entity, with every occurrence of the name or
+surname in the body that no other entity holds as its mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from streams.events import Entity
+from streams.nlp.entities.aliases import entity_id_for
+from streams.nlp.quotes.article_index import ArticleIndex
+from streams.nlp.quotes.speaker_linking import Speaker
+
+__all__ = ["UnlinkedPerson", "add_speaker_entities", "unlinked_persons"]
+
+
+class UnlinkedPerson(NamedTuple):
+    speaker: Speaker
+    name: str  # the person's canonical name
+    may_create: bool  # else it only joins an entity whose surname it is ('Vasseur')
+
+
+def unlinked_persons(article: ArticleIndex, speakers: list[Speaker]) -> list[UnlinkedPerson]:
+    """Speakers that name a person no entity covers, with that person's name and whether the
+    name alone makes a new entity (a bare capitalised word only joins a full name)."""
+    found: list[UnlinkedPerson] = []
+    seen: set[int] = set()
+    for speaker in speakers:
+        if speaker.entity_id is not None or id(speaker) in seen:
+            continue
+        seen.add(id(speaker))
+        name = article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype)
+        if name is not None:
+            found.append(UnlinkedPerson(speaker, name, True))
+            continue
+        name = article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype, min_words=1)
+        if name is not None:
+            found.append(UnlinkedPerson(speaker, name, False))
+    return found
+
+
+def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
+    if len(form) < 2:
+        return []
+    pattern = re.compile(r"(?<!\w)" + re.escape(form) + r"(?!\w)")
+    return [(match.start(), match.end()) for match in pattern.finditer(body)]
+
+
+def add_speaker_entities(body: str, entities: list[Entity], persons: list[UnlinkedPerson]) -> list[Entity]:
+    """New PER entities for the unlinked persons, longest names first so that a bare surname
+    joins the full name said elsewhere ('Vasseur' -> 'Hélène Vasseur').
+
+    Each Speaker is updated in place (canonical name, entity id). The mentions are every exact
+    occurrence of the full name or surname that is not already another entity's."""
+    taken = sorted((mention["start"], mention["end"]) for entity in entities for mention in entity.get("mentions", []))
+    known = {entity.get("id"): entity for entity in entities}
+    made: dict[str, Entity] = {}
+    by_last: dict[str, str] = {}
+    for speaker, name, may_create in sorted(persons, key=lambda person: -len(person.name.split())):
+        words = name.split()
+        key = by_last.get(name.lower()) if len(words) == 1 else None
+        if key is None:
+            if not may_create:
+                continue
+            key = entity_id_for("PER", name)
+        if key in known:
+            entity = known[key]
+        elif key in made:
+            entity = made[key]
+        else:
+            spans: list[tuple[int, int]] = []
+            forms = [name] + ([words[-1]] if len(words) > 1 and len(words[-1]) > 2 else [])
+            for form in forms:
+                for start, end in _occurrences(body, form):
+                    if not any(held_start < end and start < held_end for held_start, held_end in taken + spans):
+                        spans.append((start, end))
+            if not spans and body[speaker.start:speaker.end] == name:
+                spans.append((speaker.start, speaker.end))
+            spans.sort()
+            entity = {"id": key, "name": name, "type": "PER", "aliases": [name],  # type: ignore[assignment]
+                      "mentions": [{"text": body[start:end], "start": start, "end": end} for start, end in spans],
+                      "salience": 0.0, "quoted": True}
+            made[key] = entity
+            if len(words) > 1:
+                by_last.setdefault(words[-1].lower(), key)
+        speaker.entity_id = entity["id"]
+        speaker.name = entity["name"]
+        speaker.etype = "PER"
+    return list(made.values())
