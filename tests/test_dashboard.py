@@ -18,7 +18,13 @@ from streams.dashboard.health import RateMeter, backlog, stage_rows
 from streams.dashboard.hub import RELOAD, Hub, group_by_kind, sse_message
 from streams.dashboard.markup import QuotePart, Run, mark_up, numbered_quotes
 from streams.dashboard.render import path_segment, web_url
-from streams.dashboard.rule_form import backtest, check_form, form_to_rule_dict, split_list, toggled
+from streams.dashboard.rule_form import (
+    backtest,
+    check_form,
+    form_to_rule_dict,
+    split_list,
+    toggled,
+)
 from streams.dashboard.state import Dashboard
 from streams.dashboard.window import ArticleFilter, Window, top_actors
 
@@ -154,10 +160,33 @@ def test_mark_up_highlights_quotes_with_their_speaker_and_links_mentions():
     assert first_mentions == ["ww:PER:anna-berg", "ww:LOC:geneva"]
     quote = next(piece for piece in paragraphs[1] if isinstance(piece, QuotePart))
     assert "".join(run.text for run in quote.runs) == "These talks will take months, not weeks"
-    assert (quote.number, quote.speaker, quote.speaker_id, quote.cue, quote.last) == (
-        1, "Anna Berg", "ww:PER:anna-berg", "told", True)
-    text = "".join(run.text for piece in paragraphs[1] for run in (piece.runs if isinstance(piece, QuotePart) else [piece]))
-    assert text == BODY.split("\n\n")[1]
+    assert (quote.number, quote.speaker, quote.speaker_id, quote.cue, quote.last, quote.closing) == (
+        1, "Anna Berg", "ww:PER:anna-berg", "told", True, ",”")  # the label goes after the closing mark
+    assert shown_text(paragraphs[1]) == BODY.split("\n\n")[1]
+
+
+def shown_text(paragraph: list) -> str:
+    return "".join("".join(run.text for run in piece.runs) + piece.closing if isinstance(piece, QuotePart)
+                   else piece.text for piece in paragraph)
+
+
+@pytest.mark.parametrize(("body", "closing"), [
+    ("« Nous devons être patients », a déclaré M. Stoltenberg.", "\u202f»,"),
+    ("He said \"no.\" Then he left.", "\""),
+    ("“One” “Two”", "”"),  # never the opening mark of the next quote
+    ("“Unclosed and the paragraph ends", ""),
+])
+def test_the_speaker_label_follows_the_closing_mark_and_punctuation(body, closing):
+    body = body.replace("« ", "«\u202f").replace(" »", "\u202f»")
+    words = re.search(r"[«“\"]\u202f?([^»”\"]+?)[\u202f]?(?:[»”\"]|$)", body)
+    article = {"body": body, "quotes": [{"start": words.start(1), "end": words.end(1), "speaker": {"name": "S"}}],
+               "entities": []}
+    if body.startswith("“One”"):
+        article["quotes"].append({"start": body.index("Two"), "end": body.index("Two") + 3, "speaker": None})
+    (paragraph,) = mark_up(article)
+    first = next(piece for piece in paragraph if isinstance(piece, QuotePart))
+    assert first.closing == closing
+    assert shown_text(paragraph) == body
 
 
 def test_mark_up_survives_overlapping_and_out_of_range_spans_and_splits_quotes_over_paragraphs():
@@ -169,8 +198,7 @@ def test_mark_up_survives_overlapping_and_out_of_range_spans_and_splits_quotes_o
     paragraphs = mark_up(article)
     parts = [piece for paragraph in paragraphs for piece in paragraph if isinstance(piece, QuotePart)]
     assert [(part.number, part.last) for part in parts] == [(1, False), (1, True)]
-    assert "".join(run.text for paragraph in paragraphs for piece in paragraph
-                   for run in (piece.runs if isinstance(piece, QuotePart) else [piece])) == body.replace("\n\n", "")
+    assert "".join(shown_text(paragraph) for paragraph in paragraphs) == body.replace("\n\n", "")
     assert [n for n, _ in numbered_quotes(article)] == [1, None]
     assert mark_up({"body": None}) == []
 
@@ -347,7 +375,7 @@ def test_article_page_shows_quotes_with_speakers_entities_topics_and_timings():
                                                        "article_id": "a1", "evidence": {"entities": [], "quotes": []}}), 3)
     ((status, html, _),) = asyncio.run(fetch(dash, ("GET", "/article/a1", None)))
     assert status == 200
-    assert re.search(r'<mark class="quote" data-quote="1" data-speaker="Anna Berg">These talks will take months, not weeks</mark>'
+    assert re.search(r'<mark class="quote" data-quote="1" data-speaker="Anna Berg">These talks will take months, not weeks</mark>,”'
                      r'<span class="speaker-label" data-quote="1">.*?Anna Berg</a></span>', html)
     assert '<a class="mention type-LOC" href="/actor/ww:LOC:geneva" title="LOC: Geneva">Geneva</a>' in html
     assert "politics and government" in html and "Berg watch" in html

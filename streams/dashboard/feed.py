@@ -16,7 +16,12 @@ from typing import Any
 
 from streams.dashboard.health import backlog
 from streams.dashboard.state import READ_TOPICS, Dashboard
-from streams.runtime.kafka_io import aiokafka_options, ensure_topics, wait_for_broker
+from streams.runtime.kafka_io import (
+    _client_options,
+    aiokafka_options,
+    ensure_topics,
+    wait_for_broker,
+)
 from streams.topology import ALL_TOPIC_SUFFIXES, STAGES
 
 log = logging.getLogger("wirewatch.dashboard")
@@ -58,7 +63,6 @@ class TopicFeed:
         self.dash = dash
         self.poll_ms = poll_ms
         self.wanted = history_sizes(dash.window.max_articles)
-        self.positions: dict[Any, int] = {}  # where to resume after a reconnection
 
     async def run(self) -> None:
         delay = 1.0
@@ -98,7 +102,7 @@ class TopicFeed:
             begins = await consumer.beginning_offsets(partitions)
             ends = await consumer.end_offsets(partitions)
             for tp, offset in start_offsets(begins, ends, self.wanted, suffix_of).items():
-                consumer.seek(tp, self.positions.get(tp, offset))
+                consumer.seek(tp, dash.positions.get((tp.topic, tp.partition), offset))
             dash.status.connected, dash.status.error = True, ""
             await self._load_history(consumer, ends)
             while True:
@@ -107,7 +111,7 @@ class TopicFeed:
                     for record in records:
                         dash.on_record(tp.topic, record.key, record.value, record.timestamp)
                     if records:
-                        self.positions[tp] = records[-1].offset + 1
+                        dash.positions[(tp.topic, tp.partition)] = records[-1].offset + 1
         finally:
             await consumer.stop()
 
@@ -125,7 +129,7 @@ class TopicFeed:
             for tp, records in batch.items():
                 buffered.extend((record.timestamp, tp.topic, record.key, record.value) for record in records)
                 if records:
-                    self.positions[tp] = records[-1].offset + 1
+                    self.dash.positions[(tp.topic, tp.partition)] = records[-1].offset + 1
         buffered.sort(key=lambda item: item[0])
         for timestamp, topic, key, value in buffered:
             self.dash.on_record(topic, key, value, timestamp)
@@ -154,38 +158,43 @@ class OffsetSampler:
 
     async def _sample_forever(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
-        from aiokafka.admin import AIOKafkaAdminClient
+        from kafka import KafkaAdminClient
 
         dash = self.dash
-        options = aiokafka_options(dash.settings)
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **options)
-        admin = AIOKafkaAdminClient(**options)
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **aiokafka_options(dash.settings))
+        # committed offsets through kafka-python: aiokafka 0.14's OffsetFetch fails to decode the
+        # embedded broker's answer
+        admin = await asyncio.to_thread(KafkaAdminClient, request_timeout_ms=5000, **_client_options(dash.settings))
         await consumer.start()
-        await admin.start()
         try:
             while True:
                 await consumer._client.force_metadata_update()
                 partitions = [TopicPartition(dash.topic(suffix), number) for suffix in ALL_TOPIC_SUFFIXES
                               for number in sorted(consumer.partitions_for_topic(dash.topic(suffix)) or ())]
                 ends = await consumer.end_offsets(partitions) if partitions else {}
+                # the embedded broker reports a partition's end at the start of its last batch;
+                # where the dashboard has read further, it knows better
+                ends = {tp: max(end, dash.positions.get((tp.topic, tp.partition), 0)) for tp, end in ends.items()}
                 now = time.monotonic()
                 totals: dict[str, int] = {}
                 for tp, end in ends.items():
                     totals[tp.topic] = totals.get(tp.topic, 0) + end
                 for topic, total in totals.items():
                     dash.meter.sample(topic, total, now)
-                dash.lags = await self._lags(admin, ends)
+                dash.lags = await asyncio.to_thread(self._lags, admin, ends)
                 await asyncio.sleep(self.every)
         finally:
             await consumer.stop()
-            await admin.close()
+            await asyncio.to_thread(admin.close)
 
-    async def _lags(self, admin, ends: dict) -> dict[str, int]:
+    def _lags(self, admin, ends: dict) -> dict[str, int]:
+        """The workers' backlog per source topic (blocking: runs in a thread)."""
         sources = {self.dash.topic(stage.source) for stage in STAGES}
+        group = self.dash.group_id
         try:
-            committed = await admin.list_consumer_group_offsets(self.dash.group_id)
+            committed = admin.list_group_offsets({group: None}).get(group) or {}
         except Exception as exc:  # noqa: BLE001 - no such group yet, or no such API: no backlog shown
-            log.debug("committed offsets of %s: %s", self.dash.group_id, exc)
+            log.debug("committed offsets of %s: %s", group, exc)
             return {}
         return backlog({(tp.topic, tp.partition): end for tp, end in ends.items() if tp.topic in sources},
                        {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()})

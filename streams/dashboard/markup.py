@@ -8,6 +8,7 @@ overlapping or out-of-range spans from a faulty producer still renders as plain 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from streams.dashboard.window import entities_of, quotes_of
 
 PARAGRAPH_BREAK = "\n\n"
+# What closes a quote after its words: the closing mark and the punctuation around it, in either
+# order ('," Berg said', ' », a déclaré'), so the speaker label goes after them, not inside.
+_CLOSING = re.compile(r"[\s\u00a0\u202f]*(?:[,.;:!?…]*[”»\"’'])?[,.;:!?…]*")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class QuotePart:
     cue: str
     runs: tuple[Run, ...]
     last: bool
+    closing: str = ""  # the closing mark and punctuation after the words, shown before the label
 
 
 Piece = Run | QuotePart
@@ -133,7 +138,7 @@ def mark_up(article: Mapping[str, Any]) -> list[list[Piece]]:
     for start, end in _paragraph_bounds(body):
         pieces: list[Piece] = []
         cursor = start
-        for span in quotes:
+        for index, span in enumerate(quotes):
             if span.end <= start or span.start >= end:
                 continue
             left, right = max(span.start, start), min(span.end, end)
@@ -141,9 +146,15 @@ def mark_up(article: Mapping[str, Any]) -> list[list[Piece]]:
                 pieces.extend(_runs(body, cursor, left, mentions))
             name, speaker_id = _speaker(span.payload)
             cue = span.payload.get("cue")
+            last = span.end <= end
+            closing = ""
+            if last:
+                limit = min([end] + [later.start for later in quotes[index + 1:index + 2]])
+                found = _CLOSING.match(body, right, limit)
+                closing = found.group().rstrip() if found else ""
             pieces.append(QuotePart(numbers[id(span)], name, speaker_id, cue if isinstance(cue, str) else "",
-                                    _runs(body, left, right, mentions), last=span.end <= end))
-            cursor = right
+                                    _runs(body, left, right, mentions), last=last, closing=closing))
+            cursor = right + len(closing)
         if cursor < end:
             pieces.extend(_runs(body, cursor, end, mentions))
         paragraphs.append(pieces)

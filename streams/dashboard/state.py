@@ -50,6 +50,7 @@ class Dashboard:
         self.rules: dict[str, dict[str, Any]] = {}
         self.rules_loaded = False
         self.lags: dict[str, int] = {}
+        self.positions: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to read
         self._raw_times: OrderedDict[bytes, int] = OrderedDict()
         self._suffixes = {settings.topic(suffix): suffix for suffix in READ_TOPICS}
 
