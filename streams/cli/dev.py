@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -126,7 +125,7 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
                                 timeout=timeout, keep_following=keep_following)
     finally:
         if worker is not None:
-            stop_worker(worker)
+            stop_process(worker, timeout=15.0)
         stop_process(broker)
 
 
@@ -151,14 +150,6 @@ def start_worker(settings: Settings, workdir: Path, log_path: Path) -> subproces
     with open(log_path, "wb") as log:
         return subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--quiet"],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-
-
-def stop_worker(worker: subprocess.Popen, timeout: float = 15.0) -> None:
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout)
-    except subprocess.TimeoutExpired:
-        worker.kill()
 
 
 def send_articles(settings: Settings, articles: list[bytes]) -> None:

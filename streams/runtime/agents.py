@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from streams.runtime.context import Result, WorkerContext, decode_event, without_annotation
+from streams.runtime.context import EventValue, WorkerContext, decode_event, without_annotation
 from streams.topology import stage_topics
 
 # The default thread pool: a parse must not block heartbeats and /health.
@@ -56,9 +56,9 @@ def add_annotate_agent(ctx: WorkerContext) -> None:
             await ctx.forward_batch("annotate", target, await annotate_batch(ctx, decoded))
 
 
-async def decode_batch(ctx: WorkerContext, stage: str, batch: list) -> list[Result]:
+async def decode_batch(ctx: WorkerContext, stage: str, batch: list) -> list[EventValue]:
     """(event, decoded value) for every event of `batch` that decodes; the others are dead-lettered."""
-    decoded: list[Result] = []
+    decoded: list[EventValue] = []
     for event in batch:
         try:
             decoded.append((event, decode_event(event.value)))
@@ -67,7 +67,7 @@ async def decode_batch(ctx: WorkerContext, stage: str, batch: list) -> list[Resu
     return decoded
 
 
-async def annotate_batch(ctx: WorkerContext, decoded: list[Result]) -> list[Result]:
+async def annotate_batch(ctx: WorkerContext, decoded: list[EventValue]) -> list[EventValue]:
     """Parse the batch in one call; if that fails, article by article (see annotate_one_by_one)."""
     loop = asyncio.get_running_loop()
     values = [value for _event, value in decoded]
@@ -78,10 +78,10 @@ async def annotate_batch(ctx: WorkerContext, decoded: list[Result]) -> list[Resu
         return await annotate_one_by_one(ctx, decoded)
 
 
-async def annotate_one_by_one(ctx: WorkerContext, decoded: list[Result]) -> list[Result]:
+async def annotate_one_by_one(ctx: WorkerContext, decoded: list[EventValue]) -> list[EventValue]:
     """Parse each article alone, so that only the one that fails is dead-lettered."""
     loop = asyncio.get_running_loop()
-    results: list[Result] = []
+    results: list[EventValue] = []
     for event, value in decoded:
         try:
             ((result, _doc),) = await loop.run_in_executor(STAGE_EXECUTOR, ctx.enricher.annotate, [value])

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -30,6 +31,7 @@ def tansu_binary() -> str:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on host:port now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -40,12 +42,15 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port the system says is free (another process may take it before it is used)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 15.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 15.0,
+                  process: subprocess.Popen | None = None) -> None:
+    """Return once host:port accepts connections; BrokerError if `process` exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -82,6 +87,7 @@ def start_broker(port: int, host: str = "127.0.0.1", *, quiet: bool = True) -> s
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after `timeout` seconds."""
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
@@ -95,17 +101,18 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
 def run_foreground(port: int, host: str = "127.0.0.1") -> int:
     """`wirewatch broker`: run until SIGTERM or Ctrl-C, then stop the broker cleanly."""
     process = start_broker(port, host, quiet=False)
-    print(f"embedded broker (Tansu, in memory) listening on {host}:{port}; stop with Ctrl-C", file=sys.stderr, flush=True)
-    stopping = {"flag": False}
+    print(f"embedded broker (Tansu, in memory) listening on {host}:{port}; stop with Ctrl-C",
+          file=sys.stderr, flush=True)
+    stop_requested = threading.Event()
 
     def on_signal(signum, frame):
-        stopping["flag"] = True
+        stop_requested.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while not stopping["flag"] and process.poll() is None:
+    while not stop_requested.is_set() and process.poll() is None:
         time.sleep(0.2)
-    if process.poll() is not None and not stopping["flag"]:
+    if process.poll() is not None and not stop_requested.is_set():
         print(f"error: the embedded broker exited with status {process.returncode}", file=sys.stderr)
         return 1
     stop_process(process)

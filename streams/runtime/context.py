@@ -37,8 +37,8 @@ SEND_BACKOFF = Backoff(base=0.2, cap=5.0)
 
 RECENT_ALERTS_KEPT = 200
 
-Result = tuple[Any, dict]
-"""(the Faust event a result comes from, the result to send on)."""
+EventValue = tuple[Any, dict]
+"""(a Faust event, the JSON object decoded from it or computed from it)."""
 
 
 @dataclass
@@ -116,7 +116,7 @@ class WorkerContext:
             return
         self.metrics.processed.labels(stage).inc()
 
-    async def forward_batch(self, stage: str, target: str, results: list[Result]) -> None:
+    async def forward_batch(self, stage: str, target: str, results: list[EventValue]) -> None:
         """forward() for a batch: every record is handed to the producer first and the acks are
         awaited together (one round trip per batch, not per article); a record that failed
         goes through forward() again, with its retries and its dead letter."""
