@@ -40,3 +40,12 @@ def port_number(text: str) -> int:
 def add_broker_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", help="bootstrap servers, e.g. kafka://127.0.0.1:9092 (env WIREWATCH_BROKER)")
     parser.add_argument("--topic-prefix", help="topic name prefix (env WIREWATCH_TOPIC_PREFIX, default 'wire')")
+
+
+def add_command_group(sub, name: str, *, help: str, description: str, dest: str, metavar: str):
+    """A command whose first argument picks one of its own sub-commands (``ingest rss``,
+    ``rules add``): returns the sub-parsers to add them to; one of them is required."""
+    parser = sub.add_parser(name, help=help, description=description)
+    group = parser.add_subparsers(dest=dest, metavar=metavar)
+    group.required = True
+    return group

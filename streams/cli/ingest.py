@@ -118,12 +118,10 @@ def cmd_ingest_rss(args: argparse.Namespace) -> int:
 
 
 def register_ingest(sub) -> None:
-    from streams.cli.common import add_broker_options
+    from streams.cli.common import add_broker_options, add_command_group
 
-    ingest = sub.add_parser("ingest", help="feed wire.raw from RSS/Atom feeds or ninjs / JSON Lines files",
-                            description="Publish raw articles to wire.raw.")
-    kinds = ingest.add_subparsers(dest="ingest_command", metavar="SOURCE")
-    kinds.required = True
+    kinds = add_command_group(sub, "ingest", help="feed wire.raw from RSS/Atom feeds or ninjs / JSON Lines files",
+                              description="Publish raw articles to wire.raw.", dest="ingest_command", metavar="SOURCE")
     p = kinds.add_parser("rss", help="poll RSS/Atom feeds (conditional GET, never republishes an item)",
                          description="Poll feeds and publish their new items. State (ETags, ids seen) is kept in "
                          "a local file so restarts publish nothing twice.")

@@ -124,12 +124,11 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def register_rules(sub) -> None:
-    from streams.cli.common import add_broker_options
+    from streams.cli.common import add_broker_options, add_command_group
 
-    rules = sub.add_parser("rules", help="add / list / remove / test (backtest) alert rules",
-                           description="Manage the alert rules stored in the compacted topic wire.rules.")
-    verbs = rules.add_subparsers(dest="rules_command", metavar="VERB")
-    verbs.required = True
+    verbs = add_command_group(sub, "rules", help="add / list / remove / test (backtest) alert rules",
+                              description="Manage the alert rules stored in the compacted topic wire.rules.",
+                              dest="rules_command", metavar="VERB")
     p = verbs.add_parser("add", help="add or replace rules from a JSON or YAML file",
                          description="Validate the rules in FILE (JSON or YAML, one rule or a list) and store them.")
     p.add_argument("file", help="rule file, or - for stdin")
