@@ -36,7 +36,6 @@ from streams.ingest.files import (
     ninjs_to_article,
     record_to_article,
 )
-from streams.timestamps import is_rfc3339, to_rfc3339
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 RSS = (FIXTURES / "feed_rss.xml").read_bytes()
@@ -144,17 +143,6 @@ def test_primary_language() -> None:
     assert primary_language("und") is None
     assert primary_language("français") is None
     assert primary_language(None) is None
-
-
-def test_dates() -> None:
-    assert to_rfc3339("2025-06-03T10:00:00+02:00") == "2025-06-03T08:00:00Z"
-    assert to_rfc3339("2025-06-03") == "2025-06-03T00:00:00Z"
-    assert to_rfc3339("2025-06-03 10:00:00") == "2025-06-03T10:00:00Z"  # naive = UTC
-    assert to_rfc3339("2025-06-03T10:00:00.250Z") == "2025-06-03T10:00:00.250000Z"
-    assert to_rfc3339(time.gmtime(0)) == "1970-01-01T00:00:00Z"
-    assert to_rfc3339("soon") is None
-    assert is_rfc3339("2025-06-03T10:00:00Z") and is_rfc3339("2025-06-03T10:00:00.5-05:00")
-    assert not is_rfc3339("2025-06-03") and not is_rfc3339("2025-13-03T10:00:00Z")
 
 
 def test_html_helpers() -> None:

@@ -32,6 +32,8 @@ def raw(**fields):
         (orjson.dumps({"id": "x", "body": "y"}), "missing required field 'source'"),
         (orjson.dumps({"id": 42, "source": "x", "body": "y"}), "field 'id' must be a string"),
         (orjson.dumps({"id": "x", "source": "s"}), "neither 'body' nor 'body_html'"),
+        (orjson.dumps({"id": "x", "source": "s", "headline": "Headline only"}), "neither 'body' nor 'body_html'"),
+        (orjson.dumps({"id": "x", "source": "s", "headline": "h", "body": " \n "}), "no text: 'body' is blank"),
         (orjson.dumps({"id": "x", "source": "s", "body": ["a"]}), "field 'body' must be a string"),
         (orjson.dumps({"id": "x", "source": "s", "body": "b", "version": "2"}), "field 'version' must be an integer"),
         (orjson.dumps({"id": "x", "source": "s", "body": "b", "version": 0}), "field 'version' must be an integer"),
@@ -178,3 +180,14 @@ def test_deeply_nested_json_is_refused():
     nested = b'{"id": "n", "source": "s", "body": "b", "extra": ' + b"[" * 300 + b"]" * 300 + b"}"
     with pytest.raises(InvalidArticle, match="deeper than 64"):
         normalize_article(nested)
+
+
+def test_blank_published_at_means_none_and_a_leap_second_is_a_date():
+    assert normalize_article(raw(published_at=""))["published_at"] is None
+    assert normalize_article(raw(published_at=None))["published_at"] is None
+    assert normalize_article(raw(published_at="2016-12-31T23:59:60Z"))["published_at"] == "2017-01-01T00:00:00Z"
+
+
+def test_a_blank_body_gives_way_to_body_html():
+    event = normalize_article(raw(body="", body_html="<p>Le texte en HTML.</p>"))
+    assert event["body"] == "Le texte en HTML." and "body_html" not in event
