@@ -70,6 +70,10 @@ def test_file_ingest_reports_invalid_records_and_http_push(broker, tmp_path):
         assert status == 202 and body["accepted"] == ["push-1"]
         status, body = worker.http("POST", "/articles", b'{"id": 5}')
         assert status == 400 and body["errors"]
+        headline_only = {"id": "push-2", "source": "s", "headline": "Headline only"}
+        status, body = worker.http("POST", "/articles", orjson.dumps(headline_only))
+        assert status == 400  # normalize would dead-letter it: the same answer, the same reason
+        assert body["errors"] == [{"line": 1, "error": "article has neither 'body' nor 'body_html'"}]
         normalized = client.collect("normalized", 3, worker=worker)
         ids = {event["id"] for event in normalized}
         assert {"f1", "push-1"} <= ids | {e["id"] for e in client.collect("normalized", 0, timeout=3)}
