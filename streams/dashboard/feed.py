@@ -87,7 +87,9 @@ class TopicFeed:
 
         dash = self.dash
         suffix_of = {dash.topic(suffix): suffix for suffix in READ_TOPICS}
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **aiokafka_options(dash.settings))
+        # a short fetch wait: the embedded broker holds every fetch for the whole maximum wait
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, fetch_max_wait_ms=dash.settings.fetch_wait_ms,
+                                    **aiokafka_options(dash.settings))
         await consumer.start()
         try:
             partitions = []
@@ -122,10 +124,15 @@ class TopicFeed:
             return
         buffered = []
         deadline = time.monotonic() + 30
+        reached_at = None
         while time.monotonic() < deadline:
-            if all([await consumer.position(tp) >= end for tp, end in ends.items()]):
-                break
             batch = await consumer.getmany(timeout_ms=self.poll_ms, max_records=2000)
+            # one idle poll (or a second) past the ends seen: the embedded broker reports a
+            # partition's end at the start of its last batch
+            if reached_at is not None and (not batch or time.monotonic() - reached_at > 1.0):
+                break
+            if reached_at is None and all([await consumer.position(tp) >= end for tp, end in ends.items()]):
+                reached_at = time.monotonic()
             for tp, records in batch.items():
                 buffered.extend((record.timestamp, tp.topic, record.key, record.value) for record in records)
                 if records:

@@ -72,22 +72,58 @@ def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
     return True
 
 
-def spawn(settings: Settings, *, port: int | None = None, log_path: str | os.PathLike | None = None,
-          wait: float = 15.0) -> tuple[subprocess.Popen, str]:
-    """Start `wirewatch ui` as a child process for `wirewatch dev`: on `port`, else on 8080 when
-    free, else on any free port. Returns the process and the dashboard's address once it answers."""
-    from streams.runtime.broker import free_port
+class DashboardProcess:
+    """`wirewatch ui` as a child process (for `wirewatch dev`, the browser test and the load check)."""
 
-    chosen = port or (DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port())
-    env = dict(os.environ, WIREWATCH_BROKER=settings.broker, WIREWATCH_TOPIC_PREFIX=settings.topic_prefix,
-               WIREWATCH_APP_ID=settings.app_id)
-    with open(log_path or os.devnull, "ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "streams.dashboard", "--port", str(chosen)],
-                                   stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = dashboard_url(DEFAULT_HOST, chosen)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url + "status.json", timeout=2):
-            return process, url
-        time.sleep(0.2)
-    return process, url
+    def __init__(self, settings: Settings, *, port: int | None = None, log_path: str | os.PathLike | None = None,
+                 group_id: str | None = None, env: dict[str, str] | None = None, cwd: str | None = None):
+        from streams.runtime.broker import free_port
+
+        self.port = port or (DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port())
+        self.url = dashboard_url(DEFAULT_HOST, self.port)
+        self.log_path = log_path
+        command = [sys.executable, "-m", "streams.dashboard", "--broker", settings.broker,
+                   "--topic-prefix", settings.topic_prefix, "--port", str(self.port),
+                   "--app-id", group_id or settings.app_id]
+        with open(log_path or os.devnull, "ab") as output:
+            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                            env=env if env is not None else dict(os.environ), cwd=cwd,
+                                            start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def status(self) -> dict:
+        """The dashboard's /status.json (raises OSError while it does not answer)."""
+        import json
+
+        with urllib.request.urlopen(self.url + "status.json", timeout=5) as response:
+            return json.loads(response.read())
+
+    def wait_ready(self, timeout: float = 60.0, *, loaded: bool = True) -> bool:
+        """Until the page answers (and, with `loaded`, the history and the rules are read)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                status = self.status()
+                if not loaded or (status["loaded"] and status["rules_loaded"]):
+                    return True
+            time.sleep(0.2)
+        return False
+
+    def log(self, chars: int = 4000) -> str:
+        try:
+            with open(self.log_path or os.devnull, "rb") as handle:
+                return handle.read().decode("utf-8", "replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

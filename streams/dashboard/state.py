@@ -77,6 +77,7 @@ class Dashboard:
         elif suffix == "alerts":
             self.window.add_alert(event)
             self.hub.publish("alert", event)
+            self.hub.publish("rules", None)  # the rules list counts each rule's alerts
         elif suffix == "deadletter":
             self.window.add_deadletter(event)
             self.hub.publish("deadletter", event)

@@ -195,7 +195,8 @@ def health_panel(dash: Dashboard) -> dict[str, Any]:
         "latency": dash.window.latency(), "deadletters": dash.window.latest_deadletters(30),
         "deadletter_total": sum(dash.window.deadletters_by_stage.values()),
         "deadletters_by_stage": sorted(dash.window.deadletters_by_stage.items()),
-        "prefix": dash.settings.topic_prefix,
+        "prefix": dash.settings.topic_prefix, "enriched_rate": dash.meter.rate(dash.topic("enriched"), 10),
+        "backlog_total": sum(dash.lags.values()) if dash.lags else None, "articles_seen": dash.window.articles_seen,
     }
 
 

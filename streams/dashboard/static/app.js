@@ -36,6 +36,8 @@
       list.insertBefore(rows[i], list.firstChild);
     }
     while (list.children.length > keep) list.removeChild(list.lastChild);
+    var count = document.querySelector("[data-count]");
+    if (count) count.textContent = String(list.children.length);
     var empty = list.parentNode.querySelector("[data-empty]");
     if (empty) empty.parentNode.removeChild(empty);
   }

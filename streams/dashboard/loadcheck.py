@@ -1,0 +1,131 @@
+"""`python -m streams.dashboard.loadcheck`: does an open dashboard slow the pipeline down?
+
+One worker (the enrichment stages) on a fresh topic prefix enriches the same batch of articles
+three times: alone, then with `wirewatch ui` following its topics and a headless Chromium showing
+the live page, then alone again. The two runs alone bracket the one with the dashboard, so load
+that drifts on a shared machine shows as a difference between them. It prints articles per
+second and the CPU time per article of the worker and of the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+ENRICH_STAGES = "normalize,annotate,entities,quotes,topics"
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    name: str
+    articles: int
+    seconds: float
+    worker_cpu_ms: float  # per article
+    dashboard_cpu_ms: float | None  # per article, when the dashboard ran
+
+    @property
+    def per_second(self) -> float:
+        return self.articles / self.seconds if self.seconds else 0.0
+
+
+def corpus(count: int, tag: str) -> list[tuple[str, bytes]]:
+    """`count` raw articles from the shipped samples, with ids of their own."""
+    from streams.cli.dev import sample_articles
+
+    samples = [orjson.loads(line) for line in sample_articles()]
+    items = []
+    for number in range(count):
+        article = dict(samples[number % len(samples)])
+        article["id"] = f"{tag}-{number}-{article['id']}"
+        items.append((article["id"], orjson.dumps(article)))
+    return items
+
+
+def _cpu(pid: int | None) -> float:
+    from streams.harness.bench.machine import cpu_seconds
+
+    return (cpu_seconds(pid) or 0.0) if pid else 0.0
+
+
+def run_round(name: str, count: int, sender, watcher, worker, dashboard_pid: int | None) -> RoundResult:
+    items = corpus(count, f"{name}-{uuid.uuid4().hex[:4]}")
+    worker_cpu, dashboard_cpu = _cpu(worker.pid), _cpu(dashboard_pid)
+    started = time.monotonic()
+    for key, value in items:
+        sender.send(key, value)
+    sender.producer.flush()
+    if not watcher.wait_for([key for key, _ in items], timeout=30 + 5 * count):
+        raise RuntimeError(f"{name}: only {watcher.done(key for key, _ in items)} of {count} articles came out")
+    seconds = time.monotonic() - started
+    dashboard_ms = (_cpu(dashboard_pid) - dashboard_cpu) * 1000 / count if dashboard_pid else None
+    return RoundResult(name, count, seconds, (_cpu(worker.pid) - worker_cpu) * 1000 / count, dashboard_ms)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streams.config import from_env
+    from streams.dashboard.browser import missing_browser, start_chromium
+    from streams.dashboard.launch import DashboardProcess
+    from streams.harness.brokers import external_broker, start_embedded
+    from streams.harness.topics import Sender, TopicWatcher
+    from streams.harness.workers import child_env, start_worker
+    from streams.paths import REPO_ROOT
+    from streams.runtime.broker import free_port
+
+    parser = argparse.ArgumentParser(prog="python -m streams.dashboard.loadcheck", description=__doc__)
+    parser.add_argument("--articles", type=int, default=60, help="articles per round (default 60)")
+    parser.add_argument("--broker", help="a running broker (kafka://host:port); default: an embedded one")
+    args = parser.parse_args(argv)
+    broker = external_broker(args.broker) if args.broker else start_embedded()
+    workdir = Path(tempfile.mkdtemp(prefix="wirewatch-uiload-"))
+    prefix = f"uiload{uuid.uuid4().hex[:6]}"
+    settings = from_env().with_overrides(broker=broker.url, topic_prefix=prefix, partitions=2,
+                                         app_id=f"wirewatch-{prefix}")
+    worker = start_worker(broker, prefix, workdir, stages=ENRICH_STAGES)
+    watcher = TopicWatcher(settings, ["enriched", "deadletter"])
+    watcher.start()
+    sender = Sender(broker.bootstrap, settings.topic("raw"))
+    results: list[RoundResult] = []
+    try:
+        run_round("warm-up", 6, sender, watcher, worker, None)
+        results.append(run_round("alone", args.articles, sender, watcher, worker, None))
+        dashboard = DashboardProcess(settings, port=free_port(), log_path=workdir / "dashboard.log",
+                                     env=child_env(), cwd=str(REPO_ROOT))
+        driver = None
+        try:
+            if not dashboard.wait_ready(60):
+                raise RuntimeError(f"the dashboard did not start:\n{dashboard.log()}")
+            if missing_browser() is None:
+                driver = start_chromium()
+                driver.get(dashboard.url)
+            else:
+                print(f"no browser ({missing_browser()}): the dashboard runs without an open page", file=sys.stderr)
+            results.append(run_round("with dashboard", args.articles, sender, watcher, worker, dashboard.pid))
+        finally:
+            if driver is not None:
+                driver.quit()
+            dashboard.stop()
+        results.append(run_round("alone again", args.articles, sender, watcher, worker, None))
+    finally:
+        sender.close()
+        watcher.stop()
+        worker.stop()
+        with contextlib.suppress(Exception):
+            broker.stop()
+    print(f"{'round':<16}{'articles':>9}{'art/s':>8}{'worker CPU/art':>16}{'dashboard CPU/art':>19}")
+    for result in results:
+        dashboard_ms = f"{result.dashboard_cpu_ms:.1f} ms" if result.dashboard_cpu_ms is not None else "–"
+        print(f"{result.name:<16}{result.articles:>9}{result.per_second:>8.2f}{result.worker_cpu_ms:>13.0f} ms"
+              f"{dashboard_ms:>19}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
