@@ -179,3 +179,8 @@ def test_pass_values_prints_a_row_per_pass_still_on(declared_test_passes, tmp_pa
     assert "| without `entities.test-one` | 0.0 |" in table and "| without `quotes.test-three` | 0.0 |" in table
     assert "without `entities.test-two`" not in table  # off in every run
     assert orjson.loads(report_path.read_bytes())["overall"]["articles"] == 1
+
+
+def test_eval_reads_every_directory_given(tmp_path, capsys):
+    assert main(["eval", str(ROOT / "tests" / "gold" / "fr-wire"), str(tmp_path / "absent")]) == 2
+    assert f"{tmp_path / 'absent'}: no such file or directory" in capsys.readouterr().err

@@ -266,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score quotes, speakers, entities and topics on a gold set",
                        description="Enrich the raw articles of a gold set (or of every set under DIR) and print "
                        "precision/recall/F1 of quotes, speaker accuracy, entity F1 and topic accuracy.")
-    p.add_argument("dir", nargs="?", help="a gold-set directory (NAME.raw.jsonl + NAME.gold.jsonl) or a folder of them")
+    p.add_argument("dir", nargs="*", metavar="DIR",
+                   help="a gold-set directory (NAME.raw.jsonl + NAME.gold.jsonl), a folder of them, or a pair's file; "
+                   "several are scored side by side")
     p.add_argument("--report", default="eval-report.json", help="JSON report path (default eval-report.json)")
     p.add_argument("--limit", type=int, help="score only the first N articles of each set")
     p.add_argument("--details", action="store_true",
