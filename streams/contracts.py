@@ -174,7 +174,8 @@ def raw_article_problems(obj: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYT
     Required: a non-blank string ``id`` (at most 512 characters) and ``source``; text in
     ``body`` or ``body_html`` within ``max_body_bytes`` UTF-8 bytes each. Optional: an integer
     ``version`` >= 1; strings or null for the other known fields; a ``published_at`` that
-    reads as an ISO 8601 date or date-time. Unknown extra fields are allowed.
+    reads as an ISO 8601 date or date-time (or is empty: no date). Unknown extra fields
+    are allowed.
     """
     if not isinstance(obj, dict):
         return [f"payload is a JSON {type(obj).__name__}, expected an object"]
@@ -245,7 +246,7 @@ def _raw_article_limits(article: Mapping[str, Any], max_body_bytes: int) -> list
         ):
             found.append(((50, order), f"field '{field}' exceeds the body limit of {max_body_bytes} bytes"))
     published = article.get("published_at")
-    if isinstance(published, str) and published.strip() and to_rfc3339(published) is None:
+    if isinstance(published, str) and published and to_rfc3339(published) is None:
         found.append(((60,), f"field 'published_at' is not an RFC 3339 date-time: {published!r}"))
     return found
 

@@ -48,6 +48,7 @@ BAD_ARTICLES = [
     ({**GOOD, "language": {"code": "fr"}}, "field 'language' must be a string or null, got dict"),
     ({**GOOD, "published_at": "yesterday"}, "field 'published_at' is not an RFC 3339 date-time: 'yesterday'"),
     ({**GOOD, "published_at": "2024-13-01T00:00:00Z"}, "not an RFC 3339 date-time"),
+    ({**GOOD, "published_at": " "}, "field 'published_at' is not an RFC 3339 date-time: ' '"),
     ({**GOOD, "body": "é" * LIMIT}, f"field 'body' exceeds the body limit of {LIMIT} bytes"),
     ({**GOOD, "x": json.loads("[" * 70 + "]" * 70)}, "payload nests JSON deeper than 64 levels"),
     (5, "payload is a JSON int, expected an object"),

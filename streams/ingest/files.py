@@ -97,7 +97,7 @@ def validate_raw_article(
 
     ``default_source`` fills a missing or null ``source``. Tidying: ``version`` defaults to 1,
     JSON nulls in the known optional fields are dropped, and a ``published_at`` that is not
-    RFC 3339 already is rewritten to RFC 3339 UTC (dropped when blank). Unknown fields are kept.
+    RFC 3339 already is rewritten to RFC 3339 UTC (dropped when empty). Unknown fields are kept.
     """
     article: Article = dict(record) if isinstance(record, dict) else record
     if isinstance(article, dict) and article.get("source") is None and default_source:
@@ -109,11 +109,10 @@ def validate_raw_article(
         if key in article and article[key] is None:
             del article[key]
     published = article.get("published_at")
-    if published is not None and not is_rfc3339(published):
-        if published.strip():
-            article["published_at"] = to_rfc3339(published)
-        else:
-            del article["published_at"]
+    if published == "":
+        del article["published_at"]
+    elif published is not None and not is_rfc3339(published):
+        article["published_at"] = to_rfc3339(published)
     return article
 
 

@@ -214,7 +214,7 @@ def normalize_article(raw: Any, options: NormalizeOptions = NormalizeOptions()) 
     out["version"] = article.get("version") or 1
     published = article.get("published_at")
     if published is not None:
-        out["published_at"] = to_rfc3339(published) if published.strip() else None
+        out["published_at"] = to_rfc3339(published) if published else None
     body_text = article.get("body")
     source_text = body_text if body_text and body_text.strip() else html_to_text(article["body_html"])
     body, boilerplate = clean_text(source_text)
