@@ -67,11 +67,11 @@ def en():
     return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
 
 
-def run(nlp, body, lang):
+def run(nlp, body, lang, disabled=frozenset()):
     doc = nlp(nlp_view(body))
     assert len(doc.text) == len(body)
     ents = entities_from(doc, body)
-    quotes, out = extract_quotes(doc, body, ents, language=lang)
+    quotes, out = extract_quotes(doc, body, ents, language=lang, disabled=disabled)
     for q in quotes:
         assert body[q["start"]:q["end"]] == q["text"]
         assert q["kind"] == "direct"
@@ -442,7 +442,7 @@ def test_blank_pipeline_finds_quotes_without_speakers():
     nlp = spacy.blank("de")
     nlp.add_pipe("sentencizer")
     body = "„Wir werden das schaffen“, sagte Anna Schmidt. «Ein zweites Zitat mit vier Wörtern»."
-    quotes, out = run(nlp, body, "de")
+    quotes, _out = run(nlp, body, "de")
     assert [q["text"] for q in quotes] == ["Wir werden das schaffen", "Ein zweites Zitat mit vier Wörtern"]
     assert all(q["speaker"] is None and q["cue"] is None for q in quotes)
 
@@ -471,7 +471,7 @@ def test_entities_are_copied_and_marked(fr):
     body = "« Nous ne reculerons jamais devant personne », a déclaré Paul Girard à Lyon."
     doc = fr(nlp_view(body))
     ents = entities_from(doc, body)
-    quotes, out = extract_quotes(doc, body, ents, language="fr")
+    _quotes, out = extract_quotes(doc, body, ents, language="fr")
     assert all(e["quoted"] is False for e in ents)  # input untouched
     assert {e["name"]: e["quoted"] for e in out} == {"Paul Girard": True, "Lyon": False}
 
@@ -552,10 +552,10 @@ def test_fr_missed_person_collects_surname_mentions(fr):
 
 def test_fr_name_particles_belong_to_the_name(fr):
     body = "« Le dialogue doit reprendre sans tarder », a déclaré Karim ben Haddad."
-    quotes, out = run(fr, body, "fr")
+    quotes, _ = run(fr, body, "fr")
     assert who(quotes[0]) == "Karim ben Haddad"
     body = "« Le dialogue doit reprendre sans tarder », selon Ursula von Falkenberg."
-    quotes, out = run_without_ner(fr, body, "fr")
+    quotes, _ = run_without_ner(fr, body, "fr")
     assert who(quotes[0]) == "Ursula von Falkenberg"
     assert quotes[0]["speaker"]["entity_id"] == "ww:PER:ursula-von-falkenberg"
 
@@ -591,7 +591,7 @@ def test_fr_linked_organisation_takes_its_canonical_name(fr):
     ents = [{"id": "ww:ORG:agence-france-presse", "name": "Agence France-Presse", "type": "ORG",
              "aliases": ["AFP"], "mentions": [{"text": "AFP", "start": start, "end": start + 3}],
              "salience": 0.5, "quoted": False}]
-    quotes, out = extract_quotes(doc, body, ents, language="fr")
+    quotes, _out = extract_quotes(doc, body, ents, language="fr")
     sp = quotes[0]["speaker"]
     assert sp["name"] == "Agence France-Presse"
     assert sp["entity_id"] == "ww:ORG:agence-france-presse"
@@ -869,34 +869,34 @@ def run_stages(nlp, body, lang="fr"):
 # Each case: the rule, an article, and who says its last quote.
 FRENCH_SPEAKER_CASES = [
     ("lawyer named with Me is l'avocat",
-     "Le procureur, Olivier Sarrazin, a requis quatre ans. Pour la défense, Me Nicolas Berthier a plaidé "
-     "la relaxe. « M. Marchal n’est pas un escroc, c’est un mauvais gestionnaire », a soutenu l’avocat.",
+     ("Le procureur, Olivier Sarrazin, a requis quatre ans. Pour la défense, Me Nicolas Berthier a plaidé "
+     "la relaxe. « M. Marchal n’est pas un escroc, c’est un mauvais gestionnaire », a soutenu l’avocat."),
      "Nicolas Berthier"),
     ("role with an adjective finds a person named as an object",
-     "Jean-Noël Barrot a appelé mardi au Caire à une reprise des négociations, à l’issue d’un entretien "
+     ("Jean-Noël Barrot a appelé mardi au Caire à une reprise des négociations, à l’issue d’un entretien "
      "avec son homologue égyptien, Badr Abdelatty.\n\n"
-     "Le ministre égyptien a affirmé : « L’Égypte ne ménagera aucun effort. »",
+     "Le ministre égyptien a affirmé : « L’Égypte ne ménagera aucun effort. »"),
      "Badr Abdelatty"),
     ("cue is a participle, the verb no cue: the sole person named",
-     "Le trafic reste perturbé.\n\nInterrogé sur une éventuelle réquisition des personnels, le ministre "
+     ("Le trafic reste perturbé.\n\nInterrogé sur une éventuelle réquisition des personnels, le ministre "
      "des Transports, Philippe Tabarot, a écarté cette hypothèse : « Ce n’est pas à l’État de se "
-     "substituer au dialogue social. »",
+     "substituer au dialogue social. »"),
      "Philippe Tabarot"),
     ("a place after a preposition is no speaker",
-     "Les ministres se sont réunis mercredi.\n\nArrivé de Kinshasa, le ministre congolais des Finances, "
-     "Patrice Ilunga, a affirmé : « Chaque dollar versé aux créanciers est un dollar perdu. »",
+     ("Les ministres se sont réunis mercredi.\n\nArrivé de Kinshasa, le ministre congolais des Finances, "
+     "Patrice Ilunga, a affirmé : « Chaque dollar versé aux créanciers est un dollar perdu. »"),
      "Patrice Ilunga"),
     ("a sentence opener is no title",
-     "Thomas Ramos a scellé le score au pied.\n\nCôté rochelais, Ronan O’Gara ne cachait pas sa "
-     "frustration. « On a encaissé quatorze points en dix minutes », a regretté le manager irlandais.",
+     ("Thomas Ramos a scellé le score au pied.\n\nCôté rochelais, Ronan O’Gara ne cachait pas sa "
+     "frustration. « On a encaissé quatorze points en dix minutes », a regretté le manager irlandais."),
      "Ronan O’Gara"),
     ("a noun the tagger calls an adjective, after the name and a comma, is a title",
-     "« On attend des rafales de 130 km/h », a précisé François Gourdon, prévisionniste à Météo-France. "
-     "Enedis a mobilisé 600 techniciens.\n\n« La situation sera réévaluée jeudi », a ajouté le prévisionniste.",
+     ("« On attend des rafales de 130 km/h », a précisé François Gourdon, prévisionniste à Météo-France. "
+     "Enedis a mobilisé 600 techniciens.\n\n« La situation sera réévaluée jeudi », a ajouté le prévisionniste."),
      "François Gourdon"),
     ("one of a group is described, not resolved to the last person",
-     "Le président de la coopérative, Yannick Le Bihan, a nié. Une dizaine d’éleveurs assistaient à "
-     "l’audience. « Nous avons respecté le cahier des charges », confie l’un d’eux.",
+     ("Le président de la coopérative, Yannick Le Bihan, a nié. Une dizaine d’éleveurs assistaient à "
+     "l’audience. « Nous avons respecté le cahier des charges », confie l’un d’eux."),
      "l’un d’eux"),
     ("one of a group named in apposition is that person",
      "Les joueurs sont rentrés au vestiaire. « Nous avons gagné », a lancé l’un des joueurs, Kylian Mbappé.",
@@ -915,3 +915,116 @@ def test_new_speaker_rules_leave_ordinary_copy_alone(fr_prod, en):
     quotes, _ = extract_quotes(doc, doc_en, extract_entities(doc, doc_en, language="en"), language="en")
     assert [who(q) for q in quotes] == [None]  # Biden is addressed, not speaking
     assert run_stages(fr_prod, "Gérald Darmanin a défendu mardi la loi dite « immigration » devant les députés.") == []
+
+
+# --------------------------------------------------------------------------- named passes
+
+# (pass, language, body, (speaker, cue) of each quote with every pass, the same without the pass)
+PASS_CASES = [
+    ("quotes.dialogue", "fr", "— Vous étiez là ce soir-là ?\n— Non, j'étais à Lyon avec ma sœur.",
+     [(None, None), (None, None)], []),
+    ("quotes.inner-incise", "fr",
+     "Claire Martin a pris la parole.\n\n« Nous irons, dit-elle, jusqu'au bout de cette affaire. »",
+     [("Claire Martin", "dit-elle"), ("Claire Martin", "dit-elle")], [("Claire Martin", None)]),
+    ("quotes.cue-after", "fr", "« Nous allons agir très vite sur ce dossier », a déclaré Paul Girard.",
+     [("Paul Girard", "a déclaré")], [(None, None)]),
+    ("quotes.any-verb-incise", "en", "“We will win this race and then the next one,” Maria Lopez beamed.",
+     [("Maria Lopez", "beamed")], [("Maria Lopez", None)]),
+    ("quotes.dash-signature", "fr",
+     "« Nous ne céderons rien sur les salaires. »\n— Paul Girard, secrétaire général",
+     [("Paul Girard", None)], [(None, None)]),
+    ("quotes.according-to", "fr", "Selon Paul Girard, « la réforme sera votée avant l'été prochain ».",
+     [("Paul Girard", "Selon")], [(None, None)]),
+    ("quotes.cue-before", "fr", "Paul Girard a affirmé mardi « ne rien céder sur les salaires cette année ».",
+     [("Paul Girard", "a affirmé")], [(None, None)]),
+    ("quotes.outer-cue", "en",
+     "Tom Baker said the report warned that “the plan is a disaster for the families.”",
+     [("Tom Baker", "said")], [("the report", "warned")]),
+    ("quotes.sole-person", "fr",
+     ("Interrogé sur la grève, le ministre des Transports, Philippe Tabarot, a écarté cette hypothèse : "
+     "« Il n'en est pas question. »"),
+     [("Philippe Tabarot", "Interrogé")], [(None, None)]),
+    ("quotes.previous-sentence", "fr",
+     "Paul Girard a répondu aux journalistes mardi. « Nous ne céderons rien sur les salaires. »",
+     [("Paul Girard", "a répondu")], [(None, None)]),
+    ("quotes.colon-intro", "en", "Here is Jane Doe in 1992: “We will never give up on this town.”",
+     [("Jane Doe", "is")], [(None, None)]),
+    ("quotes.stance", "fr", "Pour Paul Girard, « la réforme sera votée avant l'été prochain ».",
+     [("Paul Girard", "Pour")], [(None, None)]),
+    ("quotes.clause-subject", "en", "Tom Baker left the stage after “running away from every debate this year.”",
+     [("Tom Baker", None)], [(None, None)]),
+    ("quotes.short-quote-cues", "fr", "Paul Girard a qualifié la décision de « scandaleuse ».",
+     [("Paul Girard", "a qualifié")], []),
+    ("quotes.negated-cue", "fr",
+     "Paul Girard est arrivé.\n\n« Nous gagnerons ce combat », n'a pas dit Claire Martin.",
+     [(None, None)], [("Claire Martin", "dit")]),
+    ("quotes.pronouns", "fr",
+     "Paul Girard est arrivé à Lyon mardi.\n\n« Nous ne céderons rien sur les salaires », a-t-il déclaré.",
+     [("Paul Girard", "a-t-il déclaré")], [("il", "a-t-il déclaré")]),
+    ("quotes.titles-and-roles", "fr",
+     ("Le ministre Paul Girard est arrivé à Lyon mardi.\n\n"
+     "« Nous ne céderons rien sur les salaires », a déclaré le ministre."),
+     [("Paul Girard", "a déclaré")], [("le ministre", "a déclaré")]),
+    ("quotes.inherit-speakers", "fr",
+     ("« Nous ne céderons rien sur les salaires », a déclaré Paul Girard.\n\n"
+     "« La grève continuera jusqu'à la fin du mois. »"),
+     [("Paul Girard", "a déclaré"), ("Paul Girard", None)], [("Paul Girard", "a déclaré"), (None, None)]),
+    ("quotes.drop-titles", "fr",
+     "Paul Girard a présenté son livre « Les Jours Heureux De Notre Enfance À Lyon » mardi.",
+     [], [(None, None)]),
+    ("quotes.drop-scare-quotes", "fr", "La commune vit une « sobriété vraiment très heureuse » depuis mars.",
+     [], [(None, None)]),
+]
+
+
+@pytest.mark.parametrize("name,lang,body,with_pass,without_pass", PASS_CASES, ids=[c[0] for c in PASS_CASES])
+def test_disabling_a_pass_changes_the_result(fr, en, name, lang, body, with_pass, without_pass):
+    from streams.nlp.quotes import PASSES
+
+    assert name in {p.name for p in PASSES}
+    nlp = fr if lang == "fr" else en
+
+    def attributions(disabled):
+        return [(who(q), q["cue"]) for q in run(nlp, body, lang, disabled)[0]]
+
+    assert attributions(frozenset()) == with_pass
+    assert attributions(frozenset({name})) == without_pass
+    assert attributions(frozenset({"entities.none-such", "quotes.none-such"})) == with_pass
+
+
+def test_disabling_name_chain_and_speaker_entities(fr):
+    body = "« Nous ne céderons rien sur les salaires », a déclaré Hélène Vasseur."
+    doc = fr(nlp_view(body))
+    start = body.index("Hélène")
+    first_name_only = [{"id": "ww:PER:helene", "name": "Hélène", "type": "PER", "aliases": [],
+                        "mentions": [{"text": "Hélène", "start": start, "end": start + 6}],
+                        "salience": 0.0, "quoted": False}]
+    quotes, _ = extract_quotes(doc, body, first_name_only, language="fr")
+    assert who(quotes[0]) == "Hélène Vasseur"
+    quotes, _ = extract_quotes(doc, body, first_name_only, language="fr", disabled=frozenset({"quotes.name-chain"}))
+    assert who(quotes[0]) == "Hélène"
+    # The entities stage missed her: the quotes stage makes her an entity, unless told not to.
+    quotes, entities = extract_quotes(doc, body, [], language="fr")
+    assert [e["id"] for e in entities] == [quotes[0]["speaker"]["entity_id"]] == ["ww:PER:helene-vasseur"]
+    quotes, entities = extract_quotes(doc, body, [], language="fr", disabled=frozenset({"quotes.speaker-entities"}))
+    assert entities == [] and quotes[0]["speaker"]["entity_id"] is None
+
+
+def test_every_quote_pass_is_named_once_and_known_to_the_catalog():
+    from streams.nlp.pass_catalog import check_pass_names
+    from streams.nlp.quotes import PASSES
+
+    names = [p.name for p in PASSES]
+    assert len(names) == len(set(names))
+    assert all(n.startswith("quotes.") and p.summary for n, p in zip(names, PASSES))
+    assert check_pass_names(names) == frozenset(names)
+    tested = {case[0] for case in PASS_CASES} | {"quotes.name-chain", "quotes.speaker-entities"}
+    assert tested == set(names)  # each pass has a case above showing what it changes
+
+
+def test_every_pass_disabled_still_finds_the_quotes(fr):
+    from streams.nlp.quotes import PASSES
+
+    body = "« Nous ne céderons rien sur les salaires », a déclaré Paul Girard."
+    quotes, _ = run(fr, body, "fr", frozenset(p.name for p in PASSES))
+    assert [(q["text"], q["speaker"]) for q in quotes] == [("Nous ne céderons rien sur les salaires", None)]

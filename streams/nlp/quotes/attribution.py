@@ -17,7 +17,11 @@ from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import cue_after
 from streams.nlp.quotes.cue_before import cue_before
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
-from streams.nlp.quotes.inner_incise import find_inner_incise, is_indefinite, split_at_incise
+from streams.nlp.quotes.inner_incise import (
+    find_inner_incise,
+    is_indefinite,
+    split_at_incise,
+)
 from streams.nlp.quotes.quote_marks import SPACE_CHARS, is_space
 from streams.nlp.quotes.short_quotes import is_firm
 from streams.nlp.quotes.speaker_linking import Speaker

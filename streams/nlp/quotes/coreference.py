@@ -14,7 +14,11 @@ from collections.abc import Iterator
 from spacy.tokens import Token
 
 from streams.nlp.quotes import PRONOUNS, TITLES_AND_ROLES
-from streams.nlp.quotes.article_index import ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import (
+    ArticleIndex,
+    is_mark_token,
+    is_sentence_end,
+)
 from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from streams.nlp.quotes import ACCORDING_TO, ANY_VERB_INCISE, CUE_AFTER, DASH_SIGNATURE
-from streams.nlp.quotes.article_index import DASHES, END_PUNCT, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import (
+    DASHES,
+    END_PUNCT,
+    is_mark_token,
+    is_sentence_end,
+)
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
 from streams.nlp.quotes.quote_marks import CLOSING_MARKS, SPACE_CHARS

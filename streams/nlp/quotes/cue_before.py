@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import ACCORDING_TO, CUE_BEFORE, OUTER_CUE, PREVIOUS_SENTENCE, SOLE_PERSON
+from streams.nlp.quotes import (
+    ACCORDING_TO,
+    CUE_BEFORE,
+    OUTER_CUE,
+    PREVIOUS_SENTENCE,
+    SOLE_PERSON,
+)
 from streams.nlp.quotes.article_index import is_mark_token, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import quoted_run_end

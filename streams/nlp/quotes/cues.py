@@ -12,7 +12,11 @@ from typing import Literal, NamedTuple
 from spacy.tokens import Token
 
 from streams.nlp.quotes import NEGATED_CUE
-from streams.nlp.quotes.article_index import ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import (
+    ArticleIndex,
+    is_mark_token,
+    is_sentence_end,
+)
 from streams.nlp.quotes.lexicon import INVERTED_PRONOUN_RE, CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 

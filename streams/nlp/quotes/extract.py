@@ -25,7 +25,12 @@ from streams.nlp.quotes.article_index import ArticleIndex
 from streams.nlp.quotes.attribution import attribute_quotes
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import CueLexicon, lexicon
-from streams.nlp.quotes.non_quotes import after_work_word, is_scare_quote, is_title, word_count
+from streams.nlp.quotes.non_quotes import (
+    after_work_word,
+    is_scare_quote,
+    is_title,
+    word_count,
+)
 from streams.nlp.quotes.quote_marks import QuoteSpan, find_quote_spans, segment_quotes
 from streams.nlp.quotes.speaker_entities import add_speaker_entities, unlinked_persons
 from streams.nlp.quotes.speaker_inheritance import inherit_speakers

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 __all__ = [
     "CLOSING_MARKS",
@@ -41,7 +40,7 @@ class QuoteSpan:
     start: int  # first character of the quoted words
     end: int  # one past the last quoted character
     open_at: int  # offset of the opening mark
-    close_at: Optional[int]  # offset of the closing mark, None if closed by the paragraph end
+    close_at: int | None  # offset of the closing mark, None if closed by the paragraph end
     para: int  # index of the paragraph (line) holding it
     single: bool = False  # opened with a single mark (‘ or ‹) at top level
     continues: bool = False  # reopens a quote left open at the end of the previous paragraph
@@ -57,10 +56,10 @@ def _left_ok(text: str, i: int, lo: int) -> bool:
     return i == lo or is_space(text[i - 1]) or text[i - 1] in _OPEN_PUNCT or text[i - 1] in MARKS
 
 
-def _pair_paragraph(text: str, lo: int, hi: int) -> list[tuple[int, Optional[int], bool]]:
+def _pair_paragraph(text: str, lo: int, hi: int) -> list[tuple[int, int | None, bool]]:
     """Pair the marks of one paragraph; return top-level (open_at, close_at|None, single)."""
     stack: list[tuple[str, int]] = []
-    out: list[tuple[int, Optional[int], bool]] = []
+    out: list[tuple[int, int | None, bool]] = []
 
     def close(idx: int, at: int) -> None:
         opener, pos = stack[idx]
@@ -143,7 +142,7 @@ def segment_quotes(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
     """
     lines = [(m.start(), m.end()) for m in LINE_RE.finditer(body)]
     units: list[tuple[int, int]] = []
-    pairs: list[list[tuple[int, Optional[int], bool]]] = []
+    pairs: list[list[tuple[int, int | None, bool]]] = []
     k = 0
     while k < len(lines):
         lo, hi = lines[k]

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes.article_index import DASHES, ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import (
+    DASHES,
+    ArticleIndex,
+    is_mark_token,
+    is_sentence_end,
+)
 from streams.nlp.quotes.coreference import Coreference
 from streams.nlp.quotes.lexicon import INVERTED_PRONOUN_RE, CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Speaker
