@@ -132,14 +132,21 @@ class Worker:
         return {stage: float(value) for stage, value in re.findall(pattern, text, re.M)}
 
     def load_rules(self, rules: list[dict], timeout: float = 30.0) -> None:
-        """POST the rules and wait until the worker has read them back from wire.rules."""
-        status, body = self.http("POST", "/rules", orjson.dumps(rules), timeout=5)
+        """POST the rules and wait until the worker has read them back from wire.rules.
+
+        A worker still loading its models may answer late: the POST gets the whole `timeout`,
+        and a GET that times out is tried again."""
+        deadline = time.monotonic() + timeout
+        status, body = self.http("POST", "/rules", orjson.dumps(rules), timeout=timeout)
         if status >= 300:
             raise RuntimeError(f"POST /rules answered {status}: {body}")
         wanted = {rule["id"] for rule in rules}
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if wanted <= {rule["id"] for rule in self.http("GET", "/rules", timeout=5)[1]["rules"]}:
+            try:
+                loaded = {rule["id"] for rule in self.http("GET", "/rules", timeout=5)[1]["rules"]}
+            except OSError:
+                loaded = set()
+            if wanted <= loaded:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"the worker did not load rules {sorted(wanted)} within {timeout:.0f}s")
