@@ -44,9 +44,6 @@ class Coreference:
     def __init__(self, article: ArticleIndex, lex: CueLexicon):
         self.article = article
         self.lex = lex
-        self.doc = article.doc
-        self.body = article.body
-        self.switches = article.switches
         self.quoted: list[Speaker] = []  # speakers of the quotes attributed so far, in order
         self.titles: dict[str, list[TitleHolder]] = {}  # title lemma -> persons introduced with it
         self.person_titles: dict[str, set[str]] = {}
@@ -60,7 +57,8 @@ class Coreference:
 
     def _collect_titles(self) -> None:
         """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
-        doc, article = self.doc, self.article
+        article = self.article
+        doc = article.doc
         if not article.has_pos:
             return
         for mention in article.mentions:
@@ -105,7 +103,7 @@ class Coreference:
 
     def _appositions(self, tokens: range) -> list[Token]:
         """Nouns in apposition to a name ("X, the minister", "le ministre, X")."""
-        doc = self.doc
+        doc = self.article.doc
         nouns: list[Token] = []
         for i in tokens:
             t = doc[i]
@@ -121,7 +119,7 @@ class Coreference:
 
     def title(self, head: Token, start: int, end: int) -> Speaker | None:
         """'the minister' -> the person the article names with that title, if any."""
-        if not self.switches.on(TITLES_AND_ROLES):
+        if not self.article.switches.on(TITLES_AND_ROLES):
             return None
         det = [c for c in head.children if c.dep_ == "det"] if self.article.has_dep else []
         if not det or det[0].lower_ not in _DEFINITE:
@@ -137,8 +135,8 @@ class Coreference:
 
     def pronoun(self, a: int, b: int) -> Speaker:
         """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
-        text = self.body[a:b]
-        if text.lower() not in self.lex.singular_pronouns or not self.switches.on(PRONOUNS):
+        text = self.article.body[a:b]
+        if text.lower() not in self.lex.singular_pronouns or not self.article.switches.on(PRONOUNS):
             return Speaker(a, b, text, None, None)
         person = self.antecedent(a)
         if person is None:
@@ -179,7 +177,7 @@ class Coreference:
         article = self.article
         paragraph = bisect_right(article.paragraph_starts, b) - 1
         limit = (article.paragraph_starts[paragraph + 3] if paragraph + 3 < len(article.paragraph_starts)
-                 else len(self.body))
+                 else len(self.article.body))
         for k in range(bisect_left(article.mention_starts, b), len(article.mentions)):
             mention = article.mentions[k]
             if mention.start >= limit:
@@ -196,7 +194,7 @@ class Coreference:
 
     def role(self, head: Token, start: int, end: int) -> Speaker | None:
         """'l'élu', 'the senator': a definite role noun names the person the text is about."""
-        if not self.is_role(head) or not self.switches.on(TITLES_AND_ROLES):
+        if not self.is_role(head) or not self.article.switches.on(TITLES_AND_ROLES):
             return None
         det = [c for c in head.children if c.dep_ == "det"] if self.article.has_dep else []
         if not det or det[0].lower_ not in _SINGULAR_DEFINITE:
@@ -211,8 +209,8 @@ class Coreference:
         first = self.antecedent(start)
         # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
         # phrase pick, among the people met so far, the one introduced with them.
-        adjectives = {self.article.lemma(self.doc[i]) for i in self.article.token_range(start, end)
-                      if self.doc[i].pos_ == "ADJ"}
+        doc = self.article.doc
+        adjectives = {self.article.lemma(doc[i]) for i in self.article.token_range(start, end) if doc[i].pos_ == "ADJ"}
         if adjectives and first is not None and self.lex.lang == "fr":
             # anyone named before, not only subjects: "avec son homologue égyptien, Badr Abdelatty"
             people = [first] + list(self.earlier_people(start)) + self.named_before(start)
@@ -271,7 +269,7 @@ class Coreference:
         if not self.article.has_dep:
             return True
         for i in self.article.token_range(start, end):
-            t = self.doc[i]
+            t = self.article.doc[i]
             if t.dep_.startswith("nsubj") or (t.dep_ == "appos" and t.head.dep_.startswith("nsubj")):
                 return True
         return self.lex.lang == "fr" and self._preverbal(start, end)
@@ -281,7 +279,8 @@ class Coreference:
         'Le ministre polonais, Tomasz Wrona, a appelé…', 'Pour l'avocat, Me Julien Caradec, le
         dossier…'. The topic of the sentence, which the French parser often fails to mark as
         the subject (apposition hung on the wrong head, the verb tagged as a noun)."""
-        article, doc = self.article, self.doc
+        article = self.article
+        doc = article.doc
         tokens = article.token_range(start, end)
         if not tokens or not article.has_pos:
             return False

@@ -49,17 +49,14 @@ class CueWords:
     def __init__(self, article: ArticleIndex, lex: CueLexicon):
         self.article = article
         self.lex = lex
-        self.doc = article.doc
-        self.body = article.body
-        self.switches = article.switches
 
     def is_cue(self, t: Token) -> bool:
         """A reporting verb outside the quotes."""
-        article, lex = self.article, self.lex
+        article, lex, doc = self.article, self.lex, self.article.doc
         if article.in_quote[t.i] or not t.text[:1].isalpha():
             return False
         lemma = article.lemma(t)
-        if lex.phrasal and t.i + 1 < article.token_count and (lemma, self.doc[t.i + 1].lower_) in lex.phrasal:
+        if lex.phrasal and t.i + 1 < article.token_count and (lemma, doc[t.i + 1].lower_) in lex.phrasal:
             return not article.has_pos or t.pos_ in ("VERB", "AUX")
         by_lemma = lemma in lex.lemmas
         by_form = t.lower_ in lex.forms
@@ -72,7 +69,7 @@ class CueWords:
                 return True
             if t.pos_ in ("PUNCT", "ADP", "DET", "PRON", "CCONJ", "SCONJ"):
                 return False
-        previous = self.doc[t.i - 1] if t.i > 0 else None
+        previous = doc[t.i - 1] if t.i > 0 else None
         if previous is not None and previous.lower_ in lex.determiners:
             return False
         return by_form or by_lemma
@@ -91,7 +88,7 @@ class CueWords:
         after a quote."""
         if self.article.in_quote[t.i] or t.lower_ not in self.lex.forms:
             return False
-        previous = self.doc[t.i - 1] if t.i > 0 else None
+        previous = self.article.doc[t.i - 1] if t.i > 0 else None
         return previous is None or previous.lower_ not in self.lex.determiners
 
     def source_end(self, i: int) -> int | None:
@@ -99,16 +96,17 @@ class CueWords:
         for words in self.lex.sources:
             j = i + len(words)
             if (j <= self.article.token_count
-                    and all(self.doc[i + k].lower_ == word for k, word in enumerate(words))
+                    and all(self.article.doc[i + k].lower_ == word for k, word in enumerate(words))
                     and not any(self.article.in_quote[i + k] for k in range(len(words)))):
                 return j
         return None
 
     def negated(self, verb: Token, first: int) -> bool:
         """The verb (its phrase starting at token `first`) is negated: 'n'a pas dit', 'did not say'."""
-        if not self.switches.on(NEGATED_CUE):
+        if not self.article.switches.on(NEGATED_CUE):
             return False
-        lex, doc, article = self.lex, self.doc, self.article
+        lex, article = self.lex, self.article
+        doc = article.doc
         for c in verb.children:
             if article.in_quote[c.i]:
                 continue
@@ -132,7 +130,8 @@ class CueWords:
     def phrase(self, verb: Token) -> tuple[int, int]:
         """First and last token of the verb phrase as written: auxiliaries, clitics, the verb,
         its particle."""
-        doc, article = self.doc, self.article
+        article = self.article
+        doc = article.doc
         first = verb.i
         j = verb.i - 1
         steps = 0
@@ -157,7 +156,7 @@ class CueWords:
         last = verb.i
         if self.lex.lang == "fr":
             # "dit-elle", "estime-t-il": the inverted pronoun belongs to the cue as written.
-            clitic = INVERTED_PRONOUN_RE.match(self.body, verb.idx + len(verb.text))
+            clitic = INVERTED_PRONOUN_RE.match(self.article.body, verb.idx + len(verb.text))
             if clitic is not None:
                 k = verb.i + 1
                 while k < article.token_count and doc[k].idx < clitic.end():
@@ -172,7 +171,8 @@ class CueWords:
 
     def incise_verb(self, begin: int, stop: int) -> Token | None:
         """The verb of a short incise after a quote: 'X verb' or 'verb X', then the clause ends."""
-        doc, article = self.doc, self.article
+        article = self.article
+        doc = article.doc
         for i in range(begin, min(stop, begin + 7)):
             t = doc[i]
             if article.in_quote[i] or is_sentence_end(t) or t.is_space or is_mark_token(t):
