@@ -64,23 +64,29 @@ def either_case_pattern(word: str) -> str:
 
 
 def _forms_fr(lemma: str, endings: tuple[str, ...]) -> set[str]:
+    """A regular -er verb's forms from the endings listed in quotes.txt; other verbs list theirs."""
     if lemma.endswith("er"):
         stem = lemma[:-2]
         return {stem + end for end in endings}
     return {lemma}
 
 
-def _forms_en(lemma: str) -> set[str]:
-    out = {lemma}
+def _forms_en(lemma: str, endings: tuple[str, ...]) -> set[str]:
+    """-s, -ed, -ing with the usual spelling changes; irregular forms are listed in cues.txt."""
+    forms = {lemma}
     if lemma.endswith("e"):
-        out |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+        forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
     elif lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
-        out |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
     elif lemma.endswith(("s", "sh", "ch", "x", "z", "o")):
-        out |= {lemma + "es", lemma + "ed", lemma + "ing"}
+        forms |= {lemma + "es", lemma + "ed", lemma + "ing"}
     else:
-        out |= {lemma + "s", lemma + "ed", lemma + "ing"}
-    return out
+        forms |= {lemma + "s", lemma + "ed", lemma + "ing"}
+    return forms
+
+
+# How a language's regular verbs inflect; a language without an entry lists all its forms.
+_REGULAR_FORMS = {"fr": _forms_fr, "en": _forms_en}
 
 
 def _rows(code: str, section: str) -> list[list[str]]:
@@ -108,7 +114,8 @@ def lexicon(language: str) -> CueLexicon | None:
             phrasal.add((verb, particle))
             continue
         lemmas.add(lemma)
-        forms |= _forms_fr(lemma, endings) if code == "fr" else _forms_en(lemma)
+        inflect = _REGULAR_FORMS.get(code)
+        forms |= inflect(lemma, endings) if inflect is not None else {lemma}
         forms |= {word.lower() for word in row[1:]}
     roles = _rows(code, "roles")
     return CueLexicon(
