@@ -41,7 +41,7 @@ class QuoteSpan:
     end: int  # one past the last quoted character
     open_at: int  # offset of the opening mark
     close_at: int | None  # offset of the closing mark, None if closed by the paragraph end
-    para: int  # index of the paragraph (line) holding it
+    paragraph: int  # index of the paragraph (line) holding it
     single: bool = False  # opened with a single mark (‘ or ‹) at top level
     continues: bool = False  # reopens a quote left open at the end of the previous paragraph
     dialogue: bool = False  # a line of dialogue opened by a dash ('— Vous étiez là ?')
@@ -167,7 +167,7 @@ def segment_quotes(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
         k += 1
     spans: list[QuoteSpan] = []
     prev_open = False
-    for para, ((lo, hi), got) in enumerate(zip(units, pairs)):
+    for paragraph, ((lo, hi), got) in enumerate(zip(units, pairs)):
         first = lo
         while first < hi and is_space(body[first]):
             first += 1
@@ -178,7 +178,7 @@ def segment_quotes(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
                 open_at_end = True
             if b <= a:
                 continue
-            spans.append(QuoteSpan(a, b, open_at, close_at, para, single,
+            spans.append(QuoteSpan(a, b, open_at, close_at, paragraph, single,
                                    continues=prev_open and open_at == first))
         prev_open = open_at_end
     spans.extend(_dialogue_spans(body, units, spans))
@@ -227,19 +227,19 @@ def _dialogue_spans(body: str, units: list[tuple[int, int]],
     facts or of prize winners are no speech)."""
     found = [_dialogue_turns(body, lo, hi) for lo, hi in units]
     out: list[QuoteSpan] = []
-    para = 0
-    while para < len(found):
-        if not found[para]:
-            para += 1
+    paragraph = 0
+    while paragraph < len(found):
+        if not found[paragraph]:
+            paragraph += 1
             continue
-        run = para
+        run = paragraph
         while run < len(found) and found[run]:
             run += 1
-        turns = [(p, t) for p in range(para, run) for t in found[p]]
+        turns = [(p, t) for p in range(paragraph, run) for t in found[p]]
         asks = [body[b - 1] == "?" for _, (_, _, b) in turns]
         if len(turns) > 1 and any(asks) and not all(asks):
             out.extend(QuoteSpan(a, b, dash, None, p, dialogue=True) for p, (dash, a, b) in turns)
-        para = run
+        paragraph = run
     return out
 
 

@@ -26,7 +26,7 @@ def _vote(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
           paragraphs: list[Paragraph]) -> Speaker | None:
     """Quote-only paragraph far from other quotes: the person that the previous quote, the
     previous paragraph's and the next paragraph's reporting verbs agree on (two votes)."""
-    paragraph = candidates[k].span.para
+    paragraph = candidates[k].span.paragraph
     votes: dict[str, tuple[set[str], Speaker]] = {}
 
     def vote(speaker: Speaker | None, voter: str) -> None:
@@ -35,7 +35,7 @@ def _vote(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
         votes.setdefault(speaker.entity_id or speaker.name, (set(), speaker))[0].add(voter)
 
     previous = next((candidates[j] for j in range(k - 1, -1, -1) if candidates[j].speaker is not None), None)
-    if previous is not None and paragraph - previous.span.para <= 8:
+    if previous is not None and paragraph - previous.span.paragraph <= 8:
         vote(previous.speaker, "previous quote")
     if paragraph > 0:
         for speaker in attributor.paragraph_speakers(paragraphs[paragraph - 1]):
@@ -43,7 +43,7 @@ def _vote(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
     if paragraph + 1 < len(paragraphs):
         for speaker in attributor.paragraph_speakers(paragraphs[paragraph + 1]):
             vote(speaker, "paragraph after")
-        following = next((x for x in candidates[k + 1:] if x.span.para == paragraph + 1 and x.own), None)
+        following = next((x for x in candidates[k + 1:] if x.span.paragraph == paragraph + 1 and x.own), None)
         if following is not None:
             vote(following.speaker, "paragraph after")
     agreed = [(len(voters), "previous quote" in voters, speaker)
@@ -77,7 +77,7 @@ def _chains(candidates: list[QuoteCandidate]) -> tuple[list[int], dict[int, list
     chain = list(range(len(candidates)))
     for k in range(1, len(candidates)):
         quote, previous = candidates[k], candidates[k - 1]
-        if quote.span.continues and previous.span.close_at is None and previous.span.para == quote.span.para - 1:
+        if quote.span.continues and previous.span.close_at is None and previous.span.paragraph == quote.span.paragraph - 1:
             chain[k] = chain[k - 1]
     members: dict[int, list[int]] = {}
     for k, first in enumerate(chain):
@@ -88,15 +88,15 @@ def _chains(candidates: list[QuoteCandidate]) -> tuple[list[int], dict[int, list
 def _same_paragraph_source(candidates: list[QuoteCandidate], k: int) -> QuoteCandidate | None:
     """The nearest quote of the same paragraph attributed by a cue of its own."""
     n = len(candidates)
-    paragraph = candidates[k].span.para
+    paragraph = candidates[k].span.paragraph
     for distance in range(1, n):
         for j in (k - distance, k + distance):
-            if 0 <= j < n and candidates[j].own and candidates[j].span.para == paragraph:
+            if 0 <= j < n and candidates[j].own and candidates[j].span.paragraph == paragraph:
                 return candidates[j]
         if k - distance < 0 and k + distance >= n:
             return None
-        if (k - distance < 0 or candidates[k - distance].span.para != paragraph) and (
-            k + distance >= n or candidates[k + distance].span.para != paragraph
+        if (k - distance < 0 or candidates[k - distance].span.paragraph != paragraph) and (
+            k + distance >= n or candidates[k + distance].span.paragraph != paragraph
         ):
             return None
     return None
@@ -121,16 +121,16 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
         if quote.speaker is not None or quote.blocked:
             continue
         previous = candidates[k - 1] if k > 0 else None
-        following = next((x for x in candidates[k + 1:] if x.span.para != quote.span.para), None)
-        previous_speaker = (previous.speaker if previous is not None and quote.span.para - previous.span.para <= 3
+        following = next((x for x in candidates[k + 1:] if x.span.paragraph != quote.span.paragraph), None)
+        previous_speaker = (previous.speaker if previous is not None and quote.span.paragraph - previous.span.paragraph <= 3
                             else None)
         following_speaker = (following.speaker if following is not None and following.own
-                             and following.span.para - quote.span.para <= 1 else None)
-        if attributor.article.is_quote_only(paragraphs[quote.span.para]):
+                             and following.span.paragraph - quote.span.paragraph <= 1 else None)
+        if attributor.article.is_quote_only(paragraphs[quote.span.paragraph]):
             if previous_speaker is not None:
                 quote.speaker = previous_speaker
             else:
                 quote.speaker = (_vote(attributor, candidates, k, paragraphs)
-                                 or _last_subject(attributor, paragraphs, quote.span.para))
+                                 or _last_subject(attributor, paragraphs, quote.span.paragraph))
         elif _same_person(previous_speaker, following_speaker):
             quote.speaker = previous_speaker
