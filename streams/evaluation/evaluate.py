@@ -3,12 +3,13 @@
 New code imports from the module that defines each name (see the package docstring).
 """
 
+from streams.contracts import SchemaNotFoundError, load_schema
+from streams.contracts import schema_problems as validate
 from streams.evaluation.errors import EvalInputError
 from streams.evaluation.gold import GoldSet, load_gold_set
 from streams.evaluation.quotes import THRESHOLDS, speaker_correct
 from streams.evaluation.report import format_report
 from streams.evaluation.run import evaluate
-from streams.evaluation.schemas import SchemaNotFoundError, load_schema, validate
 from streams.evaluation.scoring import (
     ArticleScore,
     aggregate,

@@ -66,12 +66,17 @@ def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _list_or_none(where: str, gold: dict, key: str) -> list | None:
+    value = gold.get(key)
+    if value is not None and not isinstance(value, list):
+        raise EvalInputError(f"{where}: {key} must be a list or null")
+    return value
+
+
 def _check_quotes(where: str, gold: dict) -> None:
-    quotes = gold.get("quotes")
+    quotes = _list_or_none(where, gold, "quotes")
     if quotes is None:
         return
-    if not isinstance(quotes, list):
-        raise EvalInputError(f"{where}: quotes must be a list or null")
     for quote in quotes:
         if not isinstance(quote, dict) or not isinstance(quote.get("text"), str) or not quote["text"].strip():
             raise EvalInputError(f"{where}: each gold quote needs a non-empty text")
@@ -83,12 +88,7 @@ def _check_quotes(where: str, gold: dict) -> None:
 
 
 def _check_entities(where: str, gold: dict) -> None:
-    entities = gold.get("entities")
-    if entities is None:
-        return
-    if not isinstance(entities, list):
-        raise EvalInputError(f"{where}: entities must be a list or null")
-    for entity in entities:
+    for entity in _list_or_none(where, gold, "entities") or []:
         if not isinstance(entity, dict) or not isinstance(entity.get("name"), str):
             raise EvalInputError(f"{where}: each gold entity needs a name")
         if entity.get("type") not in SCORED_ENTITY_TYPES | {"MISC"}:
