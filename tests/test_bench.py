@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -125,6 +127,16 @@ def test_register_bench_adds_the_verb_with_its_flags():
     assert (args.articles, args.skip_streaming, args.broker_kind, args.workers, args.output) == (
         3, True, "kafka", 2, "x.json")
     assert args.func is cli.cmd_bench
+
+
+def test_the_module_runs_the_bench_and_its_children():
+    """`python -m streams.harness.bench` is the same command (the baselines' children run through it)."""
+    shown = subprocess.run([sys.executable, "-m", "streams.harness.bench", "--help"], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and "--skip-streaming" in shown.stdout, shown.stderr
+    child = subprocess.run([sys.executable, "-m", "streams.harness.bench", "child", "--help"], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert child.returncode == 0 and "raw,enrich" in child.stdout, child.stderr
 
 
 def test_bad_usage_exits_2(capsys):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import shutil
 import signal
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -24,6 +26,7 @@ from streams.harness.faults.poison_corpus import HOSTILE, POISON, outgrowing_art
 from streams.harness.faults.restarts import kafka_restart, kill_and_restart
 from streams.harness.faults.webhooks import webhooks
 from streams.nlp.normalize.clean import InvalidArticle, normalize_article
+from streams.paths import REPO_ROOT
 from streams.runtime import codec
 
 
@@ -119,3 +122,15 @@ def test_what_normalize_accepts_can_be_put_on_the_wire(value):
     except InvalidArticle:
         return
     codec.dumps(event)
+
+
+def test_the_script_and_the_module_list_the_scenarios():
+    """scripts/faults.py is a thin door to streams.harness.faults: both answer --help alike."""
+    script = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "faults.py"), "--help"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    module = subprocess.run([sys.executable, "-m", "streams.harness.faults", "--help"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert script.returncode == 0 and module.returncode == 0, script.stderr + module.stderr
+    for scenario in ("kill", "kafka-restart", "poison", "webhooks"):
+        assert scenario in script.stdout
+    assert script.stdout == module.stdout

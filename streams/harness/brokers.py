@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 from streams.paths import REPO_ROOT
 
@@ -26,9 +26,9 @@ class Broker:
     kind: str
     bootstrap: str
     url: str = ""
-    pid: Optional[int] = None
-    port: Optional[int] = None
-    run_dir: Optional[Path] = None
+    pid: int | None = None
+    port: int | None = None
+    run_dir: Path | None = None
     on_stop: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,7 +65,7 @@ def kafka_script(command: str, port: int, run_dir: Path, *options: str,
                  timeout: float = 300) -> subprocess.CompletedProcess:
     """scripts/apache-kafka.sh COMMAND for the broker on `port` kept in `run_dir`."""
     return subprocess.run(["bash", str(KAFKA_SCRIPT), command, *options, "--port", str(port),
-                           "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=timeout)
+                           "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def start_kafka(parent: Path, name: str = "kafka-") -> Broker:

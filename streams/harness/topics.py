@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from streams.harness.workers import Worker
 
 
-def decode(value: Optional[bytes]) -> Any:
+def decode(value: bytes | None) -> Any:
     """A record's JSON value; None for a tombstone, a marker for what is not JSON."""
     if value is None:
         return None
@@ -43,7 +44,7 @@ class TopicReader:
             enable_auto_commit=False, max_partition_fetch_bytes=16 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024, reconnect_backoff_max_ms=1000,
         )
-        self.records: list[tuple[Optional[str], Any]] = []
+        self.records: list[tuple[str | None, Any]] = []
 
     def poll(self, timeout_ms: int = 100) -> None:
         for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
@@ -74,13 +75,13 @@ class Sender:
             bootstrap_servers=bootstrap, acks="all", reconnect_backoff_max_ms=1000, linger_ms=2,
             max_block_ms=120_000, delivery_timeout_ms=120_000, **options,
         )
-        self.futures: list[tuple[Optional[str], Any]] = []
+        self.futures: list[tuple[str | None, Any]] = []
 
-    def send(self, key: Optional[str], value: Optional[bytes], topic: Optional[str] = None) -> None:
+    def send(self, key: str | None, value: bytes | None, topic: str | None = None) -> None:
         encoded = key.encode("utf-8") if key is not None else None
         self.futures.append((key, self.producer.send(topic or self.topic, key=encoded, value=value)))
 
-    def send_paced(self, items: Sequence[tuple[str, Optional[bytes]]], interval: float) -> threading.Thread:
+    def send_paced(self, items: Sequence[tuple[str, bytes | None]], interval: float) -> threading.Thread:
         """Send the items one every `interval` seconds from a thread (started, returned)."""
         def run() -> None:
             for key, value in items:
@@ -100,7 +101,7 @@ class Sender:
             try:
                 future.get(timeout=max(1.0, timeout))
                 acked.append(key)
-            except Exception:
+            except Exception:  # noqa: BLE001 - any failure to deliver counts as not sent
                 failed.append(key)
         self.futures = []
         return acked, failed
@@ -110,8 +111,8 @@ class Sender:
 
 
 def poll_until(condition: Callable[[], bool], timeout: float, readers: Iterable[TopicReader] = (),
-               worker: Optional["Worker"] = None, stall: Optional[float] = None,
-               progress: Optional[Callable[[], int]] = None) -> bool:
+               worker: Worker | None = None, stall: float | None = None,
+               progress: Callable[[], int] | None = None) -> bool:
     """Poll the readers until the condition holds, the time is up, the worker died, or nothing
     moved (records read, or `progress`) for `stall` seconds: a stuck pipeline fails fast."""
     readers = list(readers)
@@ -150,7 +151,7 @@ class TopicClient:
     def topic(self, suffix: str) -> str:
         return f"{self.prefix}.{suffix}"
 
-    def send(self, value: bytes | dict, key: Optional[str] = None, suffix: str = "raw") -> None:
+    def send(self, value: bytes | dict, key: str | None = None, suffix: str = "raw") -> None:
         """One record, flushed; a dict is an article, keyed by its id unless `key` says otherwise."""
         if isinstance(value, dict):
             key = key or value.get("id")
@@ -163,7 +164,7 @@ class TopicClient:
             self.readers[suffix] = TopicReader(self.broker.bootstrap, self.topic(suffix))
         return self.readers[suffix]
 
-    def collect(self, suffix: str, count: int, timeout: float = 90.0, worker: Optional["Worker"] = None) -> list:
+    def collect(self, suffix: str, count: int, timeout: float = 90.0, worker: Worker | None = None) -> list:
         """Read a topic until `count` records arrived since the last call (fails with the worker log)."""
         reader = self.reader(suffix)
         start = len(reader.records)
@@ -240,7 +241,7 @@ class TopicWatcher(threading.Thread):
             out = set(self.arrivals.get("enriched", {})) | set(self.arrivals.get("deadletter", {}))
         return sum(1 for i in ids if i in out)
 
-    def wait_for(self, ids: Sequence[str], timeout: float, check: Optional[Callable[[], None]] = None) -> bool:
+    def wait_for(self, ids: Sequence[str], timeout: float, check: Callable[[], None] | None = None) -> bool:
         """Until every id came out; `check` runs between polls (it raises when a worker died)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -15,8 +15,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import orjson
 
@@ -32,18 +33,18 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: Optional[dict] = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """`wirewatch ARGS` as a subprocess, text output captured."""
     return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 class Worker:
     """A `wirewatch worker` subprocess, its log in `workdir` and its web server on a free port."""
 
-    def __init__(self, broker: Broker, prefix: str, workdir: Path, stages: Optional[str] = None,
-                 app_id: Optional[str] = None, *, partitions: int = 2, data_dir: Optional[Path] = None,
-                 log_name: Optional[str] = None, quiet: bool = False):
+    def __init__(self, broker: Broker, prefix: str, workdir: Path, stages: str | None = None,
+                 app_id: str | None = None, *, partitions: int = 2, data_dir: Path | None = None,
+                 log_name: str | None = None, quiet: bool = False):
         from streams.runtime.broker import free_port
 
         self.broker = broker
@@ -64,7 +65,7 @@ class Worker:
             command.append("--quiet")
         if stages:
             command += ["--stages", stages]
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
                                         cwd=str(REPO_ROOT), start_new_session=True)
 
@@ -82,7 +83,7 @@ class Worker:
         except OSError:
             return ""
 
-    def request(self, method: str, path: str, body: Optional[bytes] = None,
+    def request(self, method: str, path: str, body: bytes | None = None,
                 timeout: float = 10.0) -> tuple[int, bytes]:
         """One request to the worker's web server: (status, body), HTTP errors included."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.web_port}{path}", data=body, method=method,
@@ -93,7 +94,7 @@ class Worker:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def http(self, method: str, path: str, body: Optional[bytes] = None, timeout: float = 10.0) -> tuple[int, Any]:
+    def http(self, method: str, path: str, body: bytes | None = None, timeout: float = 10.0) -> tuple[int, Any]:
         """One request to the worker's web server: (status, decoded JSON body), errors included."""
         status, data = self.request(method, path, body, timeout)
         return status, orjson.loads(data or b"null")
@@ -129,7 +130,7 @@ class Worker:
             return {}
         text = data.decode("utf-8", "replace") if status == 200 else ""
         pattern = r'^wirewatch_articles_total\{stage="([^"]+)"\}\s+([0-9.eE+]+)'
-        return {stage: float(value) for stage, value in re.findall(pattern, text, re.M)}
+        return {stage: float(value) for stage, value in re.findall(pattern, text, re.MULTILINE)}
 
     def load_rules(self, rules: list[dict], timeout: float = 30.0) -> None:
         """POST the rules and wait until the worker has read them back from wire.rules.
@@ -169,7 +170,7 @@ class Worker:
 
 
 def start_worker(broker: Broker, prefix: str, workdir: Path, timeout: float = 90.0,
-                 stages: Optional[str] = None) -> Worker:
+                 stages: str | None = None) -> Worker:
     """A worker that answers /health; same prefix and workdir as an earlier one = its restart."""
     worker = Worker(broker, prefix, workdir, stages=stages)
     deadline = time.monotonic() + timeout

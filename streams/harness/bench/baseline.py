@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Self
 
 from streams.harness.articles import read_jsonl
 from streams.harness.bench.machine import machine_cpu, peak_rss_mb
@@ -26,7 +26,7 @@ from streams.harness.workers import child_env
 from streams.paths import REPO_ROOT
 
 # The timed run, and the untimed measurements to add to its result (if any).
-Prepared = tuple[Callable[[], dict], Optional[Callable[[], dict]]]
+Prepared = tuple[Callable[[], dict], Callable[[], dict] | None]
 
 
 def prepare_raw_spacy(corpus: list[dict]) -> Prepared:
@@ -170,7 +170,7 @@ class ChildPool:
         self.mode = mode
         self.children: list[tuple[subprocess.Popen, Any]] = []
         for index in range(processes):
-            log = open(workdir / f"child-{mode}-{processes}-{index}.log", "wb")
+            log = open(workdir / f"child-{mode}-{processes}-{index}.log", "wb")  # noqa: SIM115 - closed by close()
             command = [sys.executable, "-m", "streams.harness.bench", "child", mode, str(corpus_path),
                        "--part", f"{index}/{processes}"]
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
@@ -213,7 +213,7 @@ class ChildPool:
                     process.wait()
             log.close()
 
-    def __enter__(self) -> ChildPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

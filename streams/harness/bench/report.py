@@ -79,12 +79,12 @@ def format_table(doc: dict) -> str:
     broker = doc["settings"]["broker_kind"]
     lines = [
         f"wirewatch bench {doc['wirewatch']} — {c['articles']} articles {c['languages']}, mean {c['mean_chars']} chars",
-        f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
-        f"spaCy {m['packages'].get('spacy')}; load average {doc['load_average'].get('start')} -> "
-        f"{doc['load_average'].get('end')}",
+        (f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+         f"spaCy {m['packages'].get('spacy')}; load average {doc['load_average'].get('start')} -> "
+         f"{doc['load_average'].get('end')}"),
         "",
-        f"{'phase':<42}{'docs/s':>7}{'x raw':>7}{'scale':>7}{'CPU/doc':>9}{'CPU eff':>8}{'cores':>6}"
-        f"{'other':>6}{'peak RSS':>10}  notes",
+        (f"{'phase':<42}{'docs/s':>7}{'x raw':>7}{'scale':>7}{'CPU/doc':>9}{'CPU eff':>8}{'cores':>6}"
+         f"{'other':>6}{'peak RSS':>10}  notes"),
     ]
 
     def row(label: str, item: dict | None, note: str = "") -> None:

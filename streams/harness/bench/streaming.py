@@ -262,12 +262,12 @@ def stream_latency(broker: Broker, corpus: list[dict], rate: float, count: int, 
             receiver.close()
 
 def _enriched_at_ms(event: dict | None, sent: float) -> float | None:
-    from datetime import datetime
+    from streams.timestamps import to_epoch
 
     stamp = (event or {}).get("enriched_at")
     if not stamp:
         return None
     try:
-        return (datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() - sent) * 1000
+        return (to_epoch(stamp) - sent) * 1000
     except ValueError:
         return None

@@ -66,7 +66,7 @@ def where_lost(bootstrap: str, prefix: str, lost: set[str]) -> str:
             done = committed.get(tp).offset if committed.get(tp) else 0
             if ends[tp] - done:
                 lag.append(f"{tp.topic.split('.')[-1]}[{tp.partition}]={ends[tp] - done}")
-    except Exception as exc:  # a diagnosis must not hide the failure it explains
+    except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the failure it explains
         lag.append(f"unknown ({exc})")
     return (f"lost articles reached: {', '.join(seen)}; uncommitted records per partition: "
             f"{', '.join(lag) or 'none'}")

@@ -27,8 +27,8 @@ import json
 import signal
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from streams.harness.brokers import Broker, external_broker, start_broker
 from streams.harness.faults.poison import poison
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> list[Report]:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="wirewatch-faults-"))
     workdir.mkdir(parents=True, exist_ok=True)
     for kind in (["embedded", "kafka"] if args.broker == "both" else [args.broker]):
-        broker: Optional[Broker] = None
+        broker: Broker | None = None
         try:
             for scenario in scenarios:
                 scratch = workdir / f"{kind}-{scenario}"

@@ -4,8 +4,8 @@ where it belongs, and the worker must go on."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from streams.harness.brokers import Broker
 from streams.harness.faults.checks import enriched_ids

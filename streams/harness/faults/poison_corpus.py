@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import random
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 from hypothesis import HealthCheck, Phase, given, settings
@@ -179,7 +179,7 @@ def _body_with(index: int, pieces: list[tuple[float, str]]) -> dict:
     return article
 
 
-def _odd_language(index: int, language: Optional[str]) -> dict:
+def _odd_language(index: int, language: str | None) -> dict:
     article = _sample(index)
     if language is None:
         article.pop("language", None)
@@ -245,7 +245,7 @@ def poison_corpus(prefix: str, bad: int, good: int, seed: int = 0) -> list[Recor
     return records
 
 
-def letter_key(letter: dict) -> Optional[str]:
+def letter_key(letter: dict) -> str | None:
     """Which sent record a dead letter is about: its key, else the id in its payload."""
     if letter.get("key"):
         return letter["key"]

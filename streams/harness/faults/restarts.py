@@ -50,8 +50,8 @@ def kill_and_restart(broker: Broker, workdir: Path, articles: int = 120, kills: 
         thread = sender.send_paced(as_items(batch), interval)
         for n in range(kills):
             threshold = max(1, articles * (n + 1) // (kills + 2))
-            reached = poll_until(lambda: len(enriched_ids(enriched)) >= threshold, 60 + articles, readers, worker,
-                               stall=STALL)
+            reached = poll_until(lambda wanted=threshold: len(enriched_ids(enriched)) >= wanted, 60 + articles,
+                                 readers, worker, stall=STALL)
             if not report.check(reached, f"only {len(enriched_ids(enriched))} enriched before kill {n + 1} "
                                 f"(wanted {threshold})"):
                 break

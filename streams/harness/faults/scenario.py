@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
 
 import orjson
 
@@ -71,7 +71,7 @@ def new_prefix(tag: str) -> str:
     return f"f{tag}{uuid.uuid4().hex[:8]}"
 
 
-def close_all(readers: Iterable[TopicReader], sender: Optional[Sender], workers: Iterable[Worker]) -> None:
+def close_all(readers: Iterable[TopicReader], sender: Sender | None, workers: Iterable[Worker]) -> None:
     for reader in readers:
         reader.close()
     if sender is not None:
@@ -85,7 +85,7 @@ def close_all(readers: Iterable[TopicReader], sender: Optional[Sender], workers:
 NATO_RULE = {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned"}
 
 
-def make_articles(count: int, tag: str, nato_every: Optional[int] = None) -> list[dict]:
+def make_articles(count: int, tag: str, nato_every: int | None = None) -> list[dict]:
     """`count` good articles with unique ids, cycling the demo samples. With nato_every=k only
     every k-th article is the sample that mentions NATO (and fires the NATO rules); with 0, none."""
     samples = sample_articles()

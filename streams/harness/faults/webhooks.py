@@ -80,7 +80,7 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
         report.counts["slow_pending_when_enriched"] = pending_slow
         report.check(during_s <= 60 + len(during),
                      f"articles sent during the webhook trouble took {during_s:.0f}s to enrich")
-        acked, failed = sender.confirm()
+        acked, _failed = sender.confirm()
         report.counts["sent"] = len(set(acked))
         poll_until(lambda: wanted <= set(enriched_ids(enriched)), 60 + articles, readers, worker, stall=STALL)
         nato_ids = {e["id"] for e in enriched.values() if mentions_nato(e)}
@@ -133,7 +133,8 @@ def webhooks(broker: Broker, workdir: Path, articles: int = 60, nato_every: int 
                 break
         others = [d for d in dead.values() if d.get("stage") != "deliver"]
         report.check(not others, f"unexpected dead letters: {[d.get('error') for d in others][:3]}")
-        report.check(hooks.bad_signatures("/slow", SECRET) + hooks.bad_signatures("/flaky", SECRET) == 0, "webhook signatures do not verify")
+        report.check(hooks.bad_signatures("/slow", SECRET) + hooks.bad_signatures("/flaky", SECRET) == 0,
+                     "webhook signatures do not verify")
         report.check(worker.process.poll() is None, f"the worker exited ({worker.process.poll()})")
     finally:
         close_all(readers, sender, report.workers)
