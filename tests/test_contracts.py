@@ -24,7 +24,11 @@ from streams.contracts import (
 )
 from streams.ingest import files
 from streams.ingest.feeds import feed_items_to_articles
-from streams.nlp.normalize.clean import InvalidArticle, NormalizeOptions, normalize_article
+from streams.nlp.normalize.clean import (
+    InvalidArticle,
+    NormalizeOptions,
+    normalize_article,
+)
 
 LIMIT = 1000  # bytes of body, passed to every door
 GOOD = {"id": "a1", "source": "Wire", "headline": "Titre", "body": "Le texte de la dépêche."}

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from streams.timestamps import format_rfc3339, is_rfc3339, parse_rfc3339, to_epoch, to_rfc3339
+from streams.timestamps import (
+    format_rfc3339,
+    is_rfc3339,
+    parse_rfc3339,
+    to_epoch,
+    to_rfc3339,
+)
 
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
 

@@ -21,7 +21,6 @@ from typing import (
     IO,
     Any,
     NamedTuple,
-    Union,
 )
 
 from streams.contracts import (
@@ -65,7 +64,7 @@ class RecordError(NamedTuple):
         return f"{self.path}:{self.line}: {self.message}"
 
 
-FileResult = Union[Article, RecordError]
+FileResult = Article | RecordError
 
 
 class InvalidRecord(ContractError):
