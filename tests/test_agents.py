@@ -5,6 +5,7 @@ integration tests; here sends are captured at the Topic.send boundary."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 import pytest
@@ -98,3 +99,40 @@ def test_annotate_agent_parses_in_batches(tmp_path, enricher, sent):
     topics = sorted(t for t, _, _ in sent)
     assert topics == ["wire.annotated"] * 3 + ["wire.deadletter"]
     assert all(v["annotation"]["format"] == "spacy-docbin/1" for t, _, v in sent if t == "wire.annotated")
+
+
+def test_webhook_dispatcher_disables_a_gone_target_and_dead_letters_a_failure(monkeypatch):
+    from types import SimpleNamespace
+
+    from streams.alerts.webhooks import DeliveryResult
+    from streams.runtime import alerting
+    from streams.runtime.metrics import Metrics
+
+    outcomes = {"https://gone.example/h": DeliveryResult("disabled", 1, 410, "HTTP 410"),
+                "https://bad.example/h": DeliveryResult("failed", 1, 400, "HTTP 400")}
+    posted: list[str] = []
+    letters: list[tuple[str, Any]] = []
+
+    async def deliver(session, url, secret, alert):
+        posted.append(url)
+        return outcomes[url]
+
+    async def send_dead_letter(stage, event, payload, error):
+        letters.append((stage, error))
+
+    monkeypatch.setattr(alerting, "deliver", deliver)
+    rule = {"id": "r", "notify": [{"url": url, "secret": "s"} for url in outcomes]}
+    ctx = SimpleNamespace(rules=SimpleNamespace(raw={"r": rule}), metrics=Metrics(),
+                          send_dead_letter=send_dead_letter)
+    dispatcher = alerting.WebhookDispatcher(ctx)
+    event = SimpleNamespace(value=orjson.dumps({"id": "a1", "rule_id": "r"}))
+
+    async def main():
+        await dispatcher.dispatch(event)
+        await dispatcher.dispatch(event)
+        await dispatcher.close()
+
+    asyncio.run(main())
+    assert posted == ["https://gone.example/h", "https://bad.example/h", "https://bad.example/h"]
+    assert letters == [("deliver", "webhook delivery failed after 1 attempt(s): HTTP 400")] * 2
+    assert dispatcher.session is None
