@@ -20,7 +20,12 @@ import orjson
 import pytest
 
 from streams.config import Settings
-from streams.dashboard.browser import missing_browser, screenshot, start_chromium
+from streams.dashboard.browser import (
+    browser_cpu_seconds,
+    missing_browser,
+    screenshot,
+    start_chromium,
+)
 from streams.dashboard.launch import DashboardProcess
 from streams.harness.topics import TopicClient
 from streams.harness.workers import child_env, start_worker
@@ -72,11 +77,16 @@ class Stack:
         self.driver.get(self.dashboard.url.rstrip("/") + path)
 
     def wait(self, condition, timeout: float, message: str):
-        from selenium.common.exceptions import TimeoutException
+        """Until `condition(driver)` is truthy; an element replaced by a live update meanwhile is looked up again."""
+        from selenium.common.exceptions import (
+            StaleElementReferenceException,
+            TimeoutException,
+        )
         from selenium.webdriver.support.ui import WebDriverWait
 
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
         except TimeoutException:
             raise AssertionError(f"{message} (within {timeout:.1f}s)\n--- dashboard log ---\n{self.dashboard.log()}"
                                  f"\n--- worker log ---\n{self.worker.log(2000)}") from None
@@ -191,7 +201,8 @@ def test_the_article_page_marks_each_quote_with_its_speaker(stack):
     assert languages == {"en", "fr"}  # one actor, quoted in both languages
     stack.screenshot("actor")
     stack.page("/actors")
-    ranking = stack.driver.find_element(By.ID, "quoted-h").find_element(By.XPATH, "..").text
+    ranking = stack.wait(lambda d: d.find_element(By.ID, "quoted-h").find_element(By.XPATH, "..").text, 5,
+                         "no ranking of the most quoted")
     assert "Jens Stoltenberg" in ranking and "Anna Berg" in ranking
     stack.screenshot("actors")
 
@@ -229,27 +240,28 @@ def test_a_rule_added_from_the_form_fires_on_the_next_article(stack):
     stack.screenshot("health")
 
 
-def test_the_live_page_keeps_answering_at_50_articles_a_second(stack):
-    """Enriched events straight onto wire.enriched at 50/s for 10 s: the page's main thread never
-    stalls long, it keeps at most its row limit, and the last article still shows within 2 s."""
+def test_the_live_page_keeps_up_with_50_articles_a_second(stack):
+    """Enriched events straight onto wire.enriched at 50/s for 10 s: the last one still shows
+    within 2 s, the page keeps at most its row limit, and neither the page nor the dashboard needs
+    more than half a core for it. CPU time, not wall time: on a shared machine the page's timers
+    are late because of other programs, while the CPU the page itself uses is its own doing."""
+    from kafka import KafkaProducer
     from selenium.webdriver.common.by import By
+
+    from streams.harness.bench.machine import cpu_seconds
 
     template = stack.enriched["ui-2"]
     stack.page("/")
     stack.wait_live()
-    stack.driver.execute_script("""
-        window.__gaps = []; window.__last = performance.now();
-        window.__probe = setInterval(function () {
-          var now = performance.now(); window.__gaps.push(now - window.__last); window.__last = now; }, 50);""")
-    from kafka import KafkaProducer
-
     producer = KafkaProducer(bootstrap_servers=stack.broker.bootstrap, linger_ms=5)
     topic = stack.client.topic("enriched")
-    count, started = 500, time.monotonic()
+    count, rate = 500, 50
+    browser_cpu, dashboard_cpu = browser_cpu_seconds(stack.driver), cpu_seconds(stack.dashboard.pid)
+    started = time.monotonic()
     for number in range(count):
         event = dict(template, id=f"load-{number}", headline=f"Load article {number}")
         producer.send(topic, key=event["id"].encode(), value=orjson.dumps(event))
-        pause = started + (number + 1) / 50 - time.monotonic()
+        pause = started + (number + 1) / rate - time.monotonic()
         if pause > 0:
             time.sleep(pause)
     producer.flush()
@@ -257,9 +269,13 @@ def test_the_live_page_keeps_answering_at_50_articles_a_second(stack):
     sent_at = time.monotonic()
     stack.wait(lambda d: row(d, f"load-{count - 1}"), APPEAR_SECONDS + 3, "the last load article never appeared")
     delay = time.monotonic() - sent_at
-    gaps = stack.driver.execute_script("clearInterval(window.__probe); return window.__gaps;")
-    rows = stack.driver.find_elements(By.CSS_SELECTOR, "ol.stream li")
-    assert delay <= APPEAR_SECONDS, f"the last article took {delay:.2f}s to show at 50 articles/s"
-    assert len(rows) <= 200
-    assert max(gaps) < 1000, f"the page's main thread stalled for {max(gaps):.0f} ms"
+    browser_ms = (browser_cpu_seconds(stack.driver) - browser_cpu) * 1000 / count
+    dashboard_ms = ((cpu_seconds(stack.dashboard.pid) or 0) - (dashboard_cpu or 0)) * 1000 / count
+    print(f"at {rate} articles/s: browser {browser_ms:.1f} ms CPU per article, dashboard {dashboard_ms:.1f} ms, "
+          f"last article shown {delay:.2f} s after it was sent")
+    assert delay <= APPEAR_SECONDS, f"the last article took {delay:.2f}s to show at {rate} articles/s"
+    assert len(stack.driver.find_elements(By.CSS_SELECTOR, "ol.stream li")) <= 200
+    budget = 500 / rate  # ms per article: half a core
+    assert browser_ms < budget, f"the page used {browser_ms:.1f} ms of CPU per article (budget {budget:.0f})"
+    assert dashboard_ms < budget, f"the dashboard used {dashboard_ms:.1f} ms of CPU per article (budget {budget:.0f})"
     assert stack.still_same_page()

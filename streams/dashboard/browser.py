@@ -51,3 +51,29 @@ def screenshot(driver, path: Path, width: int = 1280, max_height: int = 3000) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def browser_cpu_seconds(driver) -> float:
+    """CPU time used so far by the browser: every process under the driver (renderer, GPU...)."""
+    from streams.harness.bench.machine import cpu_seconds
+
+    pending, total = [driver.service.process.pid], 0.0
+    while pending:
+        pid = pending.pop()
+        total += cpu_seconds(pid) or 0.0
+        pending.extend(_children(pid))
+    return total

@@ -237,8 +237,6 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     try:
         await response.write(b"retry: 2000\n\n" + sse_message("hello", str(int(time.time()))))
-        for kind in kinds & set(PANEL_KINDS):  # a panel is current from the first message
-            subscription.offer(kind, app[PANELS].render(kind))
         while True:
             try:
                 first = await asyncio.wait_for(subscription.queue.get(), KEEPALIVE_SECONDS)

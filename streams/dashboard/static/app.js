@@ -22,9 +22,15 @@
     return template.content;
   }
 
+  var recent = [];  // arrival times of the last rows, to tell a trickle from a flood
+
   function insertRows(list, html) {
     var rows = Array.prototype.slice.call(fragment(html).children);
     var keep = parseInt(list.getAttribute("data-max") || "200", 10);
+    var now = Date.now();
+    recent = recent.filter(function (at) { return now - at < 2000; });
+    rows.forEach(function () { recent.push(now); });
+    var highlight = recent.length <= 6;  // a flood of highlights would only cost paint time
     for (var i = rows.length - 1; i >= 0; i--) {  // rows arrive newest first
       var key = rows[i].getAttribute("data-key");
       if (key) {
@@ -32,7 +38,7 @@
           if (old.getAttribute("data-key") === key) list.removeChild(old);
         });
       }
-      rows[i].classList.add("fresh");
+      if (highlight) rows[i].classList.add("fresh");
       list.insertBefore(rows[i], list.firstChild);
     }
     while (list.children.length > keep) list.removeChild(list.lastChild);
