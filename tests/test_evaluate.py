@@ -593,8 +593,14 @@ def test_pass_values_parse_once_and_equal_runs_with_each_pass_off(declared_test_
 
     monkeypatch.setattr(pipeline, "annotate_batch", counting_annotate)
     settings = from_env()
-    values = measure_pass_values(sets, settings, TEST_PASSES)
+    steps: list[tuple] = []
+    values = measure_pass_values(sets, settings, TEST_PASSES, progress=lambda *step: steps.append(step))
     assert sorted(parsed) == sorted(a["id"] for a in sets[0].articles)  # each article parsed once
+    assert steps == [
+        ("fr-wire", 3, 3, "every pass on"),
+        ("fr-wire", 3, 3, "without entities.test-noop (1/2)"),
+        ("fr-wire", 3, 3, "without topics.test-ranking (2/2)"),
+    ]
     assert values.all_on["overall"]["topics"]["top1_accuracy"] > 0
     assert values.without["topics.test-ranking"]["overall"]["topics"]["top1_accuracy"] == 0
     for name in ("entities.test-noop", "topics.test-ranking"):

@@ -145,13 +145,6 @@ def list_passes() -> int:
     return EXIT_OK
 
 
-def _eval_progress(quiet: bool, suffix: str = "") -> Callable[[int, int, str], None] | None:
-    def progress(done: int, total: int, name: str) -> None:
-        print(f"\r{name}: {done}/{total} articles{suffix}", end="", file=sys.stderr, flush=True)
-
-    return None if quiet else progress
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     from streams.evaluation.errors import EvalInputError
     from streams.evaluation.gold import load_gold_set
@@ -194,7 +187,10 @@ def _evaluate(args: argparse.Namespace, sets: list, settings: Settings) -> tuple
     from streams.nlp.pipeline import Enricher
 
     enrich = enriched_by(Enricher(settings))
-    report = evaluate(sets, enrich, progress=_eval_progress(args.quiet), details=args.details)
+    def progress(done: int, total: int, name: str) -> None:
+        print(f"\r{name}: {done}/{total} articles", end="", file=sys.stderr, flush=True)
+
+    report = evaluate(sets, enrich, progress=None if args.quiet else progress, details=args.details)
     return report, format_report(report)
 
 
@@ -204,9 +200,11 @@ def _pass_values(args: argparse.Namespace, sets: list, settings: Settings) -> tu
     from streams.evaluation.report import format_pass_values
     from streams.nlp.pass_catalog import all_passes
 
+    def progress(name: str, done: int, total: int, step: str) -> None:
+        print(f"\r{name}: articles up to {done}/{total}, {step}".ljust(100), end="", file=sys.stderr, flush=True)
+
     passes = [p for p in all_passes() if p.name not in settings.disabled_passes]
-    suffix = f", then again without each of {len(passes)} passes" if passes else ""
-    values = measure_pass_values(sets, settings, passes, _eval_progress(args.quiet, suffix), details=args.details)
+    values = measure_pass_values(sets, settings, passes, None if args.quiet else progress, details=args.details)
     summaries = {p.name: p.summary for p in passes}
     return values.all_on, format_pass_values(values.all_on, values.without, summaries)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,6 @@ from spacy.tokens import Doc
 from streams.config import Settings
 from streams.evaluation.gold import GoldSet
 from streams.evaluation.run import (
-    Progress,
     SetPredictions,
     collect_predictions,
     enriched_by,
@@ -28,7 +27,10 @@ from streams.nlp.passes import Pass
 from streams.nlp.pipeline import Enricher
 from streams.topology import POST_PARSE_STAGE_NAMES
 
-__all__ = ["PassValues", "measure_pass_values"]
+__all__ = ["PassProgress", "PassValues", "measure_pass_values"]
+
+# progress(set name, articles parsed so far in the set, articles in the set, what runs now)
+PassProgress = Callable[[str, int, int, str], None]
 
 
 @dataclass
@@ -72,33 +74,48 @@ class _PassVariants:
     """The enrich callable of the measurement: the full pipeline's events are returned; each
     pass's events without it are kept aside, per set (`take_set`)."""
 
-    def __init__(self, settings: Settings, passes: Sequence[Pass]) -> None:
+    def __init__(self, settings: Settings, passes: Sequence[Pass], sets: Sequence[GoldSet],
+                 progress: PassProgress | None) -> None:
         self.enricher = ParseKeepingEnricher(settings)
         self.settings = settings
         self.variant_settings = {
             p.name: settings.with_overrides(disabled_passes=settings.disabled_passes | {p.name}) for p in passes
         }
         self.enrich_all_on = enriched_by(self.enricher)
+        self.sets = sets
+        self.progress = progress
+        self.set_index = 0
+        self.done = 0  # articles of the current set
         self.current = self._empty()
 
     def _empty(self) -> dict[str, SetPredictions]:
         return {name: SetPredictions() for name in self.variant_settings}
 
+    def _report(self, articles: int, step: str) -> None:
+        if self.progress is not None:
+            gold_set = self.sets[self.set_index]
+            self.progress(gold_set.name, self.done + articles, len(gold_set.articles), step)
+
     def __call__(self, raw_articles: list[dict]) -> list[dict]:
+        self._report(len(raw_articles), "every pass on")
         events = self.enrich_all_on(raw_articles)
         parsed = self.enricher.take_parsed()
         try:
-            for name, settings in self.variant_settings.items():
+            for number, (name, settings) in enumerate(self.variant_settings.items(), 1):
+                self._report(len(raw_articles), f"without {name} ({number}/{len(self.variant_settings)})")
                 self.enricher.settings = settings
                 began = time.perf_counter()
                 self.current[name].add(self.enricher.post_parse(event, doc) for event, doc in parsed)
                 self.current[name].seconds += time.perf_counter() - began
         finally:
             self.enricher.settings = self.settings
+        self.done += len(raw_articles)
         return events
 
     def take_set(self) -> dict[str, SetPredictions]:
         done, self.current = self.current, self._empty()
+        self.set_index += 1
+        self.done = 0
         return done
 
 
@@ -106,16 +123,17 @@ def measure_pass_values(
     sets: Sequence[GoldSet],
     settings: Settings,
     passes: Sequence[Pass],
-    progress: Progress | None = None,
+    progress: PassProgress | None = None,
     batch_size: int = 64,
     details: bool = False,
 ) -> PassValues:
-    """Score the sets with the pipeline as configured, and once per pass with that pass also off
-    (`details`: per-article errors in the full pipeline's report, as `wirewatch eval --details`)."""
-    variants = _PassVariants(settings, passes)
+    """Score the sets with the pipeline as configured, and once per pass with that pass also off.
+
+    `progress` is called before each run over a batch of articles (`details`: per-article errors in the full pipeline's report, as `wirewatch eval --details`)."""
+    variants = _PassVariants(settings, passes, sets, progress)
     all_on: list[SetPredictions] = []
     without: dict[str, list[SetPredictions]] = {p.name: [] for p in passes}
-    for found in collect_predictions(sets, variants, progress, batch_size):
+    for found in collect_predictions(sets, variants, batch_size=batch_size):
         all_on.append(found)
         for name, variant in variants.take_set().items():
             without[name].append(variant)

@@ -139,4 +139,4 @@ def format_pass_values(
         lines += ["Passes:", ""] + [f"- `{name}`: {summary}" for name, summary in summaries.items()]
     else:
         lines += ["No pass is declared (streams/nlp/pass_catalog.py), so there is nothing to switch off."]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip()
