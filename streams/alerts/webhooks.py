@@ -26,7 +26,7 @@ import aiohttp
 import orjson
 
 from streams import __version__
-from streams.alerts.rules import check_webhook_url, secret_bytes
+from streams.contracts import check_webhook_url, secret_bytes
 from streams.retry import Backoff
 
 log = logging.getLogger(__name__)

@@ -88,7 +88,7 @@ def add_articles_page(ctx: WorkerContext) -> None:
             if len(body) > max_request_bytes:
                 return self.json({"error": "request body too large"}, status=413)
             accepted, errors = [], []
-            for item in iter_payload_articles(body, origin="request"):
+            for item in iter_payload_articles(body, origin="request", max_body_bytes=ctx.settings.max_body_bytes):
                 if isinstance(item, RecordError):
                     errors.append({"line": item.line, "error": item.message})
                 else:
