@@ -129,7 +129,8 @@ def measure_pass_values(
 ) -> PassValues:
     """Score the sets with the pipeline as configured, and once per pass with that pass also off.
 
-    `progress` is called before each run over a batch of articles (`details`: per-article errors in the full pipeline's report, as `wirewatch eval --details`)."""
+    `progress` is called before each run over a batch of articles; `details` adds per-article
+    errors to the full pipeline's report, as `wirewatch eval --details` does."""
     variants = _PassVariants(settings, passes, sets, progress)
     all_on: list[SetPredictions] = []
     without: dict[str, list[SetPredictions]] = {p.name: [] for p in passes}
