@@ -9,6 +9,7 @@ of each topic (enough to fill the window) instead of replaying the whole history
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
@@ -27,6 +28,11 @@ from streams.topology import ALL_TOPIC_SUFFIXES, STAGES
 log = logging.getLogger("wirewatch.dashboard")
 
 SAMPLE_SECONDS = 2.0
+METADATA_SECONDS = 30.0  # partitions rarely change: their list is refreshed this often
+LAG_SAMPLES = 3  # the workers' committed offsets are read every third sample
+# Fetches wait at most this long for data: a broker answers as soon as data comes (the embedded
+# broker holds each fetch for the whole wait), so this bounds the delay without polling hard.
+FETCH_WAIT_MS = 250
 
 
 def history_sizes(max_articles: int) -> dict[str, int]:
@@ -87,8 +93,7 @@ class TopicFeed:
 
         dash = self.dash
         suffix_of = {dash.topic(suffix): suffix for suffix in READ_TOPICS}
-        # a short fetch wait: the embedded broker holds every fetch for the whole maximum wait
-        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, fetch_max_wait_ms=dash.settings.fetch_wait_ms,
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, fetch_max_wait_ms=FETCH_WAIT_MS,
                                     **aiokafka_options(dash.settings))
         await consumer.start()
         try:
@@ -174,10 +179,14 @@ class OffsetSampler:
         admin = await asyncio.to_thread(KafkaAdminClient, request_timeout_ms=5000, **_client_options(dash.settings))
         await consumer.start()
         try:
-            while True:
-                await consumer._client.force_metadata_update()
-                partitions = [TopicPartition(dash.topic(suffix), number) for suffix in ALL_TOPIC_SUFFIXES
-                              for number in sorted(consumer.partitions_for_topic(dash.topic(suffix)) or ())]
+            partitions: list = []
+            refreshed = 0.0
+            for sample in itertools.count():
+                if not partitions or time.monotonic() - refreshed > METADATA_SECONDS:
+                    await consumer._client.force_metadata_update()
+                    partitions = [TopicPartition(dash.topic(suffix), number) for suffix in ALL_TOPIC_SUFFIXES
+                                  for number in sorted(consumer.partitions_for_topic(dash.topic(suffix)) or ())]
+                    refreshed = time.monotonic()
                 ends = await consumer.end_offsets(partitions) if partitions else {}
                 # the embedded broker reports a partition's end at the start of its last batch;
                 # where the dashboard has read further, it knows better
@@ -188,7 +197,8 @@ class OffsetSampler:
                     totals[tp.topic] = totals.get(tp.topic, 0) + end
                 for topic, total in totals.items():
                     dash.meter.sample(topic, total, now)
-                dash.lags = await asyncio.to_thread(self._lags, admin, ends)
+                if sample % LAG_SAMPLES == 0:
+                    dash.lags = await asyncio.to_thread(self._lags, admin, ends)
                 await asyncio.sleep(self.every)
         finally:
             await consumer.stop()

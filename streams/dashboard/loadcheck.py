@@ -30,6 +30,7 @@ class RoundResult:
     seconds: float
     worker_cpu_ms: float  # per article
     dashboard_cpu_ms: float | None  # per article, when the dashboard ran
+    browser_cpu_ms: float | None  # per article, when a browser showed the live page
 
     @property
     def per_second(self) -> float:
@@ -55,9 +56,13 @@ def _cpu(pid: int | None) -> float:
     return (cpu_seconds(pid) or 0.0) if pid else 0.0
 
 
-def run_round(name: str, count: int, sender, watcher, worker, dashboard_pid: int | None) -> RoundResult:
+def run_round(name: str, count: int, sender, watcher, worker, dashboard_pid: int | None = None,
+              driver=None) -> RoundResult:
+    from streams.dashboard.browser import browser_cpu_seconds
+
     items = corpus(count, f"{name}-{uuid.uuid4().hex[:4]}")
     worker_cpu, dashboard_cpu = _cpu(worker.pid), _cpu(dashboard_pid)
+    browser_cpu = browser_cpu_seconds(driver) if driver is not None else 0.0
     started = time.monotonic()
     for key, value in items:
         sender.send(key, value)
@@ -66,7 +71,13 @@ def run_round(name: str, count: int, sender, watcher, worker, dashboard_pid: int
         raise RuntimeError(f"{name}: only {watcher.done(key for key, _ in items)} of {count} articles came out")
     seconds = time.monotonic() - started
     dashboard_ms = (_cpu(dashboard_pid) - dashboard_cpu) * 1000 / count if dashboard_pid else None
-    return RoundResult(name, count, seconds, (_cpu(worker.pid) - worker_cpu) * 1000 / count, dashboard_ms)
+    browser_ms = (browser_cpu_seconds(driver) - browser_cpu) * 1000 / count if driver is not None else None
+    return RoundResult(name, count, seconds, (_cpu(worker.pid) - worker_cpu) * 1000 / count, dashboard_ms,
+                       browser_ms)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     sender = Sender(broker.bootstrap, settings.topic("raw"))
     results: list[RoundResult] = []
     try:
-        run_round("warm-up", 6, sender, watcher, worker, None)
-        results.append(run_round("alone", args.articles, sender, watcher, worker, None))
+        run_round("warm-up", 6, sender, watcher, worker)
+        results.append(run_round("alone", args.articles, sender, watcher, worker))
         dashboard = DashboardProcess(settings, port=free_port(), log_path=workdir / "dashboard.log",
                                      env=child_env(), cwd=str(REPO_ROOT))
         driver = None
@@ -107,23 +118,22 @@ def main(argv: list[str] | None = None) -> int:
                 driver.get(dashboard.url)
             else:
                 print(f"no browser ({missing_browser()}): the dashboard runs without an open page", file=sys.stderr)
-            results.append(run_round("with dashboard", args.articles, sender, watcher, worker, dashboard.pid))
+            results.append(run_round("with dashboard", args.articles, sender, watcher, worker, dashboard.pid, driver))
         finally:
             if driver is not None:
                 driver.quit()
             dashboard.stop()
-        results.append(run_round("alone again", args.articles, sender, watcher, worker, None))
+        results.append(run_round("alone again", args.articles, sender, watcher, worker))
     finally:
         sender.close()
         watcher.stop()
         worker.stop()
         with contextlib.suppress(Exception):
             broker.stop()
-    print(f"{'round':<16}{'articles':>9}{'art/s':>8}{'worker CPU/art':>16}{'dashboard CPU/art':>19}")
+    print(f"{'round':<16}{'articles':>9}{'art/s':>8}  CPU per article: {'worker':>8}{'dashboard':>11}{'browser':>9}")
     for result in results:
-        dashboard_ms = f"{result.dashboard_cpu_ms:.1f} ms" if result.dashboard_cpu_ms is not None else "–"
-        print(f"{result.name:<16}{result.articles:>9}{result.per_second:>8.2f}{result.worker_cpu_ms:>13.0f} ms"
-              f"{dashboard_ms:>19}")
+        print(f"{result.name:<16}{result.articles:>9}{result.per_second:>8.2f}{'':>18}{_ms(result.worker_cpu_ms):>8}"
+              f"{_ms(result.dashboard_cpu_ms):>11}{_ms(result.browser_cpu_ms):>9}")
     return 0
 
 
