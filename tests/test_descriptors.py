@@ -138,12 +138,12 @@ def test_a_quote_the_alliance_gives_is_a_nato_quote():
 
 
 def test_a_bodys_head_word_after_the_article_is_that_body(en, fr):
-    from streams.nlp.entities.extract import _head_descriptor
-    assert _head_descriptor("Russian Ministry of Defence", "en") == "ministry"
-    assert _head_descriptor("European Commission", "en") == "commission"
-    assert _head_descriptor("ministère des Armées", "fr") == "ministère"
-    assert _head_descriptor("Social Democratic Party", "en") is None  # "the party" is often a celebration
-    assert _head_descriptor("Commission", "en") is None
+    from streams.nlp.entities.descriptors import head_descriptor
+    assert head_descriptor("Russian Ministry of Defence", "en") == "ministry"
+    assert head_descriptor("European Commission", "en") == "commission"
+    assert head_descriptor("ministère des Armées", "fr") == "ministère"
+    assert head_descriptor("Social Democratic Party", "en") is None  # "the party" is often a celebration
+    assert head_descriptor("Commission", "en") is None
     body = ('Russia\u2019s Defence Ministry said its forces took a village. "Our troops advance," the ministry said.')
     ents = {e["name"]: e for e in extract_entities(en(nlp_view(body)), body, language="en")}
     assert [m["text"] for m in ents["Defence Ministry"]["mentions"]] == ["Defence Ministry", "ministry"]

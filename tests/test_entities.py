@@ -12,14 +12,9 @@ from streams.config import DEFAULT_MODELS
 from streams.evaluation.evaluate import normalize_name
 from streams.nlp.annotate.parse import ModelRegistry
 from streams.nlp.entities.aliases import load_alias_table
-from streams.nlp.entities.extract import (
-    LABEL_MAP,
-    _misc_by_head,
-    _type_by_head,
-    extract_entities,
-    mark_quoted,
-    salience,
-)
+from streams.nlp.entities.extract import extract_entities, mark_quoted, salience
+from streams.nlp.entities.name_shapes import misc_by_head, type_by_head
+from streams.nlp.entities.records import LABEL_MAP
 from streams.text import nlp_view
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -223,19 +218,19 @@ def test_scores_are_not_part_of_club_names(en):
 def test_treaties_awards_and_events_are_misc():
     for name in ("Lisbon Treaty", "Charlemagne Prize", "Protect IP Act", "Traité de Lisbonne", "Jeux olympiques",
                  "Greek Civil War", "Coupe du monde"):
-        assert _misc_by_head(name), name
+        assert misc_by_head(name), name
     for name in ("Treaty", "United Nations", "Parti socialiste", "World Economic Forum"):
-        assert not _misc_by_head(name), name
+        assert not misc_by_head(name), name
 
 
 def test_head_words_settle_the_type():
-    assert _type_by_head("Free Democratic Party") == "ORG"
-    assert _type_by_head("Allianz Arena") == "LOC"
-    assert _type_by_head("Parti communiste") == "ORG"
-    assert _type_by_head("mer Caspienne") == "LOC"
-    assert _type_by_head("Social Democrats") == "ORG"
-    assert _type_by_head("Angela Merkel") is None
-    assert _type_by_head("Berlin") is None
+    assert type_by_head("Free Democratic Party") == "ORG"
+    assert type_by_head("Allianz Arena") == "LOC"
+    assert type_by_head("Parti communiste") == "ORG"
+    assert type_by_head("mer Caspienne") == "LOC"
+    assert type_by_head("Social Democrats") == "ORG"
+    assert type_by_head("Angela Merkel") is None
+    assert type_by_head("Berlin") is None
 
 
 def test_longer_known_name_wins_over_a_partial_tag(fr):
@@ -346,7 +341,7 @@ def test_default_french_model_is_not_worse_than_small(fr):
 # the article uses it as one. The model's tags are set by hand so the rules, not the model, are tested.
 
 
-def retagged(nlp, body: str, tags: list[tuple[str, str]]):
+def tagged_doc(nlp, body: str, tags: list[tuple[str, str]]):
     """Parse, then replace the model's entities by `tags` ((surface, spaCy label), every occurrence)."""
     doc = nlp(nlp_view(body))
     spans = []
@@ -359,7 +354,11 @@ def retagged(nlp, body: str, tags: list[tuple[str, str]]):
                 spans.append(span)
             start = at + len(surface)
     doc.ents = sorted(spans, key=lambda s: s.start)
-    return extract_entities(doc, body, language="en")
+    return doc
+
+
+def retagged(nlp, body: str, tags: list[tuple[str, str]]):
+    return extract_entities(tagged_doc(nlp, body, tags), body, language="en")
 
 
 def _town(name: str):
@@ -429,24 +428,25 @@ def test_town_part_of_a_club_name_is_not_split_off(en):
 
 
 def test_gazetteer_towns_are_not_scanned_or_used_for_demonyms():
-    from streams.nlp.entities.extract import _place_prefixes, _scan_index
+    from streams.nlp.entities.name_shapes import place_prefixes
+    from streams.nlp.entities.table_names import scan_index
 
     table = load_alias_table()
-    index, _ = _scan_index(table)
+    index, _ = scan_index(table)
     assert not [e for e in index.values() if e.population]
     # place prefixes come from countries, regions and major cities only ("Herman" is no demonym)
     curated = {e.name for e in table.entries if e.type == "LOC" and not e.population}
-    assert len(_place_prefixes(table)) < 20 * len(curated)
+    assert len(place_prefixes(table)) < 20 * len(curated)
 
 
 def test_time_zone_tables_are_not_person_names(en):
-    from streams.nlp.entities.extract import _person_words
+    from streams.nlp.entities.person_spans import person_words
 
     body = "Los Angeles UTC -8 | Edmonton UTC -7 | Chicago UTC -6"
     doc = en(body)
     at = body.index("Edmonton UTC")
     doc.ents = [doc.char_span(at, at + len("Edmonton UTC"), label="PERSON")]
-    assert "edmonton" not in _person_words(doc, doc.text, "en")
+    assert "edmonton" not in person_words(doc, doc.text, "en")
 
 
 # --- type fixes: venues, club names, teams in sports copy, persons tagged as organisations -------
@@ -455,13 +455,13 @@ def test_time_zone_tables_are_not_person_names(en):
 def test_venue_heads_are_places_and_club_words_are_organisations():
     for name in ("Städel Museum", "Uffizi Gallery", "Bolshoi Theater", "Dolby Theatre", "Charité University Hospital",
                  "Ayalon Prison", "musée Grévin", "théâtre Mogador"):
-        assert _type_by_head(name) == "LOC", name
+        assert type_by_head(name) == "LOC", name
     for name in ("FC Augsburg", "VfB Stuttgart", "Borussia Dortmund", "Leeds United", "Tottenham Hotspur",
                  "Dynamo Kyiv", "Olympique Lyon"):
-        assert _type_by_head(name) == "ORG", name
+        assert type_by_head(name) == "ORG", name
     # negatives: ordinary names with none of these words, a marker in lower case, a lone head word
     for name in ("Lukas Podolski", "Museum", "United", "Paul Rovers-Smith", "Jean Dynamo-Smith", "Museum Street Cafe"):
-        assert _type_by_head(name) is None, name
+        assert type_by_head(name) is None, name
 
 
 def _types(ents):
@@ -631,11 +631,11 @@ def test_french_titles_are_not_part_of_a_person_name(fr, en):
     caradec = next(e for e in persons if e["name"] == "Julien Caradec")
     assert [m["text"] for m in caradec["mentions"]] == ["Julien Caradec"]  # the mention starts after "Me"
     # negative: "Me" is an English pronoun and stays outside the French rule
-    from streams.nlp.entities.extract import _trim
+    from streams.nlp.entities.cleaning import trim
     text = "Me Too movement"
-    assert _trim(text, 0, len(text), "en") == (0, len(text))
-    assert _trim("Me Julien Caradec", 0, 17, "fr") == (3, 17)
-    assert _trim("Mexico", 0, 6, "fr") == (0, 6)
+    assert trim(text, 0, len(text), "en") == (0, len(text))
+    assert trim("Me Julien Caradec", 0, 17, "fr") == (3, 17)
+    assert trim("Mexico", 0, 6, "fr") == (0, 6)
 
 
 def test_french_role_phrases_are_not_names(fr):
@@ -653,18 +653,18 @@ def test_french_role_phrases_are_not_names(fr):
 
 
 def test_french_fragment_rules_keep_real_names():
-    from streams.nlp.entities.extract import _french_fragment
+    from streams.nlp.entities.role_phrases import french_fragment
     text = "Le ministre des Transports, Paul Ferrand"
     at = text.index("Transports")
-    assert _french_fragment(text, at, at + 10, "Transports") == -1
-    assert _french_fragment(text, 0, 0, "de la Défense") == len("de la ")
-    assert _french_fragment(text, 0, 0, "État ukrainien") == -1
+    assert french_fragment(text, at, at + 10, "Transports") == -1
+    assert french_fragment(text, 0, 0, "de la Défense") == len("de la ")
+    assert french_fragment(text, 0, 0, "État ukrainien") == -1
     # negative cases: names are left alone
-    assert _french_fragment(text, 0, 0, "États-Unis") is None
-    assert _french_fragment(text, 0, 0, "de Gaulle") is None  # a particle without an article
-    assert _french_fragment(text, 0, 0, "État Libre") is None
+    assert french_fragment(text, 0, 0, "États-Unis") is None
+    assert french_fragment(text, 0, 0, "de Gaulle") is None  # a particle without an article
+    assert french_fragment(text, 0, 0, "État Libre") is None
     other = "Le président des Transports Dupont"
-    assert _french_fragment(other, other.index("Transports"), len(other), "Transports Dupont") is None
+    assert french_fragment(other, other.index("Transports"), len(other), "Transports Dupont") is None
 
 
 def run_tagged(nlp, body: str, language: str, tagged: list[tuple[str, int, str]]):
@@ -688,12 +688,12 @@ def test_french_known_name_after_de_la_keeps_the_name(fr):
 
 
 def test_french_heads_type_clubs_and_observatories():
-    assert _type_by_head("Stade rennais") == "ORG"
-    assert _type_by_head("Stade toulousain") == "ORG"
-    assert _type_by_head("Observatoire de la Côte d'Azur") == "ORG"
+    assert type_by_head("Stade rennais") == "ORG"
+    assert type_by_head("Stade toulousain") == "ORG"
+    assert type_by_head("Observatoire de la Côte d'Azur") == "ORG"
     # negative: a stadium stays a place
-    assert _type_by_head("stade de France") == "LOC"
-    assert _type_by_head("Stade Vélodrome") != "ORG"
+    assert type_by_head("stade de France") == "LOC"
+    assert type_by_head("Stade Vélodrome") != "ORG"
 
 
 def test_french_institution_of_a_town_is_the_organisation(fr):
@@ -706,8 +706,8 @@ def test_french_institution_of_a_town_is_the_organisation(fr):
     assert [m["text"] for m in orgs["Lyon Criminal Court"]["mentions"]] == ["tribunal correctionnel de Lyon"]
     lyon = [e for e in ents if e["type"] == "LOC" and e["name"] == "Lyon"]
     assert lyon and [m["text"] for m in lyon[0]["mentions"]] == ["Lyon"]  # "à Lyon" stays the town
-    from streams.nlp.entities.extract import _institution_start
-    assert _institution_start("la ville de Lyon", len("la ville de ")) is None  # negative
+    from streams.nlp.entities.role_phrases import institution_start
+    assert institution_start("la ville de Lyon", len("la ville de ")) is None  # negative
 
 
 def test_named_craft_are_not_people_or_organisations(fr):
@@ -717,8 +717,8 @@ def test_named_craft_are_not_people_or_organisations(fr):
     scored = {e["name"] for e in ents if e["type"] in ("PER", "ORG", "LOC")}
     assert "Hera" not in scored and "Dart" not in scored
     assert "Paul Martin" in scored
-    from streams.nlp.entities.extract import _is_craft
-    assert not _is_craft("le président Hera", len("le président "), "fr")  # negative
+    from streams.nlp.entities.role_phrases import is_craft
+    assert not is_craft("le président Hera", len("le président "), "fr")  # negative
 
 
 def test_french_bodies_from_the_curated_table(fr):
@@ -838,9 +838,9 @@ def test_party_named_before_a_lower_case_party(en):
 
 
 def test_head_before_of_settles_the_type():
-    assert _type_by_head("Metropolitan Museum of Art") == "LOC"
-    assert _type_by_head("Organization for Security and Co-operation in Europe") == "ORG"
-    assert _type_by_head("Bank of England") == "ORG"
+    assert type_by_head("Metropolitan Museum of Art") == "LOC"
+    assert type_by_head("Organization for Security and Co-operation in Europe") == "ORG"
+    assert type_by_head("Bank of England") == "ORG"
 
 
 def test_untagged_name_opened_by_a_first_name_is_a_person(en):
@@ -989,9 +989,9 @@ def test_a_datelines_agency_credit_is_metadata(en, fr):
 def test_worship_places_memorials_and_hotels_are_places_and_publishers_organisations():
     for name in ("Ibn Rushd-Goethe Mosque", "New Synagogue", "Golden Temple", "Holocaust Memorial", "Adlon Hotel",
                  "Cologne Public Library", "Ramstein Air Base"):
-        assert _type_by_head(name) == "LOC", name
-    assert _type_by_head("Taschen Verlag") == "ORG"
-    assert _type_by_head("Hotel") is None  # a lone head word names nothing
+        assert type_by_head(name) == "LOC", name
+    assert type_by_head("Taschen Verlag") == "ORG"
+    assert type_by_head("Hotel") is None  # a lone head word names nothing
 
 
 def test_a_four_word_name_ending_in_an_organisation_head_is_no_person(en):
@@ -1034,12 +1034,12 @@ def test_a_place_qualifying_a_longer_name_is_no_place_mention(en):
 
 
 def test_a_compound_demonym_is_no_place(en):
-    from streams.nlp.entities.extract import _compound_demonym
+    from streams.nlp.entities.name_shapes import compound_demonym
     table = load_alias_table()
     for word in ("Sri Lankan", "South African", "Middle Eastern", "North Korean", "Costa Rican"):
-        assert _compound_demonym(word, table, "en"), word
+        assert compound_demonym(word, table, "en"), word
     for name in ("New Zealand", "Northern Ireland", "Western Europe", "San Juan", "Sri Lanka"):
-        assert not _compound_demonym(name, table, "en"), name
+        assert not compound_demonym(name, table, "en"), name
     body = "The Sri Lankan president visited Colombo and met Middle Eastern envoys."
     ents = by_name(run_tagged(en, body, "en", [("Sri Lankan", 2, "GPE"), ("Colombo", 1, "GPE"),
                                                ("Middle Eastern", 2, "LOC")]))
@@ -1091,3 +1091,81 @@ def test_a_known_person_the_model_took_for_a_body_keeps_the_tables_identity(fr):
     ents = run_tagged(fr, body, "fr", [("Vladimir Poutine", 2, "ORG")])
     (putin,) = [e for e in ents if e["type"] == "PER"]
     assert putin["id"] == "ww:PER:vladimir-putin" and putin["name"] == "Vladimir Putin"
+
+
+# ---------------------------------------------------------------------------------------------
+# Named passes: each rule can be switched off
+
+
+PASS_EXAMPLES = [  # (pass, language, body, the spans the model is said to tag, headline)
+    ("entities.metadata", "en", "France agreed in Berlin on Monday.\nAuthor: John Smith (AFP) Editor: Jane Doe",
+     [("France", "GPE"), ("Berlin", "GPE"), ("John Smith", "PERSON"), ("Jane Doe", "PERSON")], None),
+    ("entities.towns", "en", "Thousands of people marched in Kassel on Saturday.", [("Kassel", "PERSON")], None),
+    ("entities.person-spans", "en", "German Defense Minister Ursula von der Leyen visited the troops on Monday.",
+     [("Ursula von", "PERSON"), ("Leyen", "GPE")], None),
+    ("entities.boundaries", "en", "Superintendent Shekhar Prabhudessai spoke to reporters.",
+     [("Superintendent Shekhar Prabhudessai", "PERSON")], None),
+    ("entities.role-phrases", "en", "US Secretary of State John Kerry met Defense Minister Mohammed Tantawi.",
+     [("State", "ORG"), ("John Kerry", "PERSON"), ("Defense", "ORG"), ("Mohammed Tantawi", "PERSON")], None),
+    ("entities.noise", "en", "The government said no to Zolvania.", [("government", "ORG"), ("Zolvania", "GPE")],
+     None),
+    ("entities.demonyms", "fr", "Les Russes et les Américains ont discuté mardi à Genève.",
+     [("Russes", "LOC"), ("Américains", "LOC"), ("Genève", "LOC")], None),
+    ("entities.non-actors", "en", "Schalke reached the Champions League.",
+     [("Schalke", "ORG"), ("Champions League", "ORG")], None),
+    ("entities.head-words", "en", "He joined the Zolvanian Farmers Party last year.",
+     [("Zolvanian Farmers Party", "PERSON")], None),
+    ("entities.place-phrases", "en", "She was killed in the town of Birstall on Thursday.", [("Birstall", "ORG")],
+     None),
+    ("entities.person-evidence", "en", "Coach Joachim Low picked striker Lukas Podolski for the game.",
+     [("Lukas Podolski", "ORG")], None),
+    ("entities.split-names", "en", "Protests against the Vietnam War spread in 1968.", [("Vietnam", "GPE")], None),
+    ("entities.sports-teams", "en", "Argentina beat Switzerland 1-0 in the World Cup. The coach praised the striker "
+     "and the goalkeeper after the match.", [("Argentina", "GPE"), ("Switzerland", "GPE"), ("World Cup", "EVENT")],
+     None),
+    ("entities.org-cues", "en", "The opposition leader told the daily Zolvanka that the vote was rigged.",
+     [("Zolvanka", "PERSON")], None),
+    ("entities.table-names", "en", "Officials from the European Commission met on Monday.", [], None),
+    ("entities.untagged-persons", "en", "Diplomat Espen Barth Eide watched.", [], None),
+    ("entities.parties", "en", "Viktor Orban and his Fidesz party won.", [("Viktor Orban", "PERSON")], None),
+    ("entities.french-institutions", "fr", "Il a été condamné mardi par le tribunal correctionnel de Lyon.",
+     [("Lyon", "LOC")], None),
+    ("entities.partial-names", "en", "Zoltan Kovacs spoke on Tuesday. Later, Kovacs said the talks went well.",
+     [("Zoltan Kovacs", "PERSON"), ("Kovacs", "PERSON")], None),
+    ("entities.acronyms", "en", "The Zolvanian Farmers Union (ZFU) met on Monday. The ZFU said prices fell.",
+     [("Zolvanian Farmers Union", "ORG"), ("ZFU", "ORG")], None),
+    ("entities.missed-surnames", "en", "Zoltan Kovacs arrived on Monday. Kovacs said the talks went well.",
+     [("Zoltan Kovacs", "PERSON")], None),
+    ("entities.descriptions", "en", 'NATO ministers met in Brussels on Tuesday. "We stand together," the alliance said.',
+     [("NATO", "ORG"), ("Brussels", "GPE")], None),
+    ("entities.headline-names", "en", "Ministers met on Tuesday to discuss the war.", [],
+     "NATO weighs new support for Ukraine"),
+]
+
+
+def test_every_pass_has_an_example_and_a_rule():
+    from streams.nlp.entities import PASS_NAMES, PASSES, is_enabled
+    from streams.nlp.entities.article_rules import ARTICLE_RULES
+    from streams.nlp.entities.span_rules import CORE, SPAN_RULES
+
+    assert [example[0] for example in PASS_EXAMPLES] == [p.name for p in PASSES]
+    in_tables = {name for name, _ in SPAN_RULES + ARTICLE_RULES if name is not CORE}
+    assert in_tables <= PASS_NAMES
+    with pytest.raises(KeyError):
+        is_enabled("entities.no-such-rule", frozenset())
+
+
+@pytest.mark.parametrize("name, language, body, tags, headline", PASS_EXAMPLES, ids=[e[0] for e in PASS_EXAMPLES])
+def test_disabling_a_pass_skips_its_rule(name, language, body, tags, headline, en, fr):
+    doc = tagged_doc(en if language == "en" else fr, body, tags)
+
+    def entities(disabled=frozenset()):
+        found = extract_entities(doc, body, language=language, headline=headline, disabled=disabled)
+        assert_offsets(found, body)
+        return sorted((e["name"], e["type"], [m["text"] for m in e["mentions"]]) for e in found)
+
+    with_rule = entities()
+    assert entities(frozenset({name})) != with_rule
+    # a pass with nothing to do in the example (no sports copy; no French institution) changes nothing
+    unrelated = "entities.sports-teams" if name != "entities.sports-teams" else "entities.french-institutions"
+    assert entities(frozenset({unrelated})) == with_rule

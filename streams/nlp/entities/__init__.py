@@ -1,5 +1,81 @@
-"""The entities stage (see extract.py); PASSES lists its named rule passes in the order they run."""
+"""The entities stage: spaCy mentions -> cleaned, merged, canonical, cross-lingual entities.
+
+``extract_entities`` (extract.py) is the entry; PASSES lists its named rule passes in the order they
+run.  Each pass can be switched off (``disabled``) to measure what it is worth.  The modules:
+mentions.py collects the model's mentions through the span rules (span_rules.py) and the article
+rules (article_rules.py); grouping.py joins them into entities; descriptors.py, headline.py,
+canonical.py and salience.py finish them.  The word lists are in streams/lang/<code>/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from streams.nlp.passes import Pass
 
-PASSES: tuple[Pass, ...] = ()
+PASSES: tuple[Pass, ...] = (
+    Pass("entities.metadata", "no mentions in bylines, agency credits, datelines' credits and sign-offs"),
+    Pass("entities.towns", "a gazetteer town's name is the town only where the article uses it as a place"),
+    Pass("entities.person-spans", "a person's span rejoined across particles ('von der Leyen') and grown over"
+                                  " the proper nouns and first name the model left out"),
+    Pass("entities.boundaries", "spans cut to the name: no unclosed '(', score, 'pro-', trailing word,"
+                                " title, demonym or verb"),
+    Pass("entities.role-phrases", "no portfolio as a name ('Defense' in 'Defense Minister', 'ministre de la"
+                                  " Défense'); 'de la France' is France"),
+    Pass("entities.noise", "the small models' false names dropped: function words, web addresses, verbs,"
+                           " headings, common words; acronyms of common nouns ('PCE')"),
+    Pass("entities.demonyms", "peoples and their adjectives ('Russes', 'Sri Lankan', 'Berliners') are MISC"),
+    Pass("entities.non-actors", "competitions, treaties, faiths, eras, tournament groups and named craft are"
+                                " MISC"),
+    Pass("entities.head-words", "an unknown name typed by its head word ('Social Democratic Party' ORG,"
+                                " 'Allianz Arena' LOC)"),
+    Pass("entities.place-phrases", "'the town of X' is a place, also where the model missed the name"),
+    Pass("entities.person-evidence", "a name tagged as a body or a place with a person's evidence is a person;"
+                                     " an acronym tagged as a person is a body"),
+    Pass("entities.split-names", "no place for a name split off a longer one ('Vietnam [War]')"),
+    Pass("entities.sports-teams", "in sports copy a town beaten, hosted or drawn with is its team, a word of"
+                                  " a club's name the club"),
+    Pass("entities.org-cues", "a name used as a news outlet or a company is an organisation ('the newspaper"
+                              " X', 'X shares')"),
+    Pass("entities.table-names", "names the alias table knows that the model missed or split, and the"
+                                 " cities of a time-zone list"),
+    Pass("entities.untagged-persons", "English persons the model missed: capitalised names opened by a first"
+                                      " name"),
+    Pass("entities.parties", "English parties the model missed or called a nationality ('Orban's Fidesz"
+                             " party')"),
+    Pass("entities.french-institutions", "'tribunal correctionnel de Lyon' is one body, named 'Lyon Criminal"
+                                         " Court' in every language"),
+    Pass("entities.partial-names", "a part of a longer name joins it ('Stoltenberg', 'the Commission',"
+                                   " 'Dortmund')"),
+    Pass("entities.acronyms", "an acronym joins the name it stands for ('EU', 'Long Name (ACR)')"),
+    Pass("entities.missed-surnames", "a person's full name or bare surname the model missed is still theirs"),
+    Pass("entities.descriptions", "'the alliance' after 'NATO', 'the ministry' after 'Defence Ministry' join"
+                                  " the body they describe"),
+    Pass("entities.headline-names", "known places and bodies only the headline names are entities too"),
+)
+
+PASS_NAMES = frozenset(p.name for p in PASSES)
+
+
+def is_enabled(name: str, disabled: frozenset[str]) -> bool:
+    """Whether the pass runs; a name no pass has is a programming error."""
+    if name not in PASS_NAMES:
+        raise KeyError(f"no entities pass {name!r}")
+    return name not in disabled
+
+
+def __getattr__(name: str) -> Any:
+    """``extract_entities`` and ``mark_quoted`` on first use: the pass list stays importable
+    without loading spaCy."""
+    if name == "extract_entities":
+        from streams.nlp.entities.extract import extract_entities
+
+        return extract_entities
+    if name == "mark_quoted":
+        from streams.nlp.entities.salience import mark_quoted
+
+        return mark_quoted
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["PASSES", "PASS_NAMES", "extract_entities", "is_enabled", "mark_quoted"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
 
 from streams.events import EntityType
+from streams.lang import words_any
 from streams.paths import DATA_DIR
 from streams.text import APOSTROPHES, strip_diacritics
 
@@ -23,7 +24,6 @@ from streams.text import APOSTROPHES, strip_diacritics
 SHIPPED_FILES = ("organisations.tsv", "people.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 
-_APOSTROPHES = APOSTROPHES
 _LEADING_ARTICLE = re.compile(r"^(?:(?:the|le|la|les)\s+|l'\s*)", re.IGNORECASE)
 
 
@@ -33,14 +33,14 @@ class AliasFileError(ValueError):
 
 def slug(name: str) -> str:
     """Readable id fragment: casefolded, diacritics stripped, non-word runs turned into '-'."""
-    text = strip_diacritics(name.translate(_APOSTROPHES)).casefold()
+    text = strip_diacritics(name.translate(APOSTROPHES)).casefold()
     return re.sub(r"[^\w]+", "-", text).strip("-")
 
 
 @lru_cache(maxsize=65536)
 def alias_key(surface: str) -> str:
     """Lookup key: case, diacritics, dots, hyphens, spacing and a leading article do not matter."""
-    text = strip_diacritics(surface.translate(_APOSTROPHES)).casefold()
+    text = strip_diacritics(surface.translate(APOSTROPHES)).casefold()
     text = text.replace(".", "")
     text = re.sub(r"[-_/\s]+", " ", text).strip()
     stripped = _LEADING_ARTICLE.sub("", text)
@@ -60,7 +60,7 @@ class AliasEntry:
     name: str
     type: EntityType
     aliases: tuple[str, ...]
-    name_fr: Optional[str] = None
+    name_fr: str | None = None
     # Inhabitants, for entries of the generated city gazetteer (aliases-cities.tsv); 0 otherwise.
     population: int = 0
     # A user's definite descriptions of the entity, (language, phrase): ("en", "union") for a trade
@@ -83,7 +83,7 @@ class AliasTable:
     _index: dict[str, list[_Candidate]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_entries(cls, entries: Iterable[tuple[AliasEntry, dict[str, str]]]) -> "AliasTable":
+    def from_entries(cls, entries: Iterable[tuple[AliasEntry, dict[str, str]]]) -> AliasTable:
         """Build from (entry, {surface: language}) pairs; earlier entries win ties."""
         table = cls()
         key_of = alias_key.__wrapped__  # not through the cache: the gazetteer's 30,000 names would fill it
@@ -99,8 +99,8 @@ class AliasTable:
         return len(self.entries)
 
     def lookup(
-        self, surface: str, language: Optional[str] = None, type_hint: Optional[str] = None
-    ) -> Optional[AliasEntry]:
+        self, surface: str, language: str | None = None, type_hint: str | None = None
+    ) -> AliasEntry | None:
         """Best entry for a surface form, or None.
 
         A surface written in the article's language wins over the same letters in another language
@@ -139,7 +139,7 @@ def _split_aliases(value: str) -> list[str]:
 def read_tsv(path: Path) -> list[dict[str, str]]:
     """Rows of a data file: tab-separated, a header line, '#' comments and blank lines skipped."""
     rows: list[dict[str, str]] = []
-    header: Optional[list[str]] = None
+    header: list[str] | None = None
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -249,7 +249,7 @@ def _default_table() -> AliasTable:
     return AliasTable.from_entries(_entry_from_row(row) for row in _shipped_rows())
 
 
-def load_alias_table(extra_path: Optional[str] = None) -> AliasTable:
+def load_alias_table(extra_path: str | None = None) -> AliasTable:
     """The shipped table (loaded once, cached), optionally extended by a user's JSON Lines file.
 
     User entries take precedence over shipped ones with the same surface form; a user entry with a
@@ -277,13 +277,8 @@ def _with_user_file(path: str, _mtime: int) -> AliasTable:
     )
 
 
-_ORG_WORDS = frozenset(
-    """agency agence army armée assembly assemblée association bank banque board bureau company compagnie
-    committee comité commission conseil corporation corp council cour court department département fund fonds
-    federation fédération front government gouvernement group groupe inc institute institut league ligue ltd
-    ministry ministère movement mouvement news office organisation organization parliament parlement party
-    parti police press presse society société union university université""".split()
-)
+# Words that make an unknown actor an organisation (lang/<code>/org-words.txt).
+_ORG_WORDS = words_any(("en", "fr"), "org-words")
 
 
 def _guess_type(name: str) -> str:
@@ -298,7 +293,7 @@ def _guess_type(name: str) -> str:
     return "ORG" if len(words) != 1 else "PER"
 
 
-def resolve_actor(name: str, table: Optional[AliasTable] = None) -> tuple[str, str]:
+def resolve_actor(name: str, table: AliasTable | None = None) -> tuple[str, str]:
     """(entity id, canonical name) for an actor written in a rule, in any language.
 
     Known names resolve through the alias table ("OTAN" and "NATO" give the same id). Unknown names
@@ -307,7 +302,7 @@ def resolve_actor(name: str, table: Optional[AliasTable] = None) -> tuple[str, s
     """
     table = table or load_alias_table()
     text = " ".join(name.split())
-    type_: Optional[str] = None
+    type_: str | None = None
     prefix, sep, rest = text.partition(":")
     if sep and prefix in ENTITY_TYPES and rest.strip():
         type_, text = prefix, rest.strip()

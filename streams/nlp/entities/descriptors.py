@@ -3,8 +3,9 @@
 Why: wire copy names a body once and then describes it ("NATO ministers met ... 'We stand together,'
 the alliance said"). Without these mentions the quote has no speaker entity and an alert on NATO
 misses it. The descriptions are a curated table (data/descriptors.tsv), a user's aliases file, and
-the head word of a body's name ("the ministry", entities.py); a description counts only after the
-article has named its entity, and only when no other entity of the article claims it.
+the head word of a body's name ("the ministry", lang/<code>/head-descriptors.txt); a description
+counts only after the article has named its entity, and only when no other entity of the article
+claims it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from streams.lang import words
 from streams.nlp.entities.aliases import read_tsv
+from streams.nlp.entities.records import Group, Mention, mention_of
+from streams.nlp.entities.salience import is_in_headline
 from streams.paths import DATA_DIR
 
 DESCRIPTORS_FILE = DATA_DIR / "descriptors.tsv"
@@ -109,3 +113,80 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
                 taken[start:end] = b"\x01" * (end - start)
                 found.append(Description(start, end, name))
     return sorted(found, key=lambda d: d.start)
+
+
+@functools.lru_cache(maxsize=8)
+def _head_descriptors(language: str) -> frozenset[str]:
+    return words(language, "head-descriptors")
+
+
+def head_descriptor(name: str, language: str) -> str | None:
+    """"ministry" for "Russian Ministry of Defence", "commission" for "European Commission",
+    "ministère" for "ministère des Armées": the head word of a body's name, if it is a descriptor."""
+    heads = _head_descriptors(language)
+    name_words = name.split()
+    if not heads or len(name_words) < 2:
+        return None
+    linker = next((i for i, w in enumerate(name_words) if w.casefold() in ("of", "for")), 0)
+    candidates = [name_words[linker - 1]] if linker > 0 else []
+    candidates += [name_words[0], name_words[-1]] if language == "fr" else [name_words[-1]]
+    for word in candidates:
+        if word.casefold() in heads:
+            return word.casefold()
+    return None
+
+
+def add_descriptions(groups: list[Group], text: str, language: str, headline_key: str,
+                     headline_names: list[Mention]) -> list[Group]:
+    """"the alliance" after "NATO", "l'Alliance" after "l'OTAN", "the ministry" after "Defence
+    Ministry" join the body they describe; a group the model made of such descriptions alone
+    ("Alliance" as MISC) is folded into it. An entity the headline names is named before the whole
+    body, even one the body only describes ("NATO: …" over "the alliance said")."""
+    named: dict[str, Group] = {}
+    for g in groups:  # bodies, and any entity a user's aliases file gives descriptions
+        if g.type == "ORG" or g.entry is not None and g.entry.descriptors:
+            named.setdefault(g.entry.name if g.entry is not None else max(g.mentions, key=lambda m: m.tokens).text, g)
+    for m in headline_names:
+        entry = m.entry
+        if entry is not None and entry.name not in named and (
+                shipped_descriptors(language, entry.name) or entry.descriptors):
+            named[entry.name] = Group(entry.type, entry=entry)  # no mention in the body yet
+    if not named:
+        return groups
+    described = {}
+    for name, g in named.items():
+        descriptors = tuple(d for lang, d in g.entry.descriptors if lang == language) if g.entry is not None else ()
+        if g.entry is not None:
+            descriptors += shipped_descriptors(language, name)
+        if g.type == "ORG":
+            forms = sorted({m.text for m in g.mentions}, key=len, reverse=True) + ([name] if language == "en" else [])
+            head = next((h for h in (head_descriptor(f, language) for f in forms) if h), None)
+            descriptors += (head,) if head else ()
+        if descriptors:
+            forms = [m.text for m in g.mentions] + (list(g.entry.aliases) if g.entry is not None else [])
+            in_head = bool(headline_key) and is_in_headline(headline_key, forms)
+            described[name] = (-1 if in_head or not g.mentions else g.first, descriptors)
+    found = find_descriptions(text, language, described)
+    if not found:
+        return groups
+    described_names = {d.name for d in found}  # a headline's body the text describes becomes a group
+    groups = groups + [g for name, g in named.items() if not g.mentions and name in described_names]
+    starts = [d.start for d in found]  # sorted, and the descriptions do not overlap
+
+    def described_at(start: int, end: int) -> bool:
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and found[i].end >= end
+
+    # the model's own "Alliance" (MISC, or a gazetteer town of that name) is the description
+    kept = [g for g in groups if not ((g.entry is None or g.entry.population)
+                                      and all(described_at(m.start, m.end) for m in g.mentions))]
+    occupied = bytearray(len(text))  # characters of the other names the article gives
+    for g in kept:
+        for m in g.mentions:
+            occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
+    for d in found:
+        target = named[d.name]
+        if any(occupied[d.start:d.end]):
+            continue  # part of another name the article gives
+        target.mentions.append(mention_of(d.start, d.end, text[d.start:d.end], target.type, target.entry))
+    return [g for g in kept if g.mentions]  # a headline's body whose descriptions were all taken: none

@@ -10,52 +10,28 @@ fires in either language.
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
+from streams.lang import entries
 from streams.text import lower_ascii
 
-# French phrase (lower case, straight apostrophes) -> English name, "{}" standing for the place.
-# Longer phrases first: "centre hospitalier universitaire" before "centre hospitalier".
-TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("tribunal correctionnel", "{} Criminal Court"),
-    ("tribunal de commerce", "{} Commercial Court"),
-    ("tribunal judiciaire", "{} Judicial Court"),
-    ("tribunal de grande instance", "{} High Court"),
-    ("tribunal administratif", "{} Administrative Court"),
-    ("tribunal pour enfants", "{} Juvenile Court"),
-    ("cour administrative d'appel", "{} Administrative Court of Appeal"),
-    ("cour d'appel", "{} Court of Appeal"),
-    ("cour d'assises", "{} Assize Court"),
-    ("conseil de prud'hommes", "{} Labour Court"),
-    ("parquet", "{} Prosecutor's Office"),
-    ("centre hospitalier universitaire", "{} University Hospital"),
-    ("centre hospitalier régional", "{} Regional Hospital"),
-    ("centre hospitalier", "{} Hospital"),
-    ("chu", "{} University Hospital"),
-    ("agence régionale de santé", "{} Regional Health Agency"),
-    ("ars", "{} Regional Health Agency"),
-    ("préfecture", "{} Prefecture"),
-    ("conseil régional", "{} Regional Council"),
-    ("conseil départemental", "{} Departmental Council"),
-    ("conseil municipal", "{} City Council"),
-    ("mairie", "{} City Hall"),
-    ("université", "University of {}"),
-    ("aéroport", "{} Airport"),
-    ("observatoire", "{} Observatory"),
-)
 
+def _pairs(section: str) -> tuple[tuple[str, str], ...]:
+    """The "French -> English" lines of a section of lang/fr/institution-names.txt."""
+    pairs = []
+    for line in entries("fr", "institution-names", section):
+        french, english = line.split("->", 1)
+        pairs.append((french.strip(), english.strip()))
+    return tuple(pairs)
+
+
+# French phrase (lower case, straight apostrophes) -> English name, "{}" standing for the place;
+# longer phrases first.
+TEMPLATES: tuple[tuple[str, str], ...] = _pairs("templates")
 # A ministry named by its portfolio alone is the French government's ("le ministère de la
 # Santé"): "French Ministry of Health", never the bare name English copy gives every country's.
 # Keys: the portfolio in lower case, without accents.
-MINISTRIES: dict[str, str] = {
-    "sante": "Health", "culture": "Culture", "interieur": "the Interior", "justice": "Justice",
-    "armees": "the Armed Forces", "defense": "Defence", "economie": "the Economy",
-    "economie et des finances": "the Economy and Finance", "finances": "Finance", "travail": "Labour",
-    "agriculture": "Agriculture", "education nationale": "National Education",
-    "affaires etrangeres": "Foreign Affairs", "transition ecologique": "Ecological Transition",
-    "enseignement superieur": "Higher Education", "logement": "Housing", "transports": "Transport",
-    "outre-mer": "Overseas France",
-}
+MINISTRIES: dict[str, str] = {lower_ascii(french): english for french, english in _pairs("ministries")}
 _MINISTRY = re.compile(r"minist[eè]re\s+(?:de\s+la\s+|de\s+l'|des\s+|du\s+|de\s+)(.+)", re.IGNORECASE)
 
 # "de Lyon", "d'Angers", "du Rhône", "des Landes", "de la Gironde", "de l'Isère"; a capitalised
@@ -65,22 +41,20 @@ _LINK = re.compile(r"\s+(?:de\s+la\s+|de\s+l'|des\s+|du\s+|de\s+|d')")
 # inside ("Côte d'Azur", "Bourg-en-Bresse"); "Police de Paris" is a body, not a place
 _PLACE = re.compile(r"[A-ZÀ-Ý][\w'-]*(?:(?:\s+|-)(?:(?:sur|sous|en|lès|d')\s*)?[A-ZÀ-Ý][\w'-]*){0,4}")
 
-PlaceLookup = Callable[[str], Optional[tuple[str, str]]]
+PlaceLookup = Callable[[str], tuple[str, str] | None]
 
 
-_fold = lower_ascii
 
-
-def _english_place(place: str, known: Optional[tuple[str, str]]) -> str:
+def _english_place(place: str, known: tuple[str, str] | None) -> str:
     """The place's English name when the table writes this French name another way ("Bretagne" ->
     "Brittany"); otherwise the place as written ("Gaza" stays, not "Gaza Strip")."""
     if known is None:
         return place
     english, french = known
-    return english if _fold(french) == _fold(place) and "," not in english else place
+    return english if lower_ascii(french) == lower_ascii(place) and "," not in english else place
 
 
-def english_name(surface: str, place_lookup: PlaceLookup) -> Optional[str]:
+def english_name(surface: str, place_lookup: PlaceLookup) -> str | None:
     """'tribunal correctionnel de Bordeaux' -> 'Bordeaux Criminal Court'; None when no template fits.
 
     ``place_lookup`` gives the (English name, French name) of a place the alias table knows.
@@ -88,7 +62,7 @@ def english_name(surface: str, place_lookup: PlaceLookup) -> Optional[str]:
     text = " ".join(surface.replace("\u2019", "'").split())
     ministry = _MINISTRY.fullmatch(text)
     if ministry:
-        portfolio = MINISTRIES.get(_fold(ministry.group(1)))
+        portfolio = MINISTRIES.get(lower_ascii(ministry.group(1)))
         return f"French Ministry of {portfolio}" if portfolio else None
     lowered = text.lower()
     for phrase, pattern in TEMPLATES:

@@ -1,0 +1,66 @@
+"""What the mention rules know of the article they read, and of the span they are cleaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from streams.nlp.entities import is_enabled
+from streams.nlp.entities.aliases import AliasEntry, AliasTable
+from streams.nlp.entities.evidence import city_places
+from streams.nlp.entities.name_shapes import place_prefixes
+from streams.nlp.entities.person_spans import person_words
+from streams.nlp.entities.records import Covered, Mention
+
+
+@dataclass
+class Article:
+    """One article's parse, what is known about it, and what the rules note while they run."""
+
+    doc: Doc
+    text: str  # doc.text, which spaCy rebuilds on every access
+    language: str
+    table: AliasTable
+    sport: bool
+    meta: list[tuple[int, int]]  # bylines, credits, sign-offs
+    disabled: frozenset[str]
+    places: dict[str, int] = field(default_factory=dict)  # place-name prefixes, for demonyms
+    person_words: frozenset[str] = frozenset()  # words of the multi-word person names
+    city_places: frozenset[str] = frozenset()  # gazetteer towns used as places
+    lower_words: frozenset[str] = frozenset()  # words the article writes in lower case
+    covered: list[Covered] = field(default_factory=list)  # spans the model tagged
+    team_keys: set[str] = field(default_factory=set)  # sports copy: names used as teams
+    place_used: set[int] = field(default_factory=set)  # sports copy: ids of mentions used as places
+
+    @classmethod
+    def read(cls, doc: Doc, language: str, table: AliasTable, sport: bool, meta: list[tuple[int, int]],
+             disabled: frozenset[str]) -> Article:
+        text = doc.text
+        article = cls(doc, text, language, table, sport, meta, disabled)
+        article.places = place_prefixes(table)
+        article.person_words = person_words(doc, text, language)
+        if article.runs("entities.towns"):
+            article.city_places = city_places(doc, table, language, article.person_words, sport)
+        article.lower_words = frozenset(t.text for t in doc if t.text.islower())
+        return article
+
+    def runs(self, name: str) -> bool:
+        return is_enabled(name, self.disabled)
+
+
+@dataclass
+class Candidate:
+    """A span the model tagged, on its way to becoming a mention."""
+
+    span: Span
+    type: str
+    span_start: int  # the span's bounds before trimming
+    span_end: int
+    start: int = 0
+    end: int = 0
+    surface: str = ""
+    entry: AliasEntry | None = None
+    group_stage: bool = False  # "Group D": a stage of a competition
+    non_actor: bool = False  # typed MISC as a named thing that is no actor
+    mention: Mention | None = None

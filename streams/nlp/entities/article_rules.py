@@ -1,0 +1,157 @@
+"""The rules that run over all of an article's mentions once each span has been cleaned: retyping
+by what the whole article says, and names the model missed.
+
+``ARTICLE_RULES`` pairs each rule with the pass that switches it off, in the order they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streams.nlp.entities.aliases import alias_key
+from streams.nlp.entities.article import Article
+from streams.nlp.entities.cleaning import common_noun_acronyms
+from streams.nlp.entities.name_shapes import is_club_name
+from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
+from streams.nlp.entities.records import Mention, inside, mention_of, overlapping
+from streams.nlp.entities.role_phrases import institution_start, is_craft
+from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
+from streams.nlp.entities.untagged import (
+    named_parties,
+    untagged_persons,
+    untagged_places,
+)
+from streams.nlp.entities.vocabulary import DEFINITE_ARTICLES
+
+ArticleRule = Callable[[Article, list[Mention]], list[Mention]]
+_BEFORE_NESTED_COUNTRY = DEFINITE_ARTICLES | {"", "l'"}  # "[the US] State Department"
+
+
+def retype_org_persons(article: Article, out: list[Mention]) -> list[Mention]:
+    """Names tagged as an organisation here and as a person elsewhere ("Rolf-Dieter Heuer")."""
+    persons = org_person_keys(article.doc, out, article.text, article.table, article.language)
+    for m in out:
+        if m.type == "ORG" and m.entry is None and alias_key(m.text) in persons:
+            m.type = "PER"
+    return out
+
+
+def retype_teams(article: Article, out: list[Mention]) -> list[Mention]:
+    """In sports copy a town or a country beaten, hosted or drawn with is its team, and a word of a
+    club's name alone is the club ("Hertha", "Dortmund" after "Borussia Dortmund")."""
+    for m in out:
+        if m.type in ("LOC", "PER") and id(m) not in article.place_used and alias_key(m.text) in article.team_keys:
+            m.type, m.entry = "ORG", None
+    if article.sport:
+        club_words = {alias_key(w) for m in out if m.type == "ORG" and m.tokens > 1
+                      and (alias_key(m.text) in article.team_keys or is_club_name(m.text.split()))
+                      for w in m.text.split()}
+        for m in out:
+            if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in article.place_used \
+                    and alias_key(m.text) in club_words:
+                m.type, m.entry = "ORG", None
+    return out
+
+
+def retype_outlets_and_companies(article: Article, out: list[Mention]) -> list[Mention]:
+    retype_by_org_cues(article.doc, out, article.person_words)
+    return out
+
+
+def drop_plain_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
+    """"personal consumption expenditures (PCE)": an English acronym of common nouns is no name."""
+    if article.language != "en":
+        return out
+    plain = common_noun_acronyms(article.text)
+    return [m for m in out if m.entry is not None or m.text not in plain]
+
+
+def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
+    if "UTC" not in article.text:
+        return out
+    return out + zone_cities(article.text, article.table, article.language, article.covered)
+
+
+def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
+    if article.language != "en":
+        return out
+    found = untagged_persons(article.doc, article.covered, article.table, article.language, article.places)
+    return out + [m for m in found if not inside(m.start, m.end, article.meta)]
+
+
+def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
+    return out + [m for m in untagged_places(article.doc, article.covered) if not inside(m.start, m.end, article.meta)]
+
+
+def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
+    """English parties the model missed; a party replaces the mentions inside it."""
+    if article.language != "en":
+        return out
+    parties = named_parties(article.doc, article.covered, out, article.table, article.language)
+    spans = {(p.start, p.end) for p in parties}
+    out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
+    article.covered += [(p.start, p.end, "ORG") for p in parties]
+    return out
+
+
+def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
+    """Names the table knows that spaCy missed, and a country opening an organisation's name ("US
+    State Department"); other nested places ("London School of Economics") are not actors of the
+    story. A known name the model tagged only part of wins over that part ("[La France] insoumise")."""
+    text = article.text
+    for m in scan_tokens(article.doc, article.table):
+        if inside(m.start, m.end, article.meta):
+            continue
+        covering = overlapping(m.start, m.end, article.covered)
+        if not covering:
+            if scan_is_safe(article.doc, m):
+                out.append(m)
+        elif m.entry is not None and m.entry.type == "LOC" and m.entry.id.startswith("Q") and all(
+            c[2] in ("ORG", "MISC") and c[0] <= m.start and m.end < c[1]
+            and alias_key(text[c[0]:m.start]) in _BEFORE_NESTED_COUNTRY
+            for c in covering
+        ):
+            out.append(m)
+        elif (m.tokens >= 2 or "-" in m.text) and all(
+                m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end) for c in covering):
+            out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
+            out.append(m)
+    return out
+
+
+def retype_crafts(article: Article, out: list[Mention]) -> list[Mention]:
+    """"la sonde européenne Hera ... Hera vient": every mention of a craft is MISC."""
+    crafts = {alias_key(m.text) for m in out if m.entry is None and m.type in ("PER", "ORG", "LOC")
+              and is_craft(article.text, m.start, article.language)}
+    for m in out:
+        if m.entry is None and alias_key(m.text) in crafts:
+            m.type = "MISC"
+    return out
+
+
+def extend_french_institutions(article: Article, out: list[Mention]) -> list[Mention]:
+    """"le tribunal correctionnel de [Lyon]": the institution, not the town, is the actor."""
+    if article.language != "fr":
+        return out
+    for i, m in enumerate(out):
+        if m.type != "LOC":
+            continue
+        begin = institution_start(article.text, m.start)
+        if begin is not None and not any(o.start < m.start and o.end > begin for o in out if o is not m):
+            out[i] = mention_of(begin, m.end, article.text[begin:m.end], "ORG")
+    return out
+
+
+ARTICLE_RULES: tuple[tuple[str, ArticleRule], ...] = (
+    ("entities.person-evidence", retype_org_persons),
+    ("entities.sports-teams", retype_teams),
+    ("entities.org-cues", retype_outlets_and_companies),
+    ("entities.noise", drop_plain_acronyms),
+    ("entities.table-names", add_time_zone_cities),
+    ("entities.untagged-persons", add_untagged_persons),
+    ("entities.place-phrases", add_untagged_places),
+    ("entities.parties", add_parties),
+    ("entities.table-names", add_table_names),
+    ("entities.non-actors", retype_crafts),
+    ("entities.french-institutions", extend_french_institutions),
+)

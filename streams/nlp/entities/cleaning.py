@@ -1,0 +1,233 @@
+"""Cleaning the model's spans: trimmed to the name proper, metadata and false names dropped.
+
+spaCy's small models tag noise (elided "n'", headings, verbs at sentence start, web addresses) and
+include articles, titles and punctuation in spans ("l'OTAN", "Mr. Smith,").
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+from streams.nlp.entities.aliases import alias_key
+from streams.nlp.entities.name_shapes import given_names, initials, looks_like_demonym
+from streams.nlp.entities.vocabulary import (
+    ABBREVIATION_END,
+    ADJECTIVE_DEMONYM_ENDING,
+    AGENCY_CREDIT,
+    BYLINE,
+    COURTESY_TITLE,
+    ELISION,
+    FRENCH_COURTESY_TITLE,
+    FUNCTION_WORDS,
+    INSIDE_NAME_WORDS,
+    LEADING_ARTICLE,
+    LOWER_CASE_OPENERS,
+    NAME_PARTICLES,
+    PERSON_TITLES,
+    SIGN_OFF,
+    STANCE,
+    TIME_ZONE,
+    TRAILING_WORDS,
+    WEEKDAYS,
+)
+
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
+_LEAD_PUNCT = " \t\n,;:!?.\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
+_WEBLIKE = re.compile(r"@|https?:|www\.|\w\.(?:com|org|net|mw|fr|de|uk|io|info|int)\b|#", re.IGNORECASE)
+_SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
+# A dateline's agency credit: "BRUSSELS (Demo Wire) —", "PARIS (AFP) -" opening the body or a paragraph.
+_DATELINE_CREDIT = re.compile(r"(?:^|\n)[A-ZÀ-Ý][A-ZÀ-Ý .,'\u2019-]{1,40}\s*(\([^()\n]{1,40}\))\s*[\u2014\u2013-]")
+_ACRONYM_DEFINED = re.compile(r"((?:[\w-]+,?\s+){1,10})\(([A-Z]{2,8})\)")
+
+
+def trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
+    """Shrink [start, end) of text to the name proper: no elided article, 'the', punctuation, 's."""
+    changed = True
+    while changed and start < end:
+        changed = False
+        span = text[start:end]
+        stripped = span.lstrip(_LEAD_PUNCT)
+        if stripped != span:
+            start += len(span) - len(stripped)
+            changed = True
+            continue
+        match = ELISION.match(span) if language != "en" or span[:2].lower() in ("l'", "d'") else None
+        if match and end - start > match.end():
+            start += match.end()
+            changed = True
+            continue
+        match = (LEADING_ARTICLE.match(span) or COURTESY_TITLE.match(span)
+                 or (FRENCH_COURTESY_TITLE.match(span) if language == "fr" else None))
+        if match and end - start > match.end():
+            start += match.end()
+            changed = True
+            continue
+        match = _POSSESSIVE.search(span)
+        if match and match.start() > 0 and language == "en":
+            end = start + match.start()
+            changed = True
+            continue
+        zone = TIME_ZONE.search(span)
+        if zone:
+            end = start + zone.start()
+            changed = True
+            continue
+        rstripped = span.rstrip(_TRAIL_PUNCT)
+        if rstripped.endswith(".") and not ABBREVIATION_END.search(rstripped):
+            rstripped = rstripped[:-1]
+        if rstripped != span:
+            end = start + len(rstripped)
+            changed = True
+    return start, end
+
+
+def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
+           places: dict[str, int]) -> tuple[int, int]:
+    """Boundary fixes the trim cannot see: an unclosed "(", trailing function words and scores,
+    "pro-"/"anti-" prefixes, and role words, demonyms or sentence-initial verbs before a person's
+    name ("Following Mubarak", "Superintendent Shekhar Prabhudessai", "Estonian Herman Simm")."""
+    for _ in range(4):
+        before = (start, end)
+        span = text[start:end]
+        open_at = span.find("(")
+        if open_at > 0 and ")" not in span[open_at:]:
+            end = start + open_at
+        span = text[start:end]
+        stance = STANCE.match(span)
+        if stance:
+            start += stance.end()
+        score = _SCORE.search(text[start:end])
+        if score:
+            end = start + score.start()
+        words = text[start:end].split()
+        # a preposition left by that strip is no particle outside a person's name: "centre spatial
+        # [de Toulouse]" is Toulouse, "de Gaulle" keeps its "de"
+        preposition = (language == "fr" and type_ != "PER" and len(words) >= 2
+                       and words[0] in ("de", "du", "des") and words[1][:1].isupper())  # "de la X": french_fragment
+        if (len(words) >= 2 and words[0][:1].islower() and (words[0] not in LOWER_CASE_OPENERS or preposition)
+                and not any(c.isupper() for c in words[0]) and "'" not in words[0]):
+            start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
+            words = words[1:]
+        last_cf = words[-1].casefold().strip(".,") if len(words) >= 2 else ""
+        if last_cf in TRAILING_WORDS | {"-", "\u2013", "/"} or (
+                last_cf in WEEKDAYS and words[-2].casefold() not in NAME_PARTICLES):
+            end = start + text[start:end].rstrip().rfind(words[-1])  # "Crédit Agricole mardi", not "Journal du dimanche"
+        words = text[start:end].split()
+        if type_ != "PER" and len(words) >= 2 and alias_key(words[-1]) in PERSON_TITLES and _person_follows(doc, start, end):
+            end = start + text[start:end].rstrip().rfind(words[-1])  # "[Fed] Chair Jerome Powell"
+            continue
+        if type_ == "PER":
+            words = text[start:end].split()
+            if len(words) >= 2:
+                first = words[0]
+                key = alias_key(first)
+                drop = (first[:1].islower() and first.casefold() not in NAME_PARTICLES
+                        or key in PERSON_TITLES or key.rstrip("s") in PERSON_TITLES
+                        or looks_like_demonym(key, places) and len(words) >= 3
+                        and ADJECTIVE_DEMONYM_ENDING.search(key) is not None)  # "Russian ...", not "George W. Bush"
+                if not drop:
+                    inner = doc.char_span(start, start + len(first))
+                    tok = inner[0] if inner is not None and len(inner) == 1 else None
+                    drop = (tok is not None and tok.tag_ == "VBG"
+                            and (tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct))
+                if drop:
+                    start = start + text[start:end].find(words[1], len(first))
+        start, end = trim(text, start, end, language)
+        if (start, end) == before or end <= start:
+            break
+    return start, end
+
+
+def _person_follows(doc: Doc, start: int, end: int) -> bool:
+    """A person's name (as the model tags it) starts right after [start, end): "Chair [Jerome Powell]"."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    return after.idx - end <= 1 and after.ent_type_ in ("PERSON", "PER") and after.ent_iob_ == "B"
+
+
+def metadata_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of bylines, agency credits, datelines' credits and sign-offs ("Author: X (AFP, dpa)
+    Editor: Y", "BRUSSELS (Reuters) —")."""
+    spans = [(m.start(), m.end()) for m in BYLINE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in AGENCY_CREDIT.finditer(text)]
+    spans += [(m.start(), m.end()) for m in SIGN_OFF.finditer(text)]
+    spans += [(m.start(1), m.end(1)) for m in _DATELINE_CREDIT.finditer(text)]  # the city stays a place
+    return spans
+
+
+def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
+    """True when the span sits in a short verbless line, like a section heading."""
+    text = doc.text
+    para_start = text.rfind("\n", 0, span.start_char) + 1
+    para_end = text.find("\n", span.end_char)
+    para_end = len(text) if para_end < 0 else para_end
+    if para_end - para_start > 100:
+        return False
+    line = text[para_start:para_end].strip()
+    if not line or line[-1] in ".!?:;\u00bb\"" or len(line.split()) > 8:
+        return False
+    para = doc.char_span(para_start, para_end, alignment_mode="expand")
+    if para is None:
+        return False
+    return not any(t.pos_ in ("VERB", "AUX") for t in para)
+
+
+def is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool,
+             lower_words: frozenset[str], person_words: frozenset[str]) -> bool:
+    """General filters for spaCy-small false positives; table-known names are never noise."""
+    if table_hit:
+        return False
+    if not any(c.isalpha() for c in text) or len(text) < 2:
+        return True
+    if _WEBLIKE.search(text):
+        return True
+    if not any(c.isupper() for c in text):  # "russe", "gouvernement": no proper noun
+        return True
+    words = text.split()
+    if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:
+        return True
+    inner = doc.char_span(start, end, alignment_mode="expand")
+    tokens = list(inner) if inner is not None else list(span)
+    content = [t for t in tokens if not t.is_punct and not t.is_space]
+    if not content:
+        return True
+    if len(content) == 1:
+        tok = content[0]
+        if tok.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART", "INTJ") or tok.is_stop:
+            return True
+        sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
+        if tok.pos_ in ("VERB", "AUX") and sentence_initial:
+            return True
+        if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, span):
+            return True
+        if (sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower()
+                and tok.text.lower() in lower_words):
+            return True  # the same word appears in lower case elsewhere: a common word
+        if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
+                and tok.text not in given_names() and alias_key(tok.text) not in person_words):
+            return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text ("Jeremy Hunt" no)
+    return False
+
+
+def common_noun_acronyms(text: str) -> frozenset[str]:
+    """Acronyms the text defines by lower-case words, so that they name a thing, not an actor:
+    "personal consumption expenditures (PCE)", "Atlantic meridional overturning circulation (AMOC)".
+    The defining words are the last ones before the bracket whose initials spell the acronym."""
+    plain = set()
+    for match in _ACRONYM_DEFINED.finditer(text):
+        acronym = match.group(2)
+        words = [w.strip(",") for w in match.group(1).split()]
+        for size in range(len(acronym), len(words) + 1):
+            phrase = words[-size:]
+            if initials(" ".join(phrase)) == acronym:
+                content = [w for w in phrase if w.casefold() not in INSIDE_NAME_WORDS]
+                if sum(w[:1].islower() for w in content) * 2 > len(content):
+                    plain.add(acronym)
+                break
+    return frozenset(plain)
+

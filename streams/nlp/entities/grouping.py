@@ -1,0 +1,194 @@
+"""Mentions into entities: one group per real-world actor of the article. Later "Stoltenberg" joins
+"Jens Stoltenberg", "EU" joins "European Union", a surname the model missed joins its person."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+from streams.nlp.entities.aliases import alias_key
+from streams.nlp.entities.name_shapes import (
+    head_before_of,
+    initials,
+    is_acronym,
+    is_club_name,
+    name_tokens,
+)
+from streams.nlp.entities.records import Group, Mention, inside
+from streams.nlp.entities.vocabulary import (
+    NAME_PARTICLES_AS_WRITTEN,
+    ORG_HEADS_FIRST_KEYS,
+)
+
+_TYPE_ORDER = {"PER": 0, "ORG": 1, "LOC": 2, "MISC": 3}  # ties of the majority type
+
+
+def group_mentions(mentions: list[Mention]) -> list[Group]:
+    """Group mentions: table entries by id; the rest by normalised text, majority type wins."""
+    by_key: dict[str, Group] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        key = "id:" + m.entry.id if m.entry is not None else "txt:" + alias_key(m.text)
+        group = by_key.get(key)
+        if group is None:
+            group = by_key[key] = Group(m.type, entry=m.entry)
+        group.mentions.append(m)
+    for group in by_key.values():
+        if group.entry is None:
+            counts: dict[str, int] = {}
+            for m in group.mentions:
+                counts[m.type] = counts.get(m.type, 0) + 1
+            group.type = min(counts, key=lambda t: (-counts[t], _TYPE_ORDER[t]))
+    return list(by_key.values())
+
+
+def merge_partial_names(groups: list[Group]) -> list[Group]:
+    """A mention whose tokens are a contiguous part of a longer person name joins it ("Le Pen"
+    tagged ORG too, if it ends the name); an organisation's partial name joins the organisation
+    ("Dortmund" after "Borussia Dortmund", "the Commission"). Nearest preceding full name first,
+    else the first later one."""
+    full = [(g, m, name_tokens(m.text)) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
+    absorbed: set[int] = set()
+    for g in groups:
+        # a surname the table knows ("Gaddafi") still joins another full name the article gives
+        # ("Saif al-Islam Gaddafi"): the article's own name wins over the table's best-known bearer
+        surname_only = g.entry is not None and g.type == "PER" and all(m.tokens == 1 for m in g.mentions)
+        if (g.entry is not None and not surname_only) or id(g) in absorbed:
+            continue
+        longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
+        toks = name_tokens(longest.text)
+        if not toks:
+            continue
+        n = len(toks)
+        options = []
+        for pg, pm, ptoks in full:
+            if pg is g or id(pg) in absorbed:
+                continue
+            if len(ptoks) <= n:
+                continue
+            if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
+                head_first = ptoks[0] in ORG_HEADS_FIRST_KEYS  # French: "la Commission" after "Commission européenne"
+                fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
+                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or is_club_name(pm.text.split()))
+                    or n == 1 and head_before_of(ptoks) == toks[0]  # "the Council" after "Council of Europe"
+                    or ptoks[:n] == toks and "party" in ptoks[n:])  # "Green" lawmakers, of the "Green Party"
+            elif g.type == "PER" or n == 1:
+                fits = any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1))
+            else:  # an ORG-tagged surname ending the name: "Le Pen", "Van Rompuy"
+                fits = g.type == "ORG" and ptoks[-n:] == toks
+            if fits:
+                options.append((pg, pm))
+        if not options:
+            continue
+        if g.type != "PER" and (g.type == "MISC" or not toks[0][:1].isalpha()):
+            continue
+        first = g.first
+        before = [o for o in options if o[1].start < first]
+        target = max(before, key=lambda o: o[1].start)[0] if before else min(options, key=lambda o: o[1].start)[0]
+        if target is g:
+            continue
+        if surname_only:
+            if target.type != "PER":
+                continue
+            for m in g.mentions:
+                m.entry = None
+        target.mentions.extend(g.mentions)
+        absorbed.add(id(g))
+    return [g for g in groups if id(g) not in absorbed]
+
+
+def merge_acronyms(groups: list[Group], body: str) -> list[Group]:
+    """"EU" joins "European Union"; "Long Name (ACR)" links explicitly."""
+    absorbed: set[int] = set()
+    for g in groups:
+        if id(g) in absorbed:
+            continue
+        acronyms = {m.text.replace(".", "") for m in g.mentions if is_acronym(m.text)}
+        # "Agence nationale de l'habitat (Anah)": a short unknown word in parentheses, same first letter
+        bracketed = {m.text for m in g.mentions if g.entry is None and m.tokens == 1 and len(m.text) <= 8
+                     and body[m.start - 1:m.start] == "(" and body[m.end:m.end + 1] == ")"}
+        if not (acronyms or bracketed) or g.type not in ("ORG", "LOC", "MISC"):
+            continue
+        for other in groups:
+            if other is g or id(other) in absorbed or other.type == "PER":
+                continue
+            if g.entry is not None and other.entry is not None:
+                continue
+            linked = False
+            for m in other.mentions:
+                if m.tokens < 2 or is_acronym(m.text) or acronyms & set(m.text.split()):
+                    continue  # "US Senate" holds "US": it is not what "US" stands for
+                after = body[m.end:m.end + 12]
+                paren = re.match(r"\s*\(([^)]{2,10})\)", after)
+                if (paren and paren.group(1).replace(".", "") in acronyms) or initials(m.text) in acronyms or (
+                        paren and paren.group(1) in bracketed and paren.group(1)[0].lower() == m.text[0].lower()):
+                    linked = True
+                    break
+            if not linked:
+                continue
+            keep, drop = (other, g) if (other.entry is not None or g.entry is None) else (g, other)
+            if g.entry is not None and other.entry is None:
+                keep, drop = g, other
+            keep.mentions.extend(drop.mentions)
+            absorbed.add(id(drop))
+            if drop is g:
+                break
+    return [g for g in groups if id(g) not in absorbed]
+
+
+def _surname(name: str) -> str:
+    """The surname of a full name, with its particles ("Le Pen", "von der Leyen")."""
+    words = name.split()
+    surname = words[-1]
+    if len(words) >= 3 and words[-2] in NAME_PARTICLES_AS_WRITTEN:
+        surname = " ".join(words[-2:]) if words[-3] not in NAME_PARTICLES_AS_WRITTEN else " ".join(words[-3:])
+    return surname
+
+
+def add_missed_surnames(doc: Doc, groups: list[Group], meta: list[tuple[int, int]]) -> None:
+    """A person's full name again and bare surnames, where spaCy missed them."""
+    taken = [(m.start, m.end) for g in groups for m in g.mentions]
+    lower_words: set[str] | None = None
+    propn: dict[str, list[int]] | None = None
+    for g in groups:
+        if g.type != "PER" or g.entry is not None:
+            continue
+        longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
+        if longest.tokens < 2:
+            continue
+        for match in re.finditer(re.escape(longest.text), doc.text):  # the full name again, missed
+            start, end = match.span()
+            if inside(start, end, meta):
+                continue
+            clash = [(s, e) for s, e in taken if s < end and start < e]
+            if clash:
+                # only a part of it was tagged ("[Le Pen]" for "Marine Le Pen"): the full name replaces it
+                own = [m for m in g.mentions if start <= m.start and m.end <= end and (m.start, m.end) != (start, end)]
+                if not own or len(own) != len(clash):
+                    continue
+                g.mentions = [m for m in g.mentions if m not in own]
+                taken = [t for t in taken if t not in clash]
+            g.mentions.append(Mention(start, end, longest.text, "PER", longest.tokens, None))
+            taken.append((start, end))
+        surname = _surname(longest.text)
+        if len(surname) < 3 or not surname[:1].isupper():
+            continue
+        if lower_words is None or propn is None:
+            lower_words, propn = set(), {}
+            for t in doc:
+                if t.text.islower():
+                    lower_words.add(t.text)
+                elif t.pos_ == "PROPN":
+                    propn.setdefault(t.text, []).append(t.idx)
+        if surname.lower() in lower_words:
+            continue
+        if " " in surname:
+            positions = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(surname) + r"(?!\w)", doc.text)]
+        else:
+            positions = propn.get(surname, [])
+        for start in positions:
+            end = start + len(surname)
+            if any(s < end and start < e for s, e in taken) or inside(start, end, meta):
+                continue
+            g.mentions.append(Mention(start, end, surname, "PER", 1, None))
+            taken.append((start, end))

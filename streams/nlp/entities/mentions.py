@@ -1,0 +1,44 @@
+"""Raw mentions of an article: the model's spans through the span rules, then the article rules."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from streams.nlp.entities.aliases import AliasTable
+from streams.nlp.entities.article import Article, Candidate
+from streams.nlp.entities.article_rules import ARTICLE_RULES
+from streams.nlp.entities.person_spans import particle_joined
+from streams.nlp.entities.records import LABEL_MAP, Mention, inside
+from streams.nlp.entities.span_rules import CORE, SPAN_RULES
+from streams.nlp.entities.table_names import scan_is_safe, scan_tokens
+
+
+def _through_span_rules(article: Article, candidate: Candidate) -> Mention | None:
+    for name, rule in SPAN_RULES:
+        if (name is CORE or article.runs(name)) and not rule(article, candidate):
+            return None
+    return candidate.mention
+
+
+def raw_mentions(doc: Doc, language: str, table: AliasTable, sport: bool, meta: list[tuple[int, int]],
+                 disabled: frozenset[str]) -> list[Mention]:
+    """The article's mentions, typed, before they are grouped into entities."""
+    article = Article.read(doc, language, table, sport, meta, disabled)
+    spans = particle_joined(doc, table, language) if article.runs("entities.person-spans") else list(doc.ents)
+    out: list[Mention] = []
+    for span in spans:
+        type_ = LABEL_MAP.get(span.label_)
+        if type_ is None:
+            continue
+        mention = _through_span_rules(article, Candidate(span, type_, span.start_char, span.end_char))
+        if mention is not None:
+            out.append(mention)
+    for name, rule in ARTICLE_RULES:
+        if article.runs(name):
+            out = rule(article, out)
+    return out
+
+
+def scan_aliases(doc: Doc, table: AliasTable, meta: list[tuple[int, int]]) -> list[Mention]:
+    """Alias-table matches for pipelines without NER (a language with no model)."""
+    return [m for m in scan_tokens(doc, table) if not inside(m.start, m.end, meta) and scan_is_safe(doc, m)]

@@ -1,0 +1,132 @@
+"""The alias table in the text: which entry a span takes, and the table's names found by scanning
+the tokens (for names the model missed, and for pipelines without NER)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
+from streams.nlp.entities.name_shapes import is_acronym
+from streams.nlp.entities.records import Covered, Mention, mention_of, overlapping
+
+_ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
+
+
+def _compatible(entry: AliasEntry, type_: str, surface: str) -> bool:
+    """May a span spaCy typed `type_` take this table entry? Places are often typed ORG by metonymy
+    ("Russia said"); organisation acronyms and long names typed as places are fine; a lone ordinary
+    word typed as a place is not a company ("Amazon" the river, "Shell" the beach)."""
+    if entry.type == type_ or type_ == "MISC":
+        return True
+    if entry.type == "LOC" and type_ == "ORG":
+        return True
+    if entry.type == "ORG" and type_ == "LOC":  # "Snes-FSU": an acronym in a hyphenated name too
+        return any(is_acronym(part) for part in surface.split("-")) or len(surface.split()) > 1
+    return False
+
+
+def table_entry(table: AliasTable, surface: str, language: str, type_: str,
+                person_words: frozenset[str], city_places: frozenset[str] = frozenset()) -> AliasEntry | None:
+    """The table's entry for a span the model typed ``type_``, or None; a gazetteer town only where
+    the article uses its name as a place (``city_places``)."""
+    hint = None if type_ == "MISC" else type_
+    entry = table.lookup(surface, language, hint)
+    if entry is not None and entry.population and (surface not in entry.aliases
+                                                    or alias_key(surface) not in city_places):
+        entry = None  # a gazetteer town: its exact name, where the article uses it as a place
+    if entry is not None and not _compatible(entry, type_, surface):
+        entry = None
+    if entry is None and type_ == "PER" and alias_key(surface) not in person_words:
+        # the small models often tag a lone place or company name as a person ("Moscou a
+        # refusé", "on Twitter"): trust an exact, case-sensitive table name
+        candidate = table.lookup(surface, language)
+        if candidate is not None and surface in candidate.aliases and (
+                alias_key(surface) in city_places if candidate.population
+                else " " not in surface or candidate.type == "ORG"):
+            entry = candidate
+    if entry is None and type_ in ("ORG", "LOC", "MISC") and " " in surface:
+        # a known person's full name the model tagged as something else ("Vladimir Poutine" as ORG)
+        candidate = table.lookup(surface, language, "PER")
+        if candidate is not None and surface in candidate.aliases:
+            entry = candidate
+    if entry is not None and type_ == "MISC" and entry.type == "LOC":
+        entry = None  # "American", "French": a demonym is not the place
+    if entry is not None and surface.islower() and surface not in entry.aliases:
+        entry = None  # "democrats" is not a party unless the table writes it in lower case ("dpa")
+    return entry
+
+
+def scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int]]:
+    """Exact, case-sensitive surface -> entry index (and first word -> longest length in words)."""
+    cached = getattr(table, "_ww_scan_index", None)
+    if cached is None:
+        index: dict[str, AliasEntry] = {}
+        firsts: dict[str, int] = {}
+        for surface, entry in table.surfaces(min_length=2):
+            if entry.population:
+                continue  # a town's name the model did not tag is more often a word or a person ("Spring", "Most")
+            letters = surface.replace(".", "")
+            if not surface[:1].isupper() or (len(letters) <= 3 and not letters.isupper()):
+                continue
+            index.setdefault(surface, entry)
+            words = surface.split()
+            first = re.split(r"[-'\u2019]", words[0])[0] if len(words) == 1 else words[0]
+            firsts[first] = max(firsts.get(first, 0), len(words) + 3)
+            firsts[words[0]] = max(firsts.get(words[0], 0), len(words) + 3)
+        cached = (index, firsts)
+        table._ww_scan_index = cached
+    return cached
+
+
+def scan_tokens(doc: Doc, table: AliasTable) -> list[Mention]:
+    """Table names found token by token (longest first), case-sensitive."""
+    index, firsts = scan_index(table)
+    text = doc.text
+    out: list[Mention] = []
+    n = len(doc)
+    i = 0
+    while i < n:
+        tok = doc[i]
+        width = firsts.get(tok.text, 0) if tok.text[:1].isupper() else 0
+        matched = False
+        for size in range(min(width, n - i), 0, -1):
+            last = doc[i + size - 1]
+            surface = text[tok.idx:last.idx + len(last.text)]
+            entry = index.get(surface)
+            if entry is not None:
+                out.append(mention_of(tok.idx, last.idx + len(last.text), surface, entry.type, entry))
+                i += size
+                matched = True
+                break
+        if not matched:
+            i += 1
+    return out
+
+
+def scan_is_safe(doc: Doc, mention: Mention) -> bool:
+    """A table name spaCy missed is kept when it cannot be an ordinary capitalised word."""
+    letters = mention.text.replace(".", "")
+    if letters.isupper() and len(letters) >= 2:
+        return True
+    if mention.tokens > 1:
+        return True
+    span = doc.char_span(mention.start, mention.end)
+    if span is None:
+        return False
+    first = span[0]
+    return not (first.is_sent_start or first.i == 0 or doc[first.i - 1].is_punct or doc[first.i - 1].is_space)
+
+
+def zone_cities(text: str, table: AliasTable, language: str, covered: list[Covered]) -> list[Mention]:
+    """Cities of a broadcast schedule's time-zone list ("Lagos UTC +1 | Cape Town UTC +2"), which
+    the model reads as one run of capitals; only names the table knows as places."""
+    out = []
+    for match in _ZONE_CITY.finditer(text):
+        start, end = match.span(1)
+        entry = table.lookup(match.group(1), language)
+        if entry is None or entry.type != "LOC" or overlapping(start, end, covered):
+            continue
+        out.append(mention_of(start, end, match.group(1), "LOC", entry))
+    return out

@@ -1,0 +1,115 @@
+"""Names the model did not tag, found by the phrase around them: "the town of Pleurtuit",
+"Orban's Fidesz party", "Diplomat Espen Barth Eide"."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from streams.nlp.entities.aliases import AliasTable, alias_key
+from streams.nlp.entities.name_shapes import (
+    exact_place,
+    given_names,
+    looks_like_demonym,
+    misc_by_head,
+    person_shaped,
+    type_by_head,
+)
+from streams.nlp.entities.person_spans import is_name_token
+from streams.nlp.entities.records import Covered, Mention, mention_of, overlapping
+from streams.nlp.entities.vocabulary import (
+    NAME_PARTICLES_AS_WRITTEN,
+    PERSON_TITLES,
+    PLACE_KIND_NOUNS,
+)
+
+
+def named_parties(doc: Doc, covered: list[Covered], out: list[Mention], table: AliasTable,
+                  language: str) -> list[Mention]:
+    """Parties spaCy-small misses or calls a nationality: the capitalised name before a lower-case
+    "party" ("Orban's Fidesz party", "the Law and Justice party", "the Left party"). A lone ordinary
+    word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz"). A name the
+    table knows keeps its entry ("the Labour party"); one an entity already covers is left alone
+    ("the AfD party"), and so is "a Christmas party"."""
+    text = doc.text
+    found = []
+    for tok in doc:
+        if tok.text != "party" or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and (doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
+                             or doc[start - 1].lower_ in ("and", "of", "for") and start - 1 > 0
+                             and doc[start - 2].text[:1].isupper() and start < tok.i):
+            start -= 1
+        if start < tok.i and doc[start].lower_ == "the":
+            start += 1  # "The Law and Justice party lost": the article opens the sentence
+        if start == tok.i or doc[start].lower_ in ("and", "of", "for") or start == 0:
+            continue
+        before = doc[start - 1]
+        if before.is_punct or before.lower_ in ("a", "an") or doc[start].is_sent_start and before.lower_ != "the":
+            continue  # a sentence's first word, or "a Christmas party"
+        span = doc[start:tok.i]
+        common = len(span) == 1 and span[0].pos_ != "PROPN"
+        end_tok = tok if common else span[-1]
+        begin, end = span[0].idx, end_tok.idx + len(end_tok.text)
+        if any(not (begin <= c[0] and c[1] <= end) for c in overlapping(begin, end, covered)):
+            continue  # a name running across it
+        if any(m.entry is not None and m.start < end and begin < m.end for m in out):
+            continue  # "the AfD party", "the CDU": the table already knows it
+        surface = text[begin:end]
+        entry = table.lookup(text[span[0].idx:span[-1].idx + len(span[-1].text)], language)
+        if entry is not None and entry.type != "ORG":
+            continue  # "a Downing Street party"
+        found.append(mention_of(begin, end, surface, "ORG", entry))
+    return found
+
+
+def untagged_places(doc: Doc, covered: list[Covered]) -> list[Mention]:
+    """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
+    "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
+    text = doc.text  # Doc.text rebuilds the string on every access
+    out = []
+    for i in range(2, len(doc)):
+        if (doc[i - 1].lower_ not in ("of", "de", "d'") or doc[i - 2].lower_ not in PLACE_KIND_NOUNS
+                or doc[i].ent_type_ or not is_name_token(doc[i])):
+            continue
+        j = i + 1
+        while j < len(doc) and j - i < 3 and not doc[j].ent_type_ and is_name_token(doc[j]):
+            j += 1
+        begin, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+        if overlapping(begin, end, covered):
+            continue
+        out.append(mention_of(begin, end, text[begin:end], "LOC"))
+    return out
+
+
+def untagged_persons(doc: Doc, covered: list[Covered], table: AliasTable,
+                     language: str, places: dict[str, int]) -> list[Mention]:
+    """Persons the model missed: two to four capitalised proper nouns opened by a first name
+    ("Diplomat Espen Barth Eide", "Brazilian Gonzalo Higuain"), none of them tagged, none a place's
+    name and no organisation's head word among them."""
+    given = given_names()
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if (tok.ent_type_ or tok.pos_ != "PROPN" or tok.text not in given or exact_place(tok.text, table, language)
+                or i > 0 and doc[i - 1].text[:1].isupper() and doc[i - 1].pos_ == "PROPN"
+                and not doc[i - 1].is_sent_start and alias_key(doc[i - 1].text) not in PERSON_TITLES
+                and not looks_like_demonym(alias_key(doc[i - 1].text), places)):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and j - i < 4 and not doc[j].ent_type_ and alias_key(doc[j].text) not in PERSON_TITLES and (
+                is_name_token(doc[j]) or doc[j].text in NAME_PARTICLES_AS_WRITTEN and j + 1 < len(doc)
+                and is_name_token(doc[j + 1])):
+            j += 1
+        words = [t.text for t in doc[i:j]]
+        surface = doc[i:j].text
+        begin, end = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
+        four = j - i == 4 and type_by_head(surface) is None and not misc_by_head(surface)
+        if (j - i >= 2 and person_shaped(words, surface) if len(words) <= 3 else four) and not overlapping(
+                begin, end, covered) and not any(
+                exact_place(w, table, language) for w in words[1:]) and table.lookup(surface, language) is None:
+            out.append(Mention(begin, end, surface, "PER", len(words), None))
+        i = max(j, i + 1)
+    return out
