@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from streams.harness.articles import write_jsonl
 from streams.harness.bench import cli, corpus, machine, report, stats, streaming
 from streams.topology import HOP_TOPICS
 
@@ -157,7 +158,7 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
         {"id": "t-en-2", "source": "test", "language": "en",
          "body": "The European Central Bank kept its rates on hold on Thursday."},
     ]
-    corpus_file.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in tiny), "utf-8")
+    write_jsonl(corpus_file, tiny)
     output = tmp_path / "results.json"
     status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--skip-streaming", "--workers", "1",
                          "--output", str(output)])
