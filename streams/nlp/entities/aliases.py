@@ -64,7 +64,7 @@ class AliasEntry:
     # Inhabitants, for entries of the generated city gazetteer (aliases-cities.tsv); 0 otherwise.
     population: int = 0
     # A user's definite descriptions of the entity, (language, phrase): ("en", "union") for a trade
-    # union; the shipped ones are in data/descriptors.tsv (streams/descriptors.py).
+    # union; the shipped ones are in data/descriptors.tsv (descriptors.py).
     descriptors: tuple[tuple[str, str], ...] = ()
 
 

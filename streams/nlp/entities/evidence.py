@@ -14,6 +14,7 @@ from streams.nlp.entities.vocabulary import (
     HONORIFIC_TOKENS,
     LOSE_VERBS,
     MOTION_VERBS,
+    OF_WORDS,
     PERSON_TITLES,
     PLACE_KIND_AFTER,
     PLACE_KIND_NOUNS,
@@ -55,7 +56,7 @@ def named_as_place(doc: Doc, span: Span) -> bool:
     "the Uva province"."""
     first = min([span.root] + list(span.root.conjuncts), key=lambda t: t.i)
     start = min(span.start, first.i)
-    if start >= 2 and doc[start - 1].lower_ in ("of", "de", "d'") and doc[start - 2].lower_ in PLACE_KIND_NOUNS:
+    if start >= 2 and doc[start - 1].lower_ in OF_WORDS and doc[start - 2].lower_ in PLACE_KIND_NOUNS:
         return True
     return span.end < len(doc) and doc[span.end].text in PLACE_KIND_AFTER
 
@@ -74,7 +75,7 @@ def has_place_evidence(doc: Doc, span: Span, sport: bool, places: set[int], tabl
         if word == "to" and not sport and prep.head.lemma_ in MOTION_VERBS:
             return True
     before = doc[max(0, span.start - 2):span.start]
-    if len(before) == 2 and before[1].lower_ in ("of", "de", "d'") and before[0].lemma_.lower() in PLACE_NOUNS:
+    if len(before) == 2 and before[1].lower_ in OF_WORDS and before[0].lemma_.lower() in PLACE_NOUNS:
         return True  # "the city of Koblenz", "la ville de Kassel"
     if root.dep_ in ("compound", "poss", "nmod", "appos") and head.lemma_.lower() in PLACE_NOUNS:
         return True  # "the Essen station", "Ulm's cityscape", "two cities, Görlitz and Essen"

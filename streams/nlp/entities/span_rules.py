@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from streams.nlp.entities.aliases import alias_key
+from streams.nlp.entities.aliases import AliasEntry, alias_key
 from streams.nlp.entities.article import Article, Candidate
 from streams.nlp.entities.cleaning import is_noise, refine, trim
 from streams.nlp.entities.evidence import (
@@ -78,13 +78,17 @@ def refine_span(article: Article, span: Candidate) -> bool:
     return True
 
 
+def _table_entry(article: Article, span: Candidate) -> AliasEntry | None:
+    return table_entry(article.table, span.surface, article.language, span.type, article.person_words,
+                       article.city_places)
+
+
 def look_up_name(article: Article, span: Candidate) -> bool:
     """Drop an empty span or one inside metadata; find the rest in the alias table."""
     if span.end <= span.start or inside(span.start, span.end, article.meta):
         return False
     span.surface = article.text[span.start:span.end]
-    span.entry = table_entry(article.table, span.surface, article.language, span.type, article.person_words,
-                             article.city_places)
+    span.entry = _table_entry(article, span)
     return True
 
 
@@ -99,8 +103,7 @@ def drop_french_role_fragment(article: Article, span: Candidate) -> bool:
         return False
     span.start += fragment  # the name after the article, if the table knows it
     span.surface = article.text[span.start:span.end]
-    span.entry = table_entry(article.table, span.surface, article.language, span.type, article.person_words,
-                             article.city_places)
+    span.entry = _table_entry(article, span)
     return span.entry is not None  # "ministre de la Défense", "de l'Agriculture"
 
 

@@ -18,6 +18,7 @@ from streams.nlp.entities.person_spans import is_name_token
 from streams.nlp.entities.records import Covered, Mention, mention_of, overlapping
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
+    OF_WORDS,
     PERSON_TITLES,
     PLACE_KIND_NOUNS,
 )
@@ -69,7 +70,7 @@ def untagged_places(doc: Doc, covered: list[Covered]) -> list[Mention]:
     text = doc.text  # Doc.text rebuilds the string on every access
     out = []
     for i in range(2, len(doc)):
-        if (doc[i - 1].lower_ not in ("of", "de", "d'") or doc[i - 2].lower_ not in PLACE_KIND_NOUNS
+        if (doc[i - 1].lower_ not in OF_WORDS or doc[i - 2].lower_ not in PLACE_KIND_NOUNS
                 or doc[i].ent_type_ or not is_name_token(doc[i])):
             continue
         j = i + 1

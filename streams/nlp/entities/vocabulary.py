@@ -53,6 +53,7 @@ FUNCTION_WORDS = every_language("function-words", "never-a-name")
 INSIDE_NAME_WORDS = every_language("function-words", "inside-names")
 TRAILING_WORDS = every_language("function-words", "never-end-a-name")
 DEFINITE_ARTICLES = every_language("function-words", "definite-articles")
+OF_WORDS = every_language("function-words", "of")  # "the town [of] X", "la ville [de] X"
 NAME_PARTICLES = words("any", "name-particles", "joining")  # lower case: "de", "von", "al"
 NAME_PARTICLES_AS_WRITTEN = NAME_PARTICLES | words("any", "name-particles", "joining-capitalised")
 WEEKDAYS = every_language("weekdays")
