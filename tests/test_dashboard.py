@@ -330,13 +330,23 @@ def dashboard_with(*articles: dict) -> Dashboard:
     return dash
 
 
-async def fetch(dash: Dashboard, *requests: tuple[str, str, dict | None]) -> list[tuple[int, str, dict]]:
+class RecordedActions:
+    """Stands in for RuleActions where a test must not write to Kafka: notes what was asked."""
+
+    def __init__(self):
+        self.changes: list[tuple[str, str]] = []
+
+    async def change(self, rule_id: str, action: str) -> None:
+        self.changes.append((rule_id, action))
+
+
+async def fetch(dash: Dashboard, *requests: tuple[str, str, dict | None], actions=None) -> list[tuple[int, str, dict]]:
     from aiohttp.test_utils import TestClient, TestServer
 
     from streams.dashboard.actions import RuleActions
     from streams.dashboard.server import create_app
 
-    actions = RuleActions(dash, resolve=resolve, rules_feed=NoStore())
+    actions = actions or RuleActions(dash, resolve=resolve, rules_feed=NoStore())
     app = create_app(dash, actions, follow_kafka=False)
     results = []
     async with TestClient(TestServer(app)) as client:
@@ -410,3 +420,24 @@ def test_rule_form_backtests_reports_errors_and_needs_its_token():
     assert invalid[0] == 400 and "the form: rule &#39;berg&#39;: min_salience: must be between 0 and 1" in invalid[1]
     assert 'value="3"' in invalid[1]  # the form comes back filled in
     assert forged[0] == 403
+
+
+def test_rule_buttons_change_only_known_rules_with_the_token():
+    dash = dashboard_with(enriched("a1"))
+    dash.on_rule_record(b"berg", orjson.dumps({"id": "berg", "name": "Berg", "actors": ["Anna Berg"],
+                                               "notify": [{"type": "webhook", "url": "https://example.org/h",
+                                                           "secret": "whsec_" + "A" * 32}]}))
+    dash.on_record("wire.deadletter", None, orjson.dumps({"stage": "deliver", "error": "webhook delivery failed",
+                                                          "payload": orjson.dumps({"rule_id": "berg"}).decode()}), 5)
+    actions = RecordedActions()
+    page, disabled, unknown, bad_action, forged = asyncio.run(fetch(
+        dash, ("GET", "/alerts", None), ("POST", "/rules/berg/disable", {"csrf": None}),
+        ("POST", "/rules/nobody/remove", {"csrf": None}), ("POST", "/rules/berg/explode", {"csrf": None}),
+        ("POST", "/rules/berg/remove", {"csrf": "forged"}), actions=actions))
+    assert "whsec_…AAAA" in page[1] and "A" * 20 not in page[1]  # the secret is masked
+    assert "1 failed delivery, last: webhook delivery failed" in page[1]
+    assert disabled[0] == 303 and disabled[2]["Location"] == "/alerts?done=disabled&rule=berg"
+    assert unknown[0] == 404 and bad_action[0] == 404 and forged[0] == 403
+    assert actions.changes == [("berg", "disable")]
+    dash.on_rule_record(b"berg", None)  # a tombstone removes it
+    assert dash.rules == {}

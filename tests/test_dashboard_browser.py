@@ -240,6 +240,26 @@ def test_a_rule_added_from_the_form_fires_on_the_next_article(stack):
     stack.screenshot("health")
 
 
+def test_a_rule_is_disabled_enabled_and_removed_from_its_buttons(stack):
+    from selenium.webdriver.common.by import By
+
+    def rule(driver):
+        return driver.find_element(By.CSS_SELECTOR, 'li.rule[data-rule="berg-quoted"]')
+
+    def state(driver) -> str:
+        return rule(driver).find_element(By.CSS_SELECTOR, ".badge").text
+
+    stack.page("/alerts")
+    for button, wanted in (("Disable", "disabled"), ("Enable", "enabled")):
+        rule(stack.driver).find_element(By.XPATH, f".//button[normalize-space()='{button}']").click()
+        stack.wait(lambda d, wanted=wanted: state(d) == wanted, 15, f"the rule is not {wanted}")
+    rule(stack.driver).find_element(By.XPATH, ".//button[normalize-space()='Remove']").click()
+    stack.driver.switch_to.alert.accept()  # "Remove rule berg-quoted?"
+    stack.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, 'li.rule[data-rule="berg-quoted"]'), 15,
+               "the rule was not removed")
+    assert "Rule berg-quoted removed" in stack.driver.find_element(By.CSS_SELECTOR, ".banner.ok").text
+
+
 def test_the_live_page_keeps_up_with_50_articles_a_second(stack):
     """Enriched events straight onto wire.enriched at 50/s for 10 s: the last one still shows
     within 2 s, the page keeps at most its row limit, and neither the page nor the dashboard needs

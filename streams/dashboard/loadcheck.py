@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 
 ENRICH_STAGES = "normalize,annotate,entities,quotes,topics"
+BROWSER_SETTLE_SECONDS = 10.0  # a browser just started works for some seconds after the page loaded
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             if missing_browser() is None:
                 driver = start_chromium()
                 driver.get(dashboard.url)
+                time.sleep(BROWSER_SETTLE_SECONDS)
             else:
                 print(f"no browser ({missing_browser()}): the dashboard runs without an open page", file=sys.stderr)
             results.append(run_round("with dashboard", args.articles, sender, watcher, worker, dashboard.pid, driver))
