@@ -51,5 +51,6 @@ def headline_only(headline: str, names: list[Mention], known: set[str],
         if sport and entry.type == "LOC":
             continue  # a town in a sports headline is its club
         known.add(entry.id)
-        out.append((entity_record(entry.id, entry.name, entry.type, [entry.name, m.text, *entry.aliases], []), [m.text]))
+        forms = [entry.name, m.text, *entry.aliases]
+        out.append((entity_record(entry.id, entry.name, entry.type, forms, []), [m.text]))
     return out

@@ -41,176 +41,183 @@ SpanRule = Callable[[Article, Candidate], bool]
 CORE: str | None = None  # a step every span goes through
 
 
-def widen_person_span(article: Article, span: Candidate) -> bool:
+def widen_person_span(article: Article, candidate: Candidate) -> bool:
     """The French models often tag half a name ("Marine [Le Pen]"): grow it over the proper nouns
     around; elsewhere take in a first name left out ("Adolf [Hitler]")."""
-    if span.type != "PER":
+    if candidate.type != "PER":
         return True
     if article.language == "fr":
-        span.span_start, span.span_end = extend_person(article.doc, span.span)
+        candidate.span_start, candidate.span_end = extend_person(article.doc, candidate.span)
     else:
-        span.span_start = with_first_name(article.doc, span.span)
+        candidate.span_start = with_first_name(article.doc, candidate.span)
     return True
 
 
-def record_coverage(article: Article, span: Candidate) -> bool:
-    article.covered.append((span.span_start, span.span_end, span.type))
+def record_coverage(article: Article, candidate: Candidate) -> bool:
+    article.covered.append((candidate.span_start, candidate.span_end, candidate.type))
     return True
 
 
-def mark_tournament_group(article: Article, span: Candidate) -> bool:
+def mark_tournament_group(article: Article, candidate: Candidate) -> bool:
     """"Group D", a stage of a competition: seen before the trim takes the letter for an initial."""
-    span.group_stage = TOURNAMENT_GROUP.fullmatch(article.text, span.span_start, span.span_end) is not None
+    match = TOURNAMENT_GROUP.fullmatch(article.text, candidate.span_start, candidate.span_end)
+    candidate.group_stage = match is not None
     return True
 
 
-def trim_span(article: Article, span: Candidate) -> bool:
-    span.start, span.end = trim(article.text, span.span_start, span.span_end, article.language)
-    if span.group_stage:
-        span.end = span.span_end - article.text[span.span_start:span.span_end].endswith(".")
+def trim_span(article: Article, candidate: Candidate) -> bool:
+    candidate.start, candidate.end = trim(article.text, candidate.span_start, candidate.span_end, article.language)
+    if candidate.group_stage:
+        candidate.end = candidate.span_end - article.text[candidate.span_start:candidate.span_end].endswith(".")
     return True
 
 
-def refine_span(article: Article, span: Candidate) -> bool:
-    if not span.group_stage and span.end > span.start:
-        span.start, span.end = refine(article.doc, article.text, span.start, span.end, span.type, article.language,
-                                      article.places)
+def refine_span(article: Article, candidate: Candidate) -> bool:
+    if not candidate.group_stage and candidate.end > candidate.start:
+        candidate.start, candidate.end = refine(article.doc, article.text, candidate.start, candidate.end,
+                                                candidate.type, article.language, article.places)
     return True
 
 
-def _table_entry(article: Article, span: Candidate) -> AliasEntry | None:
-    return table_entry(article.table, span.surface, article.language, span.type, article.person_words,
+def _table_entry(article: Article, candidate: Candidate) -> AliasEntry | None:
+    return table_entry(article.table, candidate.surface, article.language, candidate.type, article.person_words,
                        article.city_places)
 
 
-def look_up_name(article: Article, span: Candidate) -> bool:
+def look_up_name(article: Article, candidate: Candidate) -> bool:
     """Drop an empty span or one inside metadata; find the rest in the alias table."""
-    if span.end <= span.start or inside(span.start, span.end, article.meta):
+    if candidate.end <= candidate.start or inside(candidate.start, candidate.end, article.meta):
         return False
-    span.surface = article.text[span.start:span.end]
-    span.entry = _table_entry(article, span)
+    candidate.surface = article.text[candidate.start:candidate.end]
+    candidate.entry = _table_entry(article, candidate)
     return True
 
 
-def drop_french_role_fragment(article: Article, span: Candidate) -> bool:
+def drop_french_role_fragment(article: Article, candidate: Candidate) -> bool:
     """"ministre de la Défense", "chef de l'État": no name; "de la France": France, if known."""
-    if article.language != "fr" or span.entry is not None:
+    if article.language != "fr" or candidate.entry is not None:
         return True
-    fragment = french_fragment(article.text, span.start, span.end, span.surface)
+    fragment = french_fragment(article.text, candidate.start, candidate.end, candidate.surface)
     if fragment is None:
         return True
     if fragment < 0:
         return False
-    span.start += fragment  # the name after the article, if the table knows it
-    span.surface = article.text[span.start:span.end]
-    span.entry = _table_entry(article, span)
-    return span.entry is not None  # "ministre de la Défense", "de l'Agriculture"
+    candidate.start += fragment  # the name after the article, if the table knows it
+    candidate.surface = article.text[candidate.start:candidate.end]
+    candidate.entry = _table_entry(article, candidate)
+    return candidate.entry is not None  # "ministre de la Défense", "de l'Agriculture"
 
 
-def drop_noise(article: Article, span: Candidate) -> bool:
-    return not is_noise(article.doc, span.span, span.start, span.end, span.surface, span.entry is not None,
-                        article.lower_words, article.person_words)
+def drop_noise(article: Article, candidate: Candidate) -> bool:
+    return not is_noise(article.doc, candidate.span, candidate.start, candidate.end, candidate.surface,
+                        candidate.entry is not None, article.lower_words, article.person_words)
 
 
-def drop_portfolio(article: Article, span: Candidate) -> bool:
-    return not (article.language == "en" and span.entry is None and span.type != "PER"
-                and is_portfolio(article.text, span.start, span.end, span.surface))
+def drop_portfolio(article: Article, candidate: Candidate) -> bool:
+    return not (article.language == "en" and candidate.entry is None and candidate.type != "PER"
+                and is_portfolio(article.text, candidate.start, candidate.end, candidate.surface))
 
 
-def type_demonyms(article: Article, span: Candidate) -> bool:
+def type_demonyms(article: Article, candidate: Candidate) -> bool:
     """"Russes", "Sri Lankan", and a plural tagged as a person ("Romanians", "Berliners") name a
     people: MISC."""
-    if span.entry is not None:
+    if candidate.entry is not None:
         return True
-    if span.type in ("LOC", "MISC", "ORG") and " " not in span.surface:
-        if looks_like_demonym(alias_key(span.surface), article.places):
-            span.type = "MISC"
-    elif span.type in ("LOC", "ORG") and compound_demonym(span.surface, article.table, article.language):
-        span.type = "MISC"
-    if span.type == "PER" and len(span.span) == 1 and span.span[0].tag_ in ("NNS", "NNPS") \
-            and span.surface.endswith("s"):
-        span.type = "MISC"
+    if candidate.type in ("LOC", "MISC", "ORG") and " " not in candidate.surface:
+        if looks_like_demonym(alias_key(candidate.surface), article.places):
+            candidate.type = "MISC"
+    elif candidate.type in ("LOC", "ORG") and compound_demonym(candidate.surface, article.table, article.language):
+        candidate.type = "MISC"
+    if candidate.type == "PER" and len(candidate.span) == 1 and candidate.span[0].tag_ in ("NNS", "NNPS") \
+            and candidate.surface.endswith("s"):
+        candidate.type = "MISC"
     return True
 
 
-def take_table_type(article: Article, span: Candidate) -> bool:
-    if span.entry is not None:
-        span.type = span.entry.type
+def take_table_type(article: Article, candidate: Candidate) -> bool:
+    if candidate.entry is not None:
+        candidate.type = candidate.entry.type
     return True
 
 
-def type_non_actors(article: Article, span: Candidate) -> bool:
+def type_non_actors(article: Article, candidate: Candidate) -> bool:
     """Competitions, awards, faiths, eras ("Champions League", "Brexit"), treaties and events by
     their head word ("Lisbon Treaty"), tournament groups: MISC."""
-    if span.entry is None and (alias_key(span.surface) in MISC_NAME_KEYS or span.group_stage
-                               or span.type in ("ORG", "LOC") and misc_by_head(span.surface)):
-        span.type = "MISC"
-        span.non_actor = True
+    if candidate.entry is None and (alias_key(candidate.surface) in MISC_NAME_KEYS or candidate.group_stage
+                               or candidate.type in ("ORG", "LOC") and misc_by_head(candidate.surface)):
+        candidate.type = "MISC"
+        candidate.non_actor = True
     return True
 
 
-def type_by_head_word(article: Article, span: Candidate) -> bool:
-    if span.entry is None and not span.non_actor:
-        span.type = type_by_head(span.surface) or span.type
+def type_by_head_word(article: Article, candidate: Candidate) -> bool:
+    if candidate.entry is None and not candidate.non_actor:
+        candidate.type = type_by_head(candidate.surface) or candidate.type
     return True
 
 
-def type_named_places(article: Article, span: Candidate) -> bool:
+def type_named_places(article: Article, candidate: Candidate) -> bool:
     """"the town of Birstall", "the city of Naameh": a place, whatever the model says."""
-    if span.type in ("ORG", "PER") and span.entry is None and not article.sport \
-            and type_by_head(span.surface) is None and named_as_place(article.doc, span.span):
-        span.type = "LOC"
+    if candidate.type in ("ORG", "PER") and candidate.entry is None and not article.sport \
+            and type_by_head(candidate.surface) is None and named_as_place(article.doc, candidate.span):
+        candidate.type = "LOC"
     return True
 
 
-def retype_persons(article: Article, span: Candidate) -> bool:
+def retype_persons(article: Article, candidate: Candidate) -> bool:
     """A person tagged as an organisation ("striker Lukas Podolski", "Cristiano Ronaldo"), a place or
     MISC ("Namibia's Hifikepunye Pohamba"); an acronym tagged as a person names a body ("la CFDT")."""
-    if span.entry is not None:
+    if candidate.entry is not None:
         return True
-    doc, surface = article.doc, span.surface
-    start = span.span.start
+    doc, surface = article.doc, candidate.surface
+    start = candidate.span.start
     named = not (doc[start].lower_ in DEFINITE_ARTICLES or start > 0 and doc[start - 1].lower_ in DEFINITE_ARTICLES)
-    if span.type == "ORG" and (org_is_person(doc, span.span, surface) or named and starts_with_given_name(
-            surface.split(), surface, article.table, article.language)) or (span.type in ("LOC", "MISC") and named and " " in surface
-          and article.table.lookup(surface, article.language) is None and not misc_by_head(surface)
-          and starts_with_given_name(surface.split(), surface, article.table, article.language)):
-        span.type = "PER"
-    elif span.type == "PER" and len(surface) >= 3 and surface.isalpha() and surface.isupper():
-        span.type = "ORG"
+    if candidate.type == "ORG":
+        is_person = org_is_person(doc, candidate.span, surface) or named and starts_with_given_name(
+            surface.split(), surface, article.table, article.language)
+    elif candidate.type in ("LOC", "MISC"):
+        is_person = (named and " " in surface and article.table.lookup(surface, article.language) is None
+                     and not misc_by_head(surface)
+                     and starts_with_given_name(surface.split(), surface, article.table, article.language))
+    else:
+        is_person = False
+    if is_person:
+        candidate.type = "PER"
+    elif candidate.type == "PER" and len(surface) >= 3 and surface.isalpha() and surface.isupper():
+        candidate.type = "ORG"
     return True
 
 
-def drop_split_name_places(article: Article, span: Candidate) -> bool:
+def drop_split_name_places(article: Article, candidate: Candidate) -> bool:
     """"Vietnam [War]", "Atlanta [Olympics]", "Cologne [Cathedral]": the model split a name; a
     country opening a body's name stays ("US Senate")."""
-    country = span.entry is not None and span.entry.id.startswith("Q")
-    return not (span.type == "LOC" and article.language == "en"
-                and names_a_longer_name(article.text, span.end, country))
+    country = candidate.entry is not None and candidate.entry.id.startswith("Q")
+    return not (candidate.type == "LOC" and article.language == "en"
+                and names_a_longer_name(article.text, candidate.end, country))
 
 
-def make_mention(article: Article, span: Candidate) -> bool:
-    span.mention = mention_of(span.start, span.end, span.surface, span.type, span.entry)
+def make_mention(article: Article, candidate: Candidate) -> bool:
+    candidate.mention = mention_of(candidate.start, candidate.end, candidate.surface, candidate.type, candidate.entry)
     return True
 
 
-def note_team_evidence(article: Article, span: Candidate) -> bool:
+def note_team_evidence(article: Article, candidate: Candidate) -> bool:
     """In sports copy, note the names used as teams ("Nuremberg upset Werder Bremen") and the
     mentions used as places ("in Bremen"); article_rules.retype_teams acts on them."""
-    if not article.sport or span.type not in ("LOC", "PER"):
+    if not article.sport or candidate.type not in ("LOC", "PER"):
         return True
-    surface, entry = span.surface, span.entry
-    if span.type == "PER" and entry is None:  # a player's goal is no team's: only a place's name
+    surface, entry = candidate.surface, candidate.entry
+    if candidate.type == "PER" and entry is None:  # a player's goal is no team's: only a place's name
         named_place = ends_with_place(surface, article.table, article.language) or (
             alias_key(surface) not in article.person_words and exact_place(surface, article.table, article.language))
     else:
         named_place = True
-    if named_place and (span.type == "PER" and entry is None and " " in surface
-                        or has_team_evidence(article.doc, span.span, article.text, span.end)):
+    if named_place and (candidate.type == "PER" and entry is None and " " in surface
+                        or has_team_evidence(article.doc, candidate.span, article.text, candidate.end)):
         article.team_keys.add(alias_key(surface))
-    if span.type == "LOC" and has_place_evidence(article.doc, span.span, True, set(), article.table,
+    if candidate.type == "LOC" and has_place_evidence(article.doc, candidate.span, True, set(), article.table,
                                                  article.language):
-        article.place_used.add(id(span.mention))
+        article.place_used.add(id(candidate.mention))
     return True
 
 

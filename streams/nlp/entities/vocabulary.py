@@ -21,17 +21,10 @@ def every_language(name: str, section: str = "") -> frozenset[str]:
     return words_any(RULE_LANGUAGES, name, section)
 
 
-def phrases(name: str, section: str = "") -> tuple[str, ...]:
-    """One section of a word list over every language folder, longest first (the order a regex
-    alternation needs), without repeats."""
-    found = {phrase for language in RULE_LANGUAGES for phrase in entries(language, name, section)}
-    return tuple(sorted(found, key=lambda phrase: (-len(phrase), phrase)))
-
-
 def alternation(items: Iterable[str], *, apostrophe: str = "'", either_case_first: bool = False) -> str:
-    """A regex group matching any of the phrases literally: an apostrophe matches ``apostrophe``
-    (a character class such as ``['\u2019]``), and with ``either_case_first`` the first letter
-    matches in either case ("[Mm]inister")."""
+    """A regex group matching any of the phrases literally, longest first: an apostrophe matches
+    ``apostrophe`` (a character class such as ANY_APOSTROPHE), and with ``either_case_first`` the
+    first letter matches in either case ("[Mm]inister")."""
     patterns = []
     for item in sorted(set(items), key=lambda phrase: (-len(phrase), phrase)):
         pattern = apostrophe.join(re.escape(part) for part in item.split("'"))
@@ -119,38 +112,38 @@ STAFF_NOUNS = every_language("org-evidence", "staff-nouns")
 
 # --- patterns built from the lists ----------------------------------------------------------
 ELISION = re.compile(
-    "^" + alternation(phrases("function-words", "elided"), either_case_first=True) + ANY_APOSTROPHE)
+    "^" + alternation(every_language("function-words", "elided"), either_case_first=True) + ANY_APOSTROPHE)
 LEADING_ARTICLE = re.compile(
-    "^" + alternation(phrases("function-words", "stripped-articles")) + r"\s+(?=[\w\"'\u00ab\u201c])")
-COURTESY_TITLE = re.compile("^" + alternation(phrases("courtesy-titles", "stripped")) + r"\s+")
+    "^" + alternation(every_language("function-words", "stripped-articles")) + r"\s+(?=[\w\"'\u00ab\u201c])")
+COURTESY_TITLE = re.compile("^" + alternation(every_language("courtesy-titles", "stripped")) + r"\s+")
 FRENCH_COURTESY_TITLE = re.compile(
     "^" + alternation(entries("fr", "courtesy-titles", "stripped-before-capital")) + r"\s+(?=[A-Z\u00c0-\u00dd])")
 ABBREVIATION_END = re.compile(
-    r"(?:\b[A-Z]\.)+$|\b" + alternation(phrases("name-abbreviations")) + r"\.$")
-TIME_ZONE = re.compile(r"(?:\s+|^)" + alternation(phrases("time-zones")) + r"(?:\s*[+-]\s*\d+)?$")
-STANCE = re.compile("^" + alternation(phrases("stance-prefixes")) + r"-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
-TOURNAMENT_GROUP = re.compile(alternation(phrases("tournament-groups")) + r" [A-L]\.?")
-DEMONYM_ENDING = re.compile(alternation(phrases("demonym-endings", "endings")) + "$")
-ADJECTIVE_DEMONYM_ENDING = re.compile(alternation(phrases("demonym-endings", "adjective-endings")) + "$")
+    r"(?:\b[A-Z]\.)+$|\b" + alternation(every_language("name-abbreviations")) + r"\.$")
+TIME_ZONE = re.compile(r"(?:\s+|^)" + alternation(every_language("time-zones")) + r"(?:\s*[+-]\s*\d+)?$")
+STANCE = re.compile("^" + alternation(every_language("stance-prefixes")) + r"-(?=[A-Z\u00c0-\u00dd])", re.IGNORECASE)
+TOURNAMENT_GROUP = re.compile(alternation(every_language("tournament-groups")) + r" [A-L]\.?")
+DEMONYM_ENDING = re.compile(alternation(every_language("demonym-endings", "endings")) + "$")
+ADJECTIVE_DEMONYM_ENDING = re.compile(alternation(every_language("demonym-endings", "adjective-endings")) + "$")
 
 # Bylines and source credits are metadata, not actors of the story: "Author: ... (AFP, Reuters)". A
 # label needs its colon: "Credit Kaiserslautern defender X with an assist" is prose.
 BYLINE = re.compile(
     r"(?:^|(?<=[.!?\"\u00bb\u201d\u2019)\n]\s)|(?<=\n))"
-    r"(?:(?:" + alternation(phrases("bylines", "labels"))
-    + "|" + alternation(phrases("bylines", "slash-labels")) + r"(?=\s?:[^\n]{0,60}/))\s?:|"
-    + alternation(phrases("bylines", "phrases")) + r")\s?[^\n]{0,300}",
+    r"(?:(?:" + alternation(every_language("bylines", "labels"))
+    + "|" + alternation(every_language("bylines", "slash-labels")) + r"(?=\s?:[^\n]{0,60}/))\s?:|"
+    + alternation(every_language("bylines", "phrases")) + r")\s?[^\n]{0,300}",
 )
 # Wire sign-offs: staff initials and agencies joined by slashes closing a story, then any credits
 # and labels ("... created. hf/glb/Reuters/dpa/AFP/AP Editor: Chuck Penfold", "mm/rc (AFP, dpa)").
 SIGN_OFF = re.compile(
     r"(?:(?<=[.!?\"\u00bb\u201d)\]]\s)|(?<=\n)|^)[a-z]{1,5}(?:/[A-Za-z]{1,14}){1,8}"
     r"(?=\s*(?:\(|$|\n|[A-Z]))(?:\s*\([^()\n]{1,80}\))?"
-    r"(?:\s+" + alternation(phrases("bylines", "sign-off-labels")) + r"\s?:\s?[^\n]{0,120})?"
+    r"(?:\s+" + alternation(every_language("bylines", "sign-off-labels")) + r"\s?:\s?[^\n]{0,120})?"
 )
 AGENCY_CREDIT = re.compile(
     r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|"
-    + alternation(phrases("bylines", "after-credit")) + ")"
+    + alternation(every_language("bylines", "after-credit")) + ")"
 )
 
 PERSON_ROLE_AFTER = re.compile(
@@ -185,4 +178,5 @@ def _institution_names() -> str:
 FRENCH_INSTITUTION_BEFORE = re.compile(r"(?<![\w-])" + _institution_names() + r"\s+(?:de\s+|d['\u2019])$")
 # Craft named after a common noun ("la sonde européenne Hera", "the probe Juno"): a product or
 # mission, not a person, organisation or place.
-CRAFT_BEFORE = re.compile(r"(?<![\w-])" + alternation(phrases("craft-nouns")) + r"(?:\s+[a-z\u00e0-\u00ff-]+)?\s+$")
+CRAFT_BEFORE = re.compile(
+    r"(?<![\w-])" + alternation(every_language("craft-nouns")) + r"(?:\s+[a-z\u00e0-\u00ff-]+)?\s+$")
