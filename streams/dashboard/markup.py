@@ -23,6 +23,8 @@ _CLOSING = re.compile(r"[\s\u00a0\u202f]*(?:[,.;:!?…]*[”»\"’'])?[,.;:!?�
 
 @dataclass(frozen=True)
 class EntityMark:
+    """The entity a run of text mentions, as its link to the actor page needs it."""
+
     id: str
     name: str
     type: str

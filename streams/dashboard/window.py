@@ -110,6 +110,8 @@ def _same_language(tag: str, wanted: str) -> bool:
 
 @dataclass(frozen=True)
 class Facet:
+    """One choice of a filter menu: what it filters on, what it shows, how many articles have it."""
+
     value: str
     label: str
     count: int

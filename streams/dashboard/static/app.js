@@ -103,7 +103,23 @@
   stream.addEventListener("hello", function () { setStatus(paused ? "paused" : "live", paused ? "paused" : "live"); });
   stream.addEventListener("error", function () { setStatus("reconnecting", "reconnecting…"); });
   stream.addEventListener("reload", function () { window.location.reload(); });
+  // Changes are applied together at most every FRAME_MS: each repaint of the page costs the
+  // same whether it brings one row or ten, so a flood of articles costs a few repaints a second.
+  var FRAME_MS = 400;
+  var queued = [];
+  var lastFlush = 0;
+  var timer = null;
+  function flush() {
+    timer = null;
+    lastFlush = Date.now();
+    var batch = queued;
+    queued = [];
+    batch.forEach(function (item) { apply(item[0], item[1]); });
+  }
   ["article", "alert", "deadletter", "rules", "health", "actors-hour", "actors-day"].forEach(function (kind) {
-    stream.addEventListener(kind, function (event) { apply(kind, event.data); });
+    stream.addEventListener(kind, function (event) {
+      queued.push([kind, event.data]);
+      if (!timer) timer = setTimeout(flush, Math.max(0, lastFlush + FRAME_MS - Date.now()));
+    });
   });
 })();
