@@ -179,6 +179,16 @@ class TopicClient:
             raise AssertionError(f"expected {count} events on {self.topic(suffix)}, got {len(events)}{detail}")
         return events
 
+    def drain(self, suffix: str, timeout: float) -> list:
+        """Everything that arrives on a topic within `timeout` seconds (to check that no extra
+        event, such as a duplicated alert, shows up)."""
+        reader = self.reader(suffix)
+        start = len(reader.records)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reader.poll(200)
+        return [value for _key, value in reader.records[start:]]
+
     def close(self) -> None:
         self.sender.close()
         for reader in self.readers.values():
@@ -193,7 +203,7 @@ class TopicWatcher(threading.Thread):
         super().__init__(daemon=True)
         from kafka import KafkaConsumer, TopicPartition
 
-        from streams.runtime.kafka_io import _client_options
+        from streams.runtime.kafka_io import client_options
 
         self.parse = parse
         self.suffix_of = {settings.topic(s): s for s in suffixes}
@@ -203,7 +213,7 @@ class TopicWatcher(threading.Thread):
         self.lock = threading.Lock()
         self._stop_event = threading.Event()
         self.consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
-                                      fetch_max_wait_ms=20, **_client_options(settings))
+                                      fetch_max_wait_ms=20, **client_options(settings))
         self.consumer.assign([TopicPartition(topic, p) for topic in self.suffix_of for p in range(settings.partitions)])
 
     def run(self) -> None:
