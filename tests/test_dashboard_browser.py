@@ -50,8 +50,9 @@ ARTICLES = {
              "body": "Le secrétaire général de l’OTAN, Jens Stoltenberg, a appelé mardi les alliés à la patience.\n\n"
                      "« Nous devons être patients », a déclaré M. Stoltenberg à Bruxelles."},
     "ui-4": {"id": "ui-4", "source": "Test Wire", "language": "en", "headline": "Berg rules out a quick deal",
-             "body": "Anna Berg, the foreign minister, spoke after the talks in Geneva.\n\n"
-                     "“Nobody should expect a deal this month,” Berg told reporters."},
+             "body": "Anna Berg, the foreign minister, spoke after the talks in Geneva on Wednesday.\n\n"
+                     "“Nobody should expect a deal this month,” Berg told reporters. NATO Secretary General "
+                     "Jens Stoltenberg was more hopeful. “We are closer than we were a week ago,” Stoltenberg said."},
 }
 SPEAKERS = {"ui-2": {"There will be no deal before the spring": "Anna Berg", "We must be patient": "Jens Stoltenberg"}}
 
@@ -194,7 +195,6 @@ def test_the_article_page_marks_each_quote_with_its_speaker(stack):
     assert mentions["Brussels"].endswith("/actor/ww:LOC:brussels")
     timings = stack.driver.find_element(By.CSS_SELECTOR, "table.timings").text
     assert "annotate" in timings and "topics" in timings
-    stack.screenshot("article")
     stack.driver.find_element(By.LINK_TEXT, "Jens Stoltenberg").click()
     stack.wait(lambda d: "/actor/" in d.current_url, 5, "the speaker label did not open the actor")
     languages = {item.get_attribute("lang") for item in stack.driver.find_elements(By.CSS_SELECTOR, ".quote-feed li")}
@@ -233,6 +233,11 @@ def test_a_rule_added_from_the_form_fires_on_the_next_article(stack):
     assert "Nobody should expect a deal this month" in alert.text  # the evidence quote
     assert stack.still_same_page(), "the page reloaded"
     stack.screenshot("alerts")
+    alert.find_element(By.LINK_TEXT, "Berg rules out a quick deal").click()  # the alert's article, and its alert
+    fired = stack.wait(lambda d: d.find_element(By.CSS_SELECTOR, 'ul[data-live-list="alert"] li.alert'), 5,
+                       "the article page does not list the alert it fired")
+    assert "Anna Berg quoted" in fired.text
+    stack.screenshot("article")
     stack.page("/health")
     stack.wait(lambda d: "unterminated" in d.find_element(By.ID, "main").text, 10, "the dead letter is not shown")
     stages = stack.driver.find_element(By.CSS_SELECTOR, "table.health").text
