@@ -232,6 +232,8 @@ def test_a_rule_added_from_the_form_fires_on_the_next_article(stack):
     assert "Anna Berg quoted" in alert.text and "Berg rules out a quick deal" in alert.text
     assert "Nobody should expect a deal this month" in alert.text  # the evidence quote
     assert stack.still_same_page(), "the page reloaded"
+    stack.wait(lambda d: "1 alert in the window" in d.find_element(By.CSS_SELECTOR, 'li.rule[data-rule="berg-quoted"]').text,
+               5, "the rule's alert count did not follow")
     stack.screenshot("alerts")
     alert.find_element(By.LINK_TEXT, "Berg rules out a quick deal").click()  # the alert's article, and its alert
     fired = stack.wait(lambda d: d.find_element(By.CSS_SELECTOR, 'ul[data-live-list="alert"] li.alert'), 5,
