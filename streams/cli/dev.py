@@ -23,6 +23,7 @@ from streams.runtime.kafka_io import (
 
 # A payload that is not JSON, sent with the samples to show where bad input goes.
 BROKEN_SAMPLE = b'{"id": "broken-1", "source": "demo", "body": "unterminated'
+BROKEN_NOTE = "  (the deliberately broken sample record: it goes to the dead letters, the worker goes on)"
 ENTITIES_SHOWN = 8
 
 
@@ -100,9 +101,10 @@ def format_event(topic_suffix: str, event: dict) -> str:
     return codec.dumps(event).decode("utf-8")
 
 
-def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files: list[str], timeout: float) -> int:
-    """Start an embedded broker and a worker, send the articles (the samples and one broken
-    payload by default), print what comes out, and stop both."""
+def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files: list[str], timeout: float,
+            ui: bool = True, ui_port: int | None = None) -> int:
+    """Start an embedded broker, a worker and the dashboard, send the articles (the samples and
+    one broken payload by default), print what comes out, and stop them all."""
     articles = read_lines(files) if files else sample_articles() + [BROKEN_SAMPLE]
     port = port or free_port()
     settings = settings.with_overrides(broker=f"kafka://127.0.0.1:{port}", app_id="wirewatch-dev")
@@ -110,7 +112,7 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
     log_path = workdir / "worker.log"
     started = time.monotonic()
     broker = start_broker(port)
-    worker = None
+    worker = dashboard = None
     try:
         wait_for_broker(settings)
         ensure_topics(settings)
@@ -118,12 +120,24 @@ def run_dev(settings: Settings, *, port: int | None, keep_following: bool, files
             publish_demo_rules(settings)
         _say(f"embedded broker on 127.0.0.1:{port}; starting a worker (log: {log_path})")
         worker = start_worker(settings, workdir, log_path)
+        if ui:
+            dashboard = start_dashboard(settings, workdir, ui_port)
         send_articles(settings, articles)
-        _say(f"sent {len(articles)} articles to {settings.topic('raw')}; waiting for {settings.topic('enriched')} "
-             f"and {settings.topic('deadletter')} …")
-        return print_until_done(settings, worker, log_path, expected=len(articles), started=started,
-                                timeout=timeout, keep_following=keep_following)
+        if files:
+            _say(f"sent {len(articles)} articles to {settings.topic('raw')}; waiting for {settings.topic('enriched')} "
+                 f"and {settings.topic('deadletter')} …")
+        else:
+            _say(f"sent {len(articles) - 1} sample articles (French and English) to {settings.topic('raw')}, and 1 "
+                 f"deliberately broken record to show where bad input goes ({settings.topic('deadletter')}, with "
+                 f"the reason); waiting for them …")
+        status = print_until_done(settings, worker, log_path, expected=len(articles), started=started,
+                                  timeout=timeout, keep_following=keep_following)
+        if dashboard is not None and not keep_following:
+            _say(f"stopping; the dashboard at {dashboard.url} stops too (`wirewatch dev --follow` keeps it running)")
+        return status
     finally:
+        if dashboard is not None:
+            dashboard.stop()
         if worker is not None:
             stop_process(worker, timeout=15.0)
         stop_process(broker)
@@ -141,6 +155,19 @@ def publish_demo_rules(settings: Settings) -> None:
     demo_rules = parse_rules((resources.files("streams") / "samples" / "rules.yaml").read_text("utf-8"))
     put_rules(settings, demo_rules)
     _say(f"demo alert rules: {', '.join(rule.name for rule in demo_rules)}")
+
+
+def start_dashboard(settings: Settings, workdir: Path, port: int | None):
+    """`wirewatch ui` on the demo's topics (port 8080 when free), or None when it cannot start."""
+    from streams.dashboard.launch import DashboardProcess
+
+    dashboard = DashboardProcess(settings, port=port, log_path=workdir / "dashboard.log")
+    if dashboard.wait_ready(20, loaded=False):
+        _say(f"dashboard: {dashboard.url}  <- open it in a browser: the articles below appear there as they arrive")
+        return dashboard
+    _say(f"the dashboard did not start (see {workdir / 'dashboard.log'}); going on without it")
+    dashboard.stop()
+    return None
 
 
 def start_worker(settings: Settings, workdir: Path, log_path: Path) -> subprocess.Popen:
@@ -173,6 +200,7 @@ def print_until_done(settings: Settings, worker: subprocess.Popen, log_path: Pat
     linger briefly for the alerts they fire), `timeout` passes, or the worker exits."""
     deadline = time.monotonic() + timeout
     seen = 0
+    counts = {"enriched": 0, "deadletter": 0}
     quiet_until = None
     suffixes = {settings.topic(suffix): suffix for suffix in ("enriched", "deadletter", "alerts")}
     for topic, _key, value in follow(settings, list(suffixes), from_beginning=True):
@@ -181,11 +209,15 @@ def print_until_done(settings: Settings, worker: subprocess.Popen, log_path: Pat
             return 1
         if topic:
             suffix = suffixes[topic]
-            print(format_event(suffix, codec.loads(value)), flush=True)
+            event = codec.loads(value)
+            note = BROKEN_NOTE if suffix == "deadletter" and event.get("payload") == BROKEN_SAMPLE.decode() else ""
+            print(format_event(suffix, event) + note, flush=True)
             if suffix != "alerts":
                 seen += 1
+                counts[suffix] += 1
                 if seen == expected:
-                    _say(f"all {expected} articles processed in {time.monotonic() - started:.1f}s")
+                    _say(f"all {expected} records processed in {time.monotonic() - started:.1f}s "
+                         f"({counts['enriched']} enriched, {counts['deadletter']} dead-lettered)")
                     quiet_until = time.monotonic() + LINGER_AFTER_LAST_ARTICLE
             elif quiet_until is not None:
                 quiet_until = time.monotonic() + LINGER_AFTER_ALERT

@@ -106,7 +106,8 @@ def _open_input(path: str):
 def cmd_dev(args: argparse.Namespace) -> int:
     from streams.cli.dev import run_dev
 
-    return run_dev(settings_from_args(args), port=args.port, keep_following=args.follow, files=args.files, timeout=args.timeout)
+    return run_dev(settings_from_args(args), port=args.port, keep_following=args.follow, files=args.files,
+                   timeout=args.timeout, ui=not args.no_ui, ui_port=args.ui_port)
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
@@ -228,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=port_number, default=None, help="embedded broker port (default: a free port)")
     p.add_argument("--follow", action="store_true", help="keep running and printing after the samples")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the samples (default 120)")
+    p.add_argument("--ui-port", type=port_number, default=None,
+                   help="port of the dashboard (default 8080, or a free port when 8080 is taken)")
+    p.add_argument("--no-ui", action="store_true", help="do not start the dashboard")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("broker", help="run the embedded Kafka-compatible broker (Tansu, in memory)",
