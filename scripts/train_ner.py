@@ -49,7 +49,8 @@ from spacy.tokens import Doc, Span  # noqa: E402
 from spacy.training import Example  # noqa: E402
 
 from streams.config import from_env  # noqa: E402
-from streams.evaluation.evaluate import GoldSet, evaluate, load_gold_set  # noqa: E402
+from streams.evaluation.gold import GoldSet, load_gold_set  # noqa: E402
+from streams.evaluation.run import evaluate  # noqa: E402
 from streams.nlp.annotate import tuned_ner  # noqa: E402
 from streams.nlp.pipeline import Enricher  # noqa: E402
 

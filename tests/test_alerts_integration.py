@@ -9,7 +9,7 @@ import json
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from streams.evaluation.evaluate import validate
+from streams.contracts import schema_problems as validate
 from streams.harness.topics import TopicClient as Client
 from streams.harness.webhook_receiver import WebhookReceiver as Receiver
 from streams.harness.workers import Worker

@@ -9,7 +9,7 @@ import pytest
 import spacy
 
 from streams.config import DEFAULT_MODELS
-from streams.evaluation.evaluate import normalize_name
+from streams.evaluation.text_match import normalize_name
 from streams.nlp.annotate.parse import ModelRegistry
 from streams.nlp.entities.aliases import load_alias_table
 from streams.nlp.entities.extract import extract_entities, mark_quoted, salience

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from streams.config import Settings
-from streams.evaluation.evaluate import evaluate, load_gold_set
+from streams.evaluation.gold import load_gold_set
+from streams.evaluation.run import evaluate
 from streams.nlp.pipeline import Enricher
 
 GOLD = Path(__file__).resolve().parent / "gold"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from streams.evaluation.evaluate import validate
+from streams.contracts import schema_problems as validate
 from streams.harness.topics import TopicClient as Client
 from streams.harness.workers import Worker
 

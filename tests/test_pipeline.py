@@ -7,7 +7,7 @@ import pytest
 import spacy
 
 from streams.config import Settings
-from streams.evaluation.evaluate import validate
+from streams.contracts import schema_problems as validate
 from streams.nlp.annotate import parse as annotate
 from streams.nlp.pipeline import Enricher, dead_letter
 

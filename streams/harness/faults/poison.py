@@ -9,9 +9,20 @@ from pathlib import Path
 
 from streams.harness.brokers import Broker
 from streams.harness.faults.checks import enriched_ids
-from streams.harness.faults.poison_corpus import Record, letter_key, poison_corpus, renamed
+from streams.harness.faults.poison_corpus import (
+    Record,
+    letter_key,
+    poison_corpus,
+    renamed,
+)
 from streams.harness.faults.scenario import STALL, Report, close_all, new_prefix
-from streams.harness.topics import Sender, TopicReader, poll_until, settle, topic_readers
+from streams.harness.topics import (
+    Sender,
+    TopicReader,
+    poll_until,
+    settle,
+    topic_readers,
+)
 from streams.harness.workers import start_worker
 from streams.topology import STAGE_NAMES
 
@@ -21,7 +32,7 @@ def poison(broker: Broker, workdir: Path, good: int = 60, bad: int = 90, seed: i
     """Send the corpus (plus `extra` records) in one go; every record must end up exactly once
     where it belongs: bad ones on wire.deadletter with stage and error, good ones enriched,
     "either" ones in one of the two."""
-    from streams.evaluation.evaluate import validate
+    from streams.contracts import schema_problems as validate
 
     report = Report("poison", broker.kind)
     prefix = new_prefix("p")

@@ -9,8 +9,6 @@ canonical.py and salience.py finish them.  The word lists are in streams/lang/<c
 
 from __future__ import annotations
 
-from typing import Any
-
 from streams.nlp.passes import Pass
 
 PASSES: tuple[Pass, ...] = (
@@ -64,18 +62,4 @@ def is_enabled(name: str, disabled: frozenset[str]) -> bool:
     return name not in disabled
 
 
-def __getattr__(name: str) -> Any:
-    """``extract_entities`` and ``mark_quoted`` on first use: the pass list stays importable
-    without loading spaCy."""
-    if name == "extract_entities":
-        from streams.nlp.entities.extract import extract_entities
-
-        return extract_entities
-    if name == "mark_quoted":
-        from streams.nlp.entities.salience import mark_quoted
-
-        return mark_quoted
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["PASSES", "PASS_NAMES", "extract_entities", "is_enabled", "mark_quoted"]
+__all__ = ["PASSES", "PASS_NAMES", "is_enabled"]
