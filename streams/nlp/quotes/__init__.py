@@ -31,6 +31,8 @@ NEGATED_CUE = Pass("quotes.negated-cue", "'n'a pas dit', 'estime-t-on': a negate
 NAME_CHAIN = Pass("quotes.name-chain", "a speaker's name extended over the proper nouns around it")
 PRONOUNS = Pass("quotes.pronouns", "'il', 'she': the last person who was a subject or was quoted")
 TITLES_AND_ROLES = Pass("quotes.titles-and-roles", "'the minister', 'l'élu': the person introduced with that title")
+NAMED_SPEAKERS = Pass("quotes.named-speakers",
+                      "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
 # Quotes without a cue of their own.
 INHERIT_SPEAKERS = Pass("quotes.inherit-speakers", "a quote without a cue takes its paragraph's or run's speaker")
 # What is not a quotation.
@@ -57,6 +59,7 @@ PASSES: tuple[Pass, ...] = (
     NAME_CHAIN,
     PRONOUNS,
     TITLES_AND_ROLES,
+    NAMED_SPEAKERS,
     INHERIT_SPEAKERS,
     DROP_TITLES,
     DROP_SCARE_QUOTES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import CLAUSE_SUBJECT, COLON_INTRO, DASH_SIGNATURE, INNER_INCISE
+from streams.nlp.quotes import CLAUSE_SUBJECT, COLON_INTRO, DASH_SIGNATURE, INNER_INCISE, NAMED_SPEAKERS
 from streams.nlp.quotes.article_index import DASHES, Paragraph
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import cue_after
@@ -22,6 +22,7 @@ from streams.nlp.quotes.inner_incise import (
     is_indefinite,
     split_at_incise,
 )
+from streams.nlp.quotes.named_speakers import is_named
 from streams.nlp.quotes.quote_marks import SPACE_CHARS, is_space
 from streams.nlp.quotes.short_quotes import is_firm
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -59,6 +60,9 @@ def attribute_quotes(attributor: Attributor, candidates: list[QuoteCandidate], p
             continue
         if cue.speaker is None:
             continue
+        if attributor.runs(NAMED_SPEAKERS) and not is_named(attributor.article, cue.speaker):
+            quote.reported = True
+            continue  # 'vendredi soir', 'the letter': nobody named; the quotes around may tell
         quote.speaker = cue.speaker
         quote.own = True
         if cue.phrase != NO_PHRASE:

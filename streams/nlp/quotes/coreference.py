@@ -133,10 +133,11 @@ class Coreference:
 
     # ---- pronouns
 
-    def pronoun(self, a: int, b: int) -> Speaker:
-        """Resolve il/elle/he/she to the last named person before it; else keep it as written."""
+    def pronoun(self, a: int, b: int, standing_for: str | None = None) -> Speaker:
+        """Resolve il/elle/he/she to the last named person before it; else keep it as written.
+        `standing_for` is the pronoun a demonstrative at [a, b) stands for ('celle' -> 'elle')."""
         text = self.article.body[a:b]
-        if text.lower() not in self.lex.singular_pronouns or not self.article.switches.on(PRONOUNS):
+        if (standing_for or text).lower() not in self.lex.singular_pronouns or not self.article.switches.on(PRONOUNS):
             return Speaker(a, b, text, None, None)
         person = self.antecedent(a)
         if person is None:

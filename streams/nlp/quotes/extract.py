@@ -50,12 +50,12 @@ def _speaker_dict(body: str, speaker: Speaker) -> dict:
 def _is_quotation(article: ArticleIndex, lex: CueLexicon | None, quote: QuoteCandidate, switches: Switches) -> bool:
     """Keep a quote unless it is a short one nobody says, a title or a scare quote."""
     text = article.body[quote.start:quote.end]
-    if quote.short and quote.speaker is None:
+    if quote.short and not quote.said:
         return False
     if switches.on(DROP_TITLES) and (
             is_title(text, lex) or (lex is not None and after_work_word(article, lex, quote))):
         return False
-    return not (quote.speaker is None and switches.on(DROP_SCARE_QUOTES)
+    return not (not quote.said and switches.on(DROP_SCARE_QUOTES)
                 and (quote.span.single or is_scare_quote(article, quote, text)))
 
 
@@ -84,7 +84,7 @@ def extract_quotes(
     if lex is not None and article.has_pos and article.token_count:
         attributor = Attributor(article, lex)
         attribute_quotes(attributor, candidates, paragraphs)
-        candidates = [quote for quote in candidates if not quote.short or quote.speaker is not None]
+        candidates = [quote for quote in candidates if not quote.short or quote.said]
         if switches.on(INHERIT_SPEAKERS):
             inherit_speakers(attributor, candidates, paragraphs)
     kept = [quote for quote in candidates if _is_quotation(article, lex, quote, switches)]

@@ -38,6 +38,9 @@ _FIRST_PERSON = every_language("quotes", "first-person-pronouns")
 _ONE_OF = every_language("quotes", "one-of")
 _ONE_OF_PREPOSITIONS = every_language("quotes", "one-of-prepositions")
 _EUPHONIC_T = every_language("quotes", "euphonic-t")
+# "celle qui", "celui qui": a demonstrative before a relative clause stands for a person, like
+# the pronoun it is listed with.
+_DEMONSTRATIVES = {row.split()[0]: row.split()[1] for row in every_language("quotes", "person-demonstratives")}
 
 
 class SpeakerResolver:
@@ -96,6 +99,10 @@ class SpeakerResolver:
             one_of = self._one_of_group(head)
             if one_of is not None:
                 return one_of
+        standing_for = _DEMONSTRATIVES.get(low)
+        if standing_for is not None and self._before_relative(head):
+            # "explique celle qui a arrêté ses études": the person the text is about.
+            return self.coreference.pronoun(head.idx, head.idx + len(head.text), standing_for)
         if (head.pos_ == "PRON" and not head.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
             if not allow_pronoun or low in lex.relative_pronouns:
                 return None
@@ -133,6 +140,11 @@ class SpeakerResolver:
             if titled is not None:
                 return titled
         return speaker
+
+    def _before_relative(self, head: Token) -> bool:
+        """The demonstrative is followed by a relative pronoun ('celle qui', 'celui dont')."""
+        following = head.i + 1
+        return following < self.article.token_count and self.doc[following].lower_ in self.lex.relative_pronouns
 
     def _one_of_group(self, head: Token) -> Speaker | None:
         """"l'un d'eux", "l'une des manifestantes": one person of a group."""
@@ -298,6 +310,8 @@ class SpeakerResolver:
             t = doc[i]
             if t.is_punct or t.is_space or self.article.in_quote[i] or t.pos_ not in ("PROPN", "NOUN", "PRON"):
                 continue
+            if t.lower_ in _EUPHONIC_T:
+                continue  # the "t" of "commente-t-il": the pronoun after it is the subject
             if t.dep_ == "pobj" or any(c.dep_ == "case" for c in t.children):
                 continue  # "Arrivé de Kinshasa, le ministre …": a preposition's object speaks not
             if candidate is None:
