@@ -22,7 +22,6 @@ from streams.nlp.quotes.inner_incise import (
     is_indefinite,
     split_at_incise,
 )
-from streams.nlp.quotes.named_speakers import is_named
 from streams.nlp.quotes.quote_marks import SPACE_CHARS, is_space
 from streams.nlp.quotes.short_quotes import is_firm
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -60,14 +59,15 @@ def attribute_quotes(attributor: Attributor, candidates: list[QuoteCandidate], p
             continue
         if cue.speaker is None:
             continue
-        if attributor.runs(NAMED_SPEAKERS) and not is_named(attributor.article, cue.speaker):
+        speaker = attributor.named.named(cue.speaker) if attributor.runs(NAMED_SPEAKERS) else cue.speaker
+        if speaker is None:
             quote.reported = True
             continue  # 'vendredi soir', 'the letter': nobody named; the quotes around may tell
-        quote.speaker = cue.speaker
+        quote.speaker = speaker
         quote.own = True
         if cue.phrase != NO_PHRASE:
             quote.cue = attributor.characters(cue.phrase)
-        attributor.coreference.record_quoted(cue.speaker)
+        attributor.coreference.record_quoted(speaker)
     candidates[:] = attributed
 
 

@@ -15,6 +15,7 @@ from streams.nlp.quotes.article_index import ArticleIndex, Paragraph
 from streams.nlp.quotes.coreference import Coreference
 from streams.nlp.quotes.cues import CueWords
 from streams.nlp.quotes.lexicon import CueLexicon
+from streams.nlp.quotes.named_speakers import NamedSpeakers
 from streams.nlp.quotes.quote_marks import QuoteSpan
 from streams.nlp.quotes.speaker_linking import Speaker
 from streams.nlp.quotes.speakers import SpeakerResolver
@@ -54,6 +55,7 @@ class Attributor:
         self.cues = CueWords(article, lex)
         self.coreference = Coreference(article, lex)
         self.speakers = SpeakerResolver(article, lex, self.coreference)
+        self.named = NamedSpeakers(article)
         self._paragraph_speakers: dict[int, list[Speaker]] = {}
 
     def runs(self, rule: Pass) -> bool:

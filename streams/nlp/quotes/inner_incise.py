@@ -5,7 +5,7 @@ The incise splits the quote in two; both halves are the words of the incise's sp
 
 from __future__ import annotations
 
-from streams.nlp.quotes import NEGATED_CUE
+from streams.nlp.quotes import NAMED_SPEAKERS, NEGATED_CUE
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import INVERTED_PRONOUN_RE
 from streams.nlp.quotes.quote_marks import trim
@@ -63,6 +63,8 @@ def split_at_incise(attributor: Attributor, quote: QuoteCandidate, incise: tuple
     speaker = None if negated else attributor.speakers.speaker_of_verb(verb, first, last, incise=True)
     if is_indefinite(attributor, speaker):
         speaker, negated = None, True
+    if speaker is not None and attributor.runs(NAMED_SPEAKERS):
+        speaker = attributor.named.named(speaker)
     cue = attributor.characters((first, last))
     halves = []
     for a, b in (trim(body, quote.start, doc[i - 1].idx), trim(body, doc[k].idx + 1, quote.end)):

@@ -3,24 +3,76 @@
 A cue's subject is often no one a reader could subscribe to: a date the parser took for the
 subject ('vendredi soir'), a common noun ('le bâtiment', 'the letter'), a pronoun fragment, a
 plural group ('officials', 'ceux'). Such a speaker is dropped, so the quote keeps no speaker
-or takes one from the quotes around it (speaker_inheritance).
+or takes one from the quotes around it (speaker_inheritance). A named speaker is given the
+entity's own name: 'le syndicat Alliance' is Alliance, 'Caracciolo' the 'Lucio Caracciolo'
+the article names in full.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from streams.events import Entity
 from streams.nlp.quotes.article_index import ArticleIndex
 from streams.nlp.quotes.speaker_linking import Speaker
 
-__all__ = ["SPEAKING_TYPES", "is_named"]
+__all__ = ["SPEAKING_TYPES", "NamedSpeakers"]
 
 # Entity types that can speak: people, bodies, and places standing for their government
 # ('Paris récuse…').
 SPEAKING_TYPES = frozenset({"PER", "ORG", "LOC"})
+_NAME_PARTS_RE = re.compile(r"[\s\-‐]+")
 
 
-def is_named(article: ArticleIndex, speaker: Speaker) -> bool:
-    """The speaker is one of the article's entities, or a person's name the entities stage
-    missed (which speaker_entities then makes an entity)."""
-    if speaker.entity_id is not None:
-        return speaker.etype in SPEAKING_TYPES
-    return article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype) is not None
+class NamedSpeakers:
+    """Turns a speaker candidate into a named entity of one article, or nobody."""
+
+    def __init__(self, article: ArticleIndex):
+        self.article = article
+        self._fuller: dict[str, list[Entity]] | None = None
+
+    def named(self, speaker: Speaker) -> Speaker | None:
+        """The speaker as an entity of the article (its canonical name), or None when it
+        names nobody."""
+        article = self.article
+        if speaker.entity_id is None:
+            if article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype) is not None:
+                return speaker  # a person the entities stage missed: speaker_entities adds it
+            return None
+        entity = next((e for e in article.entities if e.get("id") == speaker.entity_id), None)
+        if speaker.etype not in SPEAKING_TYPES or entity is None:
+            return speaker if speaker.etype in ("PER", "ORG") else None
+        if speaker.etype == "LOC":
+            # 'Paris a répliqué' speaks; 'Cette native de Bretagne' is not Brittany.
+            return speaker if self._is_mention(entity, speaker) else None
+        if speaker.etype == "PER":
+            fuller = self._fuller_entity(entity)
+            if fuller is not None:
+                entity = fuller
+        return replace(speaker, name=entity.get("name") or speaker.name, entity_id=entity.get("id"),
+                       etype=entity.get("type") or speaker.etype)
+
+    @staticmethod
+    def _is_mention(entity: Entity, speaker: Speaker) -> bool:
+        return any(m["start"] <= speaker.start + 4 and m["end"] >= speaker.end for m in entity.get("mentions", []))
+
+    def _fuller_entity(self, entity: Entity) -> Entity | None:
+        """'Caracciolo', 'Son', 'Corriere': a one-word name that is a part of exactly one
+        longer name of the article (a person, else a body whose name begins with it)."""
+        name = entity.get("name", "")
+        if " " in name or not name:
+            return None
+        if self._fuller is None:
+            self._fuller = {}
+            for other in self.article.entities:
+                parts = _NAME_PARTS_RE.split(other.get("name", ""))
+                if len(parts) > 1 and other.get("type") in ("PER", "ORG"):
+                    for position, part in enumerate(parts):
+                        if part[:1].isupper() and (other.get("type") == "PER" or position == 0):
+                            self._fuller.setdefault(part.lower(), []).append(other)
+        found = [other for other in self._fuller.get(name.lower(), []) if other.get("id") != entity.get("id")]
+        people = [other for other in found if other.get("type") == "PER"]
+        found = people or found
+        ids = {other.get("id") for other in found}
+        return found[0] if len(ids) == 1 else None

@@ -116,6 +116,7 @@ class MentionIndex:
     def __init__(self, entities: list[Entity], extra: Iterable[Mention] = ()):
         # Entity mentions from the entities stage, then spaCy's own as a fallback.
         mentions: list[Mention] = []
+        self.entities = entities
         self.by_name: dict[str, Entity] = {}
         self.by_last: dict[str, list[Entity]] = {}
         for entity in entities:
@@ -153,7 +154,7 @@ class MentionIndex:
             if entity.get("type") == "PER":
                 name = entity["name"]
                 written = without_honorifics(text.split())
-                if len(written) > len(name.split()) and set(name.split()) < set(written):
+                if len(name.split()) == 1 and len(written) > 1 and set(name.split()) < set(written):
                     name = " ".join(written)  # the mention was cut short; the written name is fuller
                 return Speaker(a, b, name, entity["id"], "PER")
             shown = display_name(text)
