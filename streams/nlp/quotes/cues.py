@@ -111,13 +111,13 @@ class CueWords:
             if article.in_quote[c.i]:
                 continue
             if ((c.dep_ == "neg" or (c.lower_ in lex.negators and c.i < verb.i + 3))
-                    and c.lower_ not in lex.non_verb_negators):
+                    and c.lower_ not in lex.non_verb_negators and not _in_name(c)):
                 return True
         for j in range(verb.i - 1, max(-1, first - 4), -1):
             t = doc[j]
             if article.in_quote[j] or t.is_punct or is_mark_token(t) or t.is_space:
                 break
-            if t.lower_ in lex.negators and t.lower_ not in lex.non_verb_negators:
+            if t.lower_ in lex.negators and t.lower_ not in lex.non_verb_negators and not _in_name(t):
                 return True
         # French "ne dit pas", "n'a-t-il pas dit": pas/jamais right after the verb.
         return bool(
@@ -189,3 +189,8 @@ class CueWords:
                     following.pos_ in ("ADV", "ADP", "CCONJ"))
             return t if fits else None
         return None
+
+
+def _in_name(t: Token) -> bool:
+    """'Hope Not Hate said': a capitalised word inside a name negates nothing."""
+    return t.text[:1].isupper() and (t.ent_type_ != "" or t.pos_ == "PROPN") and t.i > 0 and t.doc[t.i - 1].text[:1].isupper()

@@ -198,6 +198,8 @@ class SpeakerResolver:
         candidates = [c for c in head.children if c.dep_ == "appos"] if article.has_dep else []
         if b + 2 < article.token_count and doc[b + 1].text == ",":
             candidates.append(doc[b + 2])
+        if b + 1 < article.token_count and doc[b + 1].text[:1].isupper():
+            candidates.append(doc[b + 1])  # "le ministre de l'Intérieur Christophe Castaner"
         for c in candidates:
             if article.in_quote[c.i]:
                 continue
