@@ -11,7 +11,7 @@ import pytest
 
 from streams.evaluation.errors import EvalInputError
 from streams.evaluation.gold import GoldSet, load_gold_set
-from streams.evaluation.quotes import speaker_correct
+from streams.evaluation.quotes import same_entity, speaker_correct
 from streams.evaluation.report import format_pass_values, format_report, signed_change
 from streams.evaluation.run import collect_predictions, enriched_by, evaluate
 from streams.evaluation.scoring import aggregate, article_details, score_article
@@ -607,3 +607,16 @@ def test_pass_values_parse_once_and_equal_runs_with_each_pass_off(declared_test_
         alone = evaluate(sets, enriched_by(pipeline.Enricher(settings.with_overrides(disabled_passes=frozenset({name})))))
         assert without_timings(values.without[name]) == without_timings(alone)
     assert without_timings(values.all_on) == without_timings(evaluate(sets, enriched_by(pipeline.Enricher(settings))))
+
+
+def test_speaker_entity_match_uses_every_written_form() -> None:
+    """A speaker whose entity is the gold one counts at entity level whatever name form each uses."""
+    gold = {"entities": [{"name": "Gazette du Nord", "type": "ORG", "surface": ["Gazette du Nord", "la Gazette"]}]}
+    pred = {"entities": [{"id": "ww:ORG:gazette", "name": "Gazette", "type": "ORG",
+                          "mentions": [{"text": "la Gazette", "start": 0, "end": 10}]}]}
+    speaker = {"name": "Gazette", "entity_id": "ww:ORG:gazette", "span": {"text": "la Gazette", "start": 0, "end": 10}}
+    assert same_entity(speaker, "Gazette du Nord", pred, gold)
+    assert not speaker_correct(speaker, "Gazette du Nord", "full")
+    other = {"name": "Jeanne Roux", "entity_id": "ww:PER:jeanne-roux", "span": {"text": "Roux", "start": 20, "end": 24}}
+    assert not same_entity(other, "Gazette du Nord", pred, gold)
+    assert not same_entity(None, "Gazette du Nord", pred, gold)

@@ -34,6 +34,7 @@ class QuoteScore:
     predicted: int
     matched: dict[float, int]
     speaker_correct: dict[float, int]
+    speaker_entity_correct: dict[float, int] = field(default_factory=dict)  # right entity, any name form
     pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (gold index, pred index, overlap)
     unlocated: int = 0  # gold quotes whose text is not in the body (scored by text overlap)
     errors: dict[str, list] = field(default_factory=dict, repr=False, compare=False)  # see article_details()
@@ -109,6 +110,33 @@ def speaker_correct(pred_speaker: Any, gold_speaker: str | None, mode: str) -> b
     return False
 
 
+def _entity_forms(entity: Mapping[str, Any], key: str) -> set[str]:
+    """An entity's name and the forms written for it (gold `surface`, predicted `mentions`)."""
+    forms = {entity.get("name")} | set(entity.get("aliases") or [])
+    for form in entity.get(key) or []:
+        forms.add(form.get("text") if isinstance(form, Mapping) else form)
+    return {normalize_name(form) for form in forms if isinstance(form, str) and normalize_name(form)}
+
+
+def same_entity(pred_speaker: Any, gold_speaker: str | None, pred: Mapping[str, Any], gold: Mapping[str, Any]) -> bool:
+    """The predicted speaker is the gold speaker's entity, whatever name form each uses: the
+    predicted entity's mentions and the gold entity's surface forms share a form ('Corriere'
+    for 'Corriere della Sera', 'Bank of France' written 'Banque de France'). What an alert rule
+    on the entity id sees."""
+    if not isinstance(pred_speaker, Mapping) or not gold_speaker:
+        return False
+    wanted = normalize_name(gold_speaker)
+    gold_forms = {wanted}
+    for entity in gold.get("entities") or []:
+        if isinstance(entity, Mapping) and normalize_name(entity.get("name")) == wanted:
+            gold_forms |= _entity_forms(entity, "surface")
+    pred_forms = {normalize_name(pred_speaker.get("name"))}
+    for entity in pred.get("entities") or []:
+        if isinstance(entity, Mapping) and entity.get("id") and entity.get("id") == pred_speaker.get("entity_id"):
+            pred_forms |= _entity_forms(entity, "mentions")
+    return bool(pred_forms & gold_forms - {""})
+
+
 def _match_one_to_one(candidates: list[tuple[float, int, int]]) -> list[tuple[int, int, float]]:
     """Greedy one-to-one pairing of (overlap, gold index, pred index) candidates, best overlap first."""
     used_gold: set[int] = set()
@@ -145,14 +173,18 @@ def score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str) ->
     mode = gold.get("speaker_match") or "full"
     matched = {t: 0 for t in THRESHOLDS}
     correct = {t: 0 for t in THRESHOLDS}
+    entity_correct = {t: 0 for t in THRESHOLDS}
     errors: dict[str, list] = {"missed": [], "false_positive": [], "wrong_speaker": [], "partial": []}
     for gold_index, pred_index, overlap in pairs:
         gold_quote, pred_quote = gold_quotes[gold_index], pred_quotes[pred_index]
         right = speaker_correct(pred_quote.get("speaker"), gold_quote.get("speaker"), mode)
+        right_entity = right or (mode == "full" and same_entity(pred_quote.get("speaker"), gold_quote.get("speaker"),
+                                                                pred, gold))
         for t in THRESHOLDS:
             if overlap >= t:
                 matched[t] += 1
                 correct[t] += right
+                entity_correct[t] += right_entity
         if not right:
             errors["wrong_speaker"].append({
                 "text": gold_quote["text"],
@@ -174,4 +206,4 @@ def score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str) ->
         for i, q in enumerate(pred_quotes)
         if i not in paired_pred
     ]
-    return QuoteScore(len(gold_quotes), len(pred_quotes), matched, correct, pairs, unlocated, errors)
+    return QuoteScore(len(gold_quotes), len(pred_quotes), matched, correct, entity_correct, pairs, unlocated, errors)

@@ -54,6 +54,8 @@ def _rows() -> list[Row]:
         for metric, short in (("precision", "P"), ("recall", "R"), ("f1", "F1")):
             rows.append(_percent_row(f"quotes {short} @{threshold:g}", "quotes", threshold_key(threshold), metric))
     rows += [_percent_row(f"speaker acc @{t:g}", "speakers", threshold_key(t), "accuracy") for t in THRESHOLDS]
+    rows.append(_percent_row(f"speaker acc, entity @{THRESHOLDS[0]:g}", "speakers", threshold_key(THRESHOLDS[0]),
+                             "entity_accuracy"))
     rows += [
         _percent_row("entities P", "entities", "precision"),
         _percent_row("entities R", "entities", "recall"),

@@ -98,11 +98,14 @@ def _aggregate_quotes(scores: Sequence[QuoteScore]) -> tuple[dict[str, Any], dic
     for threshold in THRESHOLDS:
         matched = sum(q.matched[threshold] for q in scores)
         correct = sum(q.speaker_correct[threshold] for q in scores)
+        entity_correct = sum(q.speaker_entity_correct.get(threshold, 0) for q in scores)
         quotes[threshold_key(threshold)] = _prf(matched, n_pred, n_gold)
         speakers[threshold_key(threshold)] = {
             "matched": matched,
             "correct": correct,
             "accuracy": _ratio(correct, matched),
+            # right entity whatever its name form (what a rule on the entity id sees)
+            "entity_accuracy": _ratio(entity_correct, matched),
             "correct_over_gold": _ratio(correct, n_gold),
         }
     return quotes, speakers
