@@ -30,6 +30,7 @@ NEGATED_CUE = Pass("quotes.negated-cue", "'n'a pas dit', 'estime-t-on': a negate
 # Who a phrase designates.
 NAME_CHAIN = Pass("quotes.name-chain", "a speaker's name extended over the proper nouns around it")
 PRONOUNS = Pass("quotes.pronouns", "'il', 'she': the last person who was a subject or was quoted")
+AGREEMENT = Pass("quotes.agreement", "'elle', 'he': never a person whose title or first name says the other gender")
 TITLES_AND_ROLES = Pass("quotes.titles-and-roles", "'the minister', 'l'élu': the person introduced with that title")
 NAMED_SPEAKERS = Pass("quotes.named-speakers",
                       "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
@@ -58,6 +59,7 @@ PASSES: tuple[Pass, ...] = (
     NEGATED_CUE,
     NAME_CHAIN,
     PRONOUNS,
+    AGREEMENT,
     TITLES_AND_ROLES,
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,

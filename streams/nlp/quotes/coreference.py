@@ -13,12 +13,13 @@ from collections.abc import Iterator
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import PRONOUNS, TITLES_AND_ROLES
+from streams.nlp.quotes import AGREEMENT, PRONOUNS, TITLES_AND_ROLES
 from streams.nlp.quotes.article_index import (
     ArticleIndex,
     is_mark_token,
     is_sentence_end,
 )
+from streams.nlp.quotes.genders import HONORIFIC_GENDERS, PRONOUN_GENDERS, first_name_gender
 from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 
@@ -48,6 +49,7 @@ class Coreference:
         self.titles: dict[str, list[TitleHolder]] = {}  # title lemma -> persons introduced with it
         self.person_titles: dict[str, set[str]] = {}
         self.person_adjectives: dict[str, set[str]] = {}  # "ukrainien", "allemande": how introduced
+        self.person_gender: dict[str, str] = {}  # F / M, from the titles the article gives ("Mme X")
         self._collect_titles()
 
     def record_quoted(self, speaker: Speaker) -> None:
@@ -71,6 +73,11 @@ class Coreference:
             holder = (mention.start, person.name, person.entity_id)
             nouns: list[Token] = []
             adjectives: set[str] = set()
+            honorific = doc[tokens.start].lower_.rstrip(".") if tokens else ""
+            if tokens.start > 0 and honorific not in HONORIFIC_GENDERS:
+                honorific = doc[tokens.start - 1].lower_.rstrip(".")
+            if honorific in HONORIFIC_GENDERS:  # "Mme Mouraud", "M. Caracciolo"
+                self.person_gender.setdefault(_person_key(person), HONORIFIC_GENDERS[honorific])
             if tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES:  # "Me Nicolas Berthier"
                 for lemma in _LAWYER_NOUNS:
                     self.titles.setdefault(lemma, []).append(holder)
@@ -139,14 +146,26 @@ class Coreference:
         text = self.article.body[a:b]
         if (standing_for or text).lower() not in self.lex.singular_pronouns or not self.article.switches.on(PRONOUNS):
             return Speaker(a, b, text, None, None)
-        person = self.antecedent(a)
+        gender = PRONOUN_GENDERS.get((standing_for or text).lower()) if self.article.switches.on(AGREEMENT) else None
+        person = self.antecedent(a, gender)
         if person is None:
             return Speaker(a, b, text, None, None)
         return Speaker(a, b, person.name, person.entity_id, "PER")
 
-    def antecedent(self, a: int) -> Speaker | None:
+    def gender(self, person: Speaker) -> str | None:
+        """F or M when the article's titles ('Mme', 'M.') or the first name tell it."""
+        return self.person_gender.get(_person_key(person)) or first_name_gender(person.name)
+
+    def _other_gender(self, person: Speaker, gender: str | None) -> bool:
+        if gender is None:
+            return False
+        known = self.gender(person)
+        return known is not None and known != gender
+
+    def antecedent(self, a: int, gender: str | None = None) -> Speaker | None:
         """The person a pronoun or role noun at offset a refers to: the most recent of the last
-        person who was a subject and the last person quoted, within a few paragraphs."""
+        person who was a subject and the last person quoted, within a few paragraphs; with a
+        `gender` (of 'elle', 'he'), people known to be of the other one are passed over."""
         article = self.article
         floor = article.floor(a, 4)
         recent = None
@@ -157,13 +176,15 @@ class Coreference:
                 break
             if mention.etype != "PER" or mention.end > a or not article.outside(mention.start):
                 continue
+            if gender is not None and self._other_gender(article.resolve_person(mention.start, mention.end), gender):
+                continue
             if recent is None:
                 recent = mention
             if self.is_subject_mention(mention.start, mention.end):
                 subject = mention
                 break
         quoted = next((speaker for speaker in reversed(self.quoted)
-                       if speaker.etype == "PER" and speaker.start < a), None)
+                       if speaker.etype == "PER" and speaker.start < a and not self._other_gender(speaker, gender)), None)
         if subject is not None and (quoted is None or quoted.start < subject.start):
             return article.resolve_person(subject.start, subject.end)
         if quoted is not None and quoted.start >= floor:
