@@ -31,6 +31,8 @@ NEGATED_CUE = Pass("quotes.negated-cue", "'n'a pas dit', 'estime-t-on': a negate
 NAME_CHAIN = Pass("quotes.name-chain", "a speaker's name extended over the proper nouns around it")
 PRONOUNS = Pass("quotes.pronouns", "'il', 'she': the last person who was a subject or was quoted")
 AGREEMENT = Pass("quotes.agreement", "'elle', 'he': never a person whose title or first name says the other gender")
+ROLE_SUBJECTS = Pass("quotes.role-subjects",
+                     "'Le président écoute. « … » demande-t-il': a role noun as the latest subject is who 'il' is")
 TITLES_AND_ROLES = Pass("quotes.titles-and-roles", "'the minister', 'l'élu': the person introduced with that title")
 NAMED_SPEAKERS = Pass("quotes.named-speakers",
                       "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
@@ -60,6 +62,7 @@ PASSES: tuple[Pass, ...] = (
     NAME_CHAIN,
     PRONOUNS,
     AGREEMENT,
+    ROLE_SUBJECTS,
     TITLES_AND_ROLES,
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,

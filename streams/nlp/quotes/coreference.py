@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import AGREEMENT, PRONOUNS, TITLES_AND_ROLES
+from streams.nlp.quotes import AGREEMENT, PRONOUNS, ROLE_SUBJECTS, TITLES_AND_ROLES
 from streams.nlp.quotes.article_index import (
     ArticleIndex,
     is_mark_token,
@@ -49,6 +49,7 @@ class Coreference:
         self.titles: dict[str, list[TitleHolder]] = {}  # title lemma -> persons introduced with it
         self.person_titles: dict[str, set[str]] = {}
         self.person_adjectives: dict[str, set[str]] = {}  # "ukrainien", "allemande": how introduced
+        self._describing = 0  # depth of role-noun lookups, which may ask for an antecedent again
         self.person_gender: dict[str, str] = {}  # F / M, from the titles the article gives ("Mme X")
         self._collect_titles()
 
@@ -185,6 +186,10 @@ class Coreference:
                 break
         quoted = next((speaker for speaker in reversed(self.quoted)
                        if speaker.etype == "PER" and speaker.start < a and not self._other_gender(speaker, gender)), None)
+        latest = max(subject.start if subject is not None else floor, quoted.start if quoted is not None else floor)
+        described = self._described_subject(latest, a, gender) if self.article.switches.on(ROLE_SUBJECTS) else None
+        if described is not None:
+            return described  # 'Le président écoute. « … » demande-t-il': the president
         if subject is not None and (quoted is None or quoted.start < subject.start):
             return article.resolve_person(subject.start, subject.end)
         if quoted is not None and quoted.start >= floor:
@@ -192,6 +197,35 @@ class Coreference:
         if recent is not None:
             return article.resolve_person(recent.start, recent.end)
         return quoted
+
+    def _described_subject(self, lo: int, a: int, gender: str | None) -> Speaker | None:
+        """The person a role noun that is the latest subject before offset a designates ('Le
+        président écoute attentivement.', 'the minister replied'), when it comes after offset lo
+        (the latest subject named or quoted)."""
+        article = self.article
+        if not article.has_dep or self._describing >= 2:
+            return None
+        doc = article.doc
+        tokens = article.token_range(lo, a)
+        for i in range(tokens.stop - 1, max(tokens.start, tokens.stop - 120) - 1, -1):
+            t = doc[i]
+            if t.pos_ != "NOUN" or article.in_quote[i] or not self.is_role(t) or t.head.i > a:
+                continue
+            if not (t.dep_.startswith("nsubj") or _opens_sentence(doc, i)):
+                continue
+            start = t.left_edge.i if t.dep_.startswith("nsubj") else i - 1
+            if article.in_quote[start]:
+                return None
+            self._describing += 1
+            try:
+                first, last = doc[start].idx, t.idx + len(t.text)
+                person = self.title(t, first, last) or self.role(t, first, last)
+            finally:
+                self._describing -= 1
+            if person is None or self._other_gender(person, gender):
+                return None
+            return person
+        return None
 
     def cataphor(self, b: int) -> Speaker | None:
         """'Le président américain a jugé… « … »' opening a story: the person named as a
@@ -243,6 +277,12 @@ class Coreference:
         person = first if first is not None and fits(first) else None
         if person is None and first is not None:
             person = next((earlier for earlier in self.earlier_people(start) if fits(earlier)), None)
+            if person is None and self.article.switches.on(ROLE_SUBJECTS):
+                # 'le président' when the people speaking so far are a mayor and a farmer: the
+                # person named earlier whom no other title rules out.
+                person = next((earlier for earlier in self.named_before(start)
+                               if earlier.name != first.name and self.person_titles.get(_person_key(earlier)) is None
+                               and fits(earlier)), None)
         if (person is None and first is not None and lemma not in self.titles
                 and any(quoted.start == first.start for quoted in self.quoted[-1:])):
             # Nobody in the article bears that title ('la cheffe de la diplomatie …' then
@@ -325,3 +365,14 @@ class Coreference:
             if t.pos_ in ("VERB", "AUX") or t.lower_ in self.lex.forms:
                 return True
         return False
+
+
+def _opens_sentence(doc, i: int) -> bool:
+    """'Le président écoute…': the noun after a determiner that opens its sentence, the topic
+    the small parsers often fail to mark as the subject."""
+    if i < 1 or doc[i - 1].pos_ != "DET":
+        return False
+    if i < 2:
+        return True
+    before = doc[i - 2]
+    return is_sentence_end(before) or "\n" in before.text or is_mark_token(before)
