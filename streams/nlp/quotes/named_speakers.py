@@ -14,15 +14,21 @@ import re
 from dataclasses import replace
 
 from streams.events import Entity
-from streams.nlp.quotes.article_index import ArticleIndex
+from streams.nlp.entities.name_shapes import given_names
+from streams.nlp.quotes.article_index import ArticleIndex, is_mark_token, is_sentence_end
 from streams.nlp.quotes.speaker_linking import Speaker
 
-__all__ = ["SPEAKING_TYPES", "NamedSpeakers"]
+__all__ = ["SPEAKING_TYPES", "NamedSpeakers", "is_first_name"]
 
 # Entity types that can speak: people, bodies, and places standing for their government
 # ('Paris récuse…').
 SPEAKING_TYPES = frozenset({"PER", "ORG", "LOC"})
 _NAME_PARTS_RE = re.compile(r"[\s\-‐]+")
+
+
+def is_first_name(word: str) -> bool:
+    """'Alex', 'Margaux': a first name of the name lists (a person named by it alone)."""
+    return " " not in word and word in given_names()
 
 
 class NamedSpeakers:
@@ -39,6 +45,8 @@ class NamedSpeakers:
         if speaker.entity_id is None:
             if article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype) is not None:
                 return speaker  # a person the entities stage missed: speaker_entities adds it
+            if is_first_name(speaker.name) and speaker.etype in (None, "PER"):
+                return speaker  # '», explique Alex, organisateur…': a person named by first name
             return None
         entity = next((e for e in article.entities if e.get("id") == speaker.entity_id), None)
         if speaker.etype not in SPEAKING_TYPES or entity is None:
@@ -50,12 +58,30 @@ class NamedSpeakers:
             fuller = self._fuller_entity(entity)
             if fuller is not None:
                 entity = fuller
+            elif self._word_opening_sentences(entity):
+                return None  # 'Fébrile face à ce mouvement, …', 'Slogan interdit…': no name
         return replace(speaker, name=entity.get("name") or speaker.name, entity_id=entity.get("id"),
                        etype=entity.get("type") or speaker.etype)
 
     @staticmethod
     def _is_mention(entity: Entity, speaker: Speaker) -> bool:
         return any(m["start"] <= speaker.start + 4 and m["end"] >= speaker.end for m in entity.get("mentions", []))
+
+    def _word_opening_sentences(self, entity: Entity) -> bool:
+        """A one-word 'person' that is no first name and only ever opens a sentence: a common
+        word the tagger took for a name because of its capital."""
+        name = entity.get("name", "")
+        if " " in name or "-" in name or is_first_name(name):
+            return False
+        article = self.article
+        for mention in entity.get("mentions", []):
+            tokens = article.token_range(mention["start"], mention["end"])
+            if not tokens or tokens.start == 0:
+                continue
+            before = article.doc[tokens.start - 1]
+            if not (is_sentence_end(before) or "\n" in before.text or is_mark_token(before)):
+                return False
+        return True
 
     def _fuller_entity(self, entity: Entity) -> Entity | None:
         """'Caracciolo', 'Son', 'Corriere': a one-word name that is a part of exactly one

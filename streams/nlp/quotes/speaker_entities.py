@@ -13,6 +13,7 @@ from typing import NamedTuple
 from streams.events import Entity
 from streams.nlp.entities.aliases import entity_id_for
 from streams.nlp.quotes.article_index import ArticleIndex
+from streams.nlp.quotes.named_speakers import is_first_name
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["UnlinkedPerson", "add_speaker_entities", "unlinked_persons"]
@@ -39,7 +40,7 @@ def unlinked_persons(article: ArticleIndex, speakers: list[Speaker]) -> list[Unl
             continue
         name = article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype, min_words=1)
         if name is not None:
-            found.append(UnlinkedPerson(speaker, name, False))
+            found.append(UnlinkedPerson(speaker, name, is_first_name(name)))  # 'Alex' is someone
     return found
 
 
