@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from streams.events import Entity
 from streams.nlp.entities.name_shapes import given_names
-from streams.nlp.quotes.article_index import ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import NAME_PARTICLES, ArticleIndex, is_mark_token, is_sentence_end
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["SPEAKING_TYPES", "NamedSpeakers", "is_first_name"]
@@ -42,11 +42,22 @@ class NamedSpeakers:
         """The speaker as an entity of the article (its canonical name), or None when it
         names nobody."""
         article = self.article
+        words = speaker.name.split()
+        if ((speaker.etype != "PER" or speaker.entity_id is None) and 1 < len(words) <= 4 and is_first_name(words[0])
+                and speaker.name == article.body[speaker.start:speaker.end]
+                and all(word[:1].isupper() or word.lower() in NAME_PARTICLES for word in words)):
+            # 'a regretté Sylvie Garnier' where the tagger saw a place in 'Garnier': a person
+            return replace(speaker, entity_id=None, etype="PER")
         if speaker.entity_id is None:
             if article.person_name(speaker.start, speaker.end, speaker.name, speaker.etype) is not None:
                 return speaker  # a person the entities stage missed: speaker_entities adds it
-            if is_first_name(speaker.name) and speaker.etype in (None, "PER"):
-                return speaker  # '», explique Alex, organisateur…': a person named by first name
+            if speaker.etype in (None, "PER") and (is_first_name(speaker.name) or article.person_name(
+                    speaker.start, speaker.end, speaker.name, speaker.etype, min_words=1) is not None):
+                # '», explique Alex', '», a ajouté Vasseur': a first name, or a surname that
+                # speaker_entities joins to the full name said before
+                return speaker
+            if speaker.etype in (None, "ORG") and self._proper_name(speaker):
+                return speaker  # 'according to the Daily Herald' with no entity: a body's name
             return None
         entity = next((e for e in article.entities if e.get("id") == speaker.entity_id), None)
         if speaker.etype not in SPEAKING_TYPES or entity is None:
@@ -60,12 +71,23 @@ class NamedSpeakers:
                 entity = fuller
             elif self._word_opening_sentences(entity):
                 return None  # 'Fébrile face à ce mouvement, …', 'Slogan interdit…': no name
-        return replace(speaker, name=entity.get("name") or speaker.name, entity_id=entity.get("id"),
+        name = entity.get("name") or speaker.name
+        if " " not in name and name in speaker.name.split():
+            name = speaker.name  # 'Sylvie' + 'Garnier': the mention was cut short, the name chain is whole
+        return replace(speaker, name=name, entity_id=entity.get("id"),
                        etype=entity.get("type") or speaker.etype)
 
     @staticmethod
     def _is_mention(entity: Entity, speaker: Speaker) -> bool:
         return any(m["start"] <= speaker.start + 4 and m["end"] >= speaker.end for m in entity.get("mentions", []))
+
+    def _proper_name(self, speaker: Speaker) -> bool:
+        """Every word of the name as shown is a capitalised proper noun ('Daily Herald', 'AFP')."""
+        article = self.article
+        tokens = [article.doc[i] for i in article.token_range(speaker.start, speaker.end)]
+        words = [t for t in tokens if t.text.lower() not in ("the", "l'", "l’", "le", "la", "les") and t.is_alpha]
+        return bool(words) and all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in words) and (
+            speaker.name == article.body[speaker.start:speaker.end] or speaker.name in article.body)
 
     def _word_opening_sentences(self, entity: Entity) -> bool:
         """A one-word 'person' that is no first name and only ever opens a sentence: a common

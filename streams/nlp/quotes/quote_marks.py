@@ -29,7 +29,9 @@ _SINGLE_OPENERS = frozenset("‹‘")
 MARKS = frozenset("«»‹›“”„\"‘’")
 CLOSING_MARKS = "»”\"’›"
 _MARKS_RE = re.compile("[«»‹›“”„\"‘’]")
-LINE_RE = re.compile(r"[^\n]+")
+# A line: up to a newline, or up to a run of three or more spaces after the end of a sentence,
+# which is how scraped copy often joins its paragraphs ('…gérer».    «On attend…').
+LINE_RE = re.compile(r"[^\n \t\u00a0](?:[^\n \t\u00a0]|[ \t\u00a0](?![ \t\u00a0]{2})|(?<![.!?…»\"”])[ \t\u00a0]{3,})*")
 _OPEN_PUNCT = "([{—–-/:;,"
 
 
