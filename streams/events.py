@@ -41,6 +41,7 @@ class Quote(TypedDict):
     end: int
     speaker: Optional[Speaker]
     cue: Optional[str]
+    source: NotRequired[Span]  # with no named speaker: the unnamed source as written ("officials")
     kind: Literal["direct"]
 
 

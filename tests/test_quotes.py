@@ -965,6 +965,9 @@ PASS_CASES = [
      ("Le ministre Paul Girard est arrivé à Lyon mardi.\n\n"
      "« Nous ne céderons rien sur les salaires », a déclaré le ministre."),
      [("Paul Girard", "a déclaré")], [(None, None)]),
+    ("quotes.acting-places", "fr",
+     "Berlin récuse les critiques de ses voisins.\n\n« Il n'y a pas à rougir de ce bilan », insiste-t-on.",
+     [("Berlin", "insiste-t-on")], [(None, None)]),
     ("quotes.named-speakers", "fr",
      "La lettre a été lue samedi devant la mairie.\n\n« Nous irons plus loin », a conclu la lettre.",
      [(None, None)], [("la lettre", "a conclu")]),

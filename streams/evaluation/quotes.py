@@ -177,7 +177,10 @@ def score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str) ->
     errors: dict[str, list] = {"missed": [], "false_positive": [], "wrong_speaker": [], "partial": []}
     for gold_index, pred_index, overlap in pairs:
         gold_quote, pred_quote = gold_quotes[gold_index], pred_quotes[pred_index]
-        right = speaker_correct(pred_quote.get("speaker"), gold_quote.get("speaker"), mode)
+        said_by = pred_quote.get("speaker")
+        if said_by is None and mode == "lenient" and isinstance(pred_quote.get("source"), Mapping):
+            said_by = {"span": pred_quote["source"]}  # source spans as written: an unnamed source counts
+        right = speaker_correct(said_by, gold_quote.get("speaker"), mode)
         right_entity = right or (mode == "full" and same_entity(pred_quote.get("speaker"), gold_quote.get("speaker"),
                                                                 pred, gold))
         for t in THRESHOLDS:

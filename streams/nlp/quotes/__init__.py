@@ -26,6 +26,8 @@ COLON_INTRO = Pass("quotes.colon-intro", "'Jane Doe: «…»', 'X listed them: �
 STANCE = Pass("quotes.stance", "'Pour le ministre, «…»': the person whose view frames the sentence")
 CLAUSE_SUBJECT = Pass("quotes.clause-subject", "'X mocked Y for \"…\"': the subject of the clause holding the quote")
 SHORT_QUOTE_CUES = Pass("quotes.short-quote-cues", "'a qualifié … de « scandaleuse »': a verdict verb keeps a short quote")
+ACTING_PLACES = Pass("quotes.acting-places",
+                     "'Paris récuse… « … », insiste-t-on': the capital whose government the sentence before names")
 NEGATED_CUE = Pass("quotes.negated-cue", "'n'a pas dit', 'estime-t-on': a negated or impersonal cue names nobody")
 # Who a phrase designates.
 NAME_CHAIN = Pass("quotes.name-chain", "a speaker's name extended over the proper nouns around it")
@@ -59,6 +61,7 @@ PASSES: tuple[Pass, ...] = (
     CLAUSE_SUBJECT,
     SHORT_QUOTE_CUES,
     NEGATED_CUE,
+    ACTING_PLACES,
     NAME_CHAIN,
     PRONOUNS,
     AGREEMENT,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import CLAUSE_SUBJECT, COLON_INTRO, DASH_SIGNATURE, INNER_INCISE, NAMED_SPEAKERS
+from streams.nlp.quotes import ACTING_PLACES, CLAUSE_SUBJECT, COLON_INTRO, DASH_SIGNATURE, INNER_INCISE, NAMED_SPEAKERS
 from streams.nlp.quotes.article_index import DASHES, Paragraph
+from streams.nlp.quotes.acting_places import acting_place
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import cue_after
 from streams.nlp.quotes.cue_before import cue_before
@@ -54,6 +55,10 @@ def attribute_quotes(attributor: Attributor, candidates: list[QuoteCandidate], p
             continue
         if quote.short and not is_firm(attributor, quote, cue):
             continue  # a word or two without its own reporting verb: a scare quote, a title
+        if cue.kind != "neg" and is_indefinite(attributor, cue.speaker) and attributor.runs(ACTING_PLACES):
+            place = acting_place(attributor, cue.token)
+            if place is not None:  # 'Paris récuse … « … », insiste-t-on': the capital's government
+                cue = cue._replace(speaker=place)
         if cue.kind == "neg" or is_indefinite(attributor, cue.speaker):
             quote.blocked = True  # '», estime-t-on à Bruxelles': said, but by nobody named
             continue
@@ -61,8 +66,10 @@ def attribute_quotes(attributor: Attributor, candidates: list[QuoteCandidate], p
             continue
         speaker = attributor.named.named(cue.speaker) if attributor.runs(NAMED_SPEAKERS) else cue.speaker
         if speaker is None:
-            quote.reported = True
-            continue  # 'vendredi soir', 'the letter': nobody named; the quotes around may tell
+            quote.source = cue.speaker  # 'officials', 'the letter': nobody named; the quotes around may tell
+            if cue.phrase != NO_PHRASE:
+                quote.cue = attributor.characters(cue.phrase)
+            continue
         quote.speaker = speaker
         quote.own = True
         if cue.phrase != NO_PHRASE:

@@ -35,12 +35,12 @@ class QuoteCandidate:
     own: bool = False  # attributed by a cue of its own (not inherited)
     blocked: bool = False  # attached to a negated cue: never inherit a speaker
     short: bool = False  # under three words: kept only with a firm cue of its own
-    reported: bool = False  # a cue reports it, even if who speaks is nobody named ('officials said')
+    source: Speaker | None = None  # who the cue says speaks when that is nobody named ('officials said')
 
     @property
     def said(self) -> bool:
         """Someone says these words: a speaker, or a cue whose subject names nobody."""
-        return self.speaker is not None or self.reported
+        return self.speaker is not None or self.source is not None
 
 
 class Attributor:

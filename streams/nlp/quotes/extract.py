@@ -103,9 +103,12 @@ def extract_quotes(
             "start": quote.start,
             "end": quote.end,
             "speaker": _speaker_dict(body, speaker) if speaker is not None else None,  # type: ignore[typeddict-item]
-            "cue": body[quote.cue[0]:quote.cue[1]] if quote.cue is not None and speaker is not None else None,
+            "cue": body[quote.cue[0]:quote.cue[1]] if quote.cue is not None and quote.said else None,
             "kind": "direct",
         })
+        if speaker is None and quote.source is not None:
+            source = quote.source  # an unnamed source, as written: 'a police spokesman', 'officials'
+            quotes[-1]["source"] = {"text": body[source.start:source.end], "start": source.start, "end": source.end}
     out_entities: list[Entity] = []
     for entity in entities:
         copy = dict(entity)
