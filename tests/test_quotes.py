@@ -964,7 +964,7 @@ PASS_CASES = [
     ("quotes.titles-and-roles", "fr",
      ("Le ministre Paul Girard est arrivé à Lyon mardi.\n\n"
      "« Nous ne céderons rien sur les salaires », a déclaré le ministre."),
-     [("Paul Girard", "a déclaré")], [(None, None)]),
+     [("Paul Girard", "a déclaré")], [(None, "a déclaré")]),
     ("quotes.acting-places", "fr",
      "Berlin récuse les critiques de ses voisins.\n\n« Il n'y a pas à rougir de ce bilan », insiste-t-on.",
      [("Berlin", "insiste-t-on")], [(None, None)]),
