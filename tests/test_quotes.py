@@ -984,6 +984,12 @@ PASS_CASES = [
      ("« Nous ne céderons rien sur les salaires », a déclaré Paul Girard.\n\n"
      "« La grève continuera jusqu'à la fin du mois. »"),
      [("Paul Girard", "a déclaré"), ("Paul Girard", None)], [("Paul Girard", "a déclaré"), (None, None)]),
+    ("quotes.forward-in-sentence", "fr",
+     ("La Banque centrale a constaté que « les stocks gonflent légèrement ». Dans l'industrie, « les effectifs "
+      "stagnent ». Enfin, « les commandes restent bien garnies ». Le cabinet Markit a annoncé que « la croissance "
+      "est tombée »."),
+     [("Banque centrale", "a constaté")] * 3 + [("Markit", "a annoncé")],
+     [("Banque centrale", "a constaté")] * 2 + [("Markit", "a annoncé")] * 2),
     ("quotes.drop-titles", "fr",
      "Paul Girard a présenté son livre « Les Jours Heureux De Notre Enfance À Lyon » mardi.",
      [], [(None, None)]),

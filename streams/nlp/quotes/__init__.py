@@ -40,6 +40,8 @@ NAMED_SPEAKERS = Pass("quotes.named-speakers",
                       "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
 # Quotes without a cue of their own.
 INHERIT_SPEAKERS = Pass("quotes.inherit-speakers", "a quote without a cue takes its paragraph's or run's speaker")
+FORWARD_IN_SENTENCE = Pass("quotes.forward-in-sentence",
+                           "a later quote's cue lends its speaker only within its sentence")
 # What is not a quotation.
 DROP_TITLES = Pass("quotes.drop-titles", "'Saturday Night Live', 'son livre « … »': titles of works are no quotes")
 DROP_SCARE_QUOTES = Pass("quotes.drop-scare-quotes", "'la « sobriété heureuse »': a few words nobody says")
@@ -69,6 +71,7 @@ PASSES: tuple[Pass, ...] = (
     TITLES_AND_ROLES,
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,
+    FORWARD_IN_SENTENCE,
     DROP_TITLES,
     DROP_SCARE_QUOTES,
     SPEAKER_ENTITIES,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from streams.nlp.quotes.article_index import Paragraph
+from streams.nlp.quotes import FORWARD_IN_SENTENCE
+from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.speaker_linking import Speaker
 
@@ -85,13 +86,25 @@ def _chains(candidates: list[QuoteCandidate]) -> tuple[list[int], dict[int, list
     return chain, members
 
 
-def _same_paragraph_source(candidates: list[QuoteCandidate], k: int) -> QuoteCandidate | None:
-    """The nearest quote of the same paragraph attributed by a cue of its own."""
+def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
+    """A sentence ends outside the quotes between offsets a and b."""
+    article = attributor.article
+    return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
+
+
+def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandidate], k: int) -> QuoteCandidate | None:
+    """The nearest quote of the same paragraph attributed by a cue of its own: an earlier one,
+    or a later one of the same sentence ('«A» et «B», a dit X'). A cue in a later sentence
+    speaks for its own quote only ('«…». Le cabinet X a annoncé que «…»')."""
     n = len(candidates)
-    paragraph = candidates[k].span.paragraph
+    quote = candidates[k]
+    paragraph = quote.span.paragraph
     for distance in range(1, n):
         for j in (k - distance, k + distance):
             if 0 <= j < n and candidates[j].own and candidates[j].span.paragraph == paragraph:
+                if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(
+                        attributor, quote.end, candidates[j].start):
+                    continue
                 return candidates[j]
         if k - distance < 0 and k + distance >= n:
             return None
@@ -109,7 +122,7 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
     for k, quote in enumerate(candidates):
         if quote.speaker is not None or quote.blocked:
             continue
-        source = _same_paragraph_source(candidates, k)
+        source = _same_paragraph_source(attributor, candidates, k)
         if source is None:
             attributed = [candidates[j] for j in members[chain[k]] if candidates[j].own]
             if attributed:
