@@ -15,6 +15,11 @@ import pytest
 
 from streams.harness.brokers import external_broker, requested_broker_kinds, start_embedded, start_kafka
 
+# Webhook receivers in the tests listen on loopback, which the URL policy refuses by default;
+# rule secrets are sealed on wire.rules with this test-only key (streams/alerts/sealing.py).
+os.environ.setdefault("WIREWATCH_WEBHOOK_ALLOW", "127.0.0.1/32,::1/128")
+os.environ.setdefault("WIREWATCH_SECRET_KEY", "d2lyZXdhdGNoLXRlc3Qtb25seS1rZXktMzItYnl0ZXM=")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -16,6 +16,7 @@ from streams.alerts.rules import (
     compile_rule,
     rule_from_dict,
 )
+from streams.alerts.sealing import open_stored_rule, sealed_rule_bytes
 from streams.config import Settings
 from streams.runtime import codec
 from streams.runtime.kafka_io import client_options, make_producer
@@ -90,7 +91,7 @@ def apply_rule_record(rules: dict[str, dict], key: bytes | None, value: bytes | 
         log.warning("ignoring unreadable rule record %r on the rules topic", rule_id)
         return
     if isinstance(rule, dict):
-        rules[rule_id] = rule
+        rules[rule_id] = open_stored_rule(rule_id, rule)  # secrets are sealed at rest
     else:  # a JSON null written by a client that cannot send tombstones also deletes
         rules.pop(rule_id, None)
 
@@ -103,10 +104,11 @@ def read_rules(settings: Settings) -> dict[str, dict]:
 
 
 def put_rules(settings: Settings, rules: list[Rule]) -> None:
+    records = [(rule.id, sealed_rule_bytes(rule)) for rule in rules]  # all sealed before any is sent
     producer = make_producer(settings)
     try:
-        for rule in rules:
-            producer.send(settings.topic("rules"), key=rule.id.encode(), value=codec.dumps(rule.to_dict()))
+        for rule_id, record in records:
+            producer.send(settings.topic("rules"), key=rule_id.encode(), value=record)
         producer.flush()
     finally:
         producer.close()

@@ -26,6 +26,7 @@ import aiohttp
 import orjson
 
 from streams import __version__
+from streams.alerts.url_policy import delivery_refusal
 from streams.contracts import check_webhook_url, secret_bytes
 from streams.retry import Backoff
 
@@ -241,6 +242,9 @@ async def deliver(
     signed = _prepare(url, secret, alert)
     if isinstance(signed, DeliveryResult):
         return signed
+    refused = await delivery_refusal(url)  # SSRF guard, on the addresses the host resolves to now
+    if refused:
+        return DeliveryResult("failed", 0, error=refused)
     own = session is None
     client = aiohttp.ClientSession() if own else session
     shown = redact_url(url)

@@ -31,6 +31,7 @@ def _read_rule_file(path: str):
 def cmd_rules_add(args: argparse.Namespace) -> int:
     from streams.alerts.rules import compile_rule
     from streams.alerts.store import put_rules, resolver
+    from streams.alerts.url_policy import UrlRefused, check_rule_targets_sync
     from streams.cli.common import settings_from_args
     from streams.runtime.kafka_io import ensure_topics, wait_for_broker
 
@@ -41,6 +42,10 @@ def cmd_rules_add(args: argparse.Namespace) -> int:
         compiled = compile_rule(rule, resolve)
         actors = ", ".join(f"{a.query} -> {a.name} ({a.id})" for a in compiled.actors)
         print(f"rule {rule.id} ({rule.match}): {actors}", file=sys.stderr)
+    try:  # webhooks to private, loopback or link-local addresses are refused (WIREWATCH_WEBHOOK_ALLOW)
+        check_rule_targets_sync(rules)
+    except UrlRefused as exc:
+        raise UsageError(str(exc)) from None
     wait_for_broker(settings, timeout=15)
     ensure_topics(settings)
     put_rules(settings, rules)

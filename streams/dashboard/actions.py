@@ -12,8 +12,9 @@ import logging
 from collections.abc import Callable, Mapping
 
 from streams.alerts.store import delete_rule, put_rules, resolver
+from streams.alerts.url_policy import UrlRefused, check_rule_targets
 from streams.dashboard.feed import RulesFeed
-from streams.dashboard.rule_form import BacktestHit, backtest, check_form, toggled
+from streams.dashboard.rule_form import BacktestHit, RuleError, backtest, check_form, toggled
 from streams.dashboard.state import Dashboard
 
 log = logging.getLogger("wirewatch.dashboard")
@@ -49,6 +50,10 @@ class RuleActions:
 
     async def add(self, fields: Mapping[str, str]) -> list[str]:
         checked = check_form(fields, await self.resolve())
+        try:
+            await check_rule_targets(checked.rules)
+        except UrlRefused as exc:
+            raise RuleError(str(exc)) from None
         await asyncio.to_thread(put_rules, self.dash.settings, checked.rules)
         await self._settle()
         return [rule.id for rule in checked.rules]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from streams.runtime.alerting import add_alerting, add_delivery, add_rules_reade
 from streams.runtime.context import WorkerContext
 from streams.runtime.faust_compat import shorten_fetch_wait
 from streams.runtime.kafka_io import MAX_MESSAGE_BYTES
+from streams.runtime.readiness import PROBE_INTERVAL, probe_broker
 from streams.runtime.web import add_web_pages
 from streams.topology import ALL_TOPIC_SUFFIXES, POST_PARSE_STAGE_NAMES, STAGE_NAMES
 
@@ -104,6 +106,19 @@ def add_worker_tasks(ctx: WorkerContext) -> None:
     @app.timer(interval=LAG_INTERVAL)
     async def measure_lag():
         ctx.metrics.record_lag(app.consumer)
+
+    @app.task
+    async def probe_broker_now_and_then():
+        """For /ready: does the broker answer, independently of the consumer's own retries."""
+        while True:
+            ctx.health.broker_error = await probe_broker(ctx.settings)
+            ctx.health.broker_checked = time.monotonic()
+            await asyncio.sleep(PROBE_INTERVAL)
+
+    @app.on_partitions_assigned.connect
+    async def count_assignment(app, assigned, **kwargs):
+        ctx.health.assignments += 1
+        ctx.health.partitions = len(assigned)
 
     @app.task
     async def warm_up():

@@ -23,6 +23,7 @@ from streams.nlp.pipeline import Enricher, dead_letter
 from streams.retry import Backoff, retry_forever
 from streams.runtime import codec
 from streams.runtime.metrics import Metrics
+from streams.runtime.readiness import HealthState
 
 log = logging.getLogger("wirewatch")
 
@@ -58,6 +59,7 @@ class WorkerContext:
     rules: RulesView
     metrics: Metrics = field(default_factory=Metrics)
     recent_alerts: deque[dict] = field(default_factory=lambda: deque(maxlen=RECENT_ALERTS_KEPT))
+    health: HealthState = field(default_factory=HealthState)
 
     def runs(self, *stages: str) -> bool:
         """Whether this worker runs any of `stages`."""

@@ -1,12 +1,19 @@
-"""The worker's HTTP pages: /health, /metrics, the rules API, recent alerts, article intake."""
+"""The worker's HTTP pages: /health, /ready, /metrics, the rules API, recent alerts, article intake.
+
+Every page but /health, /ready and /metrics needs a token once any is configured
+(streams/api_auth.py): read-only for GET, admin for anything that changes rules or sends articles.
+"""
 
 from __future__ import annotations
 
 import faust
+from aiohttp import web as aiohttp_web
 
 from streams.alerts.rules import RuleError, mask_secrets, parse_rules
+from streams.alerts.sealing import SecretKeyMissing, sealed_rule_bytes
+from streams.alerts.url_policy import UrlRefused, check_rule_targets
+from streams.api_auth import Tokens, bearer, check_exposure, check_request, tokens_from_env
 from streams.ingest.files import RecordError, iter_payload_articles
-from streams.runtime import codec
 from streams.runtime.context import WorkerContext
 from streams.runtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
@@ -14,17 +21,42 @@ from streams.runtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 ARTICLES_PER_REQUEST = 16
 
 
-def add_web_pages(ctx: WorkerContext) -> None:
+def add_web_pages(ctx: WorkerContext, tokens: Tokens | None = None) -> None:
+    tokens = tokens_from_env() if tokens is None else tokens
+    check_exposure(tokens, ctx.settings.web_host)
+    require_tokens(ctx, tokens)
     add_web_api(ctx)
     add_status_pages(ctx)
 
 
+def require_tokens(ctx: WorkerContext, tokens: Tokens) -> None:
+    """Check every request against the tokens before any page sees it (default deny: Faust's own
+    pages are covered too); a refusal is JSON with the reason."""
+
+    @aiohttp_web.middleware
+    async def authenticate(request, handler):
+        refusal = check_request(tokens, request.method, request.path, bearer(request.headers.get("Authorization")))
+        if refusal is not None:
+            headers = {"WWW-Authenticate": 'Bearer realm="wirewatch"'} if refusal.status == 401 else None
+            return aiohttp_web.json_response(refusal.body(), status=refusal.status, headers=headers)
+        return await handler(request)
+
+    ctx.app.web.web_app.middlewares.append(authenticate)
+
+
 def add_status_pages(ctx: WorkerContext) -> None:
-    """GET /health and GET /metrics (Prometheus)."""
+    """GET /health (the process answers), GET /ready (it can do its work) and GET /metrics."""
+    from streams.runtime.readiness import readiness
 
     @ctx.app.page("/health")
     async def health(web, request):
-        return web.json({"status": "ok", "stages": ctx.stages})
+        # Alive only: whether the worker can work (broker, partitions, rules) is /ready's answer.
+        return web.json({"status": "alive", "stages": ctx.stages, "ready_url": "/ready"})
+
+    @ctx.app.page("/ready")
+    async def ready(web, request):
+        report = readiness(ctx)
+        return web.json(report, status=200 if report["ready"] else 503)
 
     @ctx.app.page("/metrics")
     async def metrics_page(web, request):
@@ -53,8 +85,15 @@ def add_rules_pages(ctx: WorkerContext) -> None:
                 parsed = parse_rules(body.decode("utf-8"), filename="request")
             except (RuleError, UnicodeDecodeError) as exc:
                 return self.json({"error": str(exc)}, status=400)
-            for rule in parsed:
-                ack = await rules_topic.send(key=rule.id.encode(), value=codec.dumps(rule.to_dict()))
+            try:
+                await check_rule_targets(parsed)
+                records = [(rule.id, sealed_rule_bytes(rule)) for rule in parsed]
+            except UrlRefused as exc:
+                return self.json({"error": str(exc)}, status=400)
+            except SecretKeyMissing as exc:
+                return self.json({"error": str(exc)}, status=500)
+            for rule_id, record in records:
+                ack = await rules_topic.send(key=rule_id.encode(), value=record)
                 await ack
             return self.json({"added": [rule.id for rule in parsed]}, status=201)
 
