@@ -192,5 +192,8 @@ class CueWords:
 
 
 def _in_name(t: Token) -> bool:
-    """'Hope Not Hate said': a capitalised word inside a name negates nothing."""
-    return t.text[:1].isupper() and (t.ent_type_ != "" or t.pos_ == "PROPN") and t.i > 0 and t.doc[t.i - 1].text[:1].isupper()
+    """'Hope Not Hate said': a capitalised word between two capitalised words is part of a name,
+    and negates nothing."""
+    doc = t.doc
+    return (t.text[:1].isupper() and 0 < t.i < len(doc) - 1 and doc[t.i - 1].text[:1].isupper()
+            and doc[t.i + 1].text[:1].isupper())
