@@ -102,7 +102,9 @@ def test_health_and_metrics(pipeline):
     client.send(dict(GOOD, id="it-metrics"))
     client.collect("enriched", 1, worker=worker)
     health = orjson.loads(urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/health", timeout=5).read())
-    assert health["status"] == "ok"
+    assert health["status"] == "alive"  # alive only; whether it can work is /ready's answer
+    ready = worker.wait_http("/ready", lambda body: body["ready"] is True)
+    assert set(ready["checks"]) >= {"broker", "partitions", "lag"}
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics", timeout=5).read().decode()
     assert 'wirewatch_articles_total{stage="topics"}' in metrics
     assert 'wirewatch_dead_letters_total{stage="normalize"}' in metrics

@@ -86,8 +86,14 @@ class Worker:
     def request(self, method: str, path: str, body: bytes | None = None,
                 timeout: float = 10.0) -> tuple[int, bytes]:
         """One request to the worker's web server: (status, body), HTTP errors included."""
+        from streams.api_auth import client_token
+
+        headers = {"Content-Type": "application/json"} if body else {}
+        token = client_token(self.env)
+        if token:  # the token the worker was started with, as any API client sends it
+            headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(f"http://127.0.0.1:{self.web_port}{path}", data=body, method=method,
-                                         headers={"Content-Type": "application/json"} if body else {})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.read()
@@ -105,7 +111,7 @@ class Worker:
             status, body = self.http("GET", "/health", timeout=3)
         except (OSError, ValueError):
             return False
-        return status == 200 and isinstance(body, dict) and body.get("status") == "ok"
+        return status == 200 and isinstance(body, dict) and body.get("status") == "alive"
 
     def wait_http(self, path: str = "/health", ready: Callable[[Any], bool] = lambda body: True,
                   timeout: float = 60.0) -> Any:
