@@ -46,6 +46,11 @@ Options:
                         /tmp/wirewatch-kafka-PORT).
   --keep-data           start: reuse the existing data (and cluster id) if any, else format.
                         stop: keep the data so a later 'start --keep-data' resumes it.
+  --sasl-ssl-port S     start: also listen on 127.0.0.1:S with SASL_SSL (TLS + SCRAM); its TLS and
+                        SASL settings come from --extra-config, its users from --add-scram.
+  --extra-config FILE   start: append FILE to the generated server.properties (later keys win).
+  --add-scram SPEC      start, fresh data: a SCRAM user created at format time, e.g.
+                        'SCRAM-SHA-512=[name=alice,password=secret]' (repeatable).
 
 Environment:
   WIREWATCH_KAFKA_CACHE          jar cache (default ~/.cache/wirewatch/kafka-$KAFKA_VERSION)
@@ -150,11 +155,11 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT${SASL_SSL_PORT:+,SASL_SSL://127.0.0.1:$SASL_SSL_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT${SASL_SSL_PORT:+,SASL_SSL://127.0.0.1:$SASL_SSL_PORT}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${SASL_SSL_PORT:+,SASL_SSL:SASL_SSL}
 log.dirs=$DATA_DIR
 num.partitions=1
 default.replication.factor=1
@@ -179,6 +184,10 @@ log.retention.hours=168
 log.segment.bytes=104857600
 delete.topic.enable=true
 EOF
+  if [[ -n "$EXTRA_CONFIG" ]]; then
+    [[ -f "$EXTRA_CONFIG" ]] || die "--extra-config: no such file $EXTRA_CONFIG"
+    { echo "# --- appended from $EXTRA_CONFIG"; cat "$EXTRA_CONFIG"; } >> "$CONFIG_FILE"
+  fi
 }
 
 # ---------------------------------------------------------------------------------- commands
@@ -217,8 +226,10 @@ start() {
     mkdir -p "$DATA_DIR"
     cluster_id=$(new_cluster_id)
     local out
+    local scram=() spec
+    for spec in "${ADD_SCRAM[@]}"; do scram+=(--add-scram "$spec"); done
     if ! out=$(java "${java_opts[@]}" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool format \
-                 --cluster-id "$cluster_id" --config "$CONFIG_FILE" 2>&1); then
+                 --cluster-id "$cluster_id" --config "$CONFIG_FILE" "${scram[@]}" 2>&1); then
       printf '%s\n' "$out" | tail -n 20 >&2
       die "formatting KRaft storage in $DATA_DIR failed"
     fi
@@ -303,6 +314,9 @@ PORT="${WIREWATCH_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${WIREWATCH_KAFKA_CONTROLLER_PORT:-}"
 RUN_DIR="${WIREWATCH_KAFKA_RUN:-}"
 KEEP_DATA=0
+SASL_SSL_PORT=""
+EXTRA_CONFIG=""
+ADD_SCRAM=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) [[ $# -ge 2 ]] || usage_error "--port needs a value"; PORT=$2; shift 2 ;;
@@ -312,12 +326,17 @@ while [[ $# -gt 0 ]]; do
     --run-dir) [[ $# -ge 2 ]] || usage_error "--run-dir needs a value"; RUN_DIR=$2; shift 2 ;;
     --run-dir=*) RUN_DIR=${1#*=}; shift ;;
     --keep-data) KEEP_DATA=1; shift ;;
+    --sasl-ssl-port) [[ $# -ge 2 ]] || usage_error "--sasl-ssl-port needs a value"; SASL_SSL_PORT=$2; shift 2 ;;
+    --extra-config) [[ $# -ge 2 ]] || usage_error "--extra-config needs a value"; EXTRA_CONFIG=$2; shift 2 ;;
+    --add-scram) [[ $# -ge 2 ]] || usage_error "--add-scram needs a value"; ADD_SCRAM+=("$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage_error "unknown option '$1'" ;;
   esac
 done
 valid_port "$PORT" || usage_error "bad port '$PORT'"
 [[ -z "$CONTROLLER_PORT" ]] || valid_port "$CONTROLLER_PORT" || usage_error "bad controller port '$CONTROLLER_PORT'"
+[[ -z "$SASL_SSL_PORT" ]] || valid_port "$SASL_SSL_PORT" || usage_error "bad SASL_SSL port '$SASL_SSL_PORT'"
+[[ -z "$EXTRA_CONFIG" || "$EXTRA_CONFIG" == /* ]] || EXTRA_CONFIG="$PWD/$EXTRA_CONFIG"
 RUN_DIR="${RUN_DIR:-/tmp/wirewatch-kafka-$PORT}"
 [[ "$RUN_DIR" == /* ]] || RUN_DIR="$PWD/$RUN_DIR"
 PID_FILE="$RUN_DIR/kafka.pid"

@@ -68,15 +68,16 @@ def kafka_script(command: str, port: int, run_dir: Path, *options: str,
                            "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def start_kafka(parent: Path, name: str = "kafka-") -> Broker:
-    """Apache Kafka on a free port, its data in `parent`/`name`PORT; may be restarted with `kafka_command`."""
+def start_kafka(parent: Path, name: str = "kafka-", *options: str) -> Broker:
+    """Apache Kafka on a free port, its data in `parent`/`name`PORT; may be restarted with `kafka_command`.
+    `options` go to `scripts/apache-kafka.sh start` (e.g. --sasl-ssl-port, --extra-config, --add-scram)."""
     from streams.runtime.broker import free_port
 
     if not KAFKA_SCRIPT.exists():
         raise RuntimeError(f"Apache Kafka is started by {KAFKA_SCRIPT}, which is missing")
     port = free_port()
     run_dir = parent / f"{name}{port}"
-    result = kafka_script("start", port, run_dir, timeout=600)
+    result = kafka_script("start", port, run_dir, *options, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"Apache Kafka did not start: {(result.stderr.strip() or result.stdout.strip())[-2000:]}")
     match = re.search(r"\(pid (\d+)", result.stdout + result.stderr)
