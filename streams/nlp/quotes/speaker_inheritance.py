@@ -115,6 +115,21 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
     return None
 
 
+def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] | None = None) -> None:
+    """Give the quote another quote's speaker. A quote whose own cue named someone unnamed
+    ('« … », balaye la quinqua', '"…," the Florida senator said') keeps that description as
+    where its speaker is written: the description is read as that person."""
+    if speaker is None:
+        return
+    if quote.source is not None:
+        written = quote.source
+        quote.speaker = Speaker(written.start, written.end, speaker.name, speaker.entity_id, speaker.etype)
+        return
+    quote.speaker = speaker
+    if cue is not None or quote.cue is None:
+        quote.cue = cue
+
+
 def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], paragraphs: list[Paragraph]) -> None:
     """Give unattributed quotes the speaker the text makes clear (same paragraph, chain, run)."""
     chain, members = _chains(candidates)
@@ -128,7 +143,7 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
             if attributed:
                 source = min(attributed, key=lambda member: abs(member.start - quote.start))
         if source is not None:
-            quote.speaker, quote.cue = source.speaker, source.cue
+            _lend(quote, source.speaker, source.cue)
     # Runs of quotes across paragraphs.
     for k, quote in enumerate(candidates):
         if quote.speaker is not None or quote.blocked:
@@ -141,9 +156,9 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
                              and following.span.paragraph - quote.span.paragraph <= 1 else None)
         if attributor.article.is_quote_only(paragraphs[quote.span.paragraph]):
             if previous_speaker is not None:
-                quote.speaker = previous_speaker
+                _lend(quote, previous_speaker)
             else:
-                quote.speaker = (_vote(attributor, candidates, k, paragraphs)
-                                 or _last_subject(attributor, paragraphs, quote.span.paragraph))
+                _lend(quote, _vote(attributor, candidates, k, paragraphs)
+                      or _last_subject(attributor, paragraphs, quote.span.paragraph))
         elif _same_person(previous_speaker, following_speaker):
-            quote.speaker = previous_speaker
+            _lend(quote, previous_speaker)
