@@ -260,7 +260,7 @@ def test_french_national_bodies_are_named_as_french(table):
     senate = table.lookup("Senate", "en")
     assert senate is None or senate.name != "French Senate"
     quai = table.lookup("Quai d'Orsay", "fr")
-    assert quai.id == entity_id_for("ORG", "French Ministry of Foreign Affairs")
+    assert quai.id == entity_id_for("ORG", "Ministry for Europe and Foreign Affairs")
 
 
 @pytest.mark.parametrize("surface, language", [("Sissi", "fr"), ("Orly", "fr"), ("La Provence", "fr"),

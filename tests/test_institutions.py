@@ -27,7 +27,7 @@ lookup = KNOWN.get
     ("université de Strasbourg", "University of Strasbourg"),
     ("ministère de la Santé", "French Ministry of Health"),  # a portfolio: the French government's
     ("Ministère de l\u2019Intérieur", "French Ministry of the Interior"),
-    ("ministère des Affaires étrangères", "French Ministry of Foreign Affairs"),  # = the Quai d'Orsay's entry
+    ("ministère des Affaires étrangères", "French Ministry of Foreign Affairs"),  # an alias of the Quai d'Orsay's entry
     ("mairie de La Grande-Motte", "La Grande-Motte City Hall"),  # a capitalised article is the name's
     ("mairie de Gaza", "Gaza City Hall"),  # the table's "Gaza Strip" is not a town's other name
     ("mairie de Washington", "Washington City Hall"),
