@@ -90,7 +90,10 @@ class Settings:
             if not part:
                 continue
             if "://" in part:
-                part = part.split("://", 1)[1]
+                scheme, part = part.split("://", 1)
+                if scheme.lower() != "kafka":
+                    raise ConfigError(f"WIREWATCH_BROKER / --broker: {scheme}://… is not a Kafka address; "
+                                      f"use kafka://HOST:PORT or HOST:PORT (TLS and SASL: WIREWATCH_SECURITY_PROTOCOL)")
             servers.append(part.rstrip("/"))
         if not servers:
             raise ConfigError("WIREWATCH_BROKER is empty")
@@ -161,7 +164,29 @@ def check(settings: Settings) -> None:
             check_pass_names(settings.disabled_passes)
         except UnknownPass as exc:
             raise ConfigError(f"WIREWATCH_DISABLE_PASSES: {exc}") from None
-    settings.bootstrap_servers  # raises ConfigError when empty
+    settings.bootstrap_servers  # raises ConfigError when empty or not a Kafka address
+    check_security(settings)
+
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def check_security(settings: Settings) -> None:
+    """TLS/SASL settings that cannot work fail at start-up, naming the variable."""
+    protocol = (settings.broker_security or "PLAINTEXT").upper()
+    if protocol not in SECURITY_PROTOCOLS:
+        raise ConfigError(f"WIREWATCH_SECURITY_PROTOCOL must be one of {', '.join(SECURITY_PROTOCOLS)}, "
+                          f"got {settings.broker_security!r}")
+    if protocol.startswith("SASL"):
+        mechanism = (settings.sasl_mechanism or "PLAIN").upper()
+        if mechanism not in SASL_MECHANISMS:
+            raise ConfigError(f"WIREWATCH_SASL_MECHANISM must be one of {', '.join(SASL_MECHANISMS)}, "
+                              f"got {settings.sasl_mechanism!r}")
+        if not settings.sasl_username or not settings.sasl_password:
+            raise ConfigError(f"{protocol} needs WIREWATCH_SASL_USERNAME and WIREWATCH_SASL_PASSWORD")
+    if settings.ssl_cafile and not os.path.isfile(os.path.expanduser(settings.ssl_cafile)):
+        raise ConfigError(f"WIREWATCH_SSL_CAFILE: no such file: {settings.ssl_cafile}")
 
 
 def check_models(settings: Settings) -> None:

@@ -49,3 +49,14 @@ def add_command_group(sub, name: str, *, help: str, description: str, dest: str,
     group = parser.add_subparsers(dest=dest, metavar=metavar)
     group.required = True
     return group
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero (checked before any broker is contacted)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text}")
+    return value

@@ -245,8 +245,14 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, limit: int | N
     wait_for_broker(settings, timeout=10)
     from streams.alerts.store import topic_exists
 
-    if not topic_exists(settings, name):
-        print(f"topic {name} does not exist (yet); waiting for it …", file=sys.stderr, flush=True)
+    if not topic_exists(settings, name):  # following a topic that is not there would wait forever
+        from streams.topology import ALL_TOPIC_SUFFIXES
+
+        if name in {settings.topic(known) for known in ALL_TOPIC_SUFFIXES}:
+            raise RuntimeError(f"topic {name} does not exist yet on {settings.broker}: "
+                               f"a worker creates the pipeline's topics when it starts")
+        raise UsageError(f"no topic {name} on {settings.broker}; pipeline topics: "
+                         f"{', '.join(ALL_TOPIC_SUFFIXES)} (prefix {settings.topic_prefix!r})")
     count = 0
     for _topic, _key, value in follow(settings, [name], from_beginning=from_beginning):
         if not _topic:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from streams.cli.common import positive_seconds
 from streams.errors import UsageError
 from streams.runtime import codec
 
@@ -129,7 +130,7 @@ def register_ingest(sub) -> None:
     p.add_argument("--feeds-file", help="file with one feed URL per line (# comments allowed)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="poll each feed once and exit")
-    mode.add_argument("--interval", type=float, default=300.0, help="seconds between polls (default 300)")
+    mode.add_argument("--interval", type=positive_seconds, default=300.0, help="seconds between polls (default 300)")
     p.add_argument("--state", help="state file (default $WIREWATCH_STATE_DIR/feeds.json)")
     p.add_argument("--full-text", action="store_true",
                    help="for items with only a link and a summary, fetch the page and extract its text "

@@ -44,6 +44,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
     settings = settings_from_args(args)
+    from streams.api_auth import check_exposure, tokens_from_env
+
+    check_exposure(tokens_from_env(), settings.web_host)  # before waiting for any broker
+    check_web_port_free(settings.web_host, settings.web_port)
     if "annotate" in stages:
         check_models(settings)
     wait_for_broker(settings, timeout=args.wait)
@@ -64,6 +68,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     worker = Worker(app, loglevel=level, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
     return EXIT_OK
+
+
+def check_web_port_free(host: str, port: int) -> None:
+    """Fail with one line, before anything starts, when the web server could not listen."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server itself binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(f"the worker's web port {host}:{port} is not available ({exc.strerror}): another "
+                               f"worker may be running; choose another with --web-port or WIREWATCH_WEB_PORT") from None
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
