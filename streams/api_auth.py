@@ -121,9 +121,10 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def check_request(tokens: Tokens, method: str, path: str, presented: str | None) -> Refusal | None:
+def check_request(tokens: Tokens, method: str, path: str, presented: str | None, *,
+                  open_paths: frozenset[str] = OPEN_PATHS) -> Refusal | None:
     """None when the request may go on; otherwise the 401 or 403 to answer."""
-    if not tokens.enabled or path in OPEN_PATHS:
+    if not tokens.enabled or path in open_paths:
         return None
     granted = tokens.access(presented)
     if granted is None:

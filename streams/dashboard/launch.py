@@ -59,6 +59,9 @@ async def serve(settings: Settings, host: str, port: int, *, max_articles: int =
 
 def run(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, max_articles: int = 500,
         group_id: str | None = None) -> int:
+    from streams.api_auth import check_exposure, tokens_from_env
+
+    check_exposure(tokens_from_env(), host, "the dashboard")  # its rule forms change what workers alert on
     asyncio.run(serve(settings, host, port, max_articles=max_articles, group_id=group_id))
     return 0
 
@@ -98,7 +101,12 @@ class DashboardProcess:
         """The dashboard's /status.json (raises OSError while it does not answer)."""
         import json
 
-        with urllib.request.urlopen(self.url + "status.json", timeout=5) as response:
+        from streams.api_auth import client_token
+
+        token = client_token()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(self.url + "status.json", headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
 
     def wait_ready(self, timeout: float = 60.0, *, loaded: bool = True) -> bool:

@@ -326,11 +326,16 @@ async def security_headers(request: web.Request, handler):
 # --- the application -------------------------------------------------------------------------
 
 
-def create_app(dash: Dashboard, actions, *, follow_kafka: bool = True) -> web.Application:
+def create_app(dash: Dashboard, actions, *, follow_kafka: bool = True, tokens=None) -> web.Application:
     """The aiohttp application. `actions` stores rules (RuleActions); `follow_kafka=False` leaves
-    the topics alone (tests feed the dashboard's state directly)."""
+    the topics alone (tests feed the dashboard's state directly); `tokens` default to the
+    environment's (streams/api_auth.py)."""
+    from streams.api_auth import tokens_from_env
+    from streams.dashboard.auth import token_middleware
+
     renderer = Renderer({"is_quote": views.is_quote})
-    app = web.Application(middlewares=[security_headers])
+    tokens = tokens_from_env() if tokens is None else tokens
+    app = web.Application(middlewares=[security_headers, token_middleware(tokens)])
     app[DASHBOARD] = dash
     app[RENDERER] = renderer
     app[CSRF] = secrets.token_urlsafe(24)
