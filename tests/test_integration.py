@@ -108,6 +108,12 @@ def test_health_and_metrics(pipeline):
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics", timeout=5).read().decode()
     assert 'wirewatch_articles_total{stage="topics"}' in metrics
     assert 'wirewatch_dead_letters_total{stage="normalize"}' in metrics
+    import re
+
+    for stage in ("normalize", "annotate", "entities", "quotes", "topics"):  # latency histograms
+        assert re.search(rf'^wirewatch_stage_latency_seconds_count{{stage="{stage}"}} [1-9]', metrics, re.M), stage
+    assert re.search(r"^wirewatch_end_to_end_latency_seconds_count [1-9]", metrics, re.M)
+    assert 'wirewatch_end_to_end_latency_seconds_bucket{le="1.0"}' in metrics
 
 
 def test_a_long_article_whose_parse_exceeds_a_default_kafka_message_still_flows(pipeline):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,10 @@ BROKER_ERRORS = (aiokafka.errors.KafkaError, OSError, asyncio.TimeoutError)
 """The broker is down, a leader is moving, a request timed out: retried until it goes through."""
 
 SEND_BACKOFF = Backoff(base=0.2, cap=5.0)
+
+ORIGIN_HEADER = "wirewatch-origin-ms"
+"""Record header carried from stage to stage: when the article reached wire.raw (ms since the
+epoch), for the end-to-end latency histogram; not part of any event's JSON."""
 
 RECENT_ALERTS_KEPT = 200
 
@@ -65,7 +70,8 @@ class WorkerContext:
         """Whether this worker runs any of `stages`."""
         return any(stage in self.stages for stage in stages)
 
-    async def send(self, topic: str, key: str | bytes | None, value: Any, *, raw: bool = False) -> Any:
+    async def send(self, topic: str, key: str | bytes | None, value: Any, *, raw: bool = False,
+                   headers: dict[str, bytes] | None = None) -> Any:
         """Deliver to the broker before the source event is acknowledged (at-least-once);
         returns the record's metadata (partition, offset).
 
@@ -78,7 +84,7 @@ class WorkerContext:
         channel = self.raw_topics[topic] if raw else self.json_topics[topic]
 
         async def send_once() -> Any:
-            future = await channel.send(key=key, value=value)
+            future = await channel.send(key=key, value=value, headers=headers)
             return await future
 
         def report(exc: Exception, delay: float) -> None:
@@ -112,11 +118,12 @@ class WorkerContext:
     async def forward(self, stage: str, event: Any, target: str, result: dict) -> None:
         """Send a stage's result on; if the broker refuses it (too large, unencodable), dead-letter it."""
         try:
-            await self.send(target, result["id"], result)
+            await self.send(target, result["id"], result, headers=origin_headers(event))
         except Exception as exc:
             await self.send_dead_letter(stage, event, without_key(result, "annotation"), exc)
             return
         self.metrics.processed.labels(stage).inc()
+        self.observe_latency(stage, event, target)
 
     async def forward_batch(self, stage: str, target: str, results: list[EventValue]) -> None:
         """forward() for a batch: every record is handed to the producer first and the acks are
@@ -125,7 +132,8 @@ class WorkerContext:
         pending = []
         for event, result in results:
             try:
-                ack = await self.json_topics[target].send(key=result["id"].encode("utf-8"), value=result)
+                ack = await self.json_topics[target].send(key=result["id"].encode("utf-8"), value=result,
+                                                          headers=origin_headers(event))
             except Exception:
                 ack = None
             pending.append((event, result, ack))
@@ -138,6 +146,41 @@ class WorkerContext:
                 await self.forward(stage, event, target, result)
                 continue
             self.metrics.processed.labels(stage).inc()
+            self.observe_latency(stage, event, target)
+
+    def observe_latency(self, stage: str, event: Any, target: str) -> None:
+        """Record the stage's latency, and the end-to-end one when the result is the public event."""
+        now_ms = time.time() * 1000
+        arrived = record_time_ms(event)
+        if arrived is not None and now_ms >= arrived:
+            self.metrics.stage_latency.labels(stage).observe((now_ms - arrived) / 1000)
+        origin = origin_ms(event)
+        if target == "enriched" and origin is not None and now_ms >= origin:
+            self.metrics.end_to_end_latency.observe((now_ms - origin) / 1000)
+
+
+def record_time_ms(event: Any) -> float | None:
+    """When the event's record was written to its topic (Faust gives seconds)."""
+    timestamp = getattr(getattr(event, "message", None), "timestamp", None)
+    return float(timestamp) * 1000 if isinstance(timestamp, (int, float)) and timestamp > 0 else None
+
+
+def origin_ms(event: Any) -> float | None:
+    """When the article reached wire.raw: the header set by the first stage, else this record's time."""
+    headers = getattr(getattr(event, "message", None), "headers", None) or ()
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    for name, value in pairs:
+        if name == ORIGIN_HEADER:
+            try:
+                return float(bytes(value).decode("ascii"))
+            except (TypeError, ValueError):
+                break
+    return record_time_ms(event)
+
+
+def origin_headers(event: Any) -> dict[str, bytes] | None:
+    origin = origin_ms(event)
+    return {ORIGIN_HEADER: str(int(origin)).encode("ascii")} if origin is not None else None
 
 
 def decode_event(value: Any) -> dict:

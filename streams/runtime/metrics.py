@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from streams.runtime.faust_compat import read_positions
 
 CONTENT_TYPE = "text/plain; version=0.0.4"
+# Latency buckets (seconds): the one-second alert promise sits in the middle, parse-heavy
+# backlogs at the top.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class Metrics:
@@ -26,6 +29,19 @@ class Metrics:
         self.deliveries = Counter(
             "wirewatch_alert_deliveries_total", "Webhook deliveries by outcome", ["outcome"], registry=self.registry
         )
+
+        self.add_latency_histograms()
+
+    def add_latency_histograms(self) -> None:
+        """Per stage: from the event on the stage's input topic to its result acknowledged by the
+        broker (queueing included). End to end: from the article on wire.raw to its enriched
+        event on wire.enriched."""
+        self.stage_latency = Histogram(
+            "wirewatch_stage_latency_seconds", "Input record to acknowledged output, per stage", ["stage"],
+            buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.end_to_end_latency = Histogram(
+            "wirewatch_end_to_end_latency_seconds", "Article on wire.raw to enriched event on wire.enriched",
+            buckets=LATENCY_BUCKETS, registry=self.registry)
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format."""
