@@ -965,6 +965,9 @@ PASS_CASES = [
      ("Le ministre Paul Girard est arrivé à Lyon mardi.\n\n"
      "« Nous ne céderons rien sur les salaires », a déclaré le ministre."),
      [("Paul Girard", "a déclaré")], [(None, "a déclaré")]),
+    ("quotes.parenthesised-source", "fr",
+     "La gauche a dénoncé des « lettres de cachet dignes d'un autre temps » (PCF) mardi.",
+     [("PCF", None)], [(None, "a dénoncé")]),
     ("quotes.acting-places", "fr",
      "Berlin récuse les critiques de ses voisins.\n\n« Il n'y a pas à rougir de ce bilan », insiste-t-on.",
      [("Berlin", "insiste-t-on")], [(None, None)]),

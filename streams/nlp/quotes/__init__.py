@@ -18,6 +18,8 @@ CUE_AFTER = Pass("quotes.cue-after", "'«…», a déclaré X', '\"…,\" he sai
 ANY_VERB_INCISE = Pass("quotes.any-verb-incise", "'\"…,\" Trump barked': any verb in incise position")
 DASH_SIGNATURE = Pass("quotes.dash-signature", "'\"…\" — Jane Doe': a name after a dash, or on the next line")
 ACCORDING_TO = Pass("quotes.according-to", "'selon X', 'according to X' before or after the quote")
+PARENTHESISED_SOURCE = Pass("quotes.parenthesised-source",
+                            "'des « lettres de cachet » (PS)': a body or person in brackets right after the quote")
 CUE_BEFORE = Pass("quotes.cue-before", "'X a prévenu : «…»': a reporting verb before the quote in its sentence")
 OUTER_CUE = Pass("quotes.outer-cue", "'X said the report warned \"…\"': the reporting verb of the enclosing clause")
 SOLE_PERSON = Pass("quotes.sole-person", "a cue without subject: the one person named before it in the sentence")
@@ -54,6 +56,7 @@ PASSES: tuple[Pass, ...] = (
     ANY_VERB_INCISE,
     DASH_SIGNATURE,
     ACCORDING_TO,
+    PARENTHESISED_SOURCE,
     CUE_BEFORE,
     OUTER_CUE,
     SOLE_PERSON,

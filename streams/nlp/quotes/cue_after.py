@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import ACCORDING_TO, ANY_VERB_INCISE, CUE_AFTER, DASH_SIGNATURE
+from streams.nlp.quotes import ACCORDING_TO, ANY_VERB_INCISE, CUE_AFTER, DASH_SIGNATURE, PARENTHESISED_SOURCE
 from streams.nlp.quotes.article_index import (
     DASHES,
     END_PUNCT,
@@ -52,6 +52,19 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
         first += 1
     if first >= tokens.stop:
         return None
+    if (doc[first].text in ("?", "!") and first + 1 < tokens.stop and doc[first + 1].text[:1].islower()
+            and attributor.runs(CUE_AFTER)):
+        # '"Tout le monde s'est exprimé" ? demande-t-il': the mark closed before the question mark
+        first += 1
+        while first < tokens.stop and doc[first].is_space:
+            first += 1
+        closed_comma = True
+        if first >= tokens.stop:
+            return None
+    if doc[first].text == "(" and attributor.runs(PARENTHESISED_SOURCE):
+        source = _parenthesised_source(attributor, first, tokens.stop)
+        if source is not None:
+            return source
     starts_comma = doc[first].text == "," or closed_comma
     # '"… office." Editor's note: X, who has pledged …': after words closing their own
     # sentence, only a short incise ('"…." Trump said.') reports them.
@@ -102,6 +115,23 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
                 return Cue("verb", verb.i, speaker, (phrase_first, phrase_last), True)
     if dash and first + 1 < tokens.stop and attributor.runs(DASH_SIGNATURE):
         return _signed_after_dash(attributor, first)
+    return None
+
+
+def _parenthesised_source(attributor: Attributor, paren: int, stop: int) -> Cue | None:
+    """'des « lettres de cachet » (PS)': a body or person named alone in brackets right
+    after the quote is who said it."""
+    article, doc = attributor.article, attributor.doc
+    close = paren + 1
+    while close < stop and close - paren <= 6 and doc[close].text != ")":
+        close += 1
+    if close >= stop or doc[close].text != ")" or close == paren + 1:
+        return None
+    start, end = doc[paren + 1].idx, doc[close - 1].idx + len(doc[close - 1].text)
+    for mention in article.mentions_in(start, end):
+        if mention.entity is not None and mention.etype in ("ORG", "PER") and mention.start == start and mention.end == end:
+            speaker = article.resolve_name(attributor.body[start:end], start, end, mention.etype)
+            return Cue("src", paren + 1, speaker, NO_PHRASE, True)
     return None
 
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from streams.events import Entity
 from streams.nlp.entities.name_shapes import given_names
 from streams.nlp.quotes.article_index import NAME_PARTICLES, ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["SPEAKING_TYPES", "NamedSpeakers", "is_first_name"]
@@ -23,6 +24,7 @@ __all__ = ["SPEAKING_TYPES", "NamedSpeakers", "is_first_name"]
 # Entity types that can speak: people, bodies, and places standing for their government
 # ('Paris récuse…').
 SPEAKING_TYPES = frozenset({"PER", "ORG", "LOC"})
+_ORGANISATION_NOUNS = every_language("quotes", "organisation-nouns")
 _NAME_PARTS_RE = re.compile(r"[\s\-‐]+")
 
 
@@ -60,6 +62,9 @@ class NamedSpeakers:
                 return speaker  # 'according to the Daily Herald' with no entity: a body's name
             return None
         entity = next((e for e in article.entities if e.get("id") == speaker.entity_id), None)
+        if entity is not None and speaker.etype == "MISC" and self._introduced_as_body(entity, speaker):
+            # 'le syndicat Alliance', 'the group Hope Not Hate': a body whatever the tagger said
+            return replace(speaker, name=entity.get("name") or speaker.name, etype="ORG")
         if speaker.etype not in SPEAKING_TYPES or entity is None:
             return speaker if speaker.etype in ("PER", "ORG") else None
         if speaker.etype == "LOC":
@@ -80,6 +85,18 @@ class NamedSpeakers:
     @staticmethod
     def _is_mention(entity: Entity, speaker: Speaker) -> bool:
         return any(m["start"] <= speaker.start + 4 and m["end"] >= speaker.end for m in entity.get("mentions", []))
+
+    def _introduced_as_body(self, entity: Entity, speaker: Speaker) -> bool:
+        """An organisation noun stands right before one of the entity's mentions inside the
+        speaker's phrase."""
+        article = self.article
+        for mention in entity.get("mentions", []):
+            if not speaker.start <= mention["start"] < speaker.end + 1:
+                continue
+            tokens = article.token_range(mention["start"], mention["end"])
+            if tokens and tokens.start > 0 and article.doc[tokens.start - 1].lower_ in _ORGANISATION_NOUNS:
+                return True
+        return False
 
     def _proper_name(self, speaker: Speaker) -> bool:
         """Every word of the name as shown is a capitalised proper noun ('Daily Herald', 'AFP')."""
