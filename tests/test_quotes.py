@@ -993,6 +993,10 @@ PASS_CASES = [
       "est tombée »."),
      [("Banque centrale", "a constaté")] * 3 + [("Markit", "a annoncé")],
      [("Banque centrale", "a constaté")] * 2 + [("Markit", "a annoncé")] * 2),
+    ("quotes.unnamed-sources", "en",
+     ("The talks ended late on Monday. Officials said: “We will look into every complaint this week.” "
+      "“Nobody will be left without an answer.”"),
+     [(None, "said"), (None, "said")], [(None, "said"), (None, None)]),
     ("quotes.drop-titles", "fr",
      "Paul Girard a présenté son livre « Les Jours Heureux De Notre Enfance À Lyon » mardi.",
      [], [(None, None)]),

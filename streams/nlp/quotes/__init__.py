@@ -42,6 +42,8 @@ NAMED_SPEAKERS = Pass("quotes.named-speakers",
                       "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
 # Quotes without a cue of their own.
 INHERIT_SPEAKERS = Pass("quotes.inherit-speakers", "a quote without a cue takes its paragraph's or run's speaker")
+UNNAMED_SOURCES = Pass("quotes.unnamed-sources",
+                       "'Officials said \"A.\" \"B.\"': a quote with no named speaker near takes its neighbour's unnamed source")
 FORWARD_IN_SENTENCE = Pass("quotes.forward-in-sentence",
                            "a later quote's cue lends its speaker only within its sentence")
 # What is not a quotation.
@@ -75,6 +77,7 @@ PASSES: tuple[Pass, ...] = (
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,
     FORWARD_IN_SENTENCE,
+    UNNAMED_SOURCES,
     DROP_TITLES,
     DROP_SCARE_QUOTES,
     SPEAKER_ENTITIES,

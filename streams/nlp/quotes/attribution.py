@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import ACTING_PLACES, CLAUSE_SUBJECT, COLON_INTRO, DASH_SIGNATURE, INNER_INCISE, NAMED_SPEAKERS
-from streams.nlp.quotes.article_index import DASHES, Paragraph
+from streams.nlp.quotes import (
+    ACTING_PLACES,
+    CLAUSE_SUBJECT,
+    COLON_INTRO,
+    DASH_SIGNATURE,
+    INNER_INCISE,
+    NAMED_SPEAKERS,
+)
 from streams.nlp.quotes.acting_places import acting_place
+from streams.nlp.quotes.article_index import DASHES, Paragraph
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import cue_after
 from streams.nlp.quotes.cue_before import cue_before

@@ -19,7 +19,11 @@ from streams.nlp.quotes.article_index import (
     is_mark_token,
     is_sentence_end,
 )
-from streams.nlp.quotes.genders import HONORIFIC_GENDERS, PRONOUN_GENDERS, first_name_gender
+from streams.nlp.quotes.genders import (
+    HONORIFIC_GENDERS,
+    PRONOUN_GENDERS,
+    first_name_gender,
+)
 from streams.nlp.quotes.lexicon import CueLexicon, every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import ACCORDING_TO, ANY_VERB_INCISE, CUE_AFTER, DASH_SIGNATURE, PARENTHESISED_SOURCE
+from streams.nlp.quotes import (
+    ACCORDING_TO,
+    ANY_VERB_INCISE,
+    CUE_AFTER,
+    DASH_SIGNATURE,
+    PARENTHESISED_SOURCE,
+)
 from streams.nlp.quotes.article_index import (
     DASHES,
     END_PUNCT,

@@ -15,7 +15,12 @@ from dataclasses import replace
 
 from streams.events import Entity
 from streams.nlp.entities.name_shapes import given_names
-from streams.nlp.quotes.article_index import NAME_PARTICLES, ArticleIndex, is_mark_token, is_sentence_end
+from streams.nlp.quotes.article_index import (
+    NAME_PARTICLES,
+    ArticleIndex,
+    is_mark_token,
+    is_sentence_end,
+)
 from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 
@@ -74,8 +79,9 @@ class NamedSpeakers:
             fuller = self._fuller_entity(entity)
             if fuller is not None:
                 entity = fuller
-            elif self._word_opening_sentences(entity):
-                return None  # 'Fébrile face à ce mouvement, …', 'Slogan interdit…': no name
+            elif not self._is_mention(entity, speaker) and self._word_opening_sentences(entity):
+                # reached through a pronoun: 'Fébrile face à ce mouvement, …' is no one
+                return None
         name = entity.get("name") or speaker.name
         if " " not in name and name in speaker.name.split():
             name = speaker.name  # 'Sylvie' + 'Garnier': the mention was cut short, the name chain is whole

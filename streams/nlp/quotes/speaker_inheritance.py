@@ -8,8 +8,9 @@ quote far from the others gets the person its neighbours' reporting verbs agree 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 
-from streams.nlp.quotes import FORWARD_IN_SENTENCE
+from streams.nlp.quotes import FORWARD_IN_SENTENCE, UNNAMED_SOURCES
 from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -92,7 +93,8 @@ def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
     return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
 
 
-def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandidate], k: int) -> QuoteCandidate | None:
+def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
+                           provides: Callable[[QuoteCandidate], bool]) -> QuoteCandidate | None:
     """The nearest quote of the same paragraph attributed by a cue of its own: an earlier one,
     or a later one of the same sentence ('«A» et «B», a dit X'). A cue in a later sentence
     speaks for its own quote only ('«…». Le cabinet X a annoncé que «…»')."""
@@ -101,7 +103,7 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
     paragraph = quote.span.paragraph
     for distance in range(1, n):
         for j in (k - distance, k + distance):
-            if 0 <= j < n and candidates[j].own and candidates[j].span.paragraph == paragraph:
+            if 0 <= j < n and provides(candidates[j]) and candidates[j].span.paragraph == paragraph:
                 if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(
                         attributor, quote.end, candidates[j].start):
                     continue
@@ -113,6 +115,22 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
         ):
             return None
     return None
+
+
+def _named(quote: QuoteCandidate) -> bool:
+    """A cue of its own names who speaks."""
+    return quote.own
+
+
+def _unnamed(quote: QuoteCandidate) -> bool:
+    """A cue of its own gives an unnamed source ('officials said')."""
+    return quote.source is not None and quote.speaker is None
+
+
+def _lend_source(quote: QuoteCandidate, provider: QuoteCandidate) -> None:
+    """'Officials said "A." "B."': B is the same unnamed source's, still nobody named."""
+    if quote.source is None:
+        quote.source, quote.cue = provider.source, provider.cue
 
 
 def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] | None = None) -> None:
@@ -137,13 +155,18 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
     for k, quote in enumerate(candidates):
         if quote.speaker is not None or quote.blocked:
             continue
-        source = _same_paragraph_source(attributor, candidates, k)
+        source = _same_paragraph_source(attributor, candidates, k, _named)
+        if source is None and attributor.runs(UNNAMED_SOURCES):
+            source = _same_paragraph_source(attributor, candidates, k, _unnamed)
         if source is None:
             attributed = [candidates[j] for j in members[chain[k]] if candidates[j].own]
             if attributed:
                 source = min(attributed, key=lambda member: abs(member.start - quote.start))
         if source is not None:
-            _lend(quote, source.speaker, source.cue)
+            if source.speaker is None:
+                _lend_source(quote, source)
+            else:
+                _lend(quote, source.speaker, source.cue)
     # Runs of quotes across paragraphs.
     for k, quote in enumerate(candidates):
         if quote.speaker is not None or quote.blocked:
