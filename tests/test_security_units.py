@@ -148,3 +148,20 @@ def test_keys_are_32_bytes_of_base64():
         load_key({"WIREWATCH_SECRET_KEY": base64.b64encode(b"short").decode()})
     with pytest.raises(ConfigError, match="not base64"):
         load_key({"WIREWATCH_SECRET_KEY": "not base64 at all!"})
+
+
+def test_delivery_to_a_refused_address_is_not_attempted(monkeypatch):
+    from streams.alerts.webhooks import deliver
+    from streams.harness.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    try:
+        monkeypatch.setenv("WIREWATCH_WEBHOOK_ALLOW", "")
+        result = asyncio.run(deliver(None, receiver.url, SECRET, {"id": "a1", "rule_id": "r"}))
+        assert (result.outcome, result.attempts) == ("failed", 0) and result.dead_letter
+        assert "refused" in result.error and "loopback" in result.error and SECRET not in result.error
+        monkeypatch.setenv("WIREWATCH_WEBHOOK_ALLOW", "127.0.0.1/32")
+        assert asyncio.run(deliver(None, receiver.url, SECRET, {"id": "a2", "rule_id": "r"})).outcome == "delivered"
+        assert [d for d in receiver.received()] and len(receiver.received()) == 1
+    finally:
+        receiver.close()
