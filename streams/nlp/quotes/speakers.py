@@ -200,6 +200,15 @@ class SpeakerResolver:
             candidates.append(doc[b + 2])
         if b + 1 < article.token_count and doc[b + 1].text[:1].isupper():
             candidates.append(doc[b + 1])  # "le ministre de l'Intérieur Christophe Castaner"
+        # "le commissaire européen aux Affaires économiques, Pierre Moscovici": the comma
+        # after the role's complements, within a few words and no verb
+        for j in range(b + 1, min(article.token_count - 1, head.i + 10)):
+            t = doc[j]
+            if article.in_quote[j] or t.pos_ in ("VERB", "AUX") or is_sentence_end(t):
+                break
+            if t.text == ",":
+                candidates.append(doc[j + 1])
+                break
         for c in candidates:
             if article.in_quote[c.i]:
                 continue
