@@ -80,7 +80,7 @@ def literal_address(host: str) -> Address | None:
         return None
 
 
-def check_addresses(url: str, host: str, addresses: Iterable[Address], policy: UrlPolicy) -> None:
+def check_addresses(host: str, addresses: Iterable[Address], policy: UrlPolicy) -> None:
     """Every address the host stands for must pass (one inside is enough to refuse)."""
     for address in addresses:
         reason = policy.refusal(address)
@@ -104,7 +104,7 @@ async def check_url(url: str, policy: UrlPolicy | None = None, *, unresolvable_o
     host = parts.hostname or ""
     literal = literal_address(host)
     if literal is not None:
-        check_addresses(url, host, [literal], policy)
+        check_addresses(host, [literal], policy)
         return
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
@@ -113,7 +113,7 @@ async def check_url(url: str, policy: UrlPolicy | None = None, *, unresolvable_o
         if unresolvable_ok:
             return
         raise UrlRefused(f"webhook URL host {host!r} does not resolve ({exc})") from None
-    check_addresses(url, host, addresses, policy)
+    check_addresses(host, addresses, policy)
 
 
 async def delivery_refusal(url: str) -> str | None:
