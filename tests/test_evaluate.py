@@ -11,7 +11,7 @@ import pytest
 
 from streams.evaluation.errors import EvalInputError
 from streams.evaluation.gold import GoldSet, load_gold_set
-from streams.evaluation.quotes import same_entity, speaker_correct
+from streams.evaluation.quotes import quote_scope, same_entity, speaker_correct
 from streams.evaluation.report import format_pass_values, format_report, signed_change
 from streams.evaluation.run import collect_predictions, enriched_by, evaluate
 from streams.evaluation.scoring import aggregate, article_details, score_article
@@ -620,3 +620,12 @@ def test_speaker_entity_match_uses_every_written_form() -> None:
     other = {"name": "Jeanne Roux", "entity_id": "ww:PER:jeanne-roux", "span": {"text": "Roux", "start": 20, "end": 24}}
     assert not same_entity(other, "Gazette du Nord", pred, gold)
     assert not same_entity(None, "Gazette du Nord", pred, gold)
+
+
+def test_quote_scope_follows_what_the_gold_set_annotates() -> None:
+    """A large set with no gold quote under three words does not annotate fragments: shorter
+    predictions are not scored; a set with one two-word quote scores everything."""
+    long_only = [{"quotes": [{"text": "we will not give up now", "speaker": None}]} for _ in range(100)]
+    assert quote_scope(long_only) == 6
+    assert quote_scope(long_only + [{"quotes": [{"text": "brazen breach", "speaker": None}]}]) == 1
+    assert quote_scope(long_only[:10]) == 1  # too few quotes to tell

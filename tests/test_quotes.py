@@ -643,11 +643,21 @@ def test_en_short_quote_with_a_cue_is_kept(en):
     assert q["text"] == "Absolutely not" and who(q) == "Tom Baker"
 
 
-def test_short_quotes_without_a_cue_are_still_dropped(fr, en):
-    assert run(fr, "Le maire évoque une « vraie catastrophe » pour la commune.", "fr")[0] == []
-    # A fragment inside a narrative sentence is no utterance, even with a verb after it.
-    assert run(en, "She dumped the papers in a “burn bag,” the newspaper reported.", "en")[0] == []
-    assert run(en, "Critics call it a “total mess” and want a new vote.", "en")[0] == []
+def test_single_words_without_a_cue_are_dropped_fragments_kept(fr, en):
+    """A single word in quotation marks is a scare quote; two words or more are someone's words."""
+    assert run(fr, "Le maire évoque une « catastrophe » pour la commune.", "fr")[0] == []
+    assert run(en, "She dumped the papers in a “burnbag,” the newspaper reported.", "en")[0] == []
+    kept = run(fr, "Le maire évoque une « vraie catastrophe » pour la commune.", "fr")[0]
+    assert [q["text"] for q in kept] == ["vraie catastrophe"]
+
+
+def test_names_quoted_again_and_again_and_run_in_subheadings_are_no_quotes(fr):
+    name = "Marine Le Pen a dénoncé le mépris envers les « gilets jaunes ». Les gilets jaunes reviendront samedi."
+    assert run(fr, name, "fr")[0] == []
+    assert [q["text"] for q in run(fr, name, "fr", frozenset({"quotes.drop-names"}))[0]] == ["gilets jaunes"]
+    heading = "Tout a été dit mardi. «Colère intacte» «Nous ne lâcherons rien», a lancé Paul Girard."
+    assert [q["text"] for q in run(fr, heading, "fr")[0]] == ["Nous ne lâcherons rien"]
+    assert "Colère intacte" in [q["text"] for q in run(fr, heading, "fr", frozenset({"quotes.drop-names"}))[0]]
 
 
 def test_word_count_in_scripts_without_spaces():
@@ -1000,6 +1010,9 @@ PASS_CASES = [
     ("quotes.drop-titles", "fr",
      "Paul Girard a présenté son livre « Les Jours Heureux De Notre Enfance À Lyon » mardi.",
      [], [(None, None)]),
+    ("quotes.drop-names", "fr",
+     "Tout a été dit mardi. «Colère intacte» «Nous ne lâcherons rien», a lancé Paul Girard.",
+     [("Paul Girard", "a lancé")], [("Paul Girard", "a lancé"), ("Paul Girard", "a lancé")]),
     ("quotes.drop-scare-quotes", "fr", "La commune vit une « sobriété vraiment très heureuse » depuis mars.",
      [], [(None, None)]),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ from streams.evaluation.text_match import (
     word_tokens,
 )
 
-__all__ = ["THRESHOLDS", "QuoteScore", "is_description", "score_quotes", "speaker_correct"]
+__all__ = ["THRESHOLDS", "QuoteScore", "is_description", "quote_scope", "same_entity", "score_quotes", "speaker_correct"]
 
 # A predicted quote matches a gold one when they share at least this share of the longer span;
 # figures are given at each threshold (loose and strict).
@@ -151,10 +151,29 @@ def _match_one_to_one(candidates: list[tuple[float, int, int]]) -> list[tuple[in
     return pairs
 
 
-def score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str) -> QuoteScore:
-    """Match predicted quotes to gold quotes (span overlap, else text overlap) and check each pair's speaker."""
+# A set annotates fragments when it has at least one gold quote this short (see quote_scope).
+_FRAGMENT_WORDS = 2
+_SCOPE_MIN_QUOTES = 100
+
+
+def quote_scope(gold_records: Sequence[Mapping[str, Any]]) -> int:
+    """The fewest words a quote needs to be scored in a gold set: 1, unless the set has at least
+    100 gold quotes and none under three words (PolNeAR annotates no fragments such as a
+    "brazen breach"), in which case shorter predictions are outside what the set annotates and
+    count neither way."""
+    lengths = [len(q["text"].split()) for record in gold_records for q in record.get("quotes") or []
+               if isinstance(q, Mapping) and isinstance(q.get("text"), str)]
+    if len(lengths) < _SCOPE_MIN_QUOTES or min(lengths) <= _FRAGMENT_WORDS:
+        return 1
+    return min(lengths)
+
+
+def score_quotes(pred: Mapping[str, Any], gold: Mapping[str, Any], body: str, min_words: int = 1) -> QuoteScore:
+    """Match predicted quotes to gold quotes (span overlap, else text overlap) and check each
+    pair's speaker; predictions under `min_words` words are outside the set's scope (quote_scope)."""
     gold_quotes = gold["quotes"]
-    pred_quotes = [q for q in pred.get("quotes") or [] if isinstance(q, Mapping)]
+    pred_quotes = [q for q in pred.get("quotes") or [] if isinstance(q, Mapping)
+                   and len(str(q.get("text") or "").split()) >= min_words]
     pred_spans = [_pred_span(q, body) for q in pred_quotes]
     candidates: list[tuple[float, int, int]] = []
     unlocated = 0

@@ -90,7 +90,10 @@ def format_report(report: Mapping[str, Any]) -> str:
         columns.append(("overall", report.get("overall", {})))
     header = ["metric (%)"] + [name for name, _ in columns]
     body = [[label] + [show(block or {}) for _, block in columns] for label, show in _rows()]
-    return aligned_table(header, body)
+    notes = [f"{name}: predicted quotes under {scope} words not scored (the set annotates none that short)"
+             for name, block in report.get("sets", {}).items()
+             if (scope := ((block or {}).get("quotes") or {}).get("scored_from_words", 1)) > 1]
+    return aligned_table(header, body) + "".join("\n" + note for note in notes)
 
 
 # The figures of the table of what each pass is worth.

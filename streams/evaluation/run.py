@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.evaluation.gold import GoldSet
-from streams.evaluation.quotes import THRESHOLDS
+from streams.evaluation.quotes import THRESHOLDS, quote_scope
 from streams.evaluation.scoring import (
     ArticleScore,
     aggregate,
@@ -72,8 +72,11 @@ def report_from_predictions(
     all_preds: list[Mapping[str, Any]] = []
     total_seconds = 0.0
     for gold_set, found in zip(sets, predictions):
-        scores = [score_article(found.by_id.get(a["id"]), gold_set.gold[a["id"]], a) for a in gold_set.articles]
+        scope = quote_scope(list(gold_set.gold.values()))
+        scores = [score_article(found.by_id.get(a["id"]), gold_set.gold[a["id"]], a, scope) for a in gold_set.articles]
         block = aggregate(scores)
+        if block.get("quotes") is not None:
+            block["quotes"]["scored_from_words"] = scope  # shorter predictions: outside the set's annotation
         block["timing"] = _timing(found.seconds, found.by_id.values(), len(gold_set.articles))
         if details:
             block["details"] = {s.id: d for s in scores if (d := article_details(s)) is not None}

@@ -25,8 +25,10 @@ class ArticleScore:
     topics: TopicScore | None
 
 
-def score_article(pred: Mapping[str, Any] | None, gold: Mapping[str, Any], raw: Mapping[str, Any] | None = None) -> ArticleScore:
-    """Score one enriched article against its gold record (pred None/{} = the pipeline dropped it)."""
+def score_article(pred: Mapping[str, Any] | None, gold: Mapping[str, Any], raw: Mapping[str, Any] | None = None,
+                  min_quote_words: int = 1) -> ArticleScore:
+    """Score one enriched article against its gold record (pred None/{} = the pipeline dropped it);
+    predicted quotes under `min_quote_words` words are outside the set's scope (quote_scope)."""
     pred = pred or {}
     body = pred.get("body")
     if not isinstance(body, str):
@@ -38,7 +40,7 @@ def score_article(pred: Mapping[str, Any] | None, gold: Mapping[str, Any], raw: 
         id=str(gold.get("id")),
         language=language,
         predicted=bool(pred),
-        quotes=score_quotes(pred, gold, body) if gold.get("quotes") is not None else None,
+        quotes=score_quotes(pred, gold, body, min_quote_words) if gold.get("quotes") is not None else None,
         entities=score_entities(pred, gold, language) if gold.get("entities") is not None else None,
         topics=score_topics(pred, gold) if gold.get("topics") is not None else None,
     )

@@ -48,6 +48,8 @@ FORWARD_IN_SENTENCE = Pass("quotes.forward-in-sentence",
                            "a later quote's cue lends its speaker only within its sentence")
 # What is not a quotation.
 DROP_TITLES = Pass("quotes.drop-titles", "'Saturday Night Live', 'son livre « … »': titles of works are no quotes")
+DROP_NAMES = Pass("quotes.drop-names",
+                  "'les « gilets jaunes »' quoted again and again, «Conscience collective» as a subheading: no quotes")
 DROP_SCARE_QUOTES = Pass("quotes.drop-scare-quotes", "'la « sobriété heureuse »': a few words nobody says")
 SPEAKER_ENTITIES = Pass("quotes.speaker-entities", "a quoted person the entities stage missed becomes an entity")
 
@@ -79,6 +81,7 @@ PASSES: tuple[Pass, ...] = (
     FORWARD_IN_SENTENCE,
     UNNAMED_SOURCES,
     DROP_TITLES,
+    DROP_NAMES,
     DROP_SCARE_QUOTES,
     SPEAKER_ENTITIES,
 )

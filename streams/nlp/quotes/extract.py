@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 from streams.events import Entity, Quote
 from streams.nlp.quotes import (
     DIALOGUE,
+    DROP_NAMES,
     DROP_SCARE_QUOTES,
     DROP_TITLES,
     INHERIT_SPEAKERS,
@@ -27,8 +28,11 @@ from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import CueLexicon, lexicon
 from streams.nlp.quotes.non_quotes import (
     after_work_word,
+    is_inline_heading,
+    is_repeated_name,
     is_scare_quote,
     is_title,
+    repeated_names,
     word_count,
 )
 from streams.nlp.quotes.quote_marks import QuoteSpan, find_quote_spans, segment_quotes
@@ -39,6 +43,11 @@ from streams.nlp.quotes.speaker_linking import Speaker
 __all__ = ["QuoteSpan", "extract_quotes", "find_quote_spans"]
 
 
+# Quotes under this many words are kept only with a firm cue of their own: a single word in
+# quotation marks is a scare quote; fragments of two words or more are often someone's words.
+_SHORT_WORDS = 2
+
+
 def _speaker_dict(body: str, speaker: Speaker) -> dict:
     return {
         "name": speaker.name,
@@ -47,10 +56,15 @@ def _speaker_dict(body: str, speaker: Speaker) -> dict:
     }
 
 
-def _is_quotation(article: ArticleIndex, lex: CueLexicon | None, quote: QuoteCandidate, switches: Switches) -> bool:
-    """Keep a quote unless it is a short one nobody says, a title or a scare quote."""
+def _is_quotation(article: ArticleIndex, lex: CueLexicon | None, quote: QuoteCandidate, switches: Switches,
+                  names: set[str]) -> bool:
+    """Keep a quote unless it is a short one nobody says, a title, a scare quote, a name quoted
+    again and again or a subheading."""
     text = article.body[quote.start:quote.end]
     if quote.short and not quote.said:
+        return False
+    if switches.on(DROP_NAMES) and (is_repeated_name(article.body, quote, names) or (
+            not quote.own and is_inline_heading(article, quote))):
         return False
     if switches.on(DROP_TITLES) and (
             is_title(text, lex) or (lex is not None and after_work_word(article, lex, quote))):
@@ -79,7 +93,7 @@ def extract_quotes(
                            switches)
     article.mark_quoted(spans)
     # Quotes of one or two words stay only when a cue of their own attributes them.
-    candidates = [QuoteCandidate(span, span.start, span.end, short=word_count(body[span.start:span.end]) < 3)
+    candidates = [QuoteCandidate(span, span.start, span.end, short=word_count(body[span.start:span.end]) < _SHORT_WORDS)
                   for span in spans]
     if lex is not None and article.has_pos and article.token_count:
         attributor = Attributor(article, lex)
@@ -87,7 +101,8 @@ def extract_quotes(
         candidates = [quote for quote in candidates if not quote.short or quote.said]
         if switches.on(INHERIT_SPEAKERS):
             inherit_speakers(attributor, candidates, paragraphs)
-    kept = [quote for quote in candidates if _is_quotation(article, lex, quote, switches)]
+    names = repeated_names(body, candidates)
+    kept = [quote for quote in candidates if _is_quotation(article, lex, quote, switches, names)]
     new_entities: list[Entity] = []
     if switches.on(SPEAKER_ENTITIES):
         speakers = [quote.speaker for quote in kept if quote.speaker is not None]

@@ -1,8 +1,9 @@
 """What sits in quotation marks without being anybody's words.
 
 Titles ('Saturday Night Live', 'Law and Order'), names of works after a word that announces one
-('son livre « … »', 'the film "…"') and scare quotes (a few words without a verb, a sentence end
-or anybody saying them: 'la « sobriété heureuse »').
+('son livre « … »', 'the film "…"'), scare quotes (a few words without a verb, a sentence end
+or anybody saying them: 'la « sobriété heureuse »'), names quoted again and again ('les
+« gilets jaunes »') and subheadings that scraping ran into the text.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from streams.nlp.quotes.attributor import QuoteCandidate
 from streams.nlp.quotes.lexicon import CueLexicon
 from streams.nlp.quotes.quote_marks import SPACE_CHARS
 
-__all__ = ["after_work_word", "is_scare_quote", "is_title", "word_count"]
+__all__ = [
+    "after_work_word",
+    "is_inline_heading",
+    "is_repeated_name",
+    "is_scare_quote",
+    "is_title",
+    "repeated_names",
+    "word_count",
+]
 
 _WORD_RE = re.compile(r"\w")
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
@@ -74,3 +83,54 @@ def is_scare_quote(article: ArticleIndex, quote: QuoteCandidate, text: str) -> b
     if _no_space_chars(text) >= 4:
         return False  # a sentence in a script the parser does not know
     return not any(article.doc[i].pos_ in ("VERB", "AUX") for i in article.token_range(quote.start, quote.end))
+
+
+def _name_key(text: str) -> str:
+    """'Gilets jaunes', 'gilet jaune' -> one key: case and plural -s/-x set aside."""
+    words = re.findall(r"\w+", text.casefold())
+    return " ".join(word[:-1] if len(word) > 3 and word[-1] in "sx" else word for word in words)
+
+
+def repeated_names(body: str, candidates: list[QuoteCandidate]) -> set[str]:
+    """Keys of the short phrases an article quotes more than once, or also writes without
+    quotation marks: a movement, a slogan used as a name ('les « gilets jaunes »'), not
+    anybody's words each time."""
+    counts: dict[str, int] = {}
+    for quote in candidates:
+        text = body[quote.start:quote.end]
+        if 2 <= word_count(text) <= 4 and text.rstrip()[-1:] not in END_PUNCT:
+            key = _name_key(text)
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return set()
+    unquoted = _name_key(_outside_quotes(body, candidates))
+    return {key for key, count in counts.items() if count > 1 or f" {key} " in f" {unquoted} "}
+
+
+def _outside_quotes(body: str, candidates: list[QuoteCandidate]) -> str:
+    parts, at = [], 0
+    for quote in sorted(candidates, key=lambda q: q.span.open_at):
+        parts.append(body[at:quote.span.open_at])
+        at = max(at, quote.span.close_at + 1 if quote.span.close_at is not None else quote.end)
+    parts.append(body[at:])
+    return " ".join(parts)
+
+
+def is_repeated_name(body: str, quote: QuoteCandidate, names: set[str]) -> bool:
+    return _name_key(body[quote.start:quote.end]) in names
+
+
+def is_inline_heading(article: ArticleIndex, quote: QuoteCandidate) -> bool:
+    """'… réuni 136 000 personnes. «Conscience collective» «Tout a changé…»': a section
+    subheading that scraping ran into the text, in quotation marks: a few words standing
+    between the end of one sentence and the start of the next, with no punctuation of their own."""
+    body, span = article.body, quote.span
+    text = body[quote.start:quote.end]
+    last = text.rstrip()[-1:]
+    if span.close_at is None or word_count(text) > 8 or not last or last in END_PUNCT or last in ",;:":
+        return False
+    before = body[max(0, span.open_at - 3):span.open_at].rstrip(SPACE_CHARS)
+    if before and before[-1] not in END_PUNCT and before[-1] not in "»”\"":
+        return False
+    after = body[span.close_at + 1:span.close_at + 4].lstrip(SPACE_CHARS)
+    return bool(after) and (after[0].isupper() or after[0] in "«“\"")
