@@ -265,6 +265,10 @@ class SpeakerResolver:
                         and c.lower_ not in _EUPHONIC_T]
             if subjects:
                 subject = subjects[0]
+                if subject.lower_ in self.lex.relative_pronouns and head.dep_ not in ("relcl", "acl:relcl", "acl"):
+                    named = self._named_before_relative(subject)
+                    if named is not None:  # '… François Mitterrand (1981-1995) qui déclarait « … »'
+                        return named
                 if subject.lower_ in self.lex.relative_pronouns and head.dep_ in ("relcl", "acl:relcl", "acl"):
                     antecedent = self.speaker_of_phrase(head.head)
                     if antecedent is None or self.lex.lang != "en":
@@ -284,6 +288,20 @@ class SpeakerResolver:
                     continue
             break
         return None
+
+    def _named_before_relative(self, relative: Token) -> Speaker | None:
+        """The person named right before a relative pronoun the parse did not attach to it
+        (a bracketed aside in between is stepped over)."""
+        doc, article = self.doc, self.article
+        j = relative.i - 1
+        if j >= 0 and doc[j].text == ")":
+            while j >= 0 and doc[j].text != "(" and relative.i - j < 12:
+                j -= 1
+            j -= 1
+        if j < 0 or article.in_quote[j]:
+            return None
+        t = doc[j]
+        return article.person_at(t.idx, t.idx + len(t.text))
 
     def has_subject(self, verb: Token) -> bool:
         return any(c.dep_ in _SUBJECT_DEPS or c.dep_ in _PASSIVE_DEPS for c in verb.children)
