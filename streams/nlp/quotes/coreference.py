@@ -338,7 +338,23 @@ class Coreference:
             t = self.article.doc[i]
             if t.dep_.startswith("nsubj") or (t.dep_ == "appos" and t.head.dep_.startswith("nsubj")):
                 return True
+        if self._framing(start):
+            return True  # 'Mais, pour Jérôme Sainte-Marie, un retour … est exclu': whose view it is
         return self.lex.lang == "fr" and self._preverbal(start, end)
+
+    def _framing(self, start: int) -> bool:
+        """The person follows a stance preposition that frames the sentence ('pour X, …',
+        'for X, …') at its start or after a conjunction and a comma."""
+        article = self.article
+        tokens = article.token_range(start, start + 1)
+        if not tokens or tokens.start == 0 or not article.switches.on(ROLE_SUBJECTS):
+            return False
+        doc = article.doc
+        before = doc[tokens.start - 1]
+        if before.lower_ not in self.lex.stance_prepositions:
+            return False
+        opener = doc[tokens.start - 2] if tokens.start >= 2 else None
+        return opener is None or opener.text in (",", ".", ":") or "\n" in opener.text or is_mark_token(opener)
 
     def _preverbal(self, start: int, end: int) -> bool:
         """A person named before the first verb of its sentence, not right after a preposition:

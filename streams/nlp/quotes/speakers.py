@@ -19,6 +19,7 @@ from streams.nlp.quotes.article_index import (
 )
 from streams.nlp.quotes.coreference import Coreference
 from streams.nlp.quotes.lexicon import INVERTED_PRONOUN_RE, CueLexicon, every_language
+from streams.nlp.quotes.named_speakers import is_first_name
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["EXPLETIVES", "SpeakerResolver"]
@@ -215,6 +216,11 @@ class SpeakerResolver:
             person = article.person_at(c.idx, c.idx + len(c.text))
             if person is not None:
                 return person
+            if is_first_name(c.text) and self.lex.lang in ("fr", "en"):
+                # 'le ministre de l'Education Jean-Michel Blanquer' that the NER missed
+                a, b = article.name_chain(c.idx, c.idx + len(c.text))
+                if b > c.idx + len(c.text):
+                    return article.resolve_name(self.body[a:b], a, b, "PER")
         return None
 
     # ---- subjects of verbs
