@@ -1,0 +1,112 @@
+"""Speaker constructions of real newspaper copy (#15), in French and English, on sentences
+written for these tests: each construction of the issue has a case, and the pass that handles
+it is named so that switching it off shows what it is worth."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from test_quotes import run, who  # the quotes stage on a parse, as its tests run it
+
+from streams.config import DEFAULT_MODELS
+from streams.nlp.annotate.parse import ModelRegistry
+
+
+@pytest.fixture(scope="module")
+def fr():
+    return spacy.load("fr_core_news_sm")
+
+
+@pytest.fixture(scope="module")
+def en():
+    return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
+
+
+def speakers(nlp, body, lang, disabled=frozenset()):
+    return [who(q) for q in run(nlp, body, lang, disabled)[0]]
+
+
+# (construction, language, body, speakers with every pass on)
+CASES = [
+    # Pronoun fragments, demonstratives, dates: never speakers.
+    ("the euphonic t of 'commente-t-il' is no one", "fr",
+     "« Le problème est ailleurs », commente Benoît Morel. « Le mouvement ne l’est pas », commente-t-il, "
+     "en soulignant que la « révolte rejette les codes ».",
+     ["Benoît Morel", "Benoît Morel", "Benoît Morel"]),
+    ("'celle qui' stands for the woman the text is about", "fr",
+     "Ludivine Martin, employée dans la restauration rapide, a rejoint le mouvement.\n\n"
+     "« Ici, on est acteur, on est sur le devant de la scène », confie celle qui a arrêté ses études.",
+     ["Ludivine Martin"]),
+    ("a date before the subject is skipped", "fr",
+     "« On s’attend à une mobilisation moindre », a déclaré vendredi soir le secrétaire d’État à l’Intérieur "
+     "Laurent Durand.",
+     ["Laurent Durand"]),
+    ("a document is nobody", "en",
+     "The council published an open letter on Sunday.\n\n“We come together and we will do better,” the letter concluded.",
+     [None]),
+    ("a reflexive pronoun is the subject it reflects", "en",
+     "Tom Baker posted a video on Friday. The group’s leader, Sam Wood, filmed himself calling the MP a "
+     "“disgrace to the country” at the gate.",
+     ["Sam Wood"]),
+    # Descriptions resolved to the person they introduce.
+    ("a role phrase followed by the name", "fr",
+     "« Les ronds-points doivent être libérés », a ajouté le ministre français de l’Intérieur Christophe Castel.",
+     ["Christophe Castel"]),
+    ("a role phrase with complements, a comma, then the name", "fr",
+     "« Ce processus n’a pas été facile », a souligné le commissaire européen aux Affaires économiques, "
+     "Pierre Morel, mercredi.",
+     ["Pierre Morel"]),
+    ("the minister introduced earlier", "en",
+     "Interior Minister Jane Doe visited the border on Friday.\n\n“We will not let this happen again,” the minister said.",
+     ["Jane Doe"]),
+    ("a relative pronoun the parse left unattached", "fr",
+     "Elle s’en remet à l’ancien président François Mitterrand (1981-1995) qui déclarait, un an avant sa mort, "
+     "« croire aux forces de l’esprit ».",
+     ["François Mitterrand"]),
+    # Who the pronoun is.
+    ("'she' is the woman, not the last man named", "en",
+     "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said.",
+     ["Mary Jones"]),
+    ("'pour X, …' makes X the one 'il' refers to", "fr",
+     "Jean Dupont a parlé en premier. Mais, pour Jérôme Martin, un retour en arrière est exclu.\n\n"
+     "« Les gens ont pris conscience de leur pouvoir », dit-il.",
+     ["Jérôme Martin"]),
+    # Names: a first name alone, a surname, a body named by its kind, a name inside a name.
+    ("a first name alone", "fr",
+     "« On attend une réaction de l’État », explique Alex, organisateur des manifestations à Valence.",
+     ["Alex"]),
+    ("a surname joins the full name", "en",
+     "António Guterres arrived in Geneva on Monday.\n\n“The war must end now,” Guterres told reporters.",
+     ["António Guterres"]),
+    ("a capitalised 'Not' inside a name negates nothing", "en",
+     "Paul Reed of Hope Not Hate said: “The threat from the far right is growing every week.”",
+     ["Paul Reed"]),
+    ("posts and tweets", "en",
+     "Senator Ann Ruiz spoke on Monday. Ruiz tweeted: “The vote is a betrayal of every family in this state.”",
+     ["Ann Ruiz"]),
+    # Scraped copy: paragraphs run together with spaces; a question mark after the closing mark.
+    ("paragraphs joined by spaces stay paragraphs", "fr",
+     "Le 12 mai. « Il faut tenir bon », a lancé Paul Girard.    « Nous irons jusqu’au bout », a promis "
+     "Claire Martin.    « Personne ne lâchera. »",
+     ["Paul Girard", "Claire Martin", "Claire Martin"]),
+    ("the question mark after the closing mark", "fr",
+     "Le préfet Marc Roux a reçu les élus. « Tout le monde s’est exprimé » ? demande-t-il.",
+     ["Marc Roux"]),
+]
+
+
+@pytest.mark.parametrize("construction,lang,body,expected", CASES, ids=[c[0] for c in CASES])
+def test_speaker_constructions(fr, en, construction, lang, body, expected):
+    assert speakers(fr if lang == "fr" else en, body, lang) == expected
+
+
+def test_named_speakers_pass_is_what_turns_descriptions_into_nobody(en):
+    body = "The council published an open letter on Sunday.\n\n“We come together and we will do better,” the letter concluded."
+    assert speakers(en, body, "en", frozenset({"quotes.named-speakers"})) == ["the letter"]
+    quote = run(en, body, "en")[0][0]
+    assert quote["speaker"] is None and quote["source"]["text"] == "the letter"
+
+
+def test_agreement_pass_is_what_picks_the_woman(en):
+    body = "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said."
+    assert speakers(en, body, "en", frozenset({"quotes.agreement"})) == ["Tom Baker"]
