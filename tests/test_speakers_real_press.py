@@ -84,6 +84,13 @@ CASES = [
     ("posts and tweets", "en",
      "Senator Ann Ruiz spoke on Monday. Ruiz tweeted: “The vote is a betrayal of every family in this state.”",
      ["Ann Ruiz"]),
+    ("'dit-on' inside the marks is part of the words", "fr",
+     "Dans La Gazette, Florence Morel fait chorus « trop tard, trop peu, dit-on, mais surtout trop de gâchis », "
+     "note-t-elle.",
+     ["Florence Morel"]),
+    ("a newspaper's headline", "fr",
+     "« La France attend des réponses », titre Le Figaro, tandis que les élus se taisent.",
+     ["Le Figaro"]),
     # Scraped copy: paragraphs run together with spaces; a question mark after the closing mark.
     ("paragraphs joined by spaces stay paragraphs", "fr",
      "Le 12 mai. « Il faut tenir bon », a lancé Paul Girard.    « Nous irons jusqu’au bout », a promis "

@@ -5,6 +5,10 @@ The incise splits the quote in two; both halves are the words of the incise's sp
 
 from __future__ import annotations
 
+import re
+
+from spacy.tokens import Token
+
 from streams.nlp.quotes import NAMED_SPEAKERS, NEGATED_CUE
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import INVERTED_PRONOUN_RE
@@ -25,9 +29,10 @@ def find_inner_incise(attributor: Attributor, quote: QuoteCandidate) -> tuple[in
             verb = doc[verb_at]
             if not attributor.cues.is_cue_inside(verb):
                 continue
-            clitic = INVERTED_PRONOUN_RE.match(body, verb.idx + len(verb.text)) is not None or any(
-                INVERTED_PRONOUN_RE.match(body, doc[x].idx + len(doc[x].text)) for x in range(i, verb_at)
-            )
+            clitics = [INVERTED_PRONOUN_RE.match(body, doc[x].idx + len(doc[x].text)) for x in range(i, verb_at + 1)]
+            clitic = any(clitics)
+            if _bare_saying(attributor, verb, clitics):
+                break  # '« trop tard, dit-on, mais surtout… »': a saying quoted with the rest, no incise
             if verb_at > i and not clitic:
                 break
             k = verb_at + 1
@@ -42,6 +47,18 @@ def find_inner_incise(attributor: Attributor, quote: QuoteCandidate) -> tuple[in
                     break
             return i, k
     return None
+
+
+def _bare_saying(attributor: Attributor, verb: Token, clitics: list[re.Match[str] | None]) -> bool:
+    """'dit-on', 'pourrait-on dire' with nothing after them: the idiom is part of the quoted
+    words ('trop tard, dit-on, mais…'), unlike 'prévient-on dans son entourage'."""
+    if not attributor.runs(NEGATED_CUE) or attributor.article.lemma(verb) != "dire":
+        return False
+    if not any(match is not None and match.group(1).lower() in attributor.lex.indefinite for match in clitics):
+        return False
+    end = max([match.end() for match in clitics if match is not None] + [verb.idx + len(verb.text)])
+    after = attributor.body[end:end + 3].lstrip(" ")
+    return after[:1] in (",", ".", "")
 
 
 def is_indefinite(attributor: Attributor, speaker: Speaker | None) -> bool:
