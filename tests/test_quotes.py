@@ -981,6 +981,10 @@ PASS_CASES = [
     ("quotes.acting-places", "fr",
      "Berlin récuse les critiques de ses voisins.\n\n« Il n'y a pas à rougir de ce bilan », insiste-t-on.",
      [("Berlin", "insiste-t-on")], [(None, None)]),
+    ("quotes.body-pronouns", "fr",
+     ("La Ligue de football professionnel a reporté le match. « La sécurité des supporters passe avant tout », "
+      "a-t-elle précisé."),
+     [("Ligue de football professionnel", "a-t-elle précisé")], [(None, "a-t-elle précisé")]),
     ("quotes.named-speakers", "fr",
      "La lettre a été lue samedi devant la mairie.\n\n« Nous irons plus loin », a conclu la lettre.",
      [(None, "a conclu")], [("la lettre", "a conclu")]),

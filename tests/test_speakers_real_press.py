@@ -71,6 +71,13 @@ CASES = [
      "Jean Dupont a parlé en premier. Mais, pour Jérôme Martin, un retour en arrière est exclu.\n\n"
      "« Les gens ont pris conscience de leur pouvoir », dit-il.",
      ["Jérôme Martin"]),
+    ("'elle' for the body that is the latest subject", "fr",
+     "La Ligue de football professionnel a reporté le match. « La sécurité des supporters passe avant tout », "
+     "a-t-elle précisé.",
+     ["Ligue de football professionnel"]),
+    ("'it' for the body that is the latest subject", "en",
+     "The European Commission rejected the plan on Monday. “The budget breaks the rules we all agreed,” it said.",
+     ["European Commission"]),
     # Names: a first name alone, a surname, a body named by its kind, a name inside a name.
     ("a first name alone", "fr",
      "« On attend une réaction de l’État », explique Alex, organisateur des manifestations à Valence.",

@@ -37,6 +37,8 @@ PRONOUNS = Pass("quotes.pronouns", "'il', 'she': the last person who was a subje
 AGREEMENT = Pass("quotes.agreement", "'elle', 'he': never a person whose title or first name says the other gender")
 ROLE_SUBJECTS = Pass("quotes.role-subjects",
                      "'Le président écoute. « … » demande-t-il': a role noun as the latest subject is who 'il' is")
+BODY_PRONOUNS = Pass("quotes.body-pronouns",
+                     "'la LFP … a-t-elle précisé', 'the council … it said': a body as the latest subject")
 TITLES_AND_ROLES = Pass("quotes.titles-and-roles", "'the minister', 'l'élu': the person introduced with that title")
 NAMED_SPEAKERS = Pass("quotes.named-speakers",
                       "a speaker is a named person or body of the article; 'vendredi soir', 'the letter' are nobody")
@@ -75,6 +77,7 @@ PASSES: tuple[Pass, ...] = (
     PRONOUNS,
     AGREEMENT,
     ROLE_SUBJECTS,
+    BODY_PRONOUNS,
     TITLES_AND_ROLES,
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Token
 
-from streams.nlp.quotes import AGREEMENT, PRONOUNS, ROLE_SUBJECTS, TITLES_AND_ROLES
+from streams.nlp.quotes import AGREEMENT, BODY_PRONOUNS, PRONOUNS, ROLE_SUBJECTS, TITLES_AND_ROLES
 from streams.nlp.quotes.article_index import (
     ArticleIndex,
     is_mark_token,
@@ -33,6 +33,7 @@ __all__ = ["Coreference", "TitleHolder"]
 _LAWYER_TITLES = every_language("quotes", "lawyer-titles")
 _LAWYER_NOUNS = tuple(sorted(every_language("quotes", "lawyer-nouns")))
 _SINGULAR_DEFINITE = every_language("quotes", "definite-articles")
+_ORGANISATION_PRONOUNS = every_language("quotes", "organisation-pronouns")
 _DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
 
 # A person an article introduces with a title: (offset of the mention, name, entity id).
@@ -149,13 +150,42 @@ class Coreference:
         """Resolve il/elle/he/she to the last named person before it; else keep it as written.
         `standing_for` is the pronoun a demonstrative at [a, b) stands for ('celle' -> 'elle')."""
         text = self.article.body[a:b]
-        if (standing_for or text).lower() not in self.lex.singular_pronouns or not self.article.switches.on(PRONOUNS):
+        word = (standing_for or text).lower()
+        if (word not in self.lex.singular_pronouns and word not in _ORGANISATION_PRONOUNS) or not self.article.switches.on(
+                PRONOUNS):
             return Speaker(a, b, text, None, None)
         gender = PRONOUN_GENDERS.get((standing_for or text).lower()) if self.article.switches.on(AGREEMENT) else None
-        person = self.antecedent(a, gender)
+        person = self.antecedent(a, gender) if (standing_for or text).lower() in self.lex.singular_pronouns else None
+        body = self.organisation_subject(a) if (standing_for or text).lower() in _ORGANISATION_PRONOUNS else None
+        if body is not None and (person is None or body.start > person.start):
+            return Speaker(a, b, body.name, body.entity_id, body.etype)
         if person is None:
             return Speaker(a, b, text, None, None)
         return Speaker(a, b, person.name, person.entity_id, "PER")
+
+    def organisation_subject(self, a: int) -> Speaker | None:
+        """'la LFP n'a pas livré le motif. Mais la décision … a-t-elle précisé': the body that is
+        the subject of the pronoun's sentence or the one before, when no one is named since."""
+        article = self.article
+        if not article.switches.on(BODY_PRONOUNS):
+            return None
+        sentences = 0
+        for k in range(bisect_left(article.mention_starts, a) - 1, -1, -1):
+            mention = article.mentions[k]
+            if mention.end > a or not article.outside(mention.start):
+                continue
+            sentences = self._sentence_ends(mention.end, a)
+            if sentences > 1:
+                return None
+            if mention.etype == "PER":
+                return None  # a person named since: 'il' is more likely them
+            if mention.etype == "ORG" and mention.entity is not None and self.is_subject_mention(mention.start, mention.end):
+                return article.resolve_name(article.body[mention.start:mention.end], mention.start, mention.end, "ORG")
+        return None
+
+    def _sentence_ends(self, a: int, b: int) -> int:
+        article = self.article
+        return sum(1 for i in article.token_range(a, b) if is_sentence_end(article.doc[i]) and not article.in_quote[i])
 
     def gender(self, person: Speaker) -> str | None:
         """F or M when the article's titles ('Mme', 'M.') or the first name tell it."""
