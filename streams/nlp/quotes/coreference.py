@@ -34,6 +34,8 @@ _LAWYER_TITLES = every_language("quotes", "lawyer-titles")
 _LAWYER_NOUNS = tuple(sorted(every_language("quotes", "lawyer-nouns")))
 _SINGULAR_DEFINITE = every_language("quotes", "definite-articles")
 _ORGANISATION_PRONOUNS = every_language("quotes", "organisation-pronouns")
+# How far back (characters) a body named as subject may be for 'elle'/'it' (two sentences at most).
+_BODY_REACH = 600
 _DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
 
 # A person an article introduces with a title: (offset of the mention, name, entity id).
@@ -172,6 +174,8 @@ class Coreference:
         sentences = 0
         for k in range(bisect_left(article.mention_starts, a) - 1, -1, -1):
             mention = article.mentions[k]
+            if a - mention.end > _BODY_REACH:
+                return None
             if mention.end > a or not article.outside(mention.start):
                 continue
             sentences = self._sentence_ends(mention.end, a)

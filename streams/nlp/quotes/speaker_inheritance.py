@@ -87,9 +87,16 @@ def _chains(candidates: list[QuoteCandidate]) -> tuple[list[int], dict[int, list
     return chain, members
 
 
+# Beyond this many characters apart, two quotes are taken to be in different sentences (and the
+# tokens between them are not scanned: attribution stays linear in the article's length).
+_SENTENCE_REACH = 1500
+
+
 def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
     """A sentence ends outside the quotes between offsets a and b."""
     article = attributor.article
+    if b - a > _SENTENCE_REACH:
+        return True
     return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
 
 
