@@ -64,6 +64,10 @@ CASES = [
      "« croire aux forces de l’esprit ».",
      ["François Mitterrand"]),
     # Who the pronoun is.
+    ("'the group said' is not the person quoted before", "en",
+     "Matthew Cole of the charity said: “The threat is growing every week.” The group said the messages showed "
+     "he was “a vile racist, pure and simple.”",
+     ["Matthew Cole", None]),
     ("'she' is the woman, not the last man named", "en",
      "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said.",
      ["Mary Jones"]),

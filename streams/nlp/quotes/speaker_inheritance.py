@@ -13,9 +13,12 @@ from collections.abc import Callable
 from streams.nlp.quotes import FORWARD_IN_SENTENCE, UNNAMED_SOURCES
 from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
+from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["inherit_speakers"]
+
+_ORGANISATION_NOUNS = every_language("quotes", "organisation-nouns")
 
 
 def _same_person(a: Speaker | None, b: Speaker | None) -> bool:
@@ -140,6 +143,12 @@ def _lend_source(quote: QuoteCandidate, provider: QuoteCandidate) -> None:
         quote.source, quote.cue = provider.source, provider.cue
 
 
+def _names_a_body(description: str) -> bool:
+    """'the group', 'le syndicat': a description whose head is a kind of organisation."""
+    words = description.lower().split()
+    return bool(words) and words[-1] in _ORGANISATION_NOUNS
+
+
 def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] | None = None) -> None:
     """Give the quote another quote's speaker. A quote whose own cue named someone unnamed
     ('« … », balaye la quinqua', '"…," the Florida senator said') keeps that description as
@@ -148,6 +157,8 @@ def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] |
         return
     if quote.source is not None:
         written = quote.source
+        if speaker.etype == "PER" and _names_a_body(written.name):
+            return  # '"…," the group said' is not the person quoted before it
         quote.speaker = Speaker(written.start, written.end, speaker.name, speaker.entity_id, speaker.etype)
         return
     quote.speaker = speaker
