@@ -68,6 +68,10 @@ CASES = [
      "Matthew Cole of the charity said: “The threat is growing every week.” The group said the messages showed "
      "he was “a vile racist, pure and simple.”",
      ["Matthew Cole", None]),
+    ("an indefinite source is someone new, not the last speaker", "fr",
+     "« Nous ne cherchons pas l’escalade », a assuré Marco Rossi. « On en a assez de ces provocations », "
+     "a déclaré une source officielle française.",
+     ["Marco Rossi", None]),
     ("'she' is the woman, not the last man named", "en",
      "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said.",
      ["Mary Jones"]),

@@ -19,6 +19,7 @@ from streams.nlp.quotes.speaker_linking import Speaker
 __all__ = ["inherit_speakers"]
 
 _ORGANISATION_NOUNS = every_language("quotes", "organisation-nouns")
+_INDEFINITE_ARTICLES = every_language("quotes", "indefinite-articles")
 
 
 def _same_person(a: Speaker | None, b: Speaker | None) -> bool:
@@ -159,6 +160,8 @@ def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] |
         written = quote.source
         if speaker.etype == "PER" and _names_a_body(written.name):
             return  # '"…," the group said' is not the person quoted before it
+        if written.name.lower().split()[:1] and written.name.lower().split()[0] in _INDEFINITE_ARTICLES:
+            return  # '« … », a déclaré une source officielle': someone new, unnamed
         quote.speaker = Speaker(written.start, written.end, speaker.name, speaker.entity_id, speaker.etype)
         return
     quote.speaker = speaker
