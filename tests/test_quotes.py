@@ -1007,6 +1007,10 @@ PASS_CASES = [
       "est tombée »."),
      [("Banque centrale", "a constaté")] * 3 + [("Markit", "a annoncé")],
      [("Banque centrale", "a constaté")] * 2 + [("Markit", "a annoncé")] * 2),
+    ("quotes.interview-answers", "fr",
+     ("Le présentateur a accepté de nous répondre.\n\nPaul Girard a déclaré que vous mentiez sur les audiences ?\n\n"
+      "« C’est faux, les chiffres sont publics depuis des années. »"),
+     [(None, None)], [("Paul Girard", None)]),
     ("quotes.unnamed-sources", "en",
      ("The talks ended late on Monday. Officials said: “We will look into every complaint this week.” "
       "“Nobody will be left without an answer.”"),

@@ -46,6 +46,8 @@ NAMED_SPEAKERS = Pass("quotes.named-speakers",
 INHERIT_SPEAKERS = Pass("quotes.inherit-speakers", "a quote without a cue takes its paragraph's or run's speaker")
 UNNAMED_SOURCES = Pass("quotes.unnamed-sources",
                        "'Officials said \"A.\" \"B.\"': a quote with no named speaker near takes its neighbour's unnamed source")
+INTERVIEW_ANSWERS = Pass("quotes.interview-answers",
+                         "a quoted answer after a '…?' question paragraph is not given to whom the question names")
 FORWARD_IN_SENTENCE = Pass("quotes.forward-in-sentence",
                            "a later quote's cue lends its speaker only within its sentence")
 # What is not a quotation.
@@ -82,6 +84,7 @@ PASSES: tuple[Pass, ...] = (
     NAMED_SPEAKERS,
     INHERIT_SPEAKERS,
     FORWARD_IN_SENTENCE,
+    INTERVIEW_ANSWERS,
     UNNAMED_SOURCES,
     DROP_TITLES,
     DROP_NAMES,

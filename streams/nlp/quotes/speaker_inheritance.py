@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 
-from streams.nlp.quotes import FORWARD_IN_SENTENCE, UNNAMED_SOURCES
+from streams.nlp.quotes import FORWARD_IN_SENTENCE, INTERVIEW_ANSWERS, UNNAMED_SOURCES
 from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import every_language
@@ -58,6 +58,16 @@ def _vote(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
         return None
     agreed.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     return agreed[0][2]
+
+
+def _after_question(attributor: Attributor, paragraphs: list[Paragraph], paragraph: int) -> bool:
+    """The paragraph before is an interviewer's question: unquoted words ending with '?'."""
+    if paragraph == 0:
+        return False
+    start, end = paragraphs[paragraph - 1]
+    text = attributor.body[start:end].strip()
+    return text.endswith("?") and not any(attributor.article.in_quote[i]
+                                          for i in attributor.article.token_range(start, end))
 
 
 def _last_subject(attributor: Attributor, paragraphs: list[Paragraph], paragraph: int) -> Speaker | None:
@@ -199,6 +209,12 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
         following_speaker = (following.speaker if following is not None and following.own
                              and following.span.paragraph - quote.span.paragraph <= 1 else None)
         if attributor.article.is_quote_only(paragraphs[quote.span.paragraph]):
+            if attributor.runs(INTERVIEW_ANSWERS) and _after_question(attributor, paragraphs, quote.span.paragraph):
+                # An interview's answer: the interviewee the text named for an earlier answer,
+                # never the people the question names.
+                if previous is not None and previous.own and previous_speaker is not None:
+                    _lend(quote, previous_speaker)
+                continue
             if previous_speaker is not None:
                 _lend(quote, previous_speaker)
             else:
