@@ -388,7 +388,7 @@ class Coreference:
         if before.lower_ not in self.lex.stance_prepositions:
             return False
         opener = doc[tokens.start - 2] if tokens.start >= 2 else None
-        return opener is None or opener.text in (",", ".", ":") or "\n" in opener.text or is_mark_token(opener)
+        return opener is None or opener.text in (",", ".", ":") or "\n" in opener.text
 
     def _preverbal(self, start: int, end: int) -> bool:
         """A person named before the first verb of its sentence, not right after a preposition:
