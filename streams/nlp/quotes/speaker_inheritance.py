@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 
-from streams.nlp.quotes import FORWARD_IN_SENTENCE, INTERVIEW_ANSWERS, UNNAMED_SOURCES
+from streams.nlp.quotes import AGREEMENT, FORWARD_IN_SENTENCE, INTERVIEW_ANSWERS, UNNAMED_SOURCES
 from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import every_language
@@ -20,6 +20,7 @@ __all__ = ["inherit_speakers"]
 
 _ORGANISATION_NOUNS = every_language("quotes", "organisation-nouns")
 _INDEFINITE_ARTICLES = every_language("quotes", "indefinite-articles")
+_DETERMINER_GENDERS = {row.split()[0]: row.split()[1] for row in every_language("quotes", "determiner-genders")}
 
 
 def _same_person(a: Speaker | None, b: Speaker | None) -> bool:
@@ -160,7 +161,19 @@ def _names_a_body(description: str) -> bool:
     return bool(words) and words[-1] in _ORGANISATION_NOUNS
 
 
-def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] | None = None) -> None:
+def _other_gender(attributor: Attributor, description: str, speaker: Speaker) -> bool:
+    """'la quinqua' cannot be a man: the description's determiner and the person's known
+    gender disagree."""
+    words = description.lower().split()
+    wanted = _DETERMINER_GENDERS.get(words[0]) if words else None
+    if wanted is None or not attributor.runs(AGREEMENT):
+        return False
+    known = attributor.coreference.gender(speaker)
+    return known is not None and known != wanted
+
+
+def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] | None = None,
+          attributor: Attributor | None = None) -> None:
     """Give the quote another quote's speaker. A quote whose own cue named someone unnamed
     ('« … », balaye la quinqua', '"…," the Florida senator said') keeps that description as
     where its speaker is written: the description is read as that person."""
@@ -172,6 +185,8 @@ def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] |
             return  # '"…," the group said' is not the person quoted before it
         if written.name.lower().split()[:1] and written.name.lower().split()[0] in _INDEFINITE_ARTICLES:
             return  # '« … », a déclaré une source officielle': someone new, unnamed
+        if attributor is not None and speaker.etype == "PER" and _other_gender(attributor, written.name, speaker):
+            return  # '« … », balaye la quinqua' after a man was quoted
         quote.speaker = Speaker(written.start, written.end, speaker.name, speaker.entity_id, speaker.etype)
         return
     quote.speaker = speaker
@@ -197,7 +212,7 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
             if source.speaker is None:
                 _lend_source(quote, source)
             else:
-                _lend(quote, source.speaker, source.cue)
+                _lend(quote, source.speaker, source.cue, attributor)
     # Runs of quotes across paragraphs.
     for k, quote in enumerate(candidates):
         if quote.speaker is not None or quote.blocked:
@@ -213,12 +228,12 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
                 # An interview's answer: the interviewee the text named for an earlier answer,
                 # never the people the question names.
                 if previous is not None and previous.own and previous_speaker is not None:
-                    _lend(quote, previous_speaker)
+                    _lend(quote, previous_speaker, attributor=attributor)
                 continue
             if previous_speaker is not None:
-                _lend(quote, previous_speaker)
+                _lend(quote, previous_speaker, attributor=attributor)
             else:
                 _lend(quote, _vote(attributor, candidates, k, paragraphs)
-                      or _last_subject(attributor, paragraphs, quote.span.paragraph))
+                      or _last_subject(attributor, paragraphs, quote.span.paragraph), attributor=attributor)
         elif _same_person(previous_speaker, following_speaker):
-            _lend(quote, previous_speaker)
+            _lend(quote, previous_speaker, attributor=attributor)
