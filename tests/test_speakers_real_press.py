@@ -72,9 +72,9 @@ CASES = [
      "« Nous ne cherchons pas l’escalade », a assuré Marco Rossi. « On en a assez de ces provocations », "
      "a déclaré une source officielle française.",
      ["Marco Rossi", None]),
-    ("'la militante' is not the man quoted before", "fr",
+    ("'la quinquagénaire' is not the man quoted before", "fr",
      "Elle cite l’ancien président Jacques Morel qui déclarait « croire aux forces de l’esprit ».\n\n"
-     "« Je m’en fiche », tranche la militante.",
+     "« Je m’en fiche », ajoute la quinquagénaire.",
      ["Jacques Morel", None]),
     ("'she' is the woman, not the last man named", "en",
      "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said.",
