@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_names import _latin  # noqa: E402  (same folder: shares the Latin-script test)
+from build_names import _latin, write_or_check  # noqa: E402  (same folder: the Latin-script test, the writer)
 
 OUT = Path(__file__).resolve().parent.parent / "streams" / "data" / "given-name-genders.tsv"
 SHARE = 0.9
@@ -66,17 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the shipped file differs from a fresh build")
     args = parser.parse_args(argv)
-    text = build()
-    if args.check:
-        if (OUT.read_text(encoding="utf-8") if OUT.exists() else "") != text:
-            print(f"{OUT} is out of date: run python scripts/build_name_genders.py", file=sys.stderr)
-            return 1
-        print(f"{OUT.name} is up to date")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({text.count(chr(10)) - HEADER.count(chr(10))} names)")
-    return 0
-
+    return write_or_check(OUT, build(), HEADER, "scripts/build_name_genders.py", check=args.check)
 
 if __name__ == "__main__":
     raise SystemExit(main())

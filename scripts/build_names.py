@@ -92,16 +92,21 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 if the shipped file differs from a fresh build")
     args = parser.parse_args(argv)
-    text = build()
-    if args.check:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    return write_or_check(OUT, build(), HEADER, "scripts/build_names.py", check=args.check)
+
+
+def write_or_check(out: Path, text: str, header: str, script: str, check: bool) -> int:
+    """Write a generated data file, or (check) exit 1 when the shipped one differs from `text`."""
+    names = text.count(chr(10)) - header.count(chr(10))
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
         if current != text:
-            print(f"{OUT} is out of date: run python scripts/build_names.py", file=sys.stderr)
+            print(f"{out} is out of date: run python {script}", file=sys.stderr)
             return 1
-        print(f"{OUT.name} is up to date ({text.count(chr(10)) - HEADER.count(chr(10))} names)")
+        print(f"{out.name} is up to date ({names} names)")
         return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({text.count(chr(10)) - HEADER.count(chr(10))} names)")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out} ({names} names)")
     return 0
 
 

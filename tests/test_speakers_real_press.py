@@ -5,21 +5,7 @@ it is named so that switching it off shows what it is worth."""
 from __future__ import annotations
 
 import pytest
-import spacy
-from test_quotes import run, who  # the quotes stage on a parse, as its tests run it
-
-from streams.config import DEFAULT_MODELS
-from streams.nlp.annotate.parse import ModelRegistry
-
-
-@pytest.fixture(scope="module")
-def fr():
-    return spacy.load("fr_core_news_sm")
-
-
-@pytest.fixture(scope="module")
-def en():
-    return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
+from test_quotes import en, fr, run, who  # noqa: F401  (the quotes stage on the parses its tests use)
 
 
 def speakers(nlp, body, lang, disabled=frozenset()):
