@@ -183,9 +183,18 @@ class Coreference:
                 return None
             if mention.etype == "PER":
                 return None  # a person named since: 'il' is more likely them
-            if mention.etype == "ORG" and mention.entity is not None and self.is_subject_mention(mention.start, mention.end):
+            if mention.etype == "ORG" and mention.entity is not None and self._main_subject(mention.start, mention.end):
                 return article.resolve_name(article.body[mention.start:mention.end], mention.start, mention.end, "ORG")
         return None
+
+    def _main_subject(self, start: int, end: int) -> bool:
+        """The mention is the subject of its sentence's main verb (not of a clause inside it:
+        'Elle a assuré que le Samu resterait joignable')."""
+        article = self.article
+        if not article.has_dep:
+            return False
+        return any(article.doc[i].dep_.startswith("nsubj") and article.doc[i].head.dep_ == "ROOT"
+                   for i in article.token_range(start, end))
 
     def _sentence_ends(self, a: int, b: int) -> int:
         article = self.article
