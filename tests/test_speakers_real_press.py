@@ -54,6 +54,10 @@ CASES = [
      "Matthew Cole of the charity said: “The threat is growing every week.” The group said the messages showed "
      "he was “a vile racist, pure and simple.”",
      ["Matthew Cole", None]),
+    ("a later cue lends its speaker to a quote of the sentence naming that person", "fr",
+     "Le ministre polonais, Piotr Nowak, a appelé ses homologues à « aller beaucoup plus loin ». « La Pologne "
+     "consacre déjà 4 % de son PIB à la défense », a-t-il insisté.",
+     ["Piotr Nowak", "Piotr Nowak"]),
     ("an indefinite source is someone new, not the last speaker", "fr",
      "« Nous ne cherchons pas l’escalade », a assuré Marco Rossi. « On en a assez de ces provocations », "
      "a déclaré une source officielle française.",

@@ -115,6 +115,21 @@ def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
     return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
 
 
+def _named_in_sentence(attributor: Attributor, quote: QuoteCandidate, speaker: Speaker | None) -> bool:
+    """The speaker is named outside quotes in the quote's own sentence ('X a appelé à « … ».
+    « … », a-t-il insisté'): the later cue continues that person."""
+    if speaker is None or speaker.entity_id is None:
+        return False
+    article, doc = attributor.article, attributor.doc
+    tokens = article.token_range(quote.start, quote.end)
+    if not tokens:
+        return False
+    sentence = doc[tokens.start].sent
+    return any(mention.entity is not None and mention.entity.get("id") == speaker.entity_id
+               and article.outside(mention.start)
+               for mention in article.mentions_in(doc[sentence.start].idx, quote.start))
+
+
 def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
                            provides: Callable[[QuoteCandidate], bool]) -> QuoteCandidate | None:
     """The nearest quote of the same paragraph attributed by a cue of its own: an earlier one,
@@ -127,7 +142,8 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
         for j in (k - distance, k + distance):
             if 0 <= j < n and provides(candidates[j]) and candidates[j].span.paragraph == paragraph:
                 if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(
-                        attributor, quote.end, candidates[j].start):
+                        attributor, quote.end, candidates[j].start) and not _named_in_sentence(
+                        attributor, quote, candidates[j].speaker):
                     continue
                 return candidates[j]
         if k - distance < 0 and k + distance >= n:
