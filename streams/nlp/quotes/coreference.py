@@ -187,6 +187,13 @@ class Coreference:
                 return article.resolve_name(article.body[mention.start:mention.end], mention.start, mention.end, "ORG")
         return None
 
+    @staticmethod
+    def _noun_gender(head: Token) -> str | None:
+        """'la professeure' F, 'le député' M: the gender the role noun is written in, from the
+        parser's morphology, so a woman's role never resolves to a man."""
+        found = head.morph.get("Gender")
+        return {"Fem": "F", "Masc": "M"}.get(found[0]) if found else None
+
     def _main_subject(self, start: int, end: int) -> bool:
         """The mention is the subject of its sentence's main verb (not of a clause inside it:
         'Elle a assuré que le Samu resterait joignable')."""
@@ -304,12 +311,17 @@ class Coreference:
             return None
         lemma = self.article.lemma(head)
 
+        gender = self._noun_gender(head) if self.article.switches.on(AGREEMENT) else None
+
         def fits(person: Speaker) -> bool:
+            # "la professeure" cannot be a man.
+            if self._other_gender(person, gender):
+                return False
             # "le ministre" cannot be the person introduced as "le député".
             known = {title for title in self.person_titles.get(_person_key(person), ()) if title in self.lex.roles}
             return not known or lemma in known or lemma in self.lex.generic_roles  # "Côté" is no title
 
-        first = self.antecedent(start)
+        first = self.antecedent(start, gender)
         # 'le chef de l'État ukrainien' after 'le président ukrainien X': the adjectives of the
         # phrase pick, among the people met so far, the one introduced with them.
         doc = self.article.doc
@@ -331,7 +343,8 @@ class Coreference:
                                if earlier.name != first.name and self.person_titles.get(_person_key(earlier)) is None
                                and fits(earlier)), None)
         if (person is None and first is not None and lemma not in self.titles
-                and any(quoted.start == first.start for quoted in self.quoted[-1:])):
+                and any(quoted.start == first.start for quoted in self.quoted[-1:])
+                and not self._other_gender(first, gender)):
             # Nobody in the article bears that title ('la cheffe de la diplomatie …' then
             # 'la ministre'): the person who is speaking.
             person = first

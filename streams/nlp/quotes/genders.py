@@ -32,10 +32,11 @@ def _first_names() -> dict[str, str]:
 
 def first_name_gender(name: str) -> str | None:
     """'Ludivine Hilairet' -> 'F'; 'Jean-Marie Le Pen' -> 'M' (from 'Jean-Marie' or 'Jean');
-    None when the first word is no first name or names both."""
+    'Adam' -> 'M' (a person named by first name); None when the first word is no first name or
+    names both (a surname alone is rarely in the lists)."""
     words = name.split()
-    if len(words) < 2:
-        return None  # a surname alone tells nothing
+    if not words:
+        return None
     first = words[0].lower()
     names = _first_names()
     return names.get(first) or (names.get(first.split("-")[0]) if "-" in first else None)
