@@ -34,6 +34,7 @@ _LAWYER_TITLES = every_language("quotes", "lawyer-titles")
 _LAWYER_NOUNS = tuple(sorted(every_language("quotes", "lawyer-nouns")))
 _SINGULAR_DEFINITE = every_language("quotes", "definite-articles")
 _ORGANISATION_PRONOUNS = every_language("quotes", "organisation-pronouns")
+_DETERMINER_GENDERS = {row.split()[0]: row.split()[1] for row in every_language("quotes", "determiner-genders")}
 # How far back (characters) a body named as subject may be for 'elle'/'it' (two sentences at most).
 _BODY_REACH = 600
 _DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
@@ -191,6 +192,10 @@ class Coreference:
     def _noun_gender(head: Token) -> str | None:
         """'la professeure' F, 'le député' M: the gender the role noun is written in, from the
         parser's morphology, so a woman's role never resolves to a man."""
+        # The determiner first: 'la ministre' (an epicene noun the tagger may call masculine).
+        for child in head.children:
+            if child.dep_ == "det" and child.lower_ in _DETERMINER_GENDERS:
+                return _DETERMINER_GENDERS[child.lower_]
         found = head.morph.get("Gender")
         return {"Fem": "F", "Masc": "M"}.get(found[0]) if found else None
 
