@@ -172,3 +172,46 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
     assert "stream_1" not in results and doc["targets"]["one_worker_vs_raw"]["met"] is None
     assert doc["machine"]["cores"] and doc["corpus"]["languages"] == {"fr": 2, "en": 2}
     assert "wirewatch enrich" in capsys.readouterr().out
+
+
+TINY = [
+    {"id": "t-fr-1", "source": "test", "language": "fr",
+     "body": "« Nous resterons prudents », a déclaré mardi la ministre Claire Dumont à Paris."},
+    {"id": "t-fr-2", "source": "test", "language": "fr",
+     "body": "La Commission européenne a présenté son budget à Bruxelles."},
+    {"id": "t-en-1", "source": "test", "language": "en",
+     "body": "\u201cWe will stay the course,\u201d Finance Minister Anna Berg told reporters in Oslo."},
+    {"id": "t-en-2", "source": "test", "language": "en",
+     "body": "The European Central Bank kept its rates on hold on Thursday."},
+]
+
+
+def test_register_bench_takes_the_ui_flags():
+    parser = argparse.ArgumentParser(prog="wirewatch")
+    cli.register_bench(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", "--with-ui", "--ui-rounds", "3", "--ui-workers", "2"])
+    assert (args.with_ui, args.ui_rounds, args.ui_workers) == (True, 3, 2)
+    assert cli.main(["--with-ui", "--skip-streaming"]) == 2  # nothing to put the dashboard beside
+
+
+@pytest.mark.integration
+def test_with_ui_runs_the_stream_alone_and_beside_the_dashboard(tmp_path, capsys):
+    """Real embedded broker, worker, dashboard process and event-stream client, four tiny articles:
+    both kinds of window run on the same articles and both rows are reported (no timing asserted)."""
+    corpus_file = tmp_path / "tiny.jsonl"
+    write_jsonl(corpus_file, TINY)
+    output = tmp_path / "results.json"
+    status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--workers", "1", "--skip-latency",
+                       "--with-ui", "--ui-rounds", "1", "--output", str(output)])
+    assert status == 0
+    ui = json.loads(output.read_text("utf-8"))["results"]["ui"]
+    rounds = ui["rounds"]
+    assert [r["with_ui"] for r in rounds] == [False, True]
+    assert all(r["docs"] == 4 and r["complete"] and r["docs_per_s"] for r in rounds)
+    assert "beside" not in rounds[0]
+    beside = rounds[1]["beside"]
+    assert beside["dashboard_cpu_s"] is not None and beside["sse_error"] is None
+    assert beside["sse_rows_seen"] == beside["sse_rows_expected"] == 4  # the client really followed
+    assert ui["summary"]["alone_docs_per_s"] and ui["summary"]["ui_docs_per_s"]
+    table = capsys.readouterr().out
+    assert "1. alone" in table and "1. with the dashboard + SSE client" in table and "rows via SSE" in table

@@ -34,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partitions", type=int, default=0, help="partitions per topic (default 2 x workers)")
     parser.add_argument("--latency-seconds", type=float, default=20.0,
                         help="length of the paced latency run (default 20; at least 40 articles)")
+    parser.add_argument("--with-ui", action="store_true",
+                        help="also run the streaming window alone and with the dashboard (`wirewatch ui`) open on "
+                        "its topics and a live event-stream client connected, in alternating order, and report "
+                        "both side by side with the dashboard's own CPU (see docs/dashboard.md)")
+    parser.add_argument("--ui-rounds", type=int, default=2,
+                        help="pairs of windows of --with-ui: alone then UI, UI then alone, ... (default 2)")
+    parser.add_argument("--ui-workers", type=int, default=1, help="workers in the --with-ui windows (default 1)")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"JSON results file (default {DEFAULT_OUTPUT})")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (worker logs, corpus)")
 
@@ -41,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 DESCRIPTION = (
     "Measure, in one run on one corpus (French and English wire copy): raw spaCy nlp.pipe (the limit), "
     "`wirewatch enrich`, the streaming pipeline through a broker with 1 worker and with one worker per "
-    "core, latency raw->enriched and raw->alert webhook at half capacity, and peak memory. Prints a "
+    "core, latency raw->enriched and raw->alert webhook at half capacity, and peak memory; with --with-ui, the "
+    "streaming pipeline alone and with the dashboard open beside it. Prints a "
     "table, writes JSON. See docs/benchmarks.md.")
 
 
@@ -59,13 +67,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise _usage_error("--articles must be at least 1")
     if args.workers < 0 or args.partitions < 0:
         raise _usage_error("--workers and --partitions must be positive")
+    if args.ui_rounds < 1 or args.ui_workers < 1:
+        raise _usage_error("--ui-rounds and --ui-workers must be at least 1")
+    if args.with_ui and args.skip_streaming:
+        raise _usage_error("--with-ui measures the streaming pipeline: drop --skip-streaming")
     if args.corpus and not Path(args.corpus).is_file():
         raise _usage_error(f"cannot read {args.corpus}")
     options = BenchOptions(
         articles=args.articles, output=args.output, skip_streaming=args.skip_streaming,
         skip_latency=args.skip_latency, broker_kind=args.broker_kind, broker=args.broker, workers=args.workers,
         partitions=args.partitions, corpus=args.corpus, data_dir=args.data_dir,
-        latency_seconds=args.latency_seconds, keep=args.keep)
+        latency_seconds=args.latency_seconds, keep=args.keep, with_ui=args.with_ui, ui_rounds=args.ui_rounds,
+        ui_workers=args.ui_workers)
     doc = run_bench(options)
     print(format_table(doc), flush=True)
     say(f"results written to {options.output}")

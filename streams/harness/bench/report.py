@@ -23,14 +23,18 @@ def add_ratios(results: dict, workers: int) -> None:
     raws = [results[k] for k in ("raw_spacy", "raw_spacy_end") if results.get(k, {}).get("docs_per_s")]
     for key in ("stream_1", "stream_n"):
         raws += [r for r in results.get(key, {}).get("raw_around", []) if r.get("docs_per_s")]
+    ui_rounds = (results.get("ui") or {}).get("rounds", [])
+    for item in ui_rounds:
+        raws += [r for r in item.get("raw_around", []) if r.get("docs_per_s")]
     if not raws:
         return
     reference = mean([r["docs_per_s"] for r in raws])
     cpu_reference = mean([r["cpu_s_per_doc"] for r in raws])
     results["reference"] = {"docs_per_s": round(reference, 3), "cpu_s_per_doc": round(cpu_reference, 4),
                             "runs": [r["docs_per_s"] for r in raws]}
-    for key in ("raw_spacy", "raw_spacy_parallel", "enrich", "stream_1", "stream_n", "raw_spacy_end"):
-        item = results.get(key)
+    keyed = [results.get(k) for k in ("raw_spacy", "raw_spacy_parallel", "enrich", "stream_1", "stream_n",
+                                      "raw_spacy_end")]
+    for item in keyed + ui_rounds:
         if not item:
             continue
         local, local_cpu = reference, cpu_reference
@@ -111,6 +115,9 @@ def format_table(doc: dict) -> str:
     if many:
         row(f"stream, {broker} broker, {many['workers']} workers", many, _stream_note(many))
     row("raw spaCy nlp.pipe, 1 process, at the end", r.get("raw_spacy_end"))
+    ui = r.get("ui")
+    if ui:
+        _ui_lines(lines, ui, broker, row)
     reference = r.get("reference")
     if reference:
         lines.append(f"  raw spaCy runs (docs/s): {', '.join(f'{v:.1f}' for v in reference['runs'])}; a stream row is "
@@ -153,6 +160,35 @@ def format_table(doc: dict) -> str:
         verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
         lines.append(f"target {name}: {_fmt(t['reached'], 3)} (target {t['target']}) {verdict}")
     return "\n".join(lines)
+
+
+def _ui_lines(lines: list[str], ui: dict, broker: str, row) -> None:
+    """The --with-ui windows, one row each in the order run (`row` appends to `lines`), and their summary."""
+    heading = (f"the dashboard beside the pipeline ({broker} broker, {ui['workers']} worker(s), same articles "
+               "each window, alternating order):")
+    lines += ["", heading]
+    for item in ui["rounds"]:
+        label = f"  {item['round']}. " + ("with the dashboard + SSE client" if item["with_ui"] else "alone")
+        note = _stream_note(item)
+        beside = item.get("beside")
+        if beside:
+            dash_cpu = beside.get("dashboard_cpu_s_per_doc")
+            note = (f"dashboard {dash_cpu * 1000:.1f} ms CPU/doc ({_fmt(beside.get('dashboard_cores'), 2)} cores), "
+                    f"{beside['sse_rows_seen']}/{beside['sse_rows_expected']} rows via SSE; " if dash_cpu is not None
+                    else "") + note
+        row(label, item, note)
+    s = ui["summary"]
+    cpu = (f"; worker CPU/doc {s['alone_cpu_s_per_doc'] * 1000:.1f} ms alone, {s['ui_cpu_s_per_doc'] * 1000:.1f} ms "
+           f"with it" if s.get("alone_cpu_s_per_doc") and s.get("ui_cpu_s_per_doc") else "")
+    dash = (f"; dashboard {s['dashboard_cpu_s_per_doc'] * 1000:.1f} ms CPU/doc"
+            if s.get("dashboard_cpu_s_per_doc") is not None else "")
+    lines.append(f"  mean docs/s alone {_fmt(s.get('alone_docs_per_s'), 2)}, with the dashboard "
+                 f"{_fmt(s.get('ui_docs_per_s'), 2)} ({_fmt(s.get('ui_over_alone'), 3)} x){cpu}{dash}; "
+                 f"alone ranged {_spread(s.get('alone_spread_docs_per_s'))}, with it {_spread(s.get('ui_spread_docs_per_s'))}")
+
+
+def _spread(pair: list | None) -> str:
+    return "-" if not pair else f"{pair[0]:.2f}–{pair[1]:.2f}"
 
 
 def _stream_note(item: dict) -> str:

@@ -41,6 +41,9 @@ class BenchOptions:
     data_dir: str | None = None
     latency_seconds: float = 20.0
     keep: bool = False
+    with_ui: bool = False  # the streaming window alone and with the dashboard open (beside_ui.py)
+    ui_rounds: int = 2
+    ui_workers: int = 1
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -64,6 +67,7 @@ def run_bench(options: BenchOptions) -> dict:
         "load_average": {"start": load_average()},
         "corpus": describe_corpus(corpus),
         "settings": {"workers": workers, "partitions": partitions, "batch_size": batch_size(),
+                     **({"ui_rounds": options.ui_rounds, "ui_workers": options.ui_workers} if options.with_ui else {}),
                      "broker_kind": "external" if options.broker else options.broker_kind},
         "results": {},
         "notes": [],
@@ -117,6 +121,11 @@ def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers:
         one = results["stream_1"] = stream_throughput(broker, corpus, 1, partitions, workdir, probe)
         if workers > 1:
             results["stream_n"] = stream_throughput(broker, corpus, workers, partitions, workdir, probe)
+        if options.with_ui:
+            from streams.harness.bench.beside_ui import ui_comparison
+
+            results["ui"] = ui_comparison(broker, corpus, options.ui_workers, partitions, workdir, probe,
+                                          options.ui_rounds)
         if not options.skip_latency and one.get("docs_per_s"):
             rate = one["docs_per_s"] / 2
             count = max(40, int(rate * options.latency_seconds))

@@ -114,16 +114,25 @@ def snapshot(cluster: Cluster, broker: Broker) -> dict:
 
 
 def stream_throughput(broker: Broker, corpus: list[dict], workers: int, partitions: int,
-                      workdir: Path, probe: Callable[[], dict] | None = None) -> dict:
-    """Produce the whole corpus at once; first produce to last enriched event, models already loaded."""
+                      workdir: Path, probe: Callable[[], dict] | None = None,
+                      beside: Callable[[Any], Any] | None = None) -> dict:
+    """Produce the whole corpus at once; first produce to last enriched event, models already loaded.
+
+    `beside(settings)`, when given, starts something next to the workers on their topic prefix for
+    the window only (the dashboard, see beside_ui.py): it has `mark()`, `report(ids, seconds, docs)`
+    and `close()`, and its report goes into the result under "beside"."""
     say(f"streaming: starting {workers} worker(s) on {broker.kind} broker, {partitions} partitions …")
     started_setup = time.monotonic()
     cluster = start_cluster(broker, workers, partitions, ",".join(ENRICH_STAGE_NAMES), workdir, corpus[0],
                             parse=True)
+    companion = None
     try:
         say(f"streaming: {workers} worker(s) ready in {time.monotonic() - started_setup:.1f}s "
             f"({cluster.warm_rounds} warm-up rounds); producing {len(corpus)} articles")
         raw_before = probe() if probe else None  # the limit, right now, workers idle
+        if beside:
+            companion = beside(cluster.settings)
+            companion.mark()
         before_counts = [w.processed() for w in cluster.workers]
         before = snapshot(cluster, broker)
         first_send = time.time()
@@ -133,13 +142,18 @@ def stream_throughput(broker: Broker, corpus: list[dict], workers: int, partitio
         ids = [a["id"] for a in corpus]
         complete = cluster.watcher.wait_for(ids, 60 + 3 * len(corpus), cluster.check_alive)
         after = snapshot(cluster, broker)
-        raw_after = probe() if probe else None
         wanted = set(ids)
         with cluster.watcher.lock:
             arrivals = {i: t for s in ("enriched", "deadletter") for i, t in cluster.watcher.arrivals[s].items()
                         if i in wanted}
         last = max(arrivals.values(), default=first_send)
         seconds = last - first_send
+        beside_report = None
+        if companion is not None:
+            beside_report = companion.report(ids, seconds, len(arrivals))
+            companion.close()  # the raw reference after the window runs without it, as before it
+            companion = None
+        raw_after = probe() if probe else None
         enriched = sum(1 for i in ids if i in cluster.watcher.arrivals["enriched"])
         stage_ms = mean_stage_ms(cluster.watcher.events[i]["timings_ms"] for i in ids if i in cluster.watcher.events)
         counts = [w.processed() for w in cluster.workers]
@@ -165,10 +179,14 @@ def stream_throughput(broker: Broker, corpus: list[dict], workers: int, partitio
         }
         if raw_before and raw_after:
             result["raw_around"] = [raw_before, raw_after]
+        if beside_report is not None:
+            result["beside"] = beside_report
         say(f"streaming: {workers} worker(s): {len(arrivals)}/{len(ids)} docs in {seconds:.1f}s "
             f"→ {result['docs_per_s']} docs/s (per worker {per_worker})")
         return result
     finally:
+        if companion is not None:
+            companion.close()
         cluster.close()
 
 def pick_actor(enrich_result: dict) -> tuple[str, str, set[str]] | None:
