@@ -407,12 +407,26 @@ def decide(
 
 
 def expired_keys(state: Mapping[str, Any], now: float, retention_seconds: float) -> list[str]:
-    """Dedup entries last updated more than `retention_seconds` ago (an article that old is
-    not replayed; its entry would only grow every worker's memory). Cool-downs never expire."""
+    """Dedup and delivery entries ("seen|", "sent|") last updated more than `retention_seconds`
+    ago (an article or alert that old is never evaluated or delivered again, see
+    `too_old`; its entry would only grow every worker's memory). Cool-downs and target
+    states never expire."""
     cutoff = now - retention_seconds
     return [key for key, value in state.items()
-            if key.startswith("seen|") and isinstance(value, dict)
+            if key.startswith(("seen|", "sent|")) and isinstance(value, dict)
             and isinstance(value.get("seen_at"), (int, float)) and value["seen_at"] < cutoff]
+
+
+def too_old(arrived: Optional[float], now: float, retention_seconds: float) -> bool:
+    """Whether something that arrived at `arrived` (epoch seconds) is older than the state's
+    retention: its dedup entry may be gone, so it must not alert (or be delivered) again."""
+    return arrived is not None and now - arrived > retention_seconds
+
+
+def predates_rule(arrived: Optional[float], rule_added: Optional[float]) -> bool:
+    """Whether an article reached wire.raw before its rule was written to wire.rules: a rule
+    fires on what arrives after it (`wirewatch rules test` explores history)."""
+    return arrived is not None and rule_added is not None and arrived < rule_added
 
 
 def apply(state: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from streams.alerts.rules import (
     CompiledRule,
@@ -123,6 +123,37 @@ def delete_rule(settings: Settings, rule_id: str) -> None:
         producer.close()
 
 
+def read_target_states(settings: Settings) -> dict[str, dict]:
+    """The webhook target states on wire.alert-state (key -> state), for `rules list`."""
+    from streams.alerts.targets import TARGET_PREFIX
+
+    states: dict[str, dict] = {}
+    for key, value in read_topic(settings, settings.topic("alert-state")):
+        name = key.decode("utf-8", "replace") if key is not None else ""
+        if not name.startswith(TARGET_PREFIX):
+            continue
+        try:
+            state = codec.loads(value) if value is not None else None
+        except Exception:
+            state = None
+        if isinstance(state, dict):
+            states[name] = state
+        else:
+            states.pop(name, None)
+    return states
+
+
+def put_target_states(settings: Settings, states: dict[str, dict]) -> None:
+    """Write target states to wire.alert-state; every worker follows it (`rules enable`)."""
+    producer = make_producer(settings)
+    try:
+        for key, state in states.items():
+            producer.send(settings.topic("alert-state"), key=key.encode("utf-8"), value=codec.dumps(state))
+        producer.flush()
+    finally:
+        producer.close()
+
+
 # --- worker side (asyncio) ----------------------------------------------------------------
 
 
@@ -135,12 +166,28 @@ class RulesView:
         self.settings = settings
         self.raw: dict[str, dict] = {}
         self.compiled: dict[str, CompiledRule] = {}
+        # rule id -> when its record was written (epoch seconds): the rule fires only on
+        # articles that reached wire.raw later, whatever the consumer group replays.
+        self.added_at: dict[str, float] = {}
+        # the alert state (wire.alert-state) when this worker follows it: target states for GET /rules
+        self.state: Mapping[str, Any] | None = None
         self.reader = CompactedTopicReader(settings, settings.topic("rules"), self._apply)
         self.ready = self.reader.loaded
         self._resolve = None
 
     def _apply(self, record) -> None:
         self.update(record.key, record.value)
+        timestamp = getattr(record, "timestamp", None)
+        if record.key is not None and isinstance(timestamp, (int, float)) and timestamp > 0:
+            self.added_at[record.key.decode("utf-8", "replace")] = timestamp / 1000
+
+    def described(self) -> list[dict]:
+        """Every rule with its secrets masked and its webhook targets' state (GET /rules)."""
+        from streams.alerts.rules import mask_secrets
+        from streams.alerts.targets import describe_targets
+
+        state = self.state if self.state is not None else {}
+        return [describe_targets(mask_secrets(rule), state) for rule in self.raw.values()]
 
     def update(self, key: bytes | None, value: bytes | None) -> None:
         apply_rule_record(self.raw, key, value)

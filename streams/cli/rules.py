@@ -55,24 +55,79 @@ def cmd_rules_add(args: argparse.Namespace) -> int:
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
     from streams.alerts.rules import mask_secrets
-    from streams.alerts.store import read_rules
+    from streams.alerts.store import read_rules, read_target_states
+    from streams.alerts.targets import describe_targets
     from streams.cli.common import settings_from_args
     from streams.runtime.kafka_io import wait_for_broker
 
     settings = settings_from_args(args)
     wait_for_broker(settings, timeout=15)
     rules = read_rules(settings)
+    states = read_target_states(settings) if rules else {}
+    described = {rule_id: describe_targets(mask_secrets(rule), states) for rule_id, rule in rules.items()}
     if args.json:
-        for rule in rules.values():
-            print(codec.dumps(mask_secrets(rule)).decode())
+        for rule in described.values():
+            print(codec.dumps(rule).decode())
         return 0
     if not rules:
         print("no rules")
         return 0
-    for rule_id, rule in sorted(rules.items()):
-        masked = mask_secrets(rule)
-        hooks = ", ".join(f"{n.get('url')} ({n.get('secret', '-')})" for n in masked.get("notify") or []) or "topic only"
+    for rule_id, rule in sorted(described.items()):
+        hooks = ", ".join(f"{n.get('url')} ({n.get('secret', '-')}{target_status(n.get('state'))})"
+                          for n in rule.get("notify") or []) or "topic only"
         print(f"{rule_id}: {rule.get('name')} — {rule.get('match', 'mentioned')} {', '.join(rule.get('actors', []))} → {hooks}")
+    return 0
+
+
+def target_status(state: dict | None) -> str:
+    """', DISABLED (410 at …)' / ', last error …' / ', last success …' for `rules list`."""
+    from streams.timestamps import format_rfc3339
+
+    if not state:
+        return ""
+
+    def when(seconds) -> str:
+        return format_rfc3339(seconds, precision="seconds") if isinstance(seconds, (int, float)) else "?"
+
+    parts = []
+    if state.get("disabled"):
+        parts.append(f"DISABLED since {when(state.get('disabled_at'))}: {state.get('last_error') or 'HTTP 410 Gone'}"
+                     " (wirewatch rules enable)")
+    elif state.get("last_error") and (state.get("last_error_at") or 0) > (state.get("last_success_at") or 0):
+        parts.append(f"last error {when(state.get('last_error_at'))}: {state.get('last_error')}")
+    if state.get("last_success_at"):
+        parts.append(f"last success {when(state.get('last_success_at'))}")
+    return "".join(f", {part}" for part in parts)
+
+
+def cmd_rules_enable(args: argparse.Namespace) -> int:
+    """Re-enable the webhook targets of a rule (disabled after a 410 Gone): every worker follows
+    the change on wire.alert-state; alerts skipped meanwhile are not sent again."""
+    from streams.alerts.store import put_target_states, read_rules, read_target_states
+    from streams.alerts.targets import enabled, target_key
+    from streams.alerts.webhooks import redact_url
+    from streams.cli.common import settings_from_args
+    from streams.runtime.kafka_io import ensure_topics, wait_for_broker
+
+    settings = settings_from_args(args)
+    wait_for_broker(settings, timeout=15)
+    rule = read_rules(settings).get(args.id)
+    if rule is None:
+        raise UsageError(f"no rule with id {args.id!r}")
+    urls = [n["url"] for n in rule.get("notify") or [] if isinstance(n, dict) and isinstance(n.get("url"), str)]
+    if args.url is not None:
+        if args.url not in urls:
+            raise UsageError(f"rule {args.id!r} has no webhook {redact_url(args.url)}")
+        urls = [args.url]
+    if not urls:
+        raise UsageError(f"rule {args.id!r} has no webhook")
+    ensure_topics(settings)
+    states = read_target_states(settings)
+    updates = {target_key(args.id, url): enabled(states.get(target_key(args.id, url)), args.id, redact_url(url))
+               for url in urls}
+    put_target_states(settings, updates)
+    was_disabled = sum(1 for key in updates if (states.get(key) or {}).get("disabled"))
+    print(f"enabled {len(updates)} webhook(s) of rule {args.id} ({was_disabled} had been disabled)")
     return 0
 
 
@@ -139,10 +194,20 @@ def register_rules(sub) -> None:
     p.add_argument("file", help="rule file, or - for stdin")
     add_broker_options(p)
     p.set_defaults(func=cmd_rules_add)
-    p = verbs.add_parser("list", help="list the rules (secrets masked)", description="List the stored rules; secrets are masked.")
+    p = verbs.add_parser("list", help="list the rules (secrets masked) and their webhooks' state",
+                         description="List the stored rules, secrets masked, with the state of each webhook "
+                         "(disabled after a 410 Gone, last error, last success) from wire.alert-state.")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     add_broker_options(p)
     p.set_defaults(func=cmd_rules_list)
+    p = verbs.add_parser("enable", help="re-enable a rule's webhooks disabled by a 410 Gone",
+                         description="Re-enable the webhook targets of a rule that a 410 Gone answer disabled "
+                         "(all of them, or the one given with --url). Alerts skipped while a target was disabled "
+                         "are not sent again.")
+    p.add_argument("id", help="rule id")
+    p.add_argument("--url", help="only this webhook URL of the rule")
+    add_broker_options(p)
+    p.set_defaults(func=cmd_rules_enable)
     p = verbs.add_parser("rm", aliases=["remove"], help="remove a rule by id", description="Remove a rule (a tombstone on wire.rules).")
     p.add_argument("id", help="rule id")
     add_broker_options(p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -29,8 +30,22 @@ class Metrics:
         self.deliveries = Counter(
             "wirewatch_alert_deliveries_total", "Webhook deliveries by outcome", ["outcome"], registry=self.registry
         )
+        self.add_delivery_backlog()
 
         self.add_latency_histograms()
+
+    def add_delivery_backlog(self) -> None:
+        """Consumer lag on wire.alerts reads 0 as soon as the deliver agent has queued an alert,
+        so the deliveries still to do are gauges of their own: per webhook target in this worker,
+        and the alerts on wire.alerts not yet delivered everywhere (from wire.alert-state, the
+        same figure on every worker). `refreshers` update such gauges just before exposition."""
+        self.refreshers: list[Callable[[], None]] = []
+        self.webhook_backlog = Gauge(
+            "wirewatch_webhook_backlog", "Alerts queued or in flight per webhook target in this worker",
+            ["rule", "target"], registry=self.registry)
+        self.alert_delivery_backlog = Gauge(
+            "wirewatch_alert_delivery_backlog", "Alerts on wire.alerts whose webhook deliveries are not finished",
+            registry=self.registry)
 
     def add_latency_histograms(self) -> None:
         """Per stage: from the event on the stage's input topic to its result acknowledged by the
@@ -45,6 +60,8 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format."""
+        for refresh in self.refreshers:
+            refresh()
         return generate_latest(self.registry)
 
     def record_lag(self, consumer: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import faust
 from aiohttp import web as aiohttp_web
 
-from streams.alerts.rules import RuleError, mask_secrets, parse_rules
+from streams.alerts.rules import RuleError, parse_rules
 from streams.alerts.sealing import SecretKeyMissing, sealed_rule_bytes
 from streams.alerts.url_policy import UrlRefused, check_rule_targets
 from streams.api_auth import Tokens, bearer, check_exposure, check_request, tokens_from_env
@@ -77,7 +77,7 @@ def add_rules_pages(ctx: WorkerContext) -> None:
     @ctx.app.page("/rules")
     class RulesPage(faust.web.View):
         async def get(self, request):
-            return self.json({"rules": [mask_secrets(rule) for rule in rules.raw.values()]})
+            return self.json({"rules": rules.described()})  # secrets masked, webhook target states
 
         async def post(self, request):
             body = await request.read()
