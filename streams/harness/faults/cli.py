@@ -1,6 +1,6 @@
 """Fault scenarios for wirewatch against a real broker and real `wirewatch worker` processes.
 
-Four scenarios, each ending in counts (sent, enriched, dead-lettered, duplicates, lost) and a
+Six scenarios, each ending in counts (sent, enriched, dead-lettered, duplicates, lost) and a
 list of broken promises:
 
   kill           kill -9 of a worker in the middle of a stream, then a restart (same app id):
@@ -13,6 +13,11 @@ list of broken promises:
                  article whose enriched form outgrows 1 MB (enriched or dead-lettered, once).
   webhooks       webhooks that are slow, answer 500 then 200, or are down: deliveries retry,
                  enrichment keeps its pace, nothing lost (the down one ends on wire.deadletter).
+  isolation      --articles alerts to a healthy webhook beside a 500, a refused and a 410 one:
+                 all reach the healthy one (p99 within 1 s of enrichment), the others are
+                 retried and dead-lettered, the 410 one is disabled and shown by `rules list`.
+  second-group   a worker with a new app id (consumer group) on loaded topics: no alert
+                 delivered again, none fired for articles older than their rule.
 
 tests/test_faults.py runs the same functions with small counts; scripts/faults.py (or
 `python -m streams.harness.faults`) runs them at any scale.  It needs the test extras (pytest,
@@ -31,13 +36,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streams.harness.brokers import Broker, external_broker, start_broker
+from streams.harness.faults.isolation import isolation, second_group
 from streams.harness.faults.poison import poison
 from streams.harness.faults.poison_corpus import outgrowing_article
 from streams.harness.faults.restarts import kafka_restart, kill_and_restart
 from streams.harness.faults.scenario import COLUMNS, Report
 from streams.harness.faults.webhooks import webhooks
 
-SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks")
+SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks", "isolation", "second-group")
 
 
 def run(args: argparse.Namespace) -> list[Report]:
@@ -66,6 +72,10 @@ def run(args: argparse.Namespace) -> list[Report]:
                     elif scenario == "poison":
                         report = poison(broker, scratch, good=args.articles, bad=args.bad or args.articles,
                                         seed=args.seed, extra=[outgrowing_article()])
+                    elif scenario == "isolation":
+                        report = isolation(broker, scratch, alerts=args.articles)
+                    elif scenario == "second-group":
+                        report = second_group(broker, scratch, history=args.articles, fresh=max(3, args.articles // 10))
                     else:
                         report = webhooks(broker, scratch, articles=args.articles)
                 reports.append(report)
