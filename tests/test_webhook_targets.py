@@ -244,3 +244,30 @@ def test_a_disabled_target_is_skipped_until_enabled(monkeypatch):
 
     asyncio.run(main())
     assert posted == ["a2"]
+
+
+def test_an_alert_fired_twice_is_delivered_once(monkeypatch):
+    """Two workers on one partition after a revoke longer than the rebalance timeout may both
+    fire an alert: the ids are equal (rule, article, evidence), so the webhook gets it once,
+    whether the copies come in one batch or later, pending or done."""
+    posted: list[str] = []
+
+    async def deliver(session, url, secret, alert):
+        posted.append(alert["id"])
+        return DeliveryResult("delivered", 1, 204)
+
+    monkeypatch.setattr(alerting, "deliver", deliver)
+    state = DictState({targets.sent_key("p"): targets.pending_sent(alert("p"), ["x"], 5, 0.0)})
+    rules = {"r": {"id": "r", "notify": [{"url": "https://a.example/h"}]}}
+    dispatcher = alerting.WebhookDispatcher(make_ctx(rules, []), state)
+
+    async def main():
+        await dispatcher.accept([event_of(alert("a1")), event_of(alert("a1"))])
+        await dispatcher.accept([event_of(alert("a1"))])
+        await settle(dispatcher)
+        await dispatcher.accept([event_of(alert("a1")), event_of(alert("p"))])
+        await settle(dispatcher)
+        await dispatcher.close()
+
+    asyncio.run(main())
+    assert posted == ["a1"]

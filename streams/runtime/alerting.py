@@ -274,6 +274,7 @@ class WebhookDispatcher:
         """The deliver agent's batch: record each new alert's targets as pending (all writes
         together), then queue them. Returns once the batch may be acknowledged."""
         new: list[tuple[dict, int, list[Target]]] = []
+        accepted: set[str] = set()
         retention = self.ctx.settings.alert_state_days * SECONDS_PER_DAY
         for event in events:
             try:
@@ -284,7 +285,9 @@ class WebhookDispatcher:
                 await self.ctx.send_dead_letter("deliver", event, event.value, exc)
                 continue
             entry = self.state.get(sent_key(alert_id))
-            if is_done(entry) or alert_id in self.remaining:
+            # Done, being done here, or pending (resume() finishes those after an assignment):
+            # a replayed or twice-fired alert (same id) is delivered once.
+            if entry is not None or alert_id in self.remaining or alert_id in accepted:
                 self.ctx.metrics.deliveries.labels("replayed").inc()
                 continue
             if too_old(fired_epoch(alert), time.time(), retention):
@@ -292,8 +295,7 @@ class WebhookDispatcher:
                 continue
             targets = [t for t in self.targets_of(rule_id).values()
                        if not is_disabled(self.state.get(target_key(t.rule_id, t.url)))]
-            if is_pending(entry):
-                targets = [t for t in targets if t.digest in set(entry.get("pending") or ())]
+            accepted.add(alert_id)
             if targets:
                 new.append((alert, event_partition(event), targets))
         now = time.time()
