@@ -118,8 +118,10 @@ def metric_lines(worker: Worker, name: str) -> list[str]:
     return [line for line in data.decode("utf-8", "replace").splitlines() if line.startswith(name)] if status == 200 else []
 
 
-def isolation(broker: Broker, workdir: Path, alerts: int = 200) -> Report:
-    """200 NATO articles to four rules (healthy, 500, refused, 410 webhooks)."""
+def isolation(broker: Broker, workdir: Path, alerts: int = 200, p99_limit: float | None = 1.0) -> Report:
+    """200 NATO articles to four rules (healthy, 500, refused, 410 webhooks). `p99_limit`
+    (seconds from enrichment to the healthy webhook) is a promise of the scenario run, not
+    of the tests, which pass None: tests never assert a time."""
     report = Report("isolation", broker.kind)
     prefix = new_prefix("i")
     endpoints = Endpoints()
@@ -169,7 +171,7 @@ def isolation(broker: Broker, workdir: Path, alerts: int = 200) -> Report:
         report.counts["healthy_p50_ms"] = round(1000 * percentile(latencies, 0.5))
         report.counts["healthy_p99_ms"] = round(1000 * percentile(latencies, 0.99))
         report.counts["healthy_max_ms"] = round(1000 * max(latencies, default=float("nan")))
-        report.check(percentile(latencies, 0.99) <= 1.0,
+        report.check(p99_limit is None or percentile(latencies, 0.99) <= p99_limit,
                      f"p99 from enrichment to the healthy webhook is {percentile(latencies, 0.99):.2f} s")
 
         def alert_ids(rule: str) -> set[str]:
