@@ -96,3 +96,11 @@ def test_empty_quote_is_harmless():
     reg = QuoteRegistry()
     rec = reg.record("« »", None, "a1", "X", "t1")
     assert rec.id == exact_quote_id((), "")
+
+
+def test_a_common_phrase_does_not_chain_the_statements_that_contain_it():
+    reg = QuoteRegistry()
+    phrase = reg.record("par les forces de l'ordre", None, "a1", "X", "t1")
+    one = reg.record("Nous avons été reçus très correctement par les forces de l'ordre, sans la moindre tension ce soir", None, "b1", "Y", "t2")
+    two = reg.record("Les manifestants ont été repoussés vers la gare par les forces de l'ordre à la tombée de la nuit", None, "c1", "Z", "t3")
+    assert len({phrase.id, one.id, two.id}) == 3

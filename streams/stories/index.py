@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+import numpy as np
+
 
 from streams.stories.lsh import band_keys
 from streams.stories.minhash import signature
@@ -36,7 +38,12 @@ class Fingerprint:
 def fingerprint(headline: str, body: str) -> Fingerprint:
     """The fingerprint of an article's text (the body; the headline only when there is none,
     since outlets rewrite headlines of the same dispatch)."""
-    hashes = shingle_hashes(fold_words(body or headline or ""))
+    return fingerprint_of_shingles(shingle_hashes(fold_words(body or headline or "")))
+
+
+def fingerprint_of_shingles(hashes: np.ndarray) -> Fingerprint:
+    """The fingerprint of a set of shingle hashes (also how persisted state is read back)."""
+    hashes = np.unique(np.asarray(hashes, dtype=np.uint64))
     return Fingerprint(frozenset(hashes.tolist()), tuple(band_keys(signature(hashes))))
 
 
@@ -131,6 +138,25 @@ class StoryIndex:
         if source and source not in story.sources:
             story.sources.append(source)
         return story, found
+
+    def entry(self, article_id: str) -> tuple[Fingerprint, str, str] | None:
+        """(fingerprint, story id, first seen) of an indexed article, for persisting it."""
+        e = self._entries.get(article_id)
+        return (e.fingerprint, e.story_id, e.seen) if e else None
+
+    def restore(self, article_id: str, fp: Fingerprint, story_id: str, seen: str) -> None:
+        """Put back an article read from persisted state (its story is restored separately)."""
+        if article_id in self._entries:
+            self._unindex(article_id)
+        self._entries[article_id] = _Entry(fp, story_id, seen)
+        for key in fp.bands:
+            self._bands.setdefault(key, set()).add(article_id)
+
+    def forget(self, article_id: str) -> None:
+        """Drop one article from the index (a tombstone in persisted state)."""
+        if article_id in self._entries:
+            self._unindex(article_id)
+            del self._entries[article_id]
 
     def evict_before(self, seen: str) -> int:
         """Forget articles first seen before ``seen`` (RFC 3339, compared as UTC strings); their

@@ -3,26 +3,35 @@
 Outlets reprint a quote with other quotation marks and apostrophes, trimmed at either end
 ("nous ne céderons pas" out of "nous ne céderons pas à la violence"), with a word or a comma
 changed. The id of an exact reprint is a hash of the folded words and the speaker, the same in
-every process; trimmed and edited reprints are found by word-trigram containment against the
-quotes seen before (QuoteRegistry) and take the id of the first one seen.
+every process; trimmed and edited reprints are found by the share of their words found in
+order in a quote seen before (candidates: quotes sharing a word trigram) (QuoteRegistry) and take the id of the first one seen.
 
 A quote whose speaker is unknown in one article matches the same words attributed in another
 (attribution fails more often than reprinting changes words); two different named speakers
 never share an id. Short quotes (fewer than MIN_FUZZY_WORDS words: "scènes de chaos") match
-exactly only, with the same speaker: such fragments are too common to identify a statement.
+exactly only, with the same speaker: such fragments are too common to identify a statement; a
+short quote found inside a much longer one is not taken for a trimmed reprint of it; and where
+a speaker is unknown, only quotes of DISTINCTIVE_WORDS words match inexactly, since "par les
+forces de l'ordre" is in many statements and is none of them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from hashlib import blake2b
 from typing import Mapping, Optional
 
 from streams.stories.words import fold_words
 from streams.text import name_key
 
-MIN_FUZZY_WORDS = 5
-MIN_CONTAINMENT = 0.8  # share of the shorter quote's word trigrams found in the longer
+MIN_FUZZY_WORDS = 6
+# A trimmed quote matches the longer one it is cut from when it covers this share of it, or
+# is DISTINCTIVE_WORDS long.
+MIN_COVER = 0.3
+DISTINCTIVE_WORDS = 12
+MIN_SHARED_WORDS = 0.8  # an edited quote: share of the longer quote's words matched, in order, by the other
 UNKNOWN = ""
 
 
@@ -56,18 +65,20 @@ def is_run_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     return any(long[i:i + n] == short for i in range(len(long) - n + 1))
 
 
-def same_statement(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two folded quotes are one statement: equal, one a trimmed run of the other, or
-    the shorter's trigrams found in the longer at MIN_CONTAINMENT (small edits)."""
+def same_statement(a: tuple[str, ...], b: tuple[str, ...], min_words: int = MIN_FUZZY_WORDS) -> bool:
+    """Whether two folded quotes are one statement: equal; the shorter a trimmed run of the
+    longer, covering MIN_COVER of it or DISTINCTIVE_WORDS long; or a small edit (a word changed,
+    added or dropped): MIN_SHARED_WORDS of each quote's words found in the other, in order.
+    Inexact matches need ``min_words`` words in the shorter quote."""
     if a == b:
         return bool(a)
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < MIN_FUZZY_WORDS:
+    if len(short) < min_words:
         return False
     if is_run_of(short, long):
-        return True
-    ts, tl = trigrams(short), trigrams(long)
-    return len(ts & tl) / len(ts) >= MIN_CONTAINMENT
+        return len(short) >= DISTINCTIVE_WORDS or len(short) >= MIN_COVER * len(long)
+    blocks = SequenceMatcher(None, short, long, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) >= MIN_SHARED_WORDS * len(long)
 
 
 def speakers_agree(a: str, b: str) -> bool:
@@ -99,6 +110,7 @@ class QuoteRegistry:
         self.records: dict[str, QuoteRecord] = {}
         self._variants: dict[tuple[tuple[str, ...], str], _Variant] = {}
         self._by_trigram: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+        self._forms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 
     def identify(self, text: str, speaker: Optional[Mapping] = None) -> str:
         """The quote id of ``text`` said by ``speaker``, without recording it."""
@@ -118,12 +130,26 @@ class QuoteRegistry:
             rec.articles.append(article_id)
         if source and source not in rec.sources:
             rec.sources.append(source)
+        self._add_variant(words, who, quote_id)
+        return rec
+
+    def variants_of(self, quote_id: str) -> list[tuple[tuple[str, ...], str]]:
+        """The (folded words, speaker key) forms a statement was seen in, for persisting it."""
+        return list(self._forms.get(quote_id, []))
+
+    def restore(self, record: QuoteRecord, variants: list[tuple[tuple[str, ...], str]]) -> None:
+        """Put back a statement read from persisted state."""
+        self.records[record.id] = record
+        for words, who in variants:
+            self._add_variant(tuple(words), who, record.id)
+
+    def _add_variant(self, words: tuple[str, ...], who: str, quote_id: str) -> None:
         key = (words, who)
         if words and key not in self._variants:
             self._variants[key] = _Variant(words, who, quote_id)
+            self._forms.setdefault(quote_id, []).append(key)
             for gram in trigrams(words):
                 self._by_trigram.setdefault(gram, set()).add(key)
-        return rec
 
     def _find(self, words: tuple[str, ...], who: str) -> Optional[_Variant]:
         if not words:
@@ -131,20 +157,26 @@ class QuoteRegistry:
         exact = self._variants.get((words, who))
         if exact is not None:
             return exact
-        candidates: set[tuple[tuple[str, ...], str]] = set()
+        hits: Counter[tuple[tuple[str, ...], str]] = Counter()
         for gram in trigrams(words):
-            candidates |= self._by_trigram.get(gram, set())
+            hits.update(self._by_trigram.get(gram, ()))
         best: Optional[tuple[tuple, _Variant]] = None
-        for key in candidates:
+        for key, shared in hits.items():
             variant = self._variants[key]
+            # 80 % of the words in order leaves at least 0.4 n - 2 of the n - 2 trigrams whole
+            if shared < 0.4 * min(len(words), len(variant.words)) - 2:
+                continue
             speaker = self.records[variant.quote_id].speaker
             if not speakers_agree(who, speaker) or not speakers_agree(who, variant.speaker):
                 continue
-            if len(words) < MIN_FUZZY_WORDS or len(variant.words) < MIN_FUZZY_WORDS:
-                if variant.words != words or variant.speaker != who:
+            if variant.words == words:
+                if len(words) < MIN_FUZZY_WORDS and variant.speaker != who:
                     continue
-            elif not same_statement(words, variant.words):
-                continue
+            else:
+                # with no speaker to tell them apart, only long quotes match inexactly
+                named = who != UNKNOWN and variant.speaker != UNKNOWN
+                if not same_statement(words, variant.words, MIN_FUZZY_WORDS if named else DISTINCTIVE_WORDS):
+                    continue
             rank = (self.records[variant.quote_id].first_seen, variant.quote_id)
             if best is None or rank < best[0]:
                 best = (rank, variant)

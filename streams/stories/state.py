@@ -1,0 +1,104 @@
+"""The stories stage: what it adds to an enriched event, and its state as rows.
+
+One sequencer applies the articles in order (docs/stories.md). After each article it writes the
+rows that changed to a compacted topic, keyed ``a:<article id>``, ``s:<story id>``,
+``q:<quote id>``; a worker that takes over reads the topic back with ``load`` and has the same
+state. An article row keeps what the stage added to each version, so a replayed article gets
+the event it got the first time, even after its story has grown."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Mapping, Optional
+
+from streams.stories.index import Story, StoryIndex, fingerprint, fingerprint_of_shingles
+from streams.stories.quote_identity import QuoteRecord, QuoteRegistry
+
+ARTICLE, STORY, QUOTE = "a:", "s:", "q:"
+Row = tuple[str, Optional[dict[str, Any]]]  # (key, value); a None value is a tombstone
+
+
+class StoriesState:
+    """The story index, the quote registry and what was added to each article version."""
+
+    def __init__(self, index: StoryIndex | None = None) -> None:
+        self.index = index or StoryIndex()
+        self.quotes = QuoteRegistry()
+        self._added: dict[str, dict[str, dict]] = {}  # article id -> version -> additions
+
+    def apply(self, event: Mapping[str, Any], seen: str) -> tuple[dict, list[Row]]:
+        """Assign the article (an enriched event) its story and its quotes their ids.
+
+        ``seen`` is when the article was first seen (RFC 3339: its ``published_at``, else its
+        message's timestamp, so a replay passes the same value). Returns the additions
+        ({"story": ..., "quotes": [{"quote_id", "seen"}, ...]}, see ``decorate``) and the rows
+        to persist; a version already applied returns its additions again and no rows."""
+        article_id = str(event["id"])
+        version = str(event.get("version") or 1)
+        done = self._added.get(article_id, {})
+        if version in done:
+            return done[version], []
+        source = str(event.get("source") or "")
+        fp = fingerprint(str(event.get("headline") or ""), str(event.get("body") or ""))
+        story, _ = self.index.add(article_id, source, fp, seen)
+        quotes, touched = [], []
+        for quote in event.get("quotes") or []:
+            rec = self.quotes.record(str(quote.get("text") or ""), quote.get("speaker"), article_id, source, seen)
+            quotes.append({"quote_id": rec.id, "seen": {"articles": len(rec.articles), "sources": list(rec.sources)}})
+            touched.append(rec)
+        added = {"story": story.as_event(), "quotes": quotes}
+        self._added.setdefault(article_id, {})[version] = added
+        rows = [self._article_row(article_id), self._story_row(story)]
+        rows += [self._quote_row(rec) for rec in {rec.id: rec for rec in touched}.values()]
+        return added, rows
+
+    def evict_before(self, seen: str) -> list[Row]:
+        """Forget articles first seen before ``seen``; returns their tombstones."""
+        old = [a for a in self._added if (e := self.index.entry(a)) is not None and e[2] < seen]
+        for article_id in old:
+            self.index.forget(article_id)
+            del self._added[article_id]
+        return [(ARTICLE + a, None) for a in old]
+
+    def load(self, key: str, value: Optional[Mapping[str, Any]]) -> None:
+        """Apply one persisted row (in the topic's order) to rebuild the state."""
+        kind, _, ident = key.partition(":")
+        kind += ":"
+        if kind == ARTICLE:
+            if value is None:
+                self.index.forget(ident)
+                self._added.pop(ident, None)
+                return
+            fp = fingerprint_of_shingles(value["shingles"])
+            self.index.restore(ident, fp, value["story"], value["seen"])
+            self._added[ident] = dict(value["added"])
+        elif kind == STORY and value is not None:
+            self.index.stories[ident] = Story(ident, value["first_seen"], list(value["articles"]), list(value["sources"]))
+        elif kind == QUOTE and value is not None:
+            rec = QuoteRecord(ident, value["speaker"], value["first_seen"], list(value["articles"]), list(value["sources"]))
+            self.quotes.restore(rec, [(tuple(words), who) for words, who in value["variants"]])
+
+    def _article_row(self, article_id: str) -> Row:
+        fp, story_id, seen = self.index.entry(article_id)  # type: ignore[misc]
+        return ARTICLE + article_id, {"story": story_id, "seen": seen, "shingles": sorted(fp.shingles),
+                                      "added": self._added[article_id]}
+
+    @staticmethod
+    def _story_row(story: Story) -> Row:
+        return STORY + story.id, {"first_seen": story.first_seen, "articles": list(story.articles),
+                                  "sources": list(story.sources)}
+
+    def _quote_row(self, rec: QuoteRecord) -> Row:
+        return QUOTE + rec.id, {"speaker": rec.speaker, "first_seen": rec.first_seen, "articles": list(rec.articles),
+                                "sources": list(rec.sources),
+                                "variants": [[list(words), who] for words, who in self.quotes.variants_of(rec.id)]}
+
+
+def decorate(event: Mapping[str, Any], added: Mapping[str, Any]) -> dict:
+    """The enriched event with ``story`` and, on each quote, ``quote_id`` and ``seen``."""
+    out = copy.deepcopy(dict(event))
+    out["story"] = copy.deepcopy(added["story"])
+    for quote, extra in zip(out.get("quotes") or [], added["quotes"]):
+        quote["quote_id"] = extra["quote_id"]
+        quote["seen"] = copy.deepcopy(extra["seen"])
+    return out
