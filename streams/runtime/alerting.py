@@ -150,6 +150,8 @@ async def fire_alerts(ctx: WorkerContext, state: AlertStateStore, target: str, a
     if too_old(arrived, now, ctx.settings.alert_state_days * SECONDS_PER_DAY):
         return
     view = ArticleView.of(article)
+    alerts: list[dict] = []
+    updates: dict[str, Any] = {}
     for compiled in list(ctx.rules.compiled.values()):
         if predates_rule(arrived, ctx.rules.added_at.get(compiled.id)):
             continue
@@ -157,13 +159,17 @@ async def fire_alerts(ctx: WorkerContext, state: AlertStateStore, target: str, a
         if not evidence:
             continue
         now = time.time()
-        decision = decide(state, compiled, article, evidence, now)
-        if decision.fire:  # sent before the state says "fired": never lost
-            alert = build_alert(compiled, article, evidence, format_rfc3339(now))
-            await ctx.send(target, alert["article_id"], alert)
-            ctx.metrics.processed.labels("alerts").inc()
-            ctx.recent_alerts.append(alert)
-        await state.write(decision.updates)
+        decision = decide(state, compiled, article, evidence, now)  # rules have keys of their own
+        if decision.fire:
+            alerts.append(build_alert(compiled, article, evidence, format_rfc3339(now)))
+        updates.update(decision.updates)
+    # Every alert is on the broker before the state says "fired" (never lost); the sends, then
+    # the writes, go out together: two round trips per article, not two per rule.
+    await asyncio.gather(*(ctx.send(target, alert["article_id"], alert) for alert in alerts))
+    for alert in alerts:
+        ctx.metrics.processed.labels("alerts").inc()
+        ctx.recent_alerts.append(alert)
+    await asyncio.gather(*(state.write({key: value}) for key, value in updates.items()))
 
 
 def add_alert_state_tasks(ctx: WorkerContext, state: AlertStateStore) -> None:
