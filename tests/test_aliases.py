@@ -254,11 +254,11 @@ def test_french_bodies_resolve_to_their_canonical_names(table):
 
 
 def test_french_national_bodies_are_named_as_french(table):
-    assert table.lookup("Assemblée nationale", "fr").name == "French National Assembly"
+    assert table.lookup("Assemblée nationale", "fr").name == "National Assembly (France)"
     assert table.lookup("National Assembly", "en") is None  # South Korea's, Pakistan's… are not France's
-    assert table.lookup("Sénat", "fr").name == "French Senate"
+    assert table.lookup("Sénat", "fr").name == "Senate (France)"
     senate = table.lookup("Senate", "en")
-    assert senate is None or senate.name != "French Senate"
+    assert senate is None or senate.name != "Senate (France)"
     quai = table.lookup("Quai d'Orsay", "fr")
     assert quai.id == entity_id_for("ORG", "Ministry for Europe and Foreign Affairs")
 

@@ -284,7 +284,7 @@ FRENCH_WIRE = [
       ("China", "LOC", ["Chine"])]),
     ("Emmanuel Macron a reçu à l'Élysée le chancelier allemand Olaf Scholz. Selon la présidence, les deux "
      "dirigeants ont parlé du budget européen et de la situation au Proche-Orient, où l'ONU réclame un cessez-le-feu.",
-     [("Emmanuel Macron", "PER", ["Emmanuel Macron"]), ("Élysée Palace", "LOC", ["Élysée"]),
+     [("Emmanuel Macron", "PER", ["Emmanuel Macron"]), ("Élysée Palace", "ORG", ["Élysée"]),
       ("Olaf Scholz", "PER", ["Olaf Scholz"]), ("Middle East", "LOC", ["Proche-Orient"]),
       ("United Nations", "ORG", ["ONU"])]),
     ("Des inondations ont fait au moins douze morts dans le sud du Brésil, a annoncé samedi la Défense civile. "
@@ -933,7 +933,7 @@ def test_french_institutions_and_regions_share_ids_with_english_copy(fr, en):
                              "l’Assemblée nationale.", "fr"))
     english = by_name(run(en, "The Bordeaux Criminal Court sentenced him on Tuesday, health officials in Brittany "
                               "said. The bill goes to the French National Assembly.", "en"))
-    for name in ("Bordeaux Criminal Court", "French National Assembly"):
+    for name in ("Bordeaux Criminal Court", "National Assembly (France)"):
         assert french[name]["id"] == english[name]["id"], name
     assert "Brittany Regional Health Agency" in french and english["Brittany"]["type"] == "LOC"
     assert "tribunal correctionnel de Bordeaux" in french["Bordeaux Criminal Court"]["aliases"]
@@ -1130,6 +1130,8 @@ PASS_EXAMPLES = [  # (pass, language, body, the spans the model is said to tag, 
     ("entities.parties", "en", "Viktor Orban and his Fidesz party won.", [("Viktor Orban", "PERSON")], None),
     ("entities.french-institutions", "fr", "Il a été condamné mardi par le tribunal correctionnel de Lyon.",
      [("Lyon", "LOC")], None),
+    ("entities.seats-of-power", "fr", "Les syndicats ont été reçus lundi. Le soir même, Matignon a annoncé un sommet.",
+     [("Matignon", "LOC")], None),
     ("entities.partial-names", "en", "Zoltan Kovacs spoke on Tuesday. Later, Kovacs said the talks went well.",
      [("Zoltan Kovacs", "PERSON"), ("Kovacs", "PERSON")], None),
     ("entities.acronyms", "en", "The Zolvanian Farmers Union (ZFU) met on Monday. The ZFU said prices fell.",

@@ -43,6 +43,8 @@ PASSES: tuple[Pass, ...] = (
                              " party')"),
     Pass("entities.french-institutions", "'tribunal correctionnel de Lyon' is one body, named 'Lyon Criminal"
                                          " Court' in every language"),
+    Pass("entities.seats-of-power", "a seat of power named short is its body ('l'Élysée', 'Matignon'), named as a"
+                                    " building ('palais de l'Élysée') the place"),
     Pass("entities.partial-names", "a part of a longer name joins it ('Stoltenberg', 'the Commission',"
                                    " 'Dortmund')"),
     Pass("entities.acronyms", "an acronym joins the name it stands for ('EU', 'Long Name (ACR)')"),

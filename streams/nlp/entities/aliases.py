@@ -21,7 +21,7 @@ from streams.paths import DATA_DIR
 from streams.text import APOSTROPHES, strip_diacritics
 
 # Load order is priority order when two entries share a surface form.
-SHIPPED_FILES = ("organisations.tsv", "people.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
+SHIPPED_FILES = ("organisations.tsv", "actors-fr.tsv", "people.tsv", "aliases-places-extra.tsv", "aliases-places.tsv", "aliases-cities.tsv")
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 
 _LEADING_ARTICLE = re.compile(r"^(?:(?:the|le|la|les)\s+|l'\s*)", re.IGNORECASE)

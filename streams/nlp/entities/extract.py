@@ -28,6 +28,7 @@ from streams.nlp.entities.grouping import (
 from streams.nlp.entities.headline import headline_names, headline_only
 from streams.nlp.entities.mentions import raw_mentions, scan_aliases
 from streams.nlp.entities.salience import is_in_headline, mark_quoted, salience
+from streams.nlp.entities.seats import type_seats
 from streams.text import search_key
 
 __all__ = ["extract_entities", "mark_quoted", "salience"]
@@ -59,6 +60,8 @@ def extract_entities(
     meta = metadata_spans(text) if runs("entities.metadata") else []
     raw = raw_mentions(doc, lang, table, sport, meta, disabled) if has_ner else scan_aliases(doc, table, meta)
     groups = group_mentions(raw) if raw else []
+    if has_ner and runs("entities.seats-of-power"):
+        groups = type_seats(groups, table, lang)
     if runs("entities.partial-names"):
         groups = merge_partial_names(groups)
     if runs("entities.acronyms"):
