@@ -16,6 +16,7 @@ list of broken promises:
   isolation      --articles alerts to a healthy webhook beside a 500, a refused and a 410 one:
                  all reach the healthy one (p99 within 1 s of enrichment), the others are
                  retried and dead-lettered, the 410 one is disabled and shown by `rules list`.
+  isolation-split  the same with the alerts and deliver stages in a worker of their own.
   second-group   a worker with a new app id (consumer group) on loaded topics: no alert
                  delivered again, none fired for articles older than their rule.
 
@@ -43,7 +44,7 @@ from streams.harness.faults.restarts import kafka_restart, kill_and_restart
 from streams.harness.faults.scenario import COLUMNS, Report
 from streams.harness.faults.webhooks import webhooks
 
-SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks", "isolation", "second-group")
+SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks", "isolation", "isolation-split", "second-group")
 
 
 def run(args: argparse.Namespace) -> list[Report]:
@@ -72,8 +73,8 @@ def run(args: argparse.Namespace) -> list[Report]:
                     elif scenario == "poison":
                         report = poison(broker, scratch, good=args.articles, bad=args.bad or args.articles,
                                         seed=args.seed, extra=[outgrowing_article()])
-                    elif scenario == "isolation":
-                        report = isolation(broker, scratch, alerts=args.articles)
+                    elif scenario in ("isolation", "isolation-split"):
+                        report = isolation(broker, scratch, alerts=args.articles, split=scenario == "isolation-split")
                     elif scenario == "second-group":
                         report = second_group(broker, scratch, history=args.articles, fresh=max(3, args.articles // 10))
                     else:

@@ -44,6 +44,7 @@ from streams.harness.topics import (
 from streams.harness.webhook_receiver import unreachable_url
 from streams.harness.workers import Worker, run_cli, start_worker
 from streams.timestamps import to_epoch
+from streams.topology import ENRICH_STAGE_NAMES
 
 STATUS_BY_PATH = {"/ok": 204, "/ok2": 204, "/fail": 500, "/gone": 410}
 
@@ -118,18 +119,24 @@ def metric_lines(worker: Worker, name: str) -> list[str]:
     return [line for line in data.decode("utf-8", "replace").splitlines() if line.startswith(name)] if status == 200 else []
 
 
-def isolation(broker: Broker, workdir: Path, alerts: int = 200, p99_limit: float | None = 1.0) -> Report:
+def isolation(broker: Broker, workdir: Path, alerts: int = 200, p99_limit: float | None = 1.0,
+              split: bool = False) -> Report:
     """200 NATO articles to four rules (healthy, 500, refused, 410 webhooks). `p99_limit`
     (seconds from enrichment to the healthy webhook) is a promise of the scenario run, not
-    of the tests, which pass None: tests never assert a time."""
-    report = Report("isolation", broker.kind)
+    of the tests, which pass None: tests never assert a time. With `split`, the alerts and
+    deliver stages run in a worker of their own beside the enrichment one (same consumer
+    group), as a deployment that keeps alert latency clear of parse load would."""
+    report = Report("isolation-split" if split else "isolation", broker.kind)
     prefix = new_prefix("i")
     endpoints = Endpoints()
     readers: list[TopicReader] = []
     sender = None
     try:
-        worker = start_worker(broker, prefix, workdir)
+        worker = start_worker(broker, prefix, workdir, stages="alerts,deliver" if split else None)
         report.workers.append(worker)
+        if split:
+            report.workers.append(start_worker(broker, prefix, workdir,
+                                               stages=",".join(ENRICH_STAGE_NAMES)))
         urls = {"healthy": endpoints.url("/ok"), "failing": endpoints.url("/fail"),
                 "refused": unreachable_url(), "gone": endpoints.url("/gone")}
         worker.load_rules([dict(NATO_RULE, id=name, name=f"NATO ({name} webhook)",
