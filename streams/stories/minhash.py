@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-NUM_PERM = 128
+NUM_PERM = 256
 SEED = 20_261_206
 SIGNATURE_VERSION = 1
 _EMPTY = np.uint64((1 << 32) - 1)
