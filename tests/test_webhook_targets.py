@@ -271,3 +271,35 @@ def test_an_alert_fired_twice_is_delivered_once(monkeypatch):
 
     asyncio.run(main())
     assert posted == ["a1"]
+
+
+def test_what_cannot_be_delivered_or_recorded_is_dead_lettered_never_dropped(monkeypatch):
+    """Not an alert, or an alert the state topic refuses (too large): a dead letter each, and the
+    batch's other alerts are delivered (an exception leaving the agent would make Faust ack them)."""
+    posted: list[str] = []
+
+    async def deliver(session, url, secret, alert):
+        posted.append(alert["id"])
+        return DeliveryResult("delivered", 1, 204)
+
+    class RefusingState(DictState):
+        async def write(self, updates):
+            if targets.sent_key("huge") in updates:
+                raise ValueError("MessageSizeTooLargeError")
+            await super().write(updates)
+
+    monkeypatch.setattr(alerting, "deliver", deliver)
+    letters: list = []
+    rules = {"r": {"id": "r", "notify": [{"url": "https://a.example/h"}]}}
+    dispatcher = alerting.WebhookDispatcher(make_ctx(rules, letters), RefusingState())
+    garbage = SimpleNamespace(value=b"[1, 2]", message=SimpleNamespace(partition=0))
+
+    async def main():
+        await dispatcher.accept([garbage, event_of(alert("huge")), event_of(alert("ok"))])
+        await settle(dispatcher)
+        await dispatcher.close()
+
+    asyncio.run(main())
+    assert posted == ["ok"]
+    assert [error.split(":")[0] for _stage, error, _p in letters] == [
+        "internal event is a JSON list, expected an object", "could not record the alert's deliveries on wire.alert-state"]

@@ -303,11 +303,18 @@ class WebhookDispatcher:
                        if not is_disabled(self.state.get(target_key(t.rule_id, t.url)))]
             accepted.add(alert_id)
             if targets:
-                new.append((alert, event_partition(event), targets))
+                new.append((event, alert, event_partition(event), targets))
         now = time.time()
-        await asyncio.gather(*(self.state.write({sent_key(str(alert["id"])): pending_sent(
-            alert, [t.digest for t in targets], partition, now)}) for alert, partition, targets in new))
-        for alert, partition, targets in new:
+        written = await asyncio.gather(*(self.state.write({sent_key(str(alert["id"])): pending_sent(
+            alert, [t.digest for t in targets], partition, now)}) for _event, alert, partition, targets in new),
+            return_exceptions=True)
+        for (event, alert, partition, targets), result in zip(new, written):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):  # refused by the broker (too large): not retried
+                await self.ctx.send_dead_letter("deliver", event, alert, f"could not record the alert's "
+                                                f"deliveries on {self.ctx.settings.topic('alert-state')}: {result}")
+                continue
             await self.enqueue(alert, partition, targets)
 
     async def enqueue(self, alert: dict, partition: int, targets: list[Target]) -> None:
@@ -458,4 +465,11 @@ def add_delivery(ctx: WorkerContext) -> None:
         async for batch in stream.take_events(ACCEPT_AT_ONCE, within=0.05):
             await wait_for_event(ctx.rules.ready, "the alert rules")
             await retry_until_current(state.ensure_current, state_described)
-            await dispatcher.accept(batch)
+            try:
+                await dispatcher.accept(batch)
+            except Exception as exc:  # noqa: BLE001 - see below
+                # An exception leaving an agent makes Faust acknowledge the events in flight
+                # (its stream acks in a `finally`): dead-letter them rather than lose them.
+                log.exception("deliver: unexpected failure; the batch goes to the dead letters")
+                for event in batch:
+                    await ctx.send_dead_letter("deliver", event, event.value, exc)

@@ -55,6 +55,7 @@ class Endpoints:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str, float]] = []
+        self.fired_at: dict[str, float] = {}  # article id -> fired_at of its first alert received
         self.lock = threading.Lock()
         endpoints = self
 
@@ -63,8 +64,10 @@ class Endpoints:
                 now = time.time()
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
-                    article = str(json.loads(body).get("article_id"))
-                except (ValueError, AttributeError):
+                    payload = json.loads(body)
+                    article = str(payload.get("article_id"))
+                    endpoints.fired_at.setdefault(article, to_epoch(payload["fired_at"]))
+                except (ValueError, AttributeError, KeyError, TypeError):
                     article = "?"
                 with endpoints.lock:
                     endpoints.requests.append((self.path, self.headers.get("webhook-id", ""), article, now))
@@ -178,6 +181,11 @@ def isolation(broker: Broker, workdir: Path, alerts: int = 200, p99_limit: float
         report.counts["healthy_p50_ms"] = round(1000 * percentile(latencies, 0.5))
         report.counts["healthy_p99_ms"] = round(1000 * percentile(latencies, 0.99))
         report.counts["healthy_max_ms"] = round(1000 * max(latencies, default=float("nan")))
+        # where the time goes: enrichment -> alert fired (alerts agent), fired -> webhook (deliver)
+        firing = [endpoints.fired_at[a] - enriched_at[a] for a in arrivals if a in enriched_at and a in endpoints.fired_at]
+        delivering = [arrivals[a] - endpoints.fired_at[a] for a in arrivals if a in endpoints.fired_at]
+        report.counts["fire_p99_ms"] = round(1000 * percentile(firing, 0.99))
+        report.counts["deliver_p99_ms"] = round(1000 * percentile(delivering, 0.99))
         report.check(p99_limit is None or percentile(latencies, 0.99) <= p99_limit,
                      f"p99 from enrichment to the healthy webhook is {percentile(latencies, 0.99):.2f} s")
 
