@@ -30,7 +30,7 @@ extra weight on the lead (71 %), gold DWIE entity names and types as extra featu
 and that with oracle entities), class-balanced loss (71 %, recall@3 91 %), one-vs-rest
 logistic (71 %), complement naive Bayes (67-70 %), centroid (67 %), LR+NB or LR+centroid
 ensembles (69-72 %). Without the seed pseudo-documents: 70 %. Thresholds for secondary
-topics (streams/topics.py RELATIVE_KEEP, ABSOLUTE_KEEP): F1 is flat (0.62-0.68 over
+topics (then RELATIVE_KEEP, ABSOLUTE_KEEP; now classify.DEFAULT_MIN_SCORE): F1 is flat (0.62-0.68 over
 0.2-0.7 x 0.05-0.3, 0.66-0.68 whenever the absolute floor is >= 0.15); the defaults keep
 ~1.4 topics per article (gold: 1.16). Re-checked with other rules (secondary topic kept
 when >= r x the previous one; topics added until a cumulative probability mass): no rule

@@ -6,6 +6,8 @@ by what the whole article says, and names the model missed.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from collections.abc import Callable
 
 from streams.nlp.entities.aliases import alias_key
@@ -99,10 +101,19 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
     State Department"); other nested places ("London School of Economics") are not actors of the
     story. A known name the model tagged only part of wins over that part ("[La France] insoumise")."""
     text = article.text
+    covered = sorted(article.covered)
+    starts = [c[0] for c in covered]
+    longest = max((c[1] - c[0] for c in covered), default=0)
+
+    def overlapping_sorted(start: int, end: int) -> list:
+        """overlapping() through the sorted spans: the stage stays linear in the body's length."""
+        lo = bisect_left(starts, start - longest)
+        return [c for c in covered[lo:bisect_left(starts, end)] if c[0] < end and start < c[1]]
+
     for m in scan_tokens(article.doc, article.table):
         if inside(m.start, m.end, article.meta):
             continue
-        covering = overlapping(m.start, m.end, article.covered)
+        covering = overlapping_sorted(m.start, m.end)
         if not covering:
             if scan_is_safe(article.doc, m):
                 out.append(m)
