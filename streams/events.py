@@ -43,6 +43,22 @@ class Quote(TypedDict):
     cue: Optional[str]
     source: NotRequired[Span]  # with no named speaker: the unnamed source as written ("officials")
     kind: Literal["direct"]
+    quote_id: NotRequired[str]  # stories stage: one id for the same words of the same speaker
+    seen: NotRequired["QuoteSeen"]
+
+
+class QuoteSeen(TypedDict):
+    articles: int  # how many articles had this quote when this one was assigned (itself included)
+    sources: list[str]
+
+
+class Story(TypedDict):
+    """The ``story`` of an enriched article (streams/stories, docs/stories.md)."""
+
+    id: str
+    first_seen: str  # RFC 3339
+    articles: int  # articles in the story when this one was assigned (itself included)
+    sources: list[str]
 
 
 class Topic(TypedDict):

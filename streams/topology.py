@@ -18,6 +18,7 @@ class Topic:
     key: str = "article id"
     compacted: bool = False
     internal: bool = False
+    partitions: Optional[int] = None  # None: the configured partition count
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,17 @@ TOPICS: tuple[Topic, ...] = (
     Topic("annotated", "+ the spaCy parse (a DocBin, base64)", internal=True),
     Topic("entities", "+ entities"),
     Topic("quotes", "+ quotes, speakers linked to entities"),
-    Topic("enriched", "+ topics: the public event (schemas/enriched-article.json)"),
+    # one partition: story assignment needs every article of the window in one place, in order
+    Topic("stories-in", "+ topics, to the one stories sequencer", internal=True, partitions=1),
+    Topic("enriched", "+ story and quote ids: the public event (schemas/enriched-article.json)"),
     Topic("alerts", "alerts (schemas/alert.json)"),
     Topic("rules", "alert rules (schemas/rule.json)", key="rule id", compacted=True),
     Topic("deadletter", "what could not be processed, with the reason (schemas/deadletter.json)",
           key="as received"),
     Topic("alert-state", "which (rule, article) already fired, rule cool-downs", key="state key",
           compacted=True, internal=True),
+    Topic("story-state", "the stories stage's state: articles in the window, stories, quotes",
+          key="state key", compacted=True, internal=True, partitions=1),
 )
 
 STAGES: tuple[Stage, ...] = (
@@ -48,7 +53,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("annotate", "normalized", "annotated", enriches=True),
     Stage("entities", "annotated", "entities", enriches=True),
     Stage("quotes", "entities", "quotes", enriches=True),
-    Stage("topics", "quotes", "enriched", enriches=True),
+    Stage("topics", "quotes", "stories-in", enriches=True),
+    Stage("stories", "stories-in", "enriched", enriches=True),  # docs/stories.md
     Stage("alerts", "enriched", "alerts", enriches=False),
     Stage("deliver", "alerts", None, enriches=False),  # signed webhooks
 )
@@ -62,6 +68,7 @@ POST_PARSE_STAGE_NAMES: tuple[str, ...] = ENRICH_STAGE_NAMES[2:]
 HOP_TOPICS: tuple[str, ...] = tuple(stage.target for stage in ENRICH_STAGES if stage.target)
 ALL_TOPIC_SUFFIXES: tuple[str, ...] = tuple(topic.suffix for topic in TOPICS)
 COMPACTED: frozenset[str] = frozenset(topic.suffix for topic in TOPICS if topic.compacted)
+FIXED_PARTITIONS: dict[str, int] = {topic.suffix: topic.partitions for topic in TOPICS if topic.partitions}
 STAGE_BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from streams.stories.state import StoriesState, decorate
+from streams.stories.state import StoriesState, decorate, utc_time
 from test_stories import COPY, DISPATCH, OTHER
 
 MARCHAL = {"name": "Hélène Marchal", "entity_id": "ww:PER:helene marchal"}
@@ -81,3 +81,9 @@ def test_eviction_writes_tombstones_that_rebuild_without_the_article():
         rebuilt.load(key, value)
     added, _ = rebuilt.apply(article("b1", "La Gazette", COPY), "2026-03-02T08:00:00Z")
     assert added["story"]["articles"] == 1
+
+
+def test_first_seen_times_are_utc_strings():
+    assert utc_time("2026-03-02T08:00:00+01:00") == "2026-03-02T07:00:00Z"
+    assert utc_time("2026-03-02T07:00:00.250Z") == "2026-03-02T07:00:00.250Z"
+    assert utc_time("2026-03-02T07:00:00") is None and utc_time(None) is None

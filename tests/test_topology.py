@@ -48,7 +48,8 @@ def test_stage_chain_is_connected_and_ends_at_the_public_event():
     for upstream, downstream in zip(STAGES, STAGES[1:]):
         assert upstream.target == downstream.source
     assert HOP_TOPICS[-1] == "enriched"
-    assert [s.name for s in ENRICH_STAGES][2:] == list(POST_PARSE_STAGE_NAMES) == ["entities", "quotes", "topics"]
+    assert [s.name for s in ENRICH_STAGES][2:] == list(POST_PARSE_STAGE_NAMES) == ["entities", "quotes", "topics",
+                                                                                   "stories"]
     assert stage_topics("quotes") == ("entities", "quotes")
     assert len(set(STAGE_NAMES)) == len(STAGE_NAMES)
 
@@ -57,4 +58,4 @@ def test_topic_creation_covers_every_topic_a_stage_reads_or_writes():
     used = {s.source for s in STAGES} | {s.target for s in STAGES if s.target} | {"rules", "deadletter"}
     assert used <= set(CREATED_TOPICS)
     compacted = {t.suffix for t in TOPICS if t.compacted}
-    assert compacted == {"rules", "alert-state"}
+    assert compacted == {"rules", "alert-state", "story-state"}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-ENRICH_STAGES = "normalize,annotate,entities,quotes,topics"
+ENRICH_STAGES = "normalize,annotate,entities,quotes,topics,stories"
 BROWSER_SETTLE_SECONDS = 10.0  # a browser just started works for some seconds after the page loaded
 
 

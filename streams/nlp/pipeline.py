@@ -101,6 +101,7 @@ class Enricher:
         self._docs_tokens = 0
         self._docs_lock = threading.Lock()
         self.keep_docs = True  # False in a worker whose later stages run elsewhere
+        self.stories_state = None  # the in-process StoriesState (wirewatch enrich, eval); see stories()
 
     @property
     def aliases(self):
@@ -171,7 +172,7 @@ class Enricher:
         return event
 
     def topics(self, event: dict, doc: Doc | None = None) -> dict:
-        """Last stage: topics, then the public event (internal fields dropped)."""
+        """Topics, then the public event (internal fields dropped); the stories stage adds story and quote ids."""
         from streams.nlp.topics.classify import classify_topics
 
         started = time.perf_counter()
@@ -184,6 +185,20 @@ class Enricher:
         enriched.setdefault("models", {})["wirewatch"] = __version__
         enriched["enriched_at"] = utc_now()
         return enriched
+
+    def stories(self, event: dict, doc: Doc | None = None) -> dict:
+        """Story and quote ids, from this process's own story state (`wirewatch enrich`); in a
+        worker the one stories sequencer applies the shared state instead (streams/runtime/stories.py)."""
+        from streams.stories.state import StoriesState, decorate, utc_time
+
+        started = time.perf_counter()
+        if self.stories_state is None:
+            self.stories_state = StoriesState()
+        seen = utc_time(event.get("published_at")) or event.get("enriched_at") or utc_now()
+        added, _rows = self.stories_state.apply(event, seen)
+        event = decorate(event, added)
+        _timing(event, "stories", started)
+        return event
 
     def doc(self, event: dict) -> Doc:
         """The article's parse: the Doc itself when this process annotated it moments ago (a
@@ -247,7 +262,7 @@ class Enricher:
         for event, doc in pairs:
             stage = POST_PARSE_STAGE_NAMES[0]
             try:
-                for stage in POST_PARSE_STAGE_NAMES:  # entities, quotes, topics (streams/topology.py)
+                for stage in POST_PARSE_STAGE_NAMES:  # entities, quotes, topics, stories (streams/topology.py)
                     event = getattr(self, stage)(event, doc)
                 yield HOP_TOPICS[-1], event
             except Exception as exc:

@@ -25,6 +25,7 @@ from streams.runtime.context import WorkerContext
 from streams.runtime.faust_compat import shorten_fetch_wait
 from streams.runtime.kafka_io import MAX_MESSAGE_BYTES
 from streams.runtime.readiness import PROBE_INTERVAL, probe_broker
+from streams.runtime.stories import add_stories_agent
 from streams.runtime.web import add_web_pages
 from streams.topology import ALL_TOPIC_SUFFIXES, POST_PARSE_STAGE_NAMES, STAGE_NAMES
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGE_NAMES, enricher
     ctx = WorkerContext(app=app, settings=settings, stages=stages, enricher=enricher,
                         raw_topics=raw_topics, json_topics=json_topics, rules=RulesView(settings))
     add_enrichment_agents(ctx)
+    if ctx.runs("stories"):
+        add_stories_agent(ctx)
     if ctx.runs("alerts", "deliver"):
         add_rules_reader(ctx)
     if ctx.runs("alerts"):

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from streams.config import Settings
 from streams.runtime import codec
-from streams.topology import ALL_TOPIC_SUFFIXES, COMPACTED
+from streams.topology import ALL_TOPIC_SUFFIXES, COMPACTED, FIXED_PARTITIONS
 
 # The internal topics carry the spaCy parse, several times the size of the text: allow large
 # messages on the topics we create (Kafka's default is 1 MB).
@@ -96,7 +96,8 @@ def ensure_topics(settings: Settings, suffixes: Iterable[str] = ALL_TOPIC_SUFFIX
             configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
             if suffix in COMPACTED:
                 configs["cleanup.policy"] = "compact"
-            wanted.append(NewTopic(name, settings.partitions, settings.replication, topic_configs=configs))
+            partitions = FIXED_PARTITIONS.get(suffix, settings.partitions)
+            wanted.append(NewTopic(name, partitions, settings.replication, topic_configs=configs))
         created = []
         for topic in wanted:  # one by one: an existing topic must not hide the others
             try:

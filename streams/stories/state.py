@@ -9,8 +9,10 @@ the event it got the first time, even after its story has grown."""
 from __future__ import annotations
 
 import copy
+from datetime import timezone
 from typing import Any, Mapping, Optional
 
+from streams.stories.event_join import parse_time
 from streams.stories.index import Story, StoryIndex, fingerprint, fingerprint_of_shingles
 from streams.stories.quote_identity import QuoteRecord, QuoteRegistry
 
@@ -92,6 +94,16 @@ class StoriesState:
         return QUOTE + rec.id, {"speaker": rec.speaker, "first_seen": rec.first_seen, "articles": list(rec.articles),
                                 "sources": list(rec.sources),
                                 "variants": [[list(words), who] for words, who in self.quotes.variants_of(rec.id)]}
+
+
+def utc_time(value: Any) -> Optional[str]:
+    """An RFC 3339 time in UTC ("...Z"), so that first-seen times compare as strings; None when
+    ``value`` is not a time with an offset."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return None
+    spec = "milliseconds" if parsed.microsecond else "seconds"
+    return parsed.astimezone(timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def decorate(event: Mapping[str, Any], added: Mapping[str, Any]) -> dict:

@@ -1,0 +1,110 @@
+"""The stories stage in a worker: one sequencer over wire.stories-in, which has one partition.
+
+Story assignment needs every article of the window in one place and in one order, so the stage
+reads a one-partition topic: whichever worker is assigned it runs the stage, the others stand
+by. Its state is the compacted wire.story-state (streams/stories/state.py rows), read to its
+end before the first article after every assignment, so the worker that takes over after a
+kill -9 starts from what the dead one had written. Per article: apply, write the changed rows
+(acknowledged), then forward the event; a replayed article finds its own rows and gets the same
+additions. Not a Faust table, for the reason streams/runtime/compacted.py gives. docs/stories.md
+has the design."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from streams.runtime import codec
+from streams.runtime.context import WorkerContext, decode_event
+from streams.runtime.faust_compat import refresh_metadata
+from streams.runtime.kafka_io import aiokafka_options
+from streams.stories.state import StoriesState, decorate, utc_time
+from streams.topology import stage_topics
+
+log = logging.getLogger("wirewatch.stories")
+
+WINDOW = timedelta(hours=48)  # articles older than this no longer attract copies
+EVICT_EVERY = 200  # articles between two evictions
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def first_seen(value: dict, event: Any) -> str:
+    """When the article was first seen: its published_at, else its message's timestamp (the same
+    on a replay), else now."""
+    published = utc_time(value.get("published_at"))
+    if published is not None:
+        return published
+    timestamp = getattr(getattr(event, "message", None), "timestamp", None)
+    if isinstance(timestamp, (int, float)) and timestamp > 0:
+        return rfc3339(datetime.fromtimestamp(float(timestamp), timezone.utc))
+    return rfc3339(datetime.now(timezone.utc))
+
+
+async def load_state(ctx: WorkerContext) -> StoriesState:
+    """The stage's state as wire.story-state holds it now (read from its beginning to its end)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    topic = ctx.settings.topic("story-state")
+    state = StoriesState()
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, auto_offset_reset="earliest",
+                                **aiokafka_options(ctx.settings))
+    await consumer.start()
+    try:
+        partitions: set[int] = set()
+        while not partitions:
+            partitions = consumer.partitions_for_topic(topic) or set()
+            if not partitions:
+                await refresh_metadata(consumer)
+                await asyncio.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        rows = 0
+        while any([await consumer.position(tp) < end[tp] for tp in tps]):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    key = record.key.decode("utf-8") if record.key is not None else ""
+                    state.load(key, codec.loads(record.value) if record.value is not None else None)
+                    rows += 1
+        log.info("stories state loaded from %s: %d rows, %d articles", topic, rows, len(state.index))
+    finally:
+        await consumer.stop()
+    return state
+
+
+def add_stories_agent(ctx: WorkerContext) -> None:
+    """wire.stories-in -> wire.enriched, with the story state on wire.story-state."""
+    source, target = stage_topics("stories")
+    held: dict[str, Any] = {"state": None, "applied": 0}
+
+    @ctx.app.on_partitions_assigned.connect
+    async def state_is_stale(app, assigned, **kwargs):  # another worker may have written since
+        held["state"] = None
+
+    @ctx.app.agent(ctx.raw_topics[source], name="stories")
+    async def stories_agent(stream):
+        async for event in stream.events():
+            try:
+                value = decode_event(event.value)
+                if held["state"] is None:
+                    held["state"] = await load_state(ctx)
+                state: StoriesState = held["state"]
+                added, rows = state.apply(value, first_seen(value, event))
+                result = decorate(value, added)
+            except Exception as exc:
+                await ctx.send_dead_letter("stories", event, event.value, exc)
+                continue
+            for key, row in rows:
+                await ctx.send("story-state", key, row)
+            held["applied"] += 1
+            if held["applied"] % EVICT_EVERY == 0:
+                cutoff = rfc3339(datetime.now(timezone.utc) - WINDOW)
+                for key, _none in state.evict_before(cutoff):
+                    await ctx.send("story-state", key, None, raw=True)
+            await ctx.forward("stories", event, target, result)
