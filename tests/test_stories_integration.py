@@ -6,12 +6,13 @@ would, on wire.stories-in. The articles are written for this test (tests/test_st
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from test_stories import COPY, DISPATCH, OTHER
 
 from streams.contracts import schema_problems as validate
 from streams.harness.topics import TopicClient
-from streams.harness.workers import start_worker
+from streams.harness.workers import child_env, run_cli, start_worker
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +96,13 @@ def test_two_workers_one_story_and_one_quote_id_across_a_kill(broker, tmp_path):
         assert e1["story"]["id"] == story["id"] and e1["story"]["articles"] == 4
         assert e1["story"]["sources"] == ["Le Courrier", "La Gazette", "L'Écho", "Le Soir"]
         assert e1["quotes"][0]["quote_id"] == quote["quote_id"] and e1["quotes"][0]["seen"]["articles"] == 4
+
+        # `wirewatch stories` reads the same state back: the dispatch's story first, 4 articles
+        listed = run_cli("stories", "--json", "--broker", broker.url, "--topic-prefix", prefix, env=child_env())
+        assert listed.returncode == 0, listed.stderr
+        stories = [orjson.loads(line) for line in listed.stdout.splitlines()]
+        assert [(s["id"], s["articles"]) for s in stories] == [(story["id"], 4), (got["d1"]["story"]["id"], 1)]
+        assert stories[0]["sources"] == e1["story"]["sources"] and stories[0]["languages"] == ["fr"]
     finally:
         client.close()
         for worker in workers:

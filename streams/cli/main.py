@@ -324,13 +324,14 @@ def add_pass_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Verbs that live in their own module (ingest, rules, ui, bench)."""
+    """Verbs that live in their own module (ingest, rules, ui, bench, stories)."""
     from streams.cli.ingest import register_ingest
     from streams.cli.rules import register_rules
+    from streams.cli.stories import register_stories
     from streams.cli.ui import register_ui
     from streams.harness.bench import register_bench
 
-    return [register_ingest, register_rules, register_ui, register_bench]
+    return [register_ingest, register_rules, register_ui, register_bench, register_stories]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

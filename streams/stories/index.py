@@ -68,6 +68,11 @@ class Story:
     first_seen: str
     articles: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    # for `wirewatch stories`, not on the event: what a reader scans a list of stories by
+    headline: str = ""
+    last_seen: str = ""
+    languages: list[str] = field(default_factory=list)
+    actors: dict[str, int] = field(default_factory=dict)  # canonical name -> articles naming it
 
     def as_event(self) -> dict:
         """The `story` field of an enriched event."""

@@ -43,6 +43,7 @@ class StoriesState:
         source = str(event.get("source") or "")
         fp = fingerprint(str(event.get("headline") or ""), str(event.get("body") or ""))
         story, _ = self.index.add(article_id, source, fp, seen)
+        summarise(story, event, seen, new_version=len(done) > 0)
         quotes, touched = [], []
         for quote in event.get("quotes") or []:
             rec = self.quotes.record(str(quote.get("text") or ""), quote.get("speaker"), article_id, source, seen)
@@ -75,7 +76,10 @@ class StoriesState:
             self.index.restore(ident, fp, value["story"], value["seen"])
             self._added[ident] = dict(value["added"])
         elif kind == STORY and value is not None:
-            self.index.stories[ident] = Story(ident, value["first_seen"], list(value["articles"]), list(value["sources"]))
+            self.index.stories[ident] = Story(
+                ident, value["first_seen"], list(value["articles"]), list(value["sources"]),
+                headline=value.get("headline", ""), last_seen=value.get("last_seen", ""),
+                languages=list(value.get("languages", [])), actors=dict(value.get("actors", {})))
         elif kind == QUOTE and value is not None:
             rec = QuoteRecord(ident, value["speaker"], value["first_seen"], list(value["articles"]), list(value["sources"]))
             self.quotes.restore(rec, [(tuple(words), who) for words, who in value["variants"]])
@@ -88,12 +92,36 @@ class StoriesState:
     @staticmethod
     def _story_row(story: Story) -> Row:
         return STORY + story.id, {"first_seen": story.first_seen, "articles": list(story.articles),
-                                  "sources": list(story.sources)}
+                                  "sources": list(story.sources), "headline": story.headline,
+                                  "last_seen": story.last_seen, "languages": list(story.languages),
+                                  "actors": dict(story.actors)}
 
     def _quote_row(self, rec: QuoteRecord) -> Row:
         return QUOTE + rec.id, {"speaker": rec.speaker, "first_seen": rec.first_seen, "articles": list(rec.articles),
                                 "sources": list(rec.sources),
                                 "variants": [[list(words), who] for words, who in self.quotes.variants_of(rec.id)]}
+
+
+MIN_ACTOR_SALIENCE = 0.35  # as event_join: named often and early, or in the headline, or quoted
+
+
+def summarise(story: Story, event: Mapping[str, Any], seen: str, new_version: bool) -> None:
+    """Keep what `wirewatch stories` shows: the first headline, the latest time, the languages
+    and the salient people and bodies (counted once per article, not again for a new version)."""
+    if not story.headline:
+        story.headline = str(event.get("headline") or "")
+    story.last_seen = max(story.last_seen, seen)
+    language = event.get("language")
+    if isinstance(language, str) and language and language not in story.languages:
+        story.languages.append(language)
+    if new_version:
+        return
+    for entity in event.get("entities") or []:
+        if entity.get("type") in ("PER", "ORG") and (
+                entity.get("quoted") or float(entity.get("salience") or 0) >= MIN_ACTOR_SALIENCE):
+            name = str(entity.get("name") or "")
+            if name:
+                story.actors[name] = story.actors.get(name, 0) + 1
 
 
 def utc_time(value: Any) -> Optional[str]:
