@@ -16,6 +16,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from streams.retry import Backoff, retry_forever
 from streams.runtime import codec
 from streams.runtime.context import WorkerContext, decode_event
 from streams.runtime.faust_compat import refresh_metadata
@@ -25,6 +26,7 @@ from streams.topology import stage_topics
 
 log = logging.getLogger("wirewatch.stories")
 
+LOAD_BACKOFF = Backoff(base=1.0, cap=30.0)
 WINDOW = timedelta(hours=48)  # articles older than this no longer attract copies
 EVICT_EVERY = 200  # articles between two evictions
 
@@ -69,13 +71,20 @@ async def load_state(ctx: WorkerContext) -> StoriesState:
         while any([await consumer.position(tp) < end[tp] for tp in tps]):
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
-                    key = record.key.decode("utf-8") if record.key is not None else ""
-                    state.load(key, codec.loads(record.value) if record.value is not None else None)
-                    rows += 1
+                    try:
+                        key = record.key.decode("utf-8") if record.key is not None else ""
+                        state.load(key, codec.loads(record.value) if record.value is not None else None)
+                        rows += 1
+                    except Exception as exc:  # only this stage writes the topic; never stop the stage on a row
+                        log.warning("%s: row at offset %s skipped (%s)", topic, record.offset, exc)
         log.info("stories state loaded from %s: %d rows, %d articles", topic, rows, len(state.index))
     finally:
         await consumer.stop()
     return state
+
+
+def report_load(exc: Exception, delay: float) -> None:
+    log.warning("reading the stories state failed (%s); retrying in %.0f s", exc, delay)
 
 
 def add_stories_agent(ctx: WorkerContext) -> None:
@@ -90,18 +99,19 @@ def add_stories_agent(ctx: WorkerContext) -> None:
     @ctx.app.agent(ctx.raw_topics[source], name="stories")
     async def stories_agent(stream):
         async for event in stream.events():
+            if held["state"] is None:  # broker trouble: hold the partition until the state is read
+                held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
+            state: StoriesState = held["state"]
             try:
                 value = decode_event(event.value)
-                if held["state"] is None:
-                    held["state"] = await load_state(ctx)
-                state: StoriesState = held["state"]
                 added, rows = state.apply(value, first_seen(value, event))
                 result = decorate(value, added)
+                for key, row in rows:  # broker failures are retried inside send; a refused row raises
+                    await ctx.send("story-state", key, row)
             except Exception as exc:
+                held["state"] = None  # memory may be ahead of the topic now: read it back
                 await ctx.send_dead_letter("stories", event, event.value, exc)
                 continue
-            for key, row in rows:
-                await ctx.send("story-state", key, row)
             held["applied"] += 1
             if held["applied"] % EVICT_EVERY == 0:
                 cutoff = rfc3339(datetime.now(timezone.utc) - WINDOW)
