@@ -135,10 +135,13 @@ def utc_time(value: Any) -> Optional[str]:
 
 
 def decorate(event: Mapping[str, Any], added: Mapping[str, Any]) -> dict:
-    """The enriched event with ``story`` and, on each quote, ``quote_id`` and ``seen``."""
-    out = copy.deepcopy(dict(event))
+    """The enriched event with ``story`` and, on each quote, ``quote_id`` and ``seen`` (a new
+    dict; the event's other fields are shared, not copied: an event can be large)."""
+    out = dict(event)
     out["story"] = copy.deepcopy(added["story"])
-    for quote, extra in zip(out.get("quotes") or [], added["quotes"]):
-        quote["quote_id"] = extra["quote_id"]
-        quote["seen"] = copy.deepcopy(extra["seen"])
+    quotes = list(out.get("quotes") or [])
+    for n, extra in enumerate(added["quotes"][:len(quotes)]):
+        quotes[n] = dict(quotes[n], quote_id=extra["quote_id"], seen=copy.deepcopy(extra["seen"]))
+    if "quotes" in out:
+        out["quotes"] = quotes
     return out

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from streams.text import strip_diacritics
-
 _WORD = re.compile(r"[^\W_]+")
+# Combining marks after NFKD ("é" -> "e" + U+0301): removed by one regex, which is several times
+# faster than testing every character (streams.text.strip_diacritics) on a whole article body.
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
 def fold_words(text: str) -> list[str]:
     """Lower-cased, accent-free words of ``text`` (letters and digits; punctuation dropped).
 
     Elided articles split off ("l'acte" -> "l", "acte") so "l’acte" and "l'acte" agree."""
-    folded = strip_diacritics(unicodedata.normalize("NFKC", text)).casefold()
+    folded = _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
     return _WORD.findall(folded)
