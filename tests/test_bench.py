@@ -86,7 +86,7 @@ def test_hop_latencies_follow_the_topic_chain():
     arrivals = {suffix: {"a": 0.1 * (i + 1)} for i, suffix in enumerate(HOP_TOPICS)}
     hops = stats.hop_latencies(sent, arrivals)
     assert list(hops) == ["raw->normalized", "normalized->annotated", "annotated->entities",
-                          "entities->quotes", "quotes->enriched"]
+                          "entities->quotes", "quotes->stories-in", "stories-in->enriched"]
     assert all(h["p50_ms"] == pytest.approx(100.0) for h in hops.values())
 
 
