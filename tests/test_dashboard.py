@@ -214,10 +214,10 @@ def test_rates_and_backlog_from_offsets():
     assert meter.rate("wire.enriched", 10) == pytest.approx(5.0)
     assert meter.total("wire.enriched") == 250
     assert backlog({("t", 0): 10, ("t", 1): 5, ("u", 0): 7}, {("t", 0): 4, ("t", 1): 5, ("u", 0): -1}) == {"t": 6}
-    rows = stage_rows(Settings().topic, meter, {"wire.quotes": 3}, {"topics": 2}, {})
-    topics = next(row for row in rows if row.stage == "topics")
-    assert (topics.source, topics.target, topics.rate, topics.lag, topics.deadletters) == (
-        "wire.quotes", "wire.enriched", pytest.approx(5.0), 3, 2)
+    rows = stage_rows(Settings().topic, meter, {"wire.stories-in": 3}, {"stories": 2}, {})
+    stories = next(row for row in rows if row.stage == "stories")  # the stage that writes wire.enriched
+    assert (stories.source, stories.target, stories.rate, stories.lag, stories.deadletters) == (
+        "wire.stories-in", "wire.enriched", pytest.approx(5.0), 3, 2)
     assert next(row for row in rows if row.stage == "deliver").target is None
 
 
