@@ -88,7 +88,7 @@ def test_stage_agents_chain_and_survive_a_failure(tmp_path, enricher, sent):
 
     sent.clear()
     run_agent(make_app(tmp_path / "t", enricher, "topics"), "topics", [orjson.dumps(with_quotes), b"[]"], sent)
-    assert [t for t, _, _ in sent] == ["wire.enriched", "wire.deadletter"]
+    assert [t for t, _, _ in sent] == ["wire.stories-in", "wire.deadletter"]  # then the stories stage
     assert "annotation" not in sent[0][2] and "topics" in sent[0][2]
 
 
