@@ -140,6 +140,8 @@ def isolation(broker: Broker, workdir: Path, alerts: int = 200, p99_limit: float
         if split:
             report.workers.append(start_worker(broker, prefix, workdir,
                                                stages=",".join(ENRICH_STAGE_NAMES)))
+        for each in report.workers:  # partitions assigned: a join's rebalance is not part of the figures
+            each.wait_http("/ready", lambda body: body.get("ready") is True, timeout=120)
         urls = {"healthy": endpoints.url("/ok"), "failing": endpoints.url("/fail"),
                 "refused": unreachable_url(), "gone": endpoints.url("/gone")}
         worker.load_rules([dict(NATO_RULE, id=name, name=f"NATO ({name} webhook)",
