@@ -279,7 +279,7 @@ class WebhookDispatcher:
     async def accept(self, events: list) -> None:
         """The deliver agent's batch: record each new alert's targets as pending (all writes
         together), then queue them. Returns once the batch may be acknowledged."""
-        new: list[tuple[dict, int, list[Target]]] = []
+        new: list[tuple[Any, dict, int, list[Target]]] = []  # (event, alert, partition, targets)
         accepted: set[str] = set()
         retention = self.ctx.settings.alert_state_days * SECONDS_PER_DAY
         for event in events:
