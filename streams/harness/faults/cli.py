@@ -1,6 +1,6 @@
 """Fault scenarios for wirewatch against a real broker and real `wirewatch worker` processes.
 
-Six scenarios, each ending in counts (sent, enriched, dead-lettered, duplicates, lost) and a
+Eight scenarios, each ending in counts (sent, enriched, dead-lettered, duplicates, lost) and a
 list of broken promises:
 
   kill           kill -9 of a worker in the middle of a stream, then a restart (same app id):
@@ -19,6 +19,9 @@ list of broken promises:
   isolation-split  the same with the alerts and deliver stages in a worker of their own.
   second-group   a worker with a new app id (consumer group) on loaded topics: no alert
                  delivered again, none fired for articles older than their rule.
+  security       the API without a token, with wrong ones and with a read-only one (401/403,
+                 nothing changed); private-range webhook URLs refused; the webhook secret
+                 sealed on wire.rules, never in GET /rules or the log, and still signing.
 
 tests/test_faults.py runs the same functions with small counts; scripts/faults.py (or
 `python -m streams.harness.faults`) runs them at any scale.  It needs the test extras (pytest,
@@ -42,9 +45,11 @@ from streams.harness.faults.poison import poison
 from streams.harness.faults.poison_corpus import outgrowing_article
 from streams.harness.faults.restarts import kafka_restart, kill_and_restart
 from streams.harness.faults.scenario import COLUMNS, Report
+from streams.harness.faults.security import security
 from streams.harness.faults.webhooks import webhooks
 
-SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks", "isolation", "isolation-split", "second-group")
+SCENARIOS = ("kill", "kafka-restart", "poison", "webhooks", "isolation", "isolation-split", "second-group",
+             "security")
 
 
 def run(args: argparse.Namespace) -> list[Report]:
@@ -77,6 +82,8 @@ def run(args: argparse.Namespace) -> list[Report]:
                         report = isolation(broker, scratch, alerts=args.articles, split=scenario == "isolation-split")
                     elif scenario == "second-group":
                         report = second_group(broker, scratch, history=args.articles, fresh=max(3, args.articles // 10))
+                    elif scenario == "security":
+                        report = security(broker, scratch)
                     else:
                         report = webhooks(broker, scratch, articles=args.articles)
                 reports.append(report)
