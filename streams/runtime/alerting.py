@@ -33,7 +33,6 @@ from streams.alerts.targets import (
     after_delivery,
     done_sent,
     is_disabled,
-    is_done,
     is_pending,
     pending_sent,
     sent_key,
@@ -78,7 +77,7 @@ async def wait_for_event(ready: asyncio.Event, what: str) -> None:
         try:
             await asyncio.wait_for(ready.wait(), timeout=STILL_WAITING_EVERY)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             waited += STILL_WAITING_EVERY
             log.warning("still waiting for %s after %d s; holding the partition", what, waited)
 
@@ -121,15 +120,12 @@ def add_alerting(ctx: WorkerContext) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name="alerts")
     async def alerts_agent(stream):
-        async for event in stream.events():
-            # Not the article's fault: hold the partition until rules and state are current,
-            # rather than dead-letter an article whose alerts were never evaluated.
+        async for batch in stream.take_events(ctx.settings.batch_size, within=ctx.settings.batch_within):
+            # Not the articles' fault: hold the partition until rules and state are current,
+            # rather than dead-letter articles whose alerts were never evaluated.
             await wait_for_event(ctx.rules.ready, rules_described)
             await retry_until_current(state.ensure_current, state_described)
-            try:
-                await fire_alerts(ctx, state, target, decode_event(event.value), arrived_at(event))
-            except Exception as exc:
-                await ctx.send_dead_letter("alerts", event, without_annotation(event.value), exc)
+            await fire_batch(ctx, state, target, batch)
 
 
 def arrived_at(event: Any) -> float | None:
@@ -139,16 +135,72 @@ def arrived_at(event: Any) -> float | None:
     return None if origin is None else origin / 1000
 
 
-async def fire_alerts(ctx: WorkerContext, state: AlertStateStore, target: str, article: dict,
-                      arrived: float | None = None) -> None:
-    """Match every rule on the article; send the alerts `decide` lets through, then record them.
+class PendingState:
+    """The alert state with a batch's decisions not yet written laid over it: the second copy
+    of an article in one batch sees the first one's `seen|` entry."""
+
+    def __init__(self, state: AlertStateStore):
+        self.state = state
+        self.updates: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.updates[key] if key in self.updates else self.state.get(key, default)
+
+
+@dataclass
+class Firing:
+    """One article's alerts and the state keys that record them."""
+
+    event: Any
+    alerts: list[dict]
+    updates: dict[str, Any]
+
+
+async def fire_batch(ctx: WorkerContext, state: AlertStateStore, target: str, batch: list) -> None:
+    """Match every rule on every article of the batch; send all the alerts `decide` lets
+    through, then record them: two round trips per batch, not two per article. An article
+    that cannot be read or matched, or whose alert the broker refuses, is dead-lettered and
+    its state is not written (never an exception out of the agent: Faust would ack)."""
+    pending = PendingState(state)
+    firings: list[Firing] = []
+    for event in batch:
+        try:
+            alerts, updates = evaluate_rules(ctx, pending, decode_event(event.value), arrived_at(event))
+        except Exception as exc:
+            await ctx.send_dead_letter("alerts", event, without_annotation(event.value), exc)
+            continue
+        pending.updates.update(updates)
+        if alerts or updates:
+            firings.append(Firing(event, alerts, updates))
+    # Every alert is on the broker before the state says "fired" (never lost).
+    sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts) for firing in firings),
+                                return_exceptions=True)
+    writes: dict[str, Any] = {}
+    for firing, error in zip(firings, sent):
+        if isinstance(error, BaseException):
+            await ctx.send_dead_letter("alerts", firing.event, without_annotation(firing.event.value), error)
+            continue
+        for alert in firing.alerts:
+            ctx.metrics.processed.labels("alerts").inc()
+            ctx.recent_alerts.append(alert)
+        writes.update(firing.updates)
+    await asyncio.gather(*(state.write({key: value}) for key, value in writes.items()))
+
+
+async def send_alerts(ctx: WorkerContext, target: str, alerts: list[dict]) -> None:
+    await asyncio.gather(*(ctx.send(target, alert["article_id"], alert) for alert in alerts))
+
+
+def evaluate_rules(ctx: WorkerContext, state: PendingState, article: dict,
+                   arrived: float | None = None) -> tuple[list[dict], dict[str, Any]]:
+    """The alerts one article fires and the state keys to write.
 
     An article that reached wire.raw before a rule was added does not fire it, and one older
     than the state's retention fires nothing (its dedup entry may have expired): so a new
     consumer group that replays history alerts nothing twice and nothing old."""
     now = time.time()
     if too_old(arrived, now, ctx.settings.alert_state_days * SECONDS_PER_DAY):
-        return
+        return [], {}
     view = ArticleView.of(article)
     alerts: list[dict] = []
     updates: dict[str, Any] = {}
@@ -163,13 +215,7 @@ async def fire_alerts(ctx: WorkerContext, state: AlertStateStore, target: str, a
         if decision.fire:
             alerts.append(build_alert(compiled, article, evidence, format_rfc3339(now)))
         updates.update(decision.updates)
-    # Every alert is on the broker before the state says "fired" (never lost); the sends, then
-    # the writes, go out together: two round trips per article, not two per rule.
-    await asyncio.gather(*(ctx.send(target, alert["article_id"], alert) for alert in alerts))
-    for alert in alerts:
-        ctx.metrics.processed.labels("alerts").inc()
-        ctx.recent_alerts.append(alert)
-    await asyncio.gather(*(state.write({key: value}) for key, value in updates.items()))
+    return alerts, updates
 
 
 def add_alert_state_tasks(ctx: WorkerContext, state: AlertStateStore) -> None:
@@ -467,7 +513,7 @@ def add_delivery(ctx: WorkerContext) -> None:
             await retry_until_current(state.ensure_current, state_described)
             try:
                 await dispatcher.accept(batch)
-            except Exception as exc:  # noqa: BLE001 - see below
+            except Exception as exc:
                 # An exception leaving an agent makes Faust acknowledge the events in flight
                 # (its stream acks in a `finally`): dead-letter them rather than lose them.
                 log.exception("deliver: unexpected failure; the batch goes to the dead letters")
