@@ -5,6 +5,12 @@ story with the gold `dispatch` ids: recall of the known pairs, and the pairs joi
 gold does not pair, written out (headlines, containment) so they can be read by hand.
 
     .venv/bin/python scripts/eval_stories.py [SET_DIR] [--unknown-out FILE]
+
+With --events ENRICHED.jsonl (the set through `wirewatch enrich`: entities, quotes, topics), it
+also runs the whole stage (StoriesState: copies, then event joins) with every article at the
+same moment, which is the most an undated set can merge, and counts the stories that the event
+join merges; --merges-out FILE writes each merge (the article, the one it was joined through,
+what they share) for reading by hand.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from streams.stories.event_join import aboutness  # noqa: E402
 from streams.stories.index import StoryIndex, containment, fingerprint  # noqa: E402
+from streams.stories.state import StoriesState  # noqa: E402
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "dispatches-fr"
 
@@ -33,7 +41,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("set_dir", nargs="?", type=Path, default=DEFAULT_SET)
     parser.add_argument("--unknown-out", type=Path, help="write the joined pairs the gold does not pair (JSON Lines)")
+    parser.add_argument("--events", type=Path, help="the set's enriched events (JSON Lines): measure the event join too")
+    parser.add_argument("--merges-out", type=Path, help="with --events: write every event-join merge (JSON Lines)")
     args = parser.parse_args()
+    if args.merges_out and not args.events:
+        parser.error("--merges-out needs --events")
     name = args.set_dir.name
     raw = _read(args.set_dir / f"{name}.raw.jsonl")
     gold = {g["id"]: g.get("dispatch") for g in _read(args.set_dir / f"{name}.gold.jsonl")}
@@ -77,7 +89,44 @@ def main() -> int:
                 out.write(json.dumps({"a": a, "b": b, "containment": round(share, 3), "shared": shared, "cover": round(cover, 3),
                                       "sizes": [len(fps[a].shingles), len(fps[b].shingles)],
                                       "headline_a": heads[a], "headline_b": heads[b]}, ensure_ascii=False) + "\n")
+    if args.events:
+        merges = event_joins(_read(args.events), story_of)
+        print(f"event join: {len(merges)} articles with no copy joined another story "
+              f"(stories {len(by_story)} -> {len(by_story) - len(merges)})")
+        if args.merges_out:
+            with args.merges_out.open("w", encoding="utf-8") as out:
+                for merge in merges:
+                    out.write(json.dumps(merge, ensure_ascii=False) + "\n")
     return 0
+
+
+MOMENT = "2019-01-12T12:00:00Z"  # the set is undated: every article at once, the most it can merge
+
+
+def event_joins(events: list[dict], copy_story: dict[str, str]) -> list[dict]:
+    """Run the stage over the enriched events; each article that would start a story of its own
+    (by copies alone) but joins another one by the event join is one merge."""
+    state = StoriesState()
+    merges = []
+    headlines = {e["id"]: e.get("headline") for e in events}
+    for event in events:
+        about = aboutness(event, when=MOMENT)
+        fp = fingerprint(str(event.get("headline") or ""), str(event.get("body") or ""))
+        copies = state.index.matches(fp, exclude=event["id"])
+        through = [] if copies else state.events.matches(about, exclude=event["id"])
+        added, _ = state.apply(event, MOMENT)
+        if copies or not through:
+            continue
+        joined = added["story"]["id"]
+        via = next(a for a in through if state.index.entry(a)[1] == joined)  # type: ignore[index]
+        other = state.events.about(via)
+        merges.append({"article": event["id"], "via": via, "story": joined,
+                       "same_copy_story": copy_story.get(event["id"]) == copy_story.get(via),
+                       "headline": event.get("headline"), "via_headline": headlines[via],
+                       "speakers": sorted(about.speakers & other.speakers), "actors": sorted(about.actors & other.actors),
+                       "places": sorted(about.places & other.places),
+                       "topic": about.topic if about.topic == other.topic else None})
+    return merges
 
 
 if __name__ == "__main__":

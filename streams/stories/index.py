@@ -13,7 +13,6 @@ from hashlib import blake2b
 
 import numpy as np
 
-
 from streams.stories.lsh import band_keys
 from streams.stories.minhash import signature
 from streams.stories.shingles import shingle_hashes
@@ -73,11 +72,16 @@ class Story:
     last_seen: str = ""
     languages: list[str] = field(default_factory=list)
     actors: dict[str, int] = field(default_factory=dict)  # canonical name -> articles naming it
+    earlier: int = 0  # articles evicted from the window (``articles`` keeps the ids of the others)
+
+    @property
+    def size(self) -> int:
+        """How many articles the story has had."""
+        return self.earlier + len(self.articles)
 
     def as_event(self) -> dict:
         """The `story` field of an enriched event."""
-        return {"id": self.id, "first_seen": self.first_seen, "articles": len(self.articles),
-                "sources": list(self.sources)}
+        return {"id": self.id, "first_seen": self.first_seen, "articles": self.size, "sources": list(self.sources)}
 
 
 @dataclass(frozen=True)
@@ -122,17 +126,23 @@ class StoryIndex:
                 found.append(Match(other, share, shared))
         return sorted(found, key=lambda m: (-m.containment, m.article_id))
 
-    def add(self, article_id: str, source: str, fp: Fingerprint, seen: str) -> tuple[Story, list[Match]]:
+    def add(self, article_id: str, source: str, fp: Fingerprint, seen: str, found: list[Match] | None = None,
+            fallback: str | None = None) -> tuple[Story, list[Match]]:
         """Index an article and return its story. A known article id (a replay, a new version)
-        keeps the story it has: versions of one article never change story."""
+        keeps the story it has: versions of one article never change story. ``found``: its
+        copies when already looked up; ``fallback``: the story it joins when it has no copy (an
+        event join), else it starts its own."""
         known = self._entries.get(article_id)
-        found = self.matches(fp, exclude=article_id)
+        if found is None:
+            found = self.matches(fp, exclude=article_id)
         if known is not None:
             story = self.stories[known.story_id]
             self._unindex(article_id)
         elif found:
             story = min((self.stories[self._entries[m.article_id].story_id] for m in found),
                         key=lambda s: (s.first_seen, s.id))
+        elif fallback is not None and fallback in self.stories:
+            story = self.stories[fallback]
         else:
             story = self.stories.setdefault(story_id_for(article_id), Story(story_id_for(article_id), seen))
         self._entries[article_id] = _Entry(fp, story.id, known.seen if known else seen)

@@ -94,6 +94,7 @@ class QuoteRecord:
     first_seen: str
     articles: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    last_seen: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class QuoteRegistry:
         found = self._find(words, who)
         quote_id = found.quote_id if found else exact_quote_id(words, who)
         rec = self.records.setdefault(quote_id, QuoteRecord(quote_id, who, seen))
+        rec.last_seen = max(rec.last_seen, seen)
         if rec.speaker == UNKNOWN and who != UNKNOWN:
             rec.speaker = who
         if article_id not in rec.articles:
@@ -142,6 +144,22 @@ class QuoteRegistry:
         self.records[record.id] = record
         for words, who in variants:
             self._add_variant(tuple(words), who, record.id)
+
+    def stale(self, seen: str) -> list[str]:
+        """Ids of the statements last seen before ``seen`` (RFC 3339 UTC strings)."""
+        return [q for q, rec in self.records.items() if (rec.last_seen or rec.first_seen) < seen]
+
+    def forget(self, quote_id: str) -> None:
+        """Drop a statement and its forms: a later reprint starts a new id."""
+        self.records.pop(quote_id, None)
+        for key in self._forms.pop(quote_id, []):
+            self._variants.pop(key, None)
+            for gram in trigrams(key[0]):
+                bucket = self._by_trigram.get(gram)
+                if bucket is not None:
+                    bucket.discard(key)
+                    if not bucket:
+                        del self._by_trigram[gram]
 
     def _add_variant(self, words: tuple[str, ...], who: str, quote_id: str) -> None:
         key = (words, who)

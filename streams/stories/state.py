@@ -4,15 +4,20 @@ One sequencer applies the articles in order (docs/stories.md). After each articl
 rows that changed to a compacted topic, keyed ``a:<article id>``, ``s:<story id>``,
 ``q:<quote id>``; a worker that takes over reads the topic back with ``load`` and has the same
 state. An article row keeps what the stage added to each version, so a replayed article gets
-the event it got the first time, even after its story has grown."""
+the event it got the first time, even after its story has grown.
+
+An article with no near-copy in the window may still join a story by an event join (another
+dispatch or language reporting the same event: event_join.py). The state is bounded by the
+window: ``evict_window`` drops the articles first seen before it, then the stories and quotes
+no longer seen in it, and returns their tombstones for the compacted topic."""
 
 from __future__ import annotations
 
 import copy
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional
 
-from streams.stories.event_join import parse_time
+from streams.stories.event_join import EventIndex, about_from_row, about_row, aboutness, parse_time
 from streams.stories.index import Story, StoryIndex, fingerprint, fingerprint_of_shingles
 from streams.stories.quote_identity import QuoteRecord, QuoteRegistry
 
@@ -26,7 +31,9 @@ class StoriesState:
     def __init__(self, index: StoryIndex | None = None) -> None:
         self.index = index or StoryIndex()
         self.quotes = QuoteRegistry()
+        self.events = EventIndex()
         self._added: dict[str, dict[str, dict]] = {}  # article id -> version -> additions
+        self.latest_seen = ""  # the latest first-seen time applied or loaded: the stream's clock
 
     def apply(self, event: Mapping[str, Any], seen: str) -> tuple[dict, list[Row]]:
         """Assign the article (an enriched event) its story and its quotes their ids.
@@ -42,7 +49,12 @@ class StoriesState:
             return done[version], []
         source = str(event.get("source") or "")
         fp = fingerprint(str(event.get("headline") or ""), str(event.get("body") or ""))
-        story, _ = self.index.add(article_id, source, fp, seen)
+        about = aboutness(event, when=seen)
+        copies = self.index.matches(fp, exclude=article_id)
+        joined = None if done or copies else self.event_story(article_id, about)
+        story, _ = self.index.add(article_id, source, fp, seen, found=copies, fallback=joined)
+        self.events.add(article_id, about)
+        self.latest_seen = max(self.latest_seen, seen)
         summarise(story, event, seen, new_version=len(done) > 0)
         quotes, touched = [], []
         for quote in event.get("quotes") or []:
@@ -55,13 +67,46 @@ class StoriesState:
         rows += [self._quote_row(rec) for rec in {rec.id: rec for rec in touched}.values()]
         return added, rows
 
+    def event_story(self, article_id: str, about) -> Optional[str]:
+        """The story an article joins by an event join: of the window's articles that report the
+        same event, the one whose story was first seen earliest; None when there is none."""
+        stories = [self.index.stories[e[1]] for other in self.events.matches(about, exclude=article_id)
+                   if (e := self.index.entry(other)) is not None and e[1] in self.index.stories]
+        return min(stories, key=lambda st: (st.first_seen, st.id)).id if stories else None
+
     def evict_before(self, seen: str) -> list[Row]:
-        """Forget articles first seen before ``seen``; returns their tombstones."""
+        """Forget the articles first seen before ``seen``, then the stories with none of their
+        articles left and last seen before it, and the quotes last seen before it; returns
+        their tombstones, and the new rows of the stories that lost old articles but live on
+        (they count them, not list them)."""
         old = [a for a in self._added if (e := self.index.entry(a)) is not None and e[2] < seen]
+        story_of = {a: self.index.entry(a)[1] for a in old}  # type: ignore[index]
         for article_id in old:
             self.index.forget(article_id)
+            self.events.forget(article_id)
             del self._added[article_id]
-        return [(ARTICLE + a, None) for a in old]
+        gone, shrunk = [], []
+        for story_id in sorted(set(story_of.values()) & set(self.index.stories)):
+            story = self.index.stories[story_id]
+            left = [a for a in story.articles if self.index.entry(a) is not None]
+            if not left and (story.last_seen or story.first_seen) < seen:
+                del self.index.stories[story_id]
+                gone.append((STORY + story_id, None))
+            else:
+                story.earlier += len(story.articles) - len(left)
+                story.articles = left
+                shrunk.append(self._story_row(story))
+        quotes = self.quotes.stale(seen)
+        for quote_id in quotes:
+            self.quotes.forget(quote_id)
+        return [(ARTICLE + a, None) for a in old] + gone + shrunk + [(QUOTE + q, None) for q in quotes]
+
+    def evict_window(self, window: timedelta, now: datetime) -> list[Row]:
+        """``evict_before`` the start of the window ending at the stream's clock (the latest
+        first-seen time, so a replay of last month's wire keeps last month's window), never
+        later than ``now`` (one article dated in the future does not empty the state)."""
+        clock = parse_time(self.latest_seen) or now
+        return self.evict_before(to_utc(min(clock, now) - window))
 
     def load(self, key: str, value: Optional[Mapping[str, Any]]) -> None:
         """Apply one persisted row (in the topic's order) to rebuild the state."""
@@ -70,34 +115,46 @@ class StoriesState:
         if kind == ARTICLE:
             if value is None:
                 self.index.forget(ident)
+                self.events.forget(ident)
                 self._added.pop(ident, None)
                 return
             fp = fingerprint_of_shingles(value["shingles"])
             self.index.restore(ident, fp, value["story"], value["seen"])
+            self.events.add(ident, about_from_row(value.get("about") or {}))
             self._added[ident] = dict(value["added"])
-        elif kind == STORY and value is not None:
+            self.latest_seen = max(self.latest_seen, value["seen"])
+        elif value is None:
+            if kind == STORY:
+                self.index.stories.pop(ident, None)
+            elif kind == QUOTE:
+                self.quotes.forget(ident)
+        elif kind == STORY:
             self.index.stories[ident] = Story(
                 ident, value["first_seen"], list(value["articles"]), list(value["sources"]),
                 headline=value.get("headline", ""), last_seen=value.get("last_seen", ""),
-                languages=list(value.get("languages", [])), actors=dict(value.get("actors", {})))
-        elif kind == QUOTE and value is not None:
-            rec = QuoteRecord(ident, value["speaker"], value["first_seen"], list(value["articles"]), list(value["sources"]))
+                languages=list(value.get("languages", [])), actors=dict(value.get("actors", {})),
+                earlier=int(value.get("earlier", 0)))
+        elif kind == QUOTE:
+            rec = QuoteRecord(ident, value["speaker"], value["first_seen"], list(value["articles"]),
+                              list(value["sources"]), value.get("last_seen", ""))
             self.quotes.restore(rec, [(tuple(words), who) for words, who in value["variants"]])
 
     def _article_row(self, article_id: str) -> Row:
         fp, story_id, seen = self.index.entry(article_id)  # type: ignore[misc]
+        about = self.events.about(article_id)
         return ARTICLE + article_id, {"story": story_id, "seen": seen, "shingles": sorted(fp.shingles),
-                                      "added": self._added[article_id]}
+                                      "about": about_row(about) if about else {}, "added": self._added[article_id]}
 
     @staticmethod
     def _story_row(story: Story) -> Row:
         return STORY + story.id, {"first_seen": story.first_seen, "articles": list(story.articles),
                                   "sources": list(story.sources), "headline": story.headline,
                                   "last_seen": story.last_seen, "languages": list(story.languages),
-                                  "actors": dict(story.actors)}
+                                  "actors": dict(story.actors), "earlier": story.earlier}
 
     def _quote_row(self, rec: QuoteRecord) -> Row:
-        return QUOTE + rec.id, {"speaker": rec.speaker, "first_seen": rec.first_seen, "articles": list(rec.articles),
+        return QUOTE + rec.id, {"speaker": rec.speaker, "first_seen": rec.first_seen, "last_seen": rec.last_seen,
+                                "articles": list(rec.articles),
                                 "sources": list(rec.sources),
                                 "variants": [[list(words), who] for words, who in self.quotes.variants_of(rec.id)]}
 
@@ -128,8 +185,11 @@ def utc_time(value: Any) -> Optional[str]:
     """An RFC 3339 time in UTC ("...Z"), so that first-seen times compare as strings; None when
     ``value`` is not a time with an offset."""
     parsed = parse_time(value)
-    if parsed is None:
-        return None
+    return None if parsed is None else to_utc(parsed)
+
+
+def to_utc(parsed: datetime) -> str:
+    """A time with an offset as an RFC 3339 UTC string."""
     spec = "milliseconds" if parsed.microsecond else "seconds"
     return parsed.astimezone(timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
 
