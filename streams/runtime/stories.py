@@ -83,6 +83,15 @@ async def load_state(ctx: WorkerContext) -> StoriesState:
     return state
 
 
+async def write_rows(ctx: WorkerContext, rows: list) -> None:
+    """Write state rows to wire.story-state, a None value as a tombstone."""
+    for key, row in rows:
+        if row is None:
+            await ctx.send("story-state", key, None, raw=True)
+        else:
+            await ctx.send("story-state", key, row)
+
+
 def report_load(exc: Exception, delay: float) -> None:
     log.warning("reading the stories state failed (%s); retrying in %.0f s", exc, delay)
 
@@ -106,15 +115,12 @@ def add_stories_agent(ctx: WorkerContext) -> None:
                 value = decode_event(event.value)
                 added, rows = state.apply(value, first_seen(value, event))
                 result = decorate(value, added)
-                for key, row in rows:  # broker failures are retried inside send; a refused row raises
-                    await ctx.send("story-state", key, row)
+                await write_rows(ctx, rows)  # broker failures are retried inside send; a refused row raises
             except Exception as exc:
                 held["state"] = None  # memory may be ahead of the topic now: read it back
                 await ctx.send_dead_letter("stories", event, event.value, exc)
                 continue
             held["applied"] += 1
             if held["applied"] % EVICT_EVERY == 0:
-                cutoff = rfc3339(datetime.now(timezone.utc) - WINDOW)
-                for key, _none in state.evict_before(cutoff):
-                    await ctx.send("story-state", key, None, raw=True)
+                await write_rows(ctx, state.evict_window(WINDOW, datetime.now(timezone.utc)))
             await ctx.forward("stories", event, target, result)
