@@ -16,7 +16,7 @@ from streams.stories.state import STORY, StoriesState
 
 def latest(stories: Iterable[Story], limit: int, min_articles: int = 1) -> list[Story]:
     """The `limit` stories seen most recently with at least `min_articles` articles."""
-    kept = [s for s in stories if len(s.articles) >= min_articles]
+    kept = [s for s in stories if s.size >= min_articles]
     kept.sort(key=lambda s: (s.last_seen or s.first_seen, s.id), reverse=True)
     return kept[:limit]
 
@@ -28,13 +28,13 @@ def top_actors(story: Story, count: int = 3) -> list[str]:
 def story_line(story: Story) -> str:
     """One line per story: when last seen, size, sources, languages, main actors, headline."""
     actors = ", ".join(top_actors(story)) or "-"
-    return (f"{story.last_seen or story.first_seen}  {len(story.articles):>3} articles  "
+    return (f"{story.last_seen or story.first_seen}  {story.size:>3} articles  "
             f"{len(story.sources):>2} sources  {','.join(story.languages) or '-':<5}  {actors}  | {story.headline}")
 
 
 def story_record(story: Story) -> dict[str, Any]:
     return {"id": story.id, "first_seen": story.first_seen, "last_seen": story.last_seen,
-            "articles": len(story.articles), "sources": story.sources, "languages": story.languages,
+            "articles": story.size, "sources": story.sources, "languages": story.languages,
             "actors": top_actors(story, 10), "headline": story.headline}
 
 
