@@ -125,7 +125,19 @@ def add_alerting(ctx: WorkerContext) -> None:
             # rather than dead-letter articles whose alerts were never evaluated.
             await wait_for_event(ctx.rules.ready, rules_described)
             await retry_until_current(state.ensure_current, state_described)
-            await fire_batch(ctx, state, target, batch)
+            try:
+                await fire_batch(ctx, state, target, batch)
+            except Exception as exc:
+                await dead_letter_batch(ctx, "alerts", batch, exc, lambda event: without_annotation(event.value))
+
+
+async def dead_letter_batch(ctx: WorkerContext, stage: str, batch: list, error: Exception,
+                            payload: Callable[[Any], Any]) -> None:
+    """An exception leaving an agent makes Faust acknowledge the events in flight (its stream
+    acks in a `finally`): dead-letter them instead, so they are never silently lost."""
+    log.exception("%s: unexpected failure; the batch goes to the dead letters", stage)
+    for event in batch:
+        await ctx.send_dead_letter(stage, event, payload(event), error)
 
 
 def arrived_at(event: Any) -> float | None:
@@ -514,8 +526,4 @@ def add_delivery(ctx: WorkerContext) -> None:
             try:
                 await dispatcher.accept(batch)
             except Exception as exc:
-                # An exception leaving an agent makes Faust acknowledge the events in flight
-                # (its stream acks in a `finally`): dead-letter them rather than lose them.
-                log.exception("deliver: unexpected failure; the batch goes to the dead letters")
-                for event in batch:
-                    await ctx.send_dead_letter("deliver", event, event.value, exc)
+                await dead_letter_batch(ctx, "deliver", batch, exc, lambda event: event.value)

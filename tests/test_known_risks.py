@@ -1,0 +1,157 @@
+"""Issue 18's known risks, on real brokers.
+
+(a) Two workers on one partition of wire.enriched (a revoke longer than the rebalance
+    timeout): both may fire the same alert. Here two alerts workers in two consumer groups
+    own every partition at once, the worst case; the webhook must get each alert once, and a
+    copy arriving after the delivery must not be delivered again.
+(b) The compacted-topic catch-up (`position >= end offset`) on Apache Kafka when the cleaner
+    has removed tombstones, including the ones that were at the partition's tail when written:
+    the readers still report "loaded", because Kafka never cleans the active segment, so the
+    record at the tail is always there to move the position to the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+
+import orjson
+import pytest
+
+from streams.harness.brokers import requested_broker_kinds, start_kafka
+from streams.harness.faults.security import SECRET, nato_enriched
+from streams.harness.topics import TopicClient
+from streams.harness.webhook_receiver import WebhookReceiver
+from streams.harness.workers import Worker
+
+pytestmark = pytest.mark.integration
+
+ARTICLES = 30
+
+
+def test_an_alert_fired_by_two_owners_of_a_partition_reaches_the_webhook_once(broker, tmp_path):
+    prefix = f"owners{broker.kind}"
+    receiver = WebhookReceiver()
+    deliver = Worker(broker, prefix, tmp_path, stages="deliver")
+    owners = [Worker(broker, prefix, tmp_path, stages="alerts", app_id=f"ww-{prefix}-{n}") for n in (1, 2)]
+    client = TopicClient(broker, prefix)
+    try:
+        for worker in (deliver, *owners):
+            worker.wait_http("/ready", lambda body: body.get("ready") is True, timeout=120)
+        deliver.load_rules([{"id": "nato", "name": "NATO", "actors": ["NATO"],
+                             "notify": [{"type": "webhook", "url": receiver.url, "secret": SECRET}]}])
+        for worker in owners:
+            worker.wait_http("/rules", lambda body: bool(body["rules"]))
+        for n in range(ARTICLES):
+            client.send(nato_enriched(f"{prefix}-{n:03d}"), suffix="enriched")
+        copies = client.collect("alerts", ARTICLES, worker=deliver)
+        receiver.wait_for(ARTICLES, timeout=90)
+        copies += client.drain("alerts", timeout=5)  # the other owner's copies, if it fired too
+        ids = Counter(orjson.loads(value)["id"] for value in copies)
+        assert len(ids) == ARTICLES  # one alert id per article, whichever owner fired it
+
+        # a late copy of alerts already delivered, as an owner stuck in its revoke would send it
+        for value in copies[:10]:
+            client.send(value, key=orjson.loads(value)["article_id"], suffix="alerts")
+        client.drain("alerts", timeout=5)
+        attempts = receiver.attempts("/hook")
+        assert set(attempts) == set(ids)
+        assert max(attempts.values()) == 1, [i for i, n in attempts.items() if n > 1]
+        print(f"{sum(ids.values()) - len(ids)} of {ARTICLES} alerts fired by both owners; each delivered once")
+    finally:
+        client.close()
+        for worker in (deliver, *owners):
+            worker.stop()
+        receiver.close()
+
+
+@pytest.fixture(scope="module")
+def eager_cleaner_kafka(tmp_path_factory):
+    """Apache Kafka whose log cleaner looks for work every 200 ms (default 15 s)."""
+    if "kafka" not in requested_broker_kinds():
+        pytest.skip("WIREWATCH_TEST_BROKER excludes Apache Kafka")
+    tmp = tmp_path_factory.mktemp("cleaner")
+    extra = tmp / "cleaner.properties"
+    extra.write_text("log.cleaner.backoff.ms=200\n")
+    kafka = start_kafka(tmp, "kafka-cleaner-", "--extra-config", str(extra))
+    yield kafka
+    kafka.stop()
+
+
+COMPACT_FAST = {"cleanup.policy": "compact", "segment.ms": "300", "min.cleanable.dirty.ratio": "0.01",
+                "delete.retention.ms": "0", "min.compaction.lag.ms": "0"}
+
+
+def records_of(bootstrap: str, topic: str) -> list[tuple[int, bytes | None, bytes | None]]:
+    """(offset, key, value) of every record a fresh consumer reads, and the end offset last."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        consumer.seek_to_beginning(tp)
+        end = consumer.end_offsets([tp])[tp]
+        found: list = []
+        deadline = time.monotonic() + 10
+        while consumer.position(tp) < end and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=300).values():
+                found += [(r.offset, r.key, r.value) for r in records]
+        return found
+    finally:
+        consumer.close()
+
+
+def test_tombstones_cleaned_at_a_compacted_partitions_tail_still_let_readers_load(eager_cleaner_kafka):
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    from streams.alerts.store import read_topic
+    from streams.config import Settings
+    from streams.runtime.compacted import CompactedTopicReader
+
+    bootstrap, topic = eager_cleaner_kafka.bootstrap, "risk.alert-state"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(topic, 1, 1, topic_configs=COMPACT_FAST)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    for key in (b"seen|r|a", b"seen|r|b"):
+        producer.send(topic, key=key, value=b'{"seen_at": 1}')
+    for key in (b"seen|r|a", b"seen|r|b"):  # expiry: tombstones, the partition's tail for now
+        producer.send(topic, key=key, value=None)
+    producer.flush()
+
+    # Each tick (a tombstone too) rolls a segment once segment.ms has passed, which makes the
+    # segment before it cleanable; wait until the cleaner has removed the first keys entirely
+    # and some ticks, each the partition's tail when it was written.
+    deadline, tick = time.monotonic() + 90, 0
+    while True:
+        time.sleep(0.5)
+        producer.send(topic, key=b"tick|%d" % tick, value=None).get(timeout=10)
+        tick += 1
+        remaining = records_of(bootstrap, topic)
+        cleaned_ticks = len(remaining) < tick  # a tick tombstone removed: a gap just before the tail
+        if cleaned_ticks and not any(key.startswith(b"seen|") for _offset, key, _value in remaining):
+            break
+        assert time.monotonic() < deadline, f"the cleaner did not run: {remaining[:6]}"
+    producer.close()
+    last_offset, last_key, last_value = remaining[-1]
+    assert remaining[0][0] > 0  # offsets 0-3 (the values and their tombstones) are gone
+    assert (last_key, last_value) == (b"tick|%d" % (tick - 1), None)  # the tail tombstone stays
+
+    settings = Settings(broker=eager_cleaner_kafka.url)
+    applied: list = []
+
+    async def load() -> None:
+        reader = CompactedTopicReader(settings, topic, lambda record: applied.append(record.offset))
+        task = asyncio.create_task(reader.run())
+        try:
+            await asyncio.wait_for(reader.loaded.wait(), 30)
+            await reader.caught_up(timeout=30)
+        finally:
+            task.cancel()
+
+    asyncio.run(load())
+    assert applied[-1] == last_offset
+    assert list(read_topic(settings, topic))[-1] == (last_key, None)  # the CLI's reader ends too
