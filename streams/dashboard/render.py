@@ -22,7 +22,7 @@ from streams.dashboard.window import entities_of, quotes_of, top_actors, topics_
 from streams.timestamps import parse_rfc3339
 
 NAV: tuple[tuple[str, str], ...] = (
-    ("/", "Live"), ("/actors", "Actors"), ("/alerts", "Alerts & rules"), ("/health", "Health"),
+    ("/", "Live"), ("/stories", "Stories"), ("/actors", "Actors"), ("/alerts", "Alerts & rules"), ("/health", "Health"),
 )
 
 

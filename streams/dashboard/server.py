@@ -43,7 +43,7 @@ CSRF = web.AppKey("csrf", str)
 ACTIONS = web.AppKey("actions", object)
 
 LIST_KINDS = ("article", "alert", "deadletter")
-PANEL_KINDS = ("actors-hour", "actors-day", "health")
+PANEL_KINDS = ("actors-hour", "actors-day", "health", "stories-latest", "stories-largest")
 KINDS = frozenset(LIST_KINDS + PANEL_KINDS + ("rules",))
 PANEL_SECONDS = 2.0
 COALESCE_SECONDS = 0.1  # a burst of events goes out as one message per kind
@@ -97,6 +97,12 @@ async def actors_page(request: web.Request) -> web.Response:
     span = views.span_name(request.query.get("span"))
     return _page(request, "actors.html", views.actors(request.app[DASHBOARD], span),
                  events=_events_url([f"actors-{span}"]))
+
+
+async def stories_page(request: web.Request) -> web.Response:
+    order = views.story_order(request.query.get("order"))
+    return _page(request, "stories.html", views.stories(request.app[DASHBOARD], order),
+                 events=_events_url([f"stories-{order}"]))
 
 
 async def actor_page(request: web.Request) -> web.Response:
@@ -268,6 +274,8 @@ class Panels:
     def render(self, kind: str) -> str:
         if kind == "health":
             return self.renderer.page("_health_panel.html", **views.health_panel(self.dash))
+        if kind.startswith("stories-"):
+            return self.renderer.page("_stories_panel.html", **views.stories_panel(self.dash, kind.removeprefix("stories-")))
         span = kind.removeprefix("actors-")
         return self.renderer.page("_actors_panel.html", **views.actors_panel(self.dash, span))
 
@@ -344,6 +352,7 @@ def create_app(dash: Dashboard, actions, *, follow_kafka: bool = True, tokens=No
     app.router.add_get("/", live_page)
     app.router.add_get("/article/{article_id:.+}", article_page)
     app.router.add_get("/actors", actors_page)
+    app.router.add_get("/stories", stories_page)
     app.router.add_get("/actor/{actor_id:.+}", actor_page)
     app.router.add_get("/alerts", alerts_page)
     app.router.add_post("/rules", add_rule)

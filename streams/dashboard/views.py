@@ -17,6 +17,7 @@ from streams.dashboard.actors import SPANS
 from streams.dashboard.health import stage_rows, topic_rows
 from streams.dashboard.markup import QuotePart, mark_up, numbered_quotes
 from streams.dashboard.state import Dashboard
+from streams.dashboard.stories import ORDERS, group_stories
 from streams.dashboard.window import ArticleFilter, entities_of
 from streams.runtime import codec
 
@@ -81,6 +82,18 @@ def actors_panel(dash: Dashboard, span: str, now: float | None = None) -> dict[s
 
 def actors(dash: Dashboard, span: str) -> dict[str, Any]:
     return {"title": "Actors", "active": "/actors", **actors_panel(dash, span), "span": span}
+
+
+def story_order(value: str | None) -> str:
+    return value if value in ORDERS else "latest"
+
+
+def stories_panel(dash: Dashboard, order: str) -> dict[str, Any]:
+    return {"order": order, "stories": group_stories(dash.window.entries(), order), "window_size": dash.window.max_articles}
+
+
+def stories(dash: Dashboard, order: str) -> dict[str, Any]:
+    return {"title": "Stories", "active": "/stories", **stories_panel(dash, order)}
 
 
 def actor(dash: Dashboard, actor_id: str, now: float | None = None) -> dict[str, Any] | None:
