@@ -2,7 +2,8 @@
 
 An article produced to wire.raw shows on the open live page within 2 s of reaching
 wire.enriched, without a reload; its page marks the quotes with the right speakers; a rule added
-from the form makes the next matching article's alert appear in the open alert feed; at 50
+from the form makes the next matching article's alert appear in the open alert feed; a French
+and an English report of one statement show as one story on the open stories page; at 50
 articles a second the page keeps answering. The run leaves a screenshot of every page in
 docs/screenshots/ (WIREWATCH_SCREENSHOT_DIR to put them elsewhere).
 
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+
+from test_stories_enrich import NATO_EN, NATO_FR
 
 from streams.config import Settings
 from streams.dashboard.browser import (
@@ -54,6 +57,8 @@ ARTICLES = {
                      "“Nobody should expect a deal this month,” Berg told reporters. NATO Secretary General "
                      "Jens Stoltenberg was more hopeful. “We are closer than we were a week ago,” Stoltenberg said."},
 }
+# a French and an English report of one statement: no shared text, one story by the event join
+ARTICLES.update({"ui-nato-fr": dict(NATO_FR, id="ui-nato-fr"), "ui-nato-en": dict(NATO_EN, id="ui-nato-en")})
 SPEAKERS = {"ui-2": {"There will be no deal before the spring": "Anna Berg", "We must be patient": "Jens Stoltenberg"}}
 
 
@@ -265,6 +270,34 @@ def test_a_rule_is_disabled_enabled_and_removed_from_its_buttons(stack):
     stack.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, 'li.rule[data-rule="berg-quoted"]'), 15,
                "the rule was not removed")
     assert "Rule berg-quoted removed" in stack.driver.find_element(By.CSS_SELECTOR, ".banner.ok").text
+
+
+def test_the_stories_page_shows_a_story_reported_in_two_languages_as_it_grows(stack):
+    from selenium.webdriver.common.by import By
+
+    def story(driver, article_id: str):
+        found = driver.find_elements(By.XPATH, f'//li[contains(@class, "story")][.//a[@href="/article/{article_id}"]]')
+        return found[0] if found else None
+
+    stack.page("/stories")
+    stack.wait_live()
+    stack.enrich("ui-nato-fr")
+    stack.wait(lambda d: story(d, "ui-nato-fr"), 10, "the French report's story never appeared")
+    stack.enrich("ui-nato-en")
+    grown = stack.wait(lambda d: (s := story(d, "ui-nato-en")) is not None and "2 articles" in s.text and s, 10,
+                       "the English report did not join the French one's story on the open page")
+    assert stack.still_same_page(), "the page reloaded"
+    assert stack.enriched["ui-nato-en"]["story"]["id"] == stack.enriched["ui-nato-fr"]["story"]["id"]
+    languages = [e.text.lower() for e in grown.find_elements(By.CSS_SELECTOR, ".languages .lang")]
+    assert sorted(languages) == ["en", "fr"]
+    assert "Le Courrier · The Courier" in grown.text and "Jens Stoltenberg" in grown.text
+    assert grown.find_element(By.CSS_SELECTOR, "h2 a").text == "L'OTAN appelle ses membres à dépenser plus"
+    stories = stack.driver.find_elements(By.CSS_SELECTOR, "ol.stories li.story")
+    assert stories[0] == grown  # the latest first
+    grown.find_element(By.TAG_NAME, "summary").click()
+    listed = [a.text for a in grown.find_elements(By.CSS_SELECTOR, ".story-articles a")]
+    assert listed == ["NATO chief urges allies to spend more", "L'OTAN appelle ses membres à dépenser plus"]
+    stack.screenshot("stories")
 
 
 def test_the_live_page_keeps_up_with_50_articles_a_second(stack):

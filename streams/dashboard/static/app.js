@@ -116,7 +116,7 @@
     queued = [];
     batch.forEach(function (item) { apply(item[0], item[1]); });
   }
-  ["article", "alert", "deadletter", "rules", "health", "actors-hour", "actors-day"].forEach(function (kind) {
+  ["article", "alert", "deadletter", "rules", "health", "actors-hour", "actors-day", "stories-latest", "stories-largest"].forEach(function (kind) {
     stream.addEventListener(kind, function (event) {
       queued.push([kind, event.data]);
       if (!timer) timer = setTimeout(flush, Math.max(0, lastFlush + FRAME_MS - Date.now()));
