@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from test_stories import COPY, DISPATCH, OTHER, SAME_TOPIC
 
 from streams.runtime.stories import WINDOW
 from streams.stories.state import StoriesState, decorate, to_utc, utc_time
-from test_stories import COPY, DISPATCH, OTHER, SAME_TOPIC
 
 MARCHAL = {"name": "Hélène Marchal", "entity_id": "ww:PER:helene marchal"}
 SAID = "une décision douloureuse mais nécessaire pour les finances de la commune"
@@ -102,7 +103,7 @@ def test_a_story_seen_within_the_window_is_kept_and_its_old_articles_go():
 
 def dispatch_text(seed: int) -> str:
     """A dispatch of its own: words drawn from the test articles, in an order no other seed gives."""
-    words = " ".join((DISPATCH, OTHER, SAME_TOPIC)).split()
+    words = f"{DISPATCH} {OTHER} {SAME_TOPIC}".split()
     return " ".join(random.Random(seed).choices(words, k=120))
 
 
@@ -110,7 +111,7 @@ def test_the_state_stays_bounded_on_a_wire_that_runs_for_days():
     """Each hour a dispatch printed twice and an article of its own, for eight days, evicted as
     the stage does: the live rows of the compacted topic (and the memory) hold about two days."""
     state, topic = StoriesState(), {}
-    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
     for hour in range(8 * 24):
         for n, text in enumerate([dispatch_text(2 * hour)] * 2 + [dispatch_text(2 * hour + 1)]):
             when = to_utc(start + timedelta(hours=hour, minutes=10 * n))
@@ -127,7 +128,7 @@ def test_the_state_stays_bounded_on_a_wire_that_runs_for_days():
 
 def test_a_story_that_runs_for_days_counts_its_old_articles_and_lists_only_the_window():
     state, topic = StoriesState(), {}
-    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
     for hour in range(0, 6 * 24, 4):
         _, rows = state.apply(article(f"r{hour}", "Le Courrier", DISPATCH), to_utc(start + timedelta(hours=hour)))
         persisted(topic, rows)
@@ -148,10 +149,10 @@ def test_the_window_follows_the_stream_not_the_wall_clock():
     does not evict the present."""
     state = StoriesState()
     state.apply(article("a1", "Le Courrier", DISPATCH), "2026-03-01T00:00:00Z")
-    assert state.evict_window(WINDOW, datetime(2026, 6, 1, tzinfo=timezone.utc)) == []
+    assert state.evict_window(WINDOW, datetime(2026, 6, 1, tzinfo=UTC)) == []
     state.apply(article("c1", "Le Courrier", OTHER), "2030-01-01T00:00:00Z")
-    assert state.evict_window(WINDOW, datetime(2026, 3, 2, tzinfo=timezone.utc)) == []
-    assert [key for key, _ in state.evict_window(WINDOW, datetime(2026, 3, 4, tzinfo=timezone.utc))][0] == "a:a1"
+    assert state.evict_window(WINDOW, datetime(2026, 3, 2, tzinfo=UTC)) == []
+    assert next(key for key, _ in state.evict_window(WINDOW, datetime(2026, 3, 4, tzinfo=UTC))) == "a:a1"
 
 
 def test_first_seen_times_are_utc_strings():

@@ -16,9 +16,10 @@ event, found through EventIndex by shared actor ids.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 WINDOW = timedelta(hours=24)
 MIN_SALIENCE = 0.35  # salience.py: mentioned often and early, or named in the headline
@@ -32,11 +33,11 @@ class Aboutness:
     actors: frozenset[str]  # salient or quoted PER/ORG entity ids
     speakers: frozenset[str]  # entity ids of the people and bodies quoted
     places: frozenset[str]  # salient LOC entity ids
-    topic: Optional[str]  # main IPTC topic code
-    when: Optional[datetime]
+    topic: str | None  # main IPTC topic code
+    when: datetime | None
 
 
-def parse_time(value: Any) -> Optional[datetime]:
+def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 time, or None when absent or unreadable (then no event join is made)."""
     if not isinstance(value, str) or not value:
         return None
@@ -98,7 +99,7 @@ class EventIndex:
     def __len__(self) -> int:
         return len(self._about)
 
-    def about(self, article_id: str) -> Optional[Aboutness]:
+    def about(self, article_id: str) -> Aboutness | None:
         return self._about.get(article_id)
 
     def matches(self, about: Aboutness, exclude: str = "") -> list[str]:

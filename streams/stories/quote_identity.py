@@ -18,10 +18,11 @@ forces de l'ordre" is in many statements and is none of them.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from hashlib import blake2b
-from typing import Mapping, Optional
+from typing import Optional
 
 from streams.stories.words import fold_words
 from streams.text import name_key
@@ -35,7 +36,7 @@ MIN_SHARED_WORDS = 0.8  # an edited quote: share of the longer quote's words mat
 UNKNOWN = ""
 
 
-def speaker_key(speaker: Optional[Mapping]) -> str:
+def speaker_key(speaker: Mapping | None) -> str:
     """Who said it, as a key: the entity id when linked, else the folded name, else UNKNOWN."""
     if not speaker:
         return UNKNOWN
@@ -113,13 +114,13 @@ class QuoteRegistry:
         self._by_trigram: dict[str, set[tuple[tuple[str, ...], str]]] = {}
         self._forms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 
-    def identify(self, text: str, speaker: Optional[Mapping] = None) -> str:
+    def identify(self, text: str, speaker: Mapping | None = None) -> str:
         """The quote id of ``text`` said by ``speaker``, without recording it."""
         words, who = tuple(fold_words(text)), speaker_key(speaker)
         found = self._find(words, who)
         return found.quote_id if found else exact_quote_id(words, who)
 
-    def record(self, text: str, speaker: Optional[Mapping], article_id: str, source: str, seen: str) -> QuoteRecord:
+    def record(self, text: str, speaker: Mapping | None, article_id: str, source: str, seen: str) -> QuoteRecord:
         """Identify a quote and record this sighting; returns the statement's record."""
         words, who = tuple(fold_words(text)), speaker_key(speaker)
         found = self._find(words, who)
@@ -169,7 +170,7 @@ class QuoteRegistry:
             for gram in trigrams(words):
                 self._by_trigram.setdefault(gram, set()).add(key)
 
-    def _find(self, words: tuple[str, ...], who: str) -> Optional[_Variant]:
+    def _find(self, words: tuple[str, ...], who: str) -> _Variant | None:
         if not words:
             return None
         exact = self._variants.get((words, who))
@@ -178,7 +179,7 @@ class QuoteRegistry:
         hits: Counter[tuple[tuple[str, ...], str]] = Counter()
         for gram in trigrams(words):
             hits.update(self._by_trigram.get(gram, ()))
-        best: Optional[tuple[tuple, _Variant]] = None
+        best: tuple[tuple, _Variant] | None = None
         for key, shared in hits.items():
             variant = self._variants[key]
             # 80 % of the words in order leaves at least 0.4 n - 2 of the n - 2 trigrams whole

@@ -14,15 +14,27 @@ no longer seen in it, and returns their tombstones for the compacted topic."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Optional
 
-from streams.stories.event_join import EventIndex, about_from_row, about_row, aboutness, parse_time
-from streams.stories.index import Story, StoryIndex, fingerprint, fingerprint_of_shingles
+from streams.stories.event_join import (
+    EventIndex,
+    about_from_row,
+    about_row,
+    aboutness,
+    parse_time,
+)
+from streams.stories.index import (
+    Story,
+    StoryIndex,
+    fingerprint,
+    fingerprint_of_shingles,
+)
 from streams.stories.quote_identity import QuoteRecord, QuoteRegistry
 
 ARTICLE, STORY, QUOTE = "a:", "s:", "q:"
-Row = tuple[str, Optional[dict[str, Any]]]  # (key, value); a None value is a tombstone
+Row = tuple[str, dict[str, Any] | None]  # (key, value); a None value is a tombstone
 
 
 class StoriesState:
@@ -67,7 +79,7 @@ class StoriesState:
         rows += [self._quote_row(rec) for rec in {rec.id: rec for rec in touched}.values()]
         return added, rows
 
-    def event_story(self, article_id: str, about) -> Optional[str]:
+    def event_story(self, article_id: str, about) -> str | None:
         """The story an article joins by an event join: of the window's articles that report the
         same event, the one whose story was first seen earliest; None when there is none."""
         stories = [self.index.stories[e[1]] for other in self.events.matches(about, exclude=article_id)
@@ -108,7 +120,7 @@ class StoriesState:
         clock = parse_time(self.latest_seen) or now
         return self.evict_before(to_utc(min(clock, now) - window))
 
-    def load(self, key: str, value: Optional[Mapping[str, Any]]) -> None:
+    def load(self, key: str, value: Mapping[str, Any] | None) -> None:
         """Apply one persisted row (in the topic's order) to rebuild the state."""
         kind, _, ident = key.partition(":")
         kind += ":"
@@ -181,7 +193,7 @@ def summarise(story: Story, event: Mapping[str, Any], seen: str, new_version: bo
                 story.actors[name] = story.actors.get(name, 0) + 1
 
 
-def utc_time(value: Any) -> Optional[str]:
+def utc_time(value: Any) -> str | None:
     """An RFC 3339 time in UTC ("...Z"), so that first-seen times compare as strings; None when
     ``value`` is not a time with an offset."""
     parsed = parse_time(value)
@@ -191,7 +203,7 @@ def utc_time(value: Any) -> Optional[str]:
 def to_utc(parsed: datetime) -> str:
     """A time with an offset as an RFC 3339 UTC string."""
     spec = "milliseconds" if parsed.microsecond else "seconds"
-    return parsed.astimezone(timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
+    return parsed.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def decorate(event: Mapping[str, Any], added: Mapping[str, Any]) -> dict:
