@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from streams.retry import Backoff, retry_forever
@@ -32,7 +32,7 @@ EVICT_EVERY = 200  # articles between two evictions
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def first_seen(value: dict, event: Any) -> str:
@@ -43,8 +43,8 @@ def first_seen(value: dict, event: Any) -> str:
         return published
     timestamp = getattr(getattr(event, "message", None), "timestamp", None)
     if isinstance(timestamp, (int, float)) and timestamp > 0:
-        return rfc3339(datetime.fromtimestamp(float(timestamp), timezone.utc))
-    return rfc3339(datetime.now(timezone.utc))
+        return rfc3339(datetime.fromtimestamp(float(timestamp), UTC))
+    return rfc3339(datetime.now(UTC))
 
 
 async def load_state(ctx: WorkerContext) -> StoriesState:
@@ -122,5 +122,5 @@ def add_stories_agent(ctx: WorkerContext) -> None:
                 continue
             held["applied"] += 1
             if held["applied"] % EVICT_EVERY == 0:
-                await write_rows(ctx, state.evict_window(WINDOW, datetime.now(timezone.utc)))
+                await write_rows(ctx, state.evict_window(WINDOW, datetime.now(UTC)))
             await ctx.forward("stories", event, target, result)
