@@ -279,6 +279,9 @@ def test_the_stories_page_shows_a_story_reported_in_two_languages_as_it_grows(st
         found = driver.find_elements(By.XPATH, f'//li[contains(@class, "story")][.//a[@href="/article/{article_id}"]]')
         return found[0] if found else None
 
+    for earlier in ("ui-1", "ui-2", "ui-3"):  # stories of their own, when this test runs alone
+        if earlier not in stack.enriched:
+            stack.enrich(earlier)
     stack.page("/stories")
     stack.wait_live()
     stack.enrich("ui-nato-fr")
@@ -293,11 +296,15 @@ def test_the_stories_page_shows_a_story_reported_in_two_languages_as_it_grows(st
     assert "Le Courrier · The Courier" in grown.text and "Jens Stoltenberg" in grown.text
     assert grown.find_element(By.CSS_SELECTOR, "h2 a").text == "L'OTAN appelle ses membres à dépenser plus"
     stories = stack.driver.find_elements(By.CSS_SELECTOR, "ol.stories li.story")
-    assert stories[0] == grown  # the latest first
+    assert stories[0] == grown and len(stories) >= 3  # the latest first
     grown.find_element(By.TAG_NAME, "summary").click()
     listed = [a.text for a in grown.find_elements(By.CSS_SELECTOR, ".story-articles a")]
     assert listed == ["NATO chief urges allies to spend more", "L'OTAN appelle ses membres à dépenser plus"]
     stack.screenshot("stories")
+    stack.driver.find_element(By.LINK_TEXT, "Largest").click()
+    stack.wait(lambda d: "order=largest" in d.current_url, 5, "the Largest tab did not open")
+    first = stack.driver.find_elements(By.CSS_SELECTOR, "ol.stories li.story")[0]
+    assert first.get_attribute("data-story") == stack.enriched["ui-nato-en"]["story"]["id"]
 
 
 def test_the_live_page_keeps_up_with_50_articles_a_second(stack):
