@@ -13,11 +13,14 @@ from streams.nlp.passes import Pass
 
 PASSES: tuple[Pass, ...] = (
     Pass("entities.metadata", "no mentions in bylines, agency credits, datelines' credits and sign-offs"),
+    Pass("entities.credits", "an agency or paper credited in brackets at a story's foot ('(afp/nxp)', '(Le Matin)')"
+                             " is an actor of it, unless a byline or a staff sign-off holds the credit"),
     Pass("entities.towns", "a gazetteer town's name is the town only where the article uses it as a place"),
     Pass("entities.person-spans", "a person's span rejoined across particles ('von der Leyen') and grown over"
                                   " the proper nouns and first name the model left out"),
     Pass("entities.boundaries", "spans cut to the name: no unclosed '(', score, 'pro-', trailing word,"
                                 " title, demonym or verb"),
+    Pass("entities.pairs", "two known names joined by a hyphen are two entities ('Lyon-Turin', 'PSG-Montpellier')"),
     Pass("entities.role-phrases", "no portfolio as a name ('Defense' in 'Defense Minister', 'ministre de la"
                                   " Défense'); 'de la France' is France"),
     Pass("entities.noise", "the small models' false names dropped: function words, web addresses, verbs,"

@@ -11,7 +11,7 @@ from streams.nlp.entities.aliases import AliasEntry, AliasTable
 from streams.nlp.entities.evidence import city_places
 from streams.nlp.entities.name_shapes import place_prefixes
 from streams.nlp.entities.person_spans import person_words
-from streams.nlp.entities.records import Covered, Mention
+from streams.nlp.entities.records import Covered, Mention, SpanIndex
 
 
 @dataclass
@@ -23,10 +23,11 @@ class Article:
     language: str
     table: AliasTable
     sport: bool
-    meta: list[tuple[int, int]]  # bylines, credits, sign-offs
+    meta: SpanIndex  # bylines, credits, sign-offs
     disabled: frozenset[str]
     places: dict[str, int] = field(default_factory=dict)  # place-name prefixes, for demonyms
     person_words: frozenset[str] = frozenset()  # words of the multi-word person names
+    person_texts: frozenset[str] = frozenset()  # texts of the model's person entities
     city_places: frozenset[str] = frozenset()  # gazetteer towns used as places
     lower_words: frozenset[str] = frozenset()  # words the article writes in lower case
     covered: list[Covered] = field(default_factory=list)  # spans the model tagged
@@ -34,12 +35,13 @@ class Article:
     place_used: set[int] = field(default_factory=set)  # sports copy: ids of mentions used as places
 
     @classmethod
-    def read(cls, doc: Doc, language: str, table: AliasTable, sport: bool, meta: list[tuple[int, int]],
+    def read(cls, doc: Doc, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
              disabled: frozenset[str]) -> Article:
         text = doc.text
         article = cls(doc, text, language, table, sport, meta, disabled)
         article.places = place_prefixes(table)
         article.person_words = person_words(doc, text, language)
+        article.person_texts = frozenset(e.text for e in doc.ents if e.label_ in ("PERSON", "PER"))
         if article.runs("entities.towns"):
             article.city_places = city_places(doc, table, language, article.person_words, sport)
         article.lower_words = frozenset(t.text for t in doc if t.text.islower())

@@ -6,16 +6,16 @@ by what the whole article says, and names the model missed.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
+import re
 from collections.abc import Callable
 
 from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.article import Article
-from streams.nlp.entities.cleaning import common_noun_acronyms
+from streams.nlp.entities.cleaning import common_noun_acronyms, credited_names
+from streams.nlp.entities.evidence import TOWN_BY_DEFAULT
 from streams.nlp.entities.name_shapes import is_club_name
 from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
-from streams.nlp.entities.records import Mention, inside, mention_of, overlapping
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
 from streams.nlp.entities.untagged import (
@@ -71,25 +71,25 @@ def drop_plain_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
 def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
     if "UTC" not in article.text:
         return out
-    return out + zone_cities(article.text, article.table, article.language, article.covered)
+    return out + zone_cities(article.text, article.table, article.language, SpanIndex(article.covered))
 
 
 def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
     if article.language != "en":
         return out
-    found = untagged_persons(article.doc, article.covered, article.table, article.language, article.places)
-    return out + [m for m in found if not inside(m.start, m.end, article.meta)]
+    found = untagged_persons(article.doc, SpanIndex(article.covered), article.table, article.language, article.places)
+    return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 
 def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
-    return out + [m for m in untagged_places(article.doc, article.covered) if not inside(m.start, m.end, article.meta)]
+    return out + [m for m in untagged_places(article.doc, article.text, SpanIndex(article.covered)) if not article.meta.contains(m.start, m.end)]
 
 
 def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
     """English parties the model missed; a party replaces the mentions inside it."""
     if article.language != "en":
         return out
-    parties = named_parties(article.doc, article.covered, out, article.table, article.language)
+    parties = named_parties(article.doc, article.text, SpanIndex(article.covered), out, article.table, article.language)
     spans = {(p.start, p.end) for p in parties}
     out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
     article.covered += [(p.start, p.end, "ORG") for p in parties]
@@ -101,19 +101,11 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
     State Department"); other nested places ("London School of Economics") are not actors of the
     story. A known name the model tagged only part of wins over that part ("[La France] insoumise")."""
     text = article.text
-    covered = sorted(article.covered)
-    starts = [c[0] for c in covered]
-    longest = max((c[1] - c[0] for c in covered), default=0)
-
-    def overlapping_sorted(start: int, end: int) -> list:
-        """overlapping() through the sorted spans: the stage stays linear in the body's length."""
-        lo = bisect_left(starts, start - longest)
-        return [c for c in covered[lo:bisect_left(starts, end)] if c[0] < end and start < c[1]]
-
-    for m in scan_tokens(article.doc, article.table):
-        if inside(m.start, m.end, article.meta):
+    covered = SpanIndex(article.covered)
+    for m in scan_tokens(article.doc, article.table, text):
+        if article.meta.contains(m.start, m.end):
             continue
-        covering = overlapping_sorted(m.start, m.end)
+        covering = covered.overlapping(m.start, m.end)
         if not covering:
             if scan_is_safe(article.doc, m):
                 out.append(m)
@@ -127,6 +119,37 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
                 m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end) for c in covering):
             out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
             out.append(m)
+    return out
+
+
+_PAIR = re.compile(r"([^\W\d_][\w.&']*)[-\u2013]([^\W\d_][\w.&']*)")
+
+
+def split_pairs(article: Article, out: list[Mention]) -> list[Mention]:
+    """"la liaison Lyon-Turin", "le match PSG-Montpellier": a name the table does not know, made of
+    two names it knows, is those two; a gazetteer town only by its exact name, if large, and no
+    half the article writes in lower case ("Unsa-Police")."""
+    kept: list[Mention] = []
+    for m in out:
+        pair = _PAIR.fullmatch(m.text) if m.entry is None and m.type in ("LOC", "ORG") else None
+        halves = [(article.table.lookup(part, article.language), part, m.start + pair.start(i))
+                  for i, part in ((1, pair.group(1)), (2, pair.group(2)))] if pair else []
+        if not halves or any(entry is None or entry.type == "PER" or part.lower() in article.lower_words
+                             or entry.population and (part not in entry.aliases or entry.population < TOWN_BY_DEFAULT)
+                             for entry, part, _ in halves):
+            kept.append(m)
+            continue
+        kept += [mention_of(at, at + len(part), part, entry.type, entry) for entry, part, at in halves]
+    return kept
+
+
+def add_credited_names(article: Article, out: list[Mention]) -> list[Mention]:
+    """The agency or paper a foot credit names, where the table knows it as a body."""
+    for start, end in credited_names(article.text):
+        surface = article.text[start:end].strip()
+        entry = article.table.lookup(surface, article.language, "ORG")
+        if entry is not None and entry.type == "ORG":
+            out.append(mention_of(start, start + len(surface), surface, "ORG", entry))
     return out
 
 
@@ -163,6 +186,8 @@ ARTICLE_RULES: tuple[tuple[str, ArticleRule], ...] = (
     ("entities.place-phrases", add_untagged_places),
     ("entities.parties", add_parties),
     ("entities.table-names", add_table_names),
+    ("entities.credits", add_credited_names),
+    ("entities.pairs", split_pairs),
     ("entities.non-actors", retype_crafts),
     ("entities.french-institutions", extend_french_institutions),
 )

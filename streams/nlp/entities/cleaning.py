@@ -37,6 +37,7 @@ _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
 _LEAD_PUNCT = " \t\n,;:!?.\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
 _WEBLIKE = re.compile(r"@|https?:|www\.|\w\.(?:com|org|net|mw|fr|de|uk|io|info|int)\b|#", re.IGNORECASE)
+_RUN_ON_SENTENCE = re.compile(r"(?<=[A-Za-zÀ-ÿ]{2})\.(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "AFP.Ce": scraped paragraphs run together
 _SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1": a match score, not the name
 # A dateline's agency credit: "BRUSSELS (Demo Wire) —", "PARIS (AFP) -" opening the body or a paragraph.
 _DATELINE_CREDIT = re.compile(r"(?:^|\n)[A-ZÀ-Ý][A-ZÀ-Ý .,'\u2019-]{1,40}\s*(\([^()\n]{1,40}\))\s*[\u2014\u2013-]")
@@ -99,6 +100,9 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
         stance = STANCE.match(span)
         if stance:
             start += stance.end()
+        run_on = _RUN_ON_SENTENCE.search(text, start, end)
+        if run_on:
+            end = run_on.start()
         score = _SCORE.search(text[start:end])
         if score:
             end = start + score.start()
@@ -124,7 +128,8 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
             if len(words) >= 2:
                 first = words[0]
                 key = alias_key(first)
-                drop = (first[:1].islower() and first.casefold() not in NAME_PARTICLES
+                drop = (first[:1].islower() and (first.casefold() not in NAME_PARTICLES or len(words) >= 3
+                                                 and words[1] in given_names())  # "[de] François Bayrou"
                         or key in PERSON_TITLES or key.rstrip("s") in PERSON_TITLES
                         or looks_like_demonym(key, places) and len(words) >= 3
                         and ADJECTIVE_DEMONYM_ENDING.search(key) is not None)  # "Russian ...", not "George W. Bush"
@@ -160,9 +165,36 @@ def metadata_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
-    """True when the span sits in a short verbless line, like a section heading."""
-    text = doc.text
+_CREDIT_PARTS = re.compile(r"\s*(?:[,/;]|\band\b|\bet\b)\s*")
+# staff initials right before a credit, as sign-offs vary: "slk, ncy/ai (AP)", "mkg/ (dpa)", "nm/ rc(AP)"
+_INITIALS_BEFORE = re.compile(r"(?:^|\s)[a-z]{1,5}(?:\s*[,/]\s*[a-z]{0,5})+\s*$")
+
+
+def credited_names(text: str) -> list[tuple[int, int]]:
+    """Where the names of a bare bracketed credit are ("... nécessité. (afp/nxp)", "(Le Matin)"): the
+    press's way to credit the agency or paper a story is from. A credit inside a byline or after a
+    staff sign-off ("Author: X (AFP, dpa)", "mm/rc (AFP, dpa)") is the publisher's bookkeeping."""
+    credits = [(m.start(), m.end()) for m in AGENCY_CREDIT.finditer(text)]
+    if not credits:
+        return []
+    held = [(m.start(), m.end()) for m in BYLINE.finditer(text)] + [(m.start(), m.end()) for m in SIGN_OFF.finditer(text)]
+    out = []
+    for start, end in credits:
+        initials = _INITIALS_BEFORE.search(text, max(0, start - 40), start)
+        if any(s <= start and end <= e for s, e in held) or initials and "/" in initials.group():
+            continue
+        inner_start = text.index("(", start) + 1
+        inner_end = text.rindex(")", start, end)
+        at = inner_start
+        for sep in _CREDIT_PARTS.finditer(text, inner_start, inner_end):
+            out.append((at, sep.start()))
+            at = sep.end()
+        out.append((at, inner_end))
+    return [(s, e) for s, e in out if e > s]
+
+
+def _is_heading_paragraph(doc: Doc, text: str, span: Span) -> bool:
+    """True when the span sits in a short verbless line, like a section heading (text: doc.text)."""
     para_start = text.rfind("\n", 0, span.start_char) + 1
     para_end = text.find("\n", span.end_char)
     para_end = len(text) if para_end < 0 else para_end
@@ -177,9 +209,10 @@ def _is_heading_paragraph(doc: Doc, span: Span) -> bool:
     return not any(t.pos_ in ("VERB", "AUX") for t in para)
 
 
-def is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: bool,
+def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, table_hit: bool,
              lower_words: frozenset[str], person_words: frozenset[str]) -> bool:
-    """General filters for spaCy-small false positives; table-known names are never noise."""
+    """General filters for spaCy-small false positives; table-known names are never noise (body:
+    doc.text, text: the span's)."""
     if table_hit:
         return False
     if not any(c.isalpha() for c in text) or len(text) < 2:
@@ -189,6 +222,8 @@ def is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: b
     if not any(c.isupper() for c in text):  # "russe", "gouvernement": no proper noun
         return True
     words = text.split()
+    if text.casefold() in WEEKDAYS:  # "Lundi, les syndicats..."
+        return True
     if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:
         return True
     inner = doc.char_span(start, end, alignment_mode="expand")
@@ -203,7 +238,7 @@ def is_noise(doc: Doc, span: Span, start: int, end: int, text: str, table_hit: b
         sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
         if tok.pos_ in ("VERB", "AUX") and sentence_initial:
             return True
-        if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, span):
+        if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, body, span):
             return True
         if (sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower()
                 and tok.text.lower() in lower_words):

@@ -9,7 +9,7 @@ from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
 from streams.nlp.entities.name_shapes import given_names
-from streams.nlp.entities.records import LABEL_MAP
+from streams.nlp.entities.records import LABEL_MAP, entity_at
 from streams.nlp.entities.vocabulary import (
     HONORIFIC_TOKENS,
     LOSE_VERBS,
@@ -36,7 +36,15 @@ _MATCH_SCORE = re.compile(r"\s\d{1,2}\s?[-:\u2013]\s?\d{1,2}(?!\d)")
 
 
 def is_sports_copy(doc: Doc) -> bool:
-    return len({t.lemma_.lower() for t in doc if t.lemma_.lower() in SPORT_WORDS}) >= 3
+    """Three different sports words or more."""
+    seen: set[str] = set()
+    for t in doc:
+        lemma = t.lemma_.lower()
+        if lemma in SPORT_WORDS:
+            seen.add(lemma)
+            if len(seen) >= 3:
+                return True
+    return False
 
 
 def _is_known_place(doc: Doc, token: Token, table: AliasTable, language: str) -> bool:
@@ -44,7 +52,7 @@ def _is_known_place(doc: Doc, token: Token, table: AliasTable, language: str) ->
     model's own GPE tag is no proof ("firms like Escada, Bogner")."""
     if not token.ent_type_:
         return False
-    span = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+    span = entity_at(doc, token.i)
     if span is None:
         return False
     entry = table.lookup(span.text, language)
@@ -87,7 +95,7 @@ def has_place_evidence(doc: Doc, span: Span, sport: bool, places: set[int], tabl
     if len(after) == 2 and after[0].text == "," and after[1].ent_type_ in ("GPE", "LOC"):
         if not sport:
             return True  # "Kassel, Germany", "Garland, Texas"
-        entity = next((e for e in doc.ents if e.start == after[1].i), None)
+        entity = entity_at(doc, after[1].i) if after[1].ent_iob_ == "B" else None
         country = table.lookup(entity.text, language) if entity is not None else None
         if country is not None and country.type == "LOC" and country.id.startswith("Q"):
             return True  # in sports copy a list of clubs looks the same: a country only

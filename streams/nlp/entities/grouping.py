@@ -15,13 +15,14 @@ from streams.nlp.entities.name_shapes import (
     is_club_name,
     name_tokens,
 )
-from streams.nlp.entities.records import Group, Mention, inside
+from streams.nlp.entities.records import Group, Mention, SpanIndex
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     ORG_HEADS_FIRST_KEYS,
 )
 
 _TYPE_ORDER = {"PER": 0, "ORG": 1, "LOC": 2, "MISC": 3}  # ties of the majority type
+_ACRONYM_AFTER = re.compile(r"\s*\(([^)]{2,10})\)")  # "Long Name (ACR)"
 
 
 def group_mentions(mentions: list[Mention]) -> list[Group]:
@@ -47,7 +48,16 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
     tagged ORG too, if it ends the name); an organisation's partial name joins the organisation
     ("Dortmund" after "Borussia Dortmund", "the Commission"). Nearest preceding full name first,
     else the first later one."""
-    full = [(g, m, name_tokens(m.text)) for g in groups if g.type in ("PER", "ORG") for m in g.mentions if m.tokens >= 2]
+    # every fitting longer name holds the part's first word: look there only (linear on long bodies)
+    full_by_word: dict[str, list[tuple[Group, Mention, list[str]]]] = {}
+    for g in groups:
+        if g.type not in ("PER", "ORG"):
+            continue
+        for m in g.mentions:
+            if m.tokens >= 2:
+                ptoks = name_tokens(m.text)
+                for word in dict.fromkeys(ptoks):
+                    full_by_word.setdefault(word, []).append((g, m, ptoks))
     absorbed: set[int] = set()
     for g in groups:
         # a surname the table knows ("Gaddafi") still joins another full name the article gives
@@ -61,7 +71,7 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
             continue
         n = len(toks)
         options = []
-        for pg, pm, ptoks in full:
+        for pg, pm, ptoks in full_by_word.get(toks[0], ()):
             if pg is g or id(pg) in absorbed:
                 continue
             if len(ptoks) <= n:
@@ -99,6 +109,19 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
 
 def merge_acronyms(groups: list[Group], body: str) -> list[Group]:
     """"EU" joins "European Union"; "Long Name (ACR)" links explicitly."""
+    # which groups could stand for an acronym: by their names' initials and the bracket after them
+    # (looked up, not searched for each acronym: linear on long bodies)
+    order = {id(g): i for i, g in enumerate(groups)}
+    spelled: dict[str, set[int]] = {}
+    keys_of: dict[int, set[str]] = {}
+    for other in groups:
+        keys = keys_of[id(other)] = set()
+        for m in other.mentions:
+            if m.tokens >= 2:
+                paren = _ACRONYM_AFTER.match(body, m.end, min(len(body), m.end + 12))
+                keys |= {initials(m.text)} | ({paren.group(1), paren.group(1).replace(".", "")} if paren else set())
+        for key in keys:
+            spelled.setdefault(key, set()).add(id(other))
     absorbed: set[int] = set()
     for g in groups:
         if id(g) in absorbed:
@@ -109,7 +132,8 @@ def merge_acronyms(groups: list[Group], body: str) -> list[Group]:
                      and body[m.start - 1:m.start] == "(" and body[m.end:m.end + 1] == ")"}
         if not (acronyms or bracketed) or g.type not in ("ORG", "LOC", "MISC"):
             continue
-        for other in groups:
+        candidates = set().union(*(spelled.get(key, ()) for key in acronyms | bracketed))
+        for other in sorted((groups[order[c]] for c in candidates), key=lambda o: order[id(o)]):
             if other is g or id(other) in absorbed or other.type == "PER":
                 continue
             if g.entry is not None and other.entry is not None:
@@ -118,8 +142,7 @@ def merge_acronyms(groups: list[Group], body: str) -> list[Group]:
             for m in other.mentions:
                 if m.tokens < 2 or is_acronym(m.text) or acronyms & set(m.text.split()):
                     continue  # "US Senate" holds "US": it is not what "US" stands for
-                after = body[m.end:m.end + 12]
-                paren = re.match(r"\s*\(([^)]{2,10})\)", after)
+                paren = _ACRONYM_AFTER.match(body, m.end, min(len(body), m.end + 12))
                 if (paren and paren.group(1).replace(".", "") in acronyms) or initials(m.text) in acronyms or (
                         paren and paren.group(1) in bracketed and paren.group(1)[0].lower() == m.text[0].lower()):
                     linked = True
@@ -131,6 +154,8 @@ def merge_acronyms(groups: list[Group], body: str) -> list[Group]:
                 keep, drop = g, other
             keep.mentions.extend(drop.mentions)
             absorbed.add(id(drop))
+            for key in keys_of[id(drop)]:
+                spelled[key].add(id(keep))
             if drop is g:
                 break
     return [g for g in groups if id(g) not in absorbed]
@@ -145,9 +170,26 @@ def _surname(name: str) -> str:
     return surname
 
 
-def add_missed_surnames(doc: Doc, groups: list[Group], meta: list[tuple[int, int]]) -> None:
-    """A person's full name again and bare surnames, where spaCy missed them."""
-    taken = [(m.start, m.end) for g in groups for m in g.mentions]
+def _token_starts(doc: Doc) -> dict[str, list[int]]:
+    """Each token's text -> where it starts, in order: names are looked up here, not rescanned in the text."""
+    starts: dict[str, list[int]] = {}
+    for t in doc:
+        starts.setdefault(t.text, []).append(t.idx)
+    return starts
+
+
+def _occurrences(name: str, first_token: str, text: str, starts: dict[str, list[int]]) -> list[int]:
+    """Where name is written starting at a token, whole words only."""
+    size = len(name)
+    return [at for at in starts.get(first_token, ()) if text.startswith(name, at)
+            and not (at + size < len(text) and (text[at + size].isalnum() or text[at + size] == "_"))]
+
+
+def add_missed_surnames(doc: Doc, text: str, groups: list[Group], meta: SpanIndex) -> None:
+    """A person's full name again and bare surnames, where spaCy missed them (text: doc.text)."""
+    taken = SpanIndex((m.start, m.end) for g in groups for m in g.mentions)
+    owner = {(m.start, m.end): id(g) for g in groups for m in g.mentions}
+    starts: dict[str, list[int]] | None = None
     lower_words: set[str] | None = None
     propn: dict[str, list[int]] | None = None
     for g in groups:
@@ -156,20 +198,29 @@ def add_missed_surnames(doc: Doc, groups: list[Group], meta: list[tuple[int, int
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         if longest.tokens < 2:
             continue
-        for match in re.finditer(re.escape(longest.text), doc.text):  # the full name again, missed
-            start, end = match.span()
-            if inside(start, end, meta):
+        if starts is None:
+            starts = _token_starts(doc)
+        first = doc.char_span(longest.start, longest.end, alignment_mode="expand")
+        first_token = first[0].text if first is not None and len(first) else longest.text.split()[0]
+        replaced: set[tuple[int, int]] = set()
+        for start in _occurrences(longest.text, first_token, text, starts):  # the full name again, missed
+            end = start + len(longest.text)
+            if meta.contains(start, end):
                 continue
-            clash = [(s, e) for s, e in taken if s < end and start < e]
+            clash = taken.overlapping(start, end)
             if clash:
                 # only a part of it was tagged ("[Le Pen]" for "Marine Le Pen"): the full name replaces it
-                own = [m for m in g.mentions if start <= m.start and m.end <= end and (m.start, m.end) != (start, end)]
+                own = [c for c in clash if owner.get(c) == id(g) and start <= c[0] and c[1] <= end and c != (start, end)]
                 if not own or len(own) != len(clash):
                     continue
-                g.mentions = [m for m in g.mentions if m not in own]
-                taken = [t for t in taken if t not in clash]
+                replaced.update(own)
+                for c in clash:
+                    taken.remove(c)
             g.mentions.append(Mention(start, end, longest.text, "PER", longest.tokens, None))
-            taken.append((start, end))
+            taken.add((start, end))
+            owner[(start, end)] = id(g)
+        if replaced:
+            g.mentions = [m for m in g.mentions if (m.start, m.end) not in replaced]
         surname = _surname(longest.text)
         if len(surname) < 3 or not surname[:1].isupper():
             continue
@@ -183,12 +234,14 @@ def add_missed_surnames(doc: Doc, groups: list[Group], meta: list[tuple[int, int
         if surname.lower() in lower_words:
             continue
         if " " in surname:
-            positions = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(surname) + r"(?!\w)", doc.text)]
+            positions = [at for at in _occurrences(surname, surname.split()[0], text, starts)
+                         if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")]
         else:
             positions = propn.get(surname, [])
         for start in positions:
             end = start + len(surname)
-            if any(s < end and start < e for s, e in taken) or inside(start, end, meta):
+            if taken.overlapping(start, end) or meta.contains(start, end):
                 continue
             g.mentions.append(Mention(start, end, surname, "PER", 1, None))
-            taken.append((start, end))
+            taken.add((start, end))
+            owner[(start, end)] = id(g)

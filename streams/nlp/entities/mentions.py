@@ -8,7 +8,7 @@ from streams.nlp.entities.aliases import AliasTable
 from streams.nlp.entities.article import Article, Candidate
 from streams.nlp.entities.article_rules import ARTICLE_RULES
 from streams.nlp.entities.person_spans import particle_joined
-from streams.nlp.entities.records import LABEL_MAP, Mention, inside
+from streams.nlp.entities.records import LABEL_MAP, Mention, SpanIndex
 from streams.nlp.entities.span_rules import CORE, SPAN_RULES
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens
 
@@ -20,7 +20,7 @@ def _through_span_rules(article: Article, candidate: Candidate) -> Mention | Non
     return candidate.mention
 
 
-def raw_mentions(doc: Doc, language: str, table: AliasTable, sport: bool, meta: list[tuple[int, int]],
+def raw_mentions(doc: Doc, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
                  disabled: frozenset[str]) -> list[Mention]:
     """The article's mentions, typed, before they are grouped into entities."""
     article = Article.read(doc, language, table, sport, meta, disabled)
@@ -39,6 +39,6 @@ def raw_mentions(doc: Doc, language: str, table: AliasTable, sport: bool, meta: 
     return out
 
 
-def scan_aliases(doc: Doc, table: AliasTable, meta: list[tuple[int, int]]) -> list[Mention]:
+def scan_aliases(doc: Doc, table: AliasTable, meta: SpanIndex) -> list[Mention]:
     """Alias-table matches for pipelines without NER (a language with no model)."""
-    return [m for m in scan_tokens(doc, table) if not inside(m.start, m.end, meta) and scan_is_safe(doc, m)]
+    return [m for m in scan_tokens(doc, table) if not meta.contains(m.start, m.end) and scan_is_safe(doc, m)]

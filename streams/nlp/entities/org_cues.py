@@ -10,7 +10,7 @@ from streams.nlp.entities.aliases import AliasTable, alias_key
 from streams.nlp.entities.cleaning import trim
 from streams.nlp.entities.evidence import follows_title, has_relative_clause
 from streams.nlp.entities.name_shapes import ends_with_place, exact_place, person_shaped
-from streams.nlp.entities.records import LABEL_MAP, Mention
+from streams.nlp.entities.records import LABEL_MAP, Mention, entity_at
 from streams.nlp.entities.vocabulary import (
     AIRCRAFT_NOUNS,
     BROADCAST_NOUNS,
@@ -101,7 +101,7 @@ def _list_cue(doc: Doc, token: Token) -> int:
         first = first.head
     if first is token or not first.ent_type_ or first.ent_type_ not in ("PERSON", "ORG", "GPE", "LOC"):
         return 0
-    head = next((e for e in doc.ents if e.start <= first.i < e.end), None)
+    head = entity_at(doc, first.i)
     if head is None:
         return 0
     if head.end >= len(doc) or doc[head.end].text not in (",", "and"):
@@ -158,11 +158,12 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
             m.type, m.entry = "ORG", None
 
 
-def org_is_person(doc: Doc, span: Span, surface: str) -> bool:
+def org_is_person(doc: Doc, span: Span, surface: str, person_texts: frozenset[str]) -> bool:
     """A two- or three-word name tagged as an organisation with a person's evidence: a title or
     honorific before it ("striker Lukas Podolski"), or a verb of saying ("Winston Churchill said")
     where its last word is tagged as a person elsewhere ("Churchill"); organisations say things and
-    are "who" too, and a name with an organisation's head word is left alone."""
+    are "who" too, and a name with an organisation's head word is left alone. ``person_texts``: the
+    texts of the model's person entities."""
     words = surface.split()
     if not person_shaped(words, surface):
         return False
@@ -173,7 +174,7 @@ def org_is_person(doc: Doc, span: Span, surface: str) -> bool:
     root = span.root
     if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in SAY_VERBS:
         last = words[-1]  # newspapers and companies say things too: the surname must be a person elsewhere
-        return any(e.label_ in ("PERSON", "PER") and e.text == last for e in doc.ents)
+        return last in person_texts
     return False
 
 

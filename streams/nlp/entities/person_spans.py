@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
@@ -66,6 +68,22 @@ def extend_person(doc: Doc, span: Span) -> tuple[int, int]:
     )) and not doc[end].ent_type_:
         end += 1
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+
+
+_OF_BODY = re.compile(r"\s(?:du|des|de la|de l['\u2019])\s?(?=[A-ZÀ-Ý])")
+
+
+def body_after_name(text: str, start: int, end: int, table: AliasTable, language: str) -> int:
+    """The end of a French person's span that ran on into the body the person is of ("Bernard
+    Maillard [du Républicain lorrain]"): cut before "du", "de la", "des" when a name the table
+    knows as a body starts after it; else ``end``."""
+    for match in _OF_BODY.finditer(text, start, end):
+        words = text[match.end():match.end() + 80].split()
+        for size in range(min(5, len(words)), 0, -1):
+            entry = table.lookup(" ".join(words[:size]).rstrip(".,;:!?»\"'"), language)
+            if entry is not None and entry.type == "ORG":
+                return match.start()
+    return end
 
 
 def with_first_name(doc: Doc, span: Span) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
 
 from streams.nlp.entities.aliases import AliasEntry
 
@@ -47,8 +50,60 @@ def mention_of(start: int, end: int, surface: str, type_: str, entry: AliasEntry
     return Mention(start, end, surface, type_, len(surface.split()), entry)
 
 
+def entity_at(doc: Doc, i: int) -> Span | None:
+    """The model's entity holding token i, found from its IOB tags: doc.ents rebuilds every entity
+    of the body on each access."""
+    if not doc[i].ent_type_:
+        return None
+    start = i
+    while start > 0 and doc[start].ent_iob_ == "I" and doc[start - 1].ent_type_:
+        start -= 1
+    end = i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=doc[i].ent_type_)
+
+
 def inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
+
+
+class SpanIndex:
+    """Spans (start, end, ...) kept sorted by start, so that an overlap or containment query costs
+    a bisection and its hits, not a scan of every span: the stage stays linear in the body's length."""
+
+    def __init__(self, spans: Iterable[tuple] = ()) -> None:
+        self._items: list[tuple] = sorted(spans)
+        self._starts = [item[0] for item in self._items]
+        self._longest = max((item[1] - item[0] for item in self._items), default=0)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def add(self, span: tuple) -> None:
+        at = bisect_right(self._starts, span[0])
+        self._items.insert(at, span)
+        self._starts.insert(at, span[0])
+        self._longest = max(self._longest, span[1] - span[0])
+
+    def remove(self, span: tuple) -> None:
+        at = bisect_left(self._starts, span[0])
+        while self._items[at] != span:
+            at += 1
+        del self._items[at], self._starts[at]
+
+    def overlapping(self, start: int, end: int) -> list[tuple]:
+        """The spans that share a character with [start, end)."""
+        low = bisect_left(self._starts, start - self._longest)
+        return [item for item in self._items[low:bisect_left(self._starts, end)] if item[0] < end and start < item[1]]
+
+    def contains(self, start: int, end: int) -> bool:
+        """Whether one span holds all of [start, end)."""
+        low = bisect_left(self._starts, end - self._longest)
+        return any(item[0] <= start and end <= item[1] for item in self._items[low:bisect_right(self._starts, start)])
 
 
 def overlapping(start: int, end: int, covered: Iterable[Covered]) -> list[Covered]:

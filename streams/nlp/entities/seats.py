@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from streams.lang import words
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
 from streams.nlp.entities.records import Group, Mention
-from streams.lang import words
 from streams.text import strip_diacritics
 
 

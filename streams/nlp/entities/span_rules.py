@@ -27,8 +27,12 @@ from streams.nlp.entities.name_shapes import (
     type_by_head,
 )
 from streams.nlp.entities.org_cues import org_is_person
-from streams.nlp.entities.person_spans import extend_person, with_first_name
-from streams.nlp.entities.records import inside, mention_of
+from streams.nlp.entities.person_spans import (
+    body_after_name,
+    extend_person,
+    with_first_name,
+)
+from streams.nlp.entities.records import mention_of
 from streams.nlp.entities.role_phrases import french_fragment, is_portfolio
 from streams.nlp.entities.table_names import table_entry
 from streams.nlp.entities.vocabulary import (
@@ -48,6 +52,8 @@ def widen_person_span(article: Article, candidate: Candidate) -> bool:
         return True
     if article.language == "fr":
         candidate.span_start, candidate.span_end = extend_person(article.doc, candidate.span)
+        candidate.span_end = body_after_name(article.text, candidate.span_start, candidate.span_end, article.table,
+                                             article.language)
     else:
         candidate.span_start = with_first_name(article.doc, candidate.span)
     return True
@@ -86,7 +92,7 @@ def _table_entry(article: Article, candidate: Candidate) -> AliasEntry | None:
 
 def look_up_name(article: Article, candidate: Candidate) -> bool:
     """Drop an empty span or one inside metadata; find the rest in the alias table."""
-    if candidate.end <= candidate.start or inside(candidate.start, candidate.end, article.meta):
+    if candidate.end <= candidate.start or article.meta.contains(candidate.start, candidate.end):
         return False
     candidate.surface = article.text[candidate.start:candidate.end]
     candidate.entry = _table_entry(article, candidate)
@@ -109,7 +115,7 @@ def drop_french_role_fragment(article: Article, candidate: Candidate) -> bool:
 
 
 def drop_noise(article: Article, candidate: Candidate) -> bool:
-    return not is_noise(article.doc, candidate.span, candidate.start, candidate.end, candidate.surface,
+    return not is_noise(article.doc, article.text, candidate.span, candidate.start, candidate.end, candidate.surface,
                         candidate.entry is not None, article.lower_words, article.person_words)
 
 
@@ -173,7 +179,7 @@ def retype_persons(article: Article, candidate: Candidate) -> bool:
     start = candidate.span.start
     named = not (doc[start].lower_ in DEFINITE_ARTICLES or start > 0 and doc[start - 1].lower_ in DEFINITE_ARTICLES)
     if candidate.type == "ORG":
-        is_person = org_is_person(doc, candidate.span, surface) or named and starts_with_given_name(
+        is_person = org_is_person(doc, candidate.span, surface, article.person_texts) or named and starts_with_given_name(
             surface.split(), surface, article.table, article.language)
     elif candidate.type in ("LOC", "MISC"):
         is_person = (named and " " in surface and article.table.lookup(surface, article.language) is None

@@ -9,21 +9,24 @@ from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
 from streams.nlp.entities.name_shapes import is_acronym
-from streams.nlp.entities.records import Covered, Mention, mention_of, overlapping
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 
 _ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
 
 
-def _compatible(entry: AliasEntry, type_: str, surface: str) -> bool:
+def _compatible(entry: AliasEntry, type_: str, surface: str, language: str) -> bool:
     """May a span spaCy typed `type_` take this table entry? Places are often typed ORG by metonymy
-    ("Russia said"); organisation acronyms and long names typed as places are fine; a lone ordinary
-    word typed as a place is not a company ("Amazon" the river, "Shell" the beach)."""
+    ("Russia said"); organisation acronyms ("CD&V") and long names typed as places are fine; a lone
+    ordinary English word typed as a place is not a company ("Amazon" the river, "Shell" the beach),
+    but the French model types bodies and outlets as places: there the table's exact name holds
+    ("Sénat", "Franceinfo")."""
     if entry.type == type_ or type_ == "MISC":
         return True
     if entry.type == "LOC" and type_ == "ORG":
         return True
     if entry.type == "ORG" and type_ == "LOC":  # "Snes-FSU": an acronym in a hyphenated name too
-        return any(is_acronym(part) for part in surface.split("-")) or len(surface.split()) > 1
+        return (any(is_acronym(part.replace("&", "")) for part in surface.split("-")) or len(surface.split()) > 1
+                or language == "fr" and surface in entry.aliases)
     return False
 
 
@@ -36,7 +39,7 @@ def table_entry(table: AliasTable, surface: str, language: str, type_: str,
     if entry is not None and entry.population and (surface not in entry.aliases
                                                     or alias_key(surface) not in city_places):
         entry = None  # a gazetteer town: its exact name, where the article uses it as a place
-    if entry is not None and not _compatible(entry, type_, surface):
+    if entry is not None and not _compatible(entry, type_, surface, language):
         entry = None
     if entry is None and type_ == "PER" and alias_key(surface) not in person_words:
         # the small models often tag a lone place or company name as a person ("Moscou a
@@ -80,10 +83,11 @@ def scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int]
     return cached
 
 
-def scan_tokens(doc: Doc, table: AliasTable) -> list[Mention]:
-    """Table names found token by token (longest first), case-sensitive."""
+def scan_tokens(doc: Doc, table: AliasTable, text: str | None = None) -> list[Mention]:
+    """Table names found token by token (longest first), case-sensitive; ``text`` is doc.text, which
+    spaCy rebuilds on every access."""
     index, firsts = scan_index(table)
-    text = doc.text
+    text = doc.text if text is None else text
     out: list[Mention] = []
     n = len(doc)
     i = 0
@@ -119,14 +123,14 @@ def scan_is_safe(doc: Doc, mention: Mention) -> bool:
     return not (first.is_sent_start or first.i == 0 or doc[first.i - 1].is_punct or doc[first.i - 1].is_space)
 
 
-def zone_cities(text: str, table: AliasTable, language: str, covered: list[Covered]) -> list[Mention]:
+def zone_cities(text: str, table: AliasTable, language: str, covered: SpanIndex) -> list[Mention]:
     """Cities of a broadcast schedule's time-zone list ("Lagos UTC +1 | Cape Town UTC +2"), which
     the model reads as one run of capitals; only names the table knows as places."""
     out = []
     for match in _ZONE_CITY.finditer(text):
         start, end = match.span(1)
         entry = table.lookup(match.group(1), language)
-        if entry is None or entry.type != "LOC" or overlapping(start, end, covered):
+        if entry is None or entry.type != "LOC" or covered.overlapping(start, end):
             continue
         out.append(mention_of(start, end, match.group(1), "LOC", entry))
     return out

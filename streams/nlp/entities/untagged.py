@@ -15,7 +15,7 @@ from streams.nlp.entities.name_shapes import (
     type_by_head,
 )
 from streams.nlp.entities.person_spans import is_name_token
-from streams.nlp.entities.records import Covered, Mention, mention_of, overlapping
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     OF_WORDS,
@@ -24,14 +24,14 @@ from streams.nlp.entities.vocabulary import (
 )
 
 
-def named_parties(doc: Doc, covered: list[Covered], out: list[Mention], table: AliasTable,
+def named_parties(doc: Doc, text: str, covered: SpanIndex, out: list[Mention], table: AliasTable,
                   language: str) -> list[Mention]:
     """Parties spaCy-small misses or calls a nationality: the capitalised name before a lower-case
     "party" ("Orban's Fidesz party", "the Law and Justice party", "the Left party"). A lone ordinary
     word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz"). A name the
     table knows keeps its entry ("the Labour party"); one an entity already covers is left alone
     ("the AfD party"), and so is "a Christmas party"."""
-    text = doc.text
+    known = SpanIndex((m.start, m.end) for m in out if m.entry is not None)
     found = []
     for tok in doc:
         if tok.text != "party" or tok.i == 0:
@@ -52,9 +52,9 @@ def named_parties(doc: Doc, covered: list[Covered], out: list[Mention], table: A
         common = len(span) == 1 and span[0].pos_ != "PROPN"
         end_tok = tok if common else span[-1]
         begin, end = span[0].idx, end_tok.idx + len(end_tok.text)
-        if any(not (begin <= c[0] and c[1] <= end) for c in overlapping(begin, end, covered)):
+        if any(not (begin <= c[0] and c[1] <= end) for c in covered.overlapping(begin, end)):
             continue  # a name running across it
-        if any(m.entry is not None and m.start < end and begin < m.end for m in out):
+        if known.overlapping(begin, end):
             continue  # "the AfD party", "the CDU": the table already knows it
         surface = text[begin:end]
         entry = table.lookup(text[span[0].idx:span[-1].idx + len(span[-1].text)], language)
@@ -64,10 +64,9 @@ def named_parties(doc: Doc, covered: list[Covered], out: list[Mention], table: A
     return found
 
 
-def untagged_places(doc: Doc, covered: list[Covered]) -> list[Mention]:
+def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
     """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
     "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
-    text = doc.text  # Doc.text rebuilds the string on every access
     out = []
     for i in range(2, len(doc)):
         if (doc[i - 1].lower_ not in OF_WORDS or doc[i - 2].lower_ not in PLACE_KIND_NOUNS
@@ -77,13 +76,13 @@ def untagged_places(doc: Doc, covered: list[Covered]) -> list[Mention]:
         while j < len(doc) and j - i < 3 and not doc[j].ent_type_ and is_name_token(doc[j]):
             j += 1
         begin, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if overlapping(begin, end, covered):
+        if covered.overlapping(begin, end):
             continue
         out.append(mention_of(begin, end, text[begin:end], "LOC"))
     return out
 
 
-def untagged_persons(doc: Doc, covered: list[Covered], table: AliasTable,
+def untagged_persons(doc: Doc, covered: SpanIndex, table: AliasTable,
                      language: str, places: dict[str, int]) -> list[Mention]:
     """Persons the model missed: two to four capitalised proper nouns opened by a first name
     ("Diplomat Espen Barth Eide", "Brazilian Gonzalo Higuain"), none of them tagged, none a place's
@@ -108,8 +107,8 @@ def untagged_persons(doc: Doc, covered: list[Covered], table: AliasTable,
         surface = doc[i:j].text
         begin, end = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
         four = j - i == 4 and type_by_head(surface) is None and not misc_by_head(surface)
-        if (j - i >= 2 and person_shaped(words, surface) if len(words) <= 3 else four) and not overlapping(
-                begin, end, covered) and not any(
+        if (j - i >= 2 and person_shaped(words, surface) if len(words) <= 3 else four) and not covered.overlapping(
+                begin, end) and not any(
                 exact_place(w, table, language) for w in words[1:]) and table.lookup(surface, language) is None:
             out.append(Mention(begin, end, surface, "PER", len(words), None))
         i = max(j, i + 1)

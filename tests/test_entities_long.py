@@ -1,0 +1,122 @@
+"""Entities rules on scraped press and the helpers that keep the stage linear on long bodies."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from streams.config import DEFAULT_MODELS
+from streams.nlp.entities.aliases import load_alias_table
+from streams.nlp.entities.cleaning import credited_names, refine, trim
+from streams.nlp.entities.extract import extract_entities
+from streams.nlp.entities.person_spans import body_after_name
+from streams.nlp.entities.records import SpanIndex, entity_at
+
+
+@pytest.fixture(scope="module")
+def fr():
+    return spacy.load(DEFAULT_MODELS["fr"])
+
+
+def tagged(nlp, body: str, tags: list[tuple[str, str]]) -> Doc:
+    doc = nlp(body)
+    spans = []
+    for text, label in tags:
+        start = body.index(text)
+        spans.append(doc.char_span(start, start + len(text), label=label))
+    doc.ents = spans
+    return doc
+
+
+def names(doc: Doc, body: str) -> dict[str, str]:
+    return {e["name"]: e["type"] for e in extract_entities(doc, body, language="fr")}
+
+
+def test_span_index_answers_like_a_scan():
+    spans = [(0, 5), (3, 9), (10, 40), (12, 14), (50, 51)]
+    index = SpanIndex(spans)
+    for start, end in [(4, 6), (11, 13), (41, 49), (0, 60), (50, 51), (14, 15)]:
+        scan = [s for s in spans if s[0] < end and start < s[1]]
+        assert sorted(index.overlapping(start, end)) == sorted(scan)
+        assert index.contains(start, end) == any(s <= start and end <= e for s, e in spans)
+    index.add((41, 49))
+    assert index.contains(42, 43)
+    index.remove((10, 40))
+    assert not index.contains(20, 30)
+    assert index.overlapping(20, 30) == []
+
+
+def test_entity_at_is_the_entity_holding_the_token(fr):
+    body = "Jean Dupont a vu Marie Curie à Paris."
+    doc = tagged(fr, body, [("Jean Dupont", "PER"), ("Marie Curie", "PER"), ("Paris", "LOC")])
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            found = entity_at(doc, i)
+            assert (found.start, found.end, found.label_) == (ent.start, ent.end, ent.label_)
+    assert entity_at(doc, 2) is None
+
+
+def test_foot_credits_name_the_agency_but_bylines_and_sign_offs_do_not():
+    body = "Le texte a été voté. (afp/nxp)"
+    assert [body[s:e] for s, e in credited_names(body)] == ["afp", "nxp"]
+    assert credited_names("Fin.\nAuthor: Jane Roe (AFP, dpa) Editor: John Doe") == []
+    assert credited_names("It ended.\nmm/rc (AFP, dpa)") == []
+
+
+def test_credit_at_the_foot_is_an_entity(fr):
+    body = "Le gouvernement a reculé mardi à Genève. (ats/nxp)"
+    found = names(tagged(fr, body, [("Genève", "LOC")]), body)
+    assert found.get("Keystone-SDA") == "ORG"
+
+
+def test_person_span_stops_before_the_paper_it_works_for():
+    table = load_alias_table()
+    body = "s'amuse Bernard Maillard du Républicain lorrain."
+    start = body.index("Bernard")
+    end = body.index(" lorrain")
+    assert body[start:body_after_name(body, start, end, table, "fr")] == "Bernard Maillard"
+    other = "selon Maximilien de Robespierre hier"
+    begin = other.index("Maximilien")
+    finish = other.index(" hier")
+    assert body_after_name(other, begin, finish, table, "fr") == finish
+
+
+def test_particle_before_a_first_name_is_not_the_name(fr):
+    body = "la décision de François Bayrou surprend"
+    doc = fr(body)
+    start = body.index("de François")
+    end = body.index(" surprend")
+    assert body[slice(*refine(doc, body, start, end, "PER", "fr", {}))] == "François Bayrou"
+    body = "le général de Gaulle parlait"
+    start = body.index("de Gaulle")
+    assert body[slice(*refine(fr(body), body, start, start + 9, "PER", "fr", {}))] == "de Gaulle"
+
+
+def test_run_together_sentences_are_cut(fr):
+    body = "a déclaré une source à l'AFP.Ce rappel est rare"
+    start = body.index("AFP")
+    end = body.index(" rappel")
+    assert body[slice(*refine(fr(body), body, start, end, "ORG", "fr", {}))] == "AFP"
+    assert trim("U.S.", 0, 4, "en") == (0, 4)
+
+
+def test_weekday_alone_is_no_person(fr):
+    body = "Lundi, les syndicats policiers ont manifesté à Paris."
+    found = names(tagged(fr, body, [("Lundi", "PER"), ("Paris", "LOC")]), body)
+    assert "Lundi" not in found and found.get("Paris") == "LOC"
+
+
+def test_known_pair_is_split_but_a_lower_case_half_keeps_the_name(fr):
+    body = "Le match PSG-Montpellier est reporté."
+    found = names(tagged(fr, body, [("PSG-Montpellier", "ORG")]), body)
+    assert found.get("Paris Saint-Germain F.C.") == "ORG" and found.get("Montpellier") == "LOC"
+    body = "Le syndicat Unsa-Police appelle la police à manifester."
+    found = names(tagged(fr, body, [("Unsa-Police", "ORG")]), body)
+    assert "Unsa-Police" in found
+
+
+def test_french_body_typed_as_a_place_takes_its_table_entry(fr):
+    body = "Le Sénat a voté le texte mardi."
+    found = names(tagged(fr, body, [("Sénat", "LOC")]), body)
+    assert found.get("Senate (France)") == "ORG"
