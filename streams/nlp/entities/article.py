@@ -44,7 +44,9 @@ class Article:
         article.person_texts = frozenset(e.text for e in doc.ents if e.label_ in ("PERSON", "PER"))
         if article.runs("entities.towns"):
             article.city_places = city_places(doc, table, language, article.person_words, sport)
-        article.lower_words = frozenset(t.text for t in doc if t.text.islower())
+        strings = doc.vocab.strings  # each distinct word once, not a Token per word
+        article.lower_words = frozenset(w for w in map(strings.__getitem__, set(doc.to_array("ORTH").tolist()))
+                                        if w.islower())
         return article
 
     def runs(self, name: str) -> bool:

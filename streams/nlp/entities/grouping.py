@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import IDX, ORTH, POS
+from spacy.parts_of_speech import PROPN
 from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import alias_key
@@ -170,12 +172,19 @@ def _surname(name: str) -> str:
     return surname
 
 
-def _token_starts(doc: Doc) -> dict[str, list[int]]:
-    """Each token's text -> where it starts, in order: names are looked up here, not rescanned in the text."""
-    starts: dict[str, list[int]] = {}
-    for t in doc:
-        starts.setdefault(t.text, []).append(t.idx)
-    return starts
+def _token_starts(doc: Doc) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Each token's text -> where it starts, in order, for every token and for the proper nouns:
+    names are looked up here, not rescanned in the text (read from the doc's arrays, which is
+    several times faster than making a Token of each)."""
+    by_orth: dict[int, list[int]] = {}
+    propn_orth: dict[int, list[int]] = {}
+    for orth, pos, idx in doc.to_array([ORTH, POS, IDX]).tolist():
+        by_orth.setdefault(orth, []).append(idx)
+        if pos == PROPN:
+            propn_orth.setdefault(orth, []).append(idx)
+    strings = doc.vocab.strings
+    return ({strings[orth]: at for orth, at in by_orth.items()},
+            {strings[orth]: at for orth, at in propn_orth.items()})
 
 
 def _occurrences(name: str, first_token: str, text: str, starts: dict[str, list[int]]) -> list[int]:
@@ -189,17 +198,16 @@ def add_missed_surnames(doc: Doc, text: str, groups: list[Group], meta: SpanInde
     """A person's full name again and bare surnames, where spaCy missed them (text: doc.text)."""
     taken = SpanIndex((m.start, m.end) for g in groups for m in g.mentions)
     owner = {(m.start, m.end): id(g) for g in groups for m in g.mentions}
-    starts: dict[str, list[int]] | None = None
-    lower_words: set[str] | None = None
-    propn: dict[str, list[int]] | None = None
+    starts: dict[str, list[int]] = {}
+    propn: dict[str, list[int]] = {}
     for g in groups:
         if g.type != "PER" or g.entry is not None:
             continue
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         if longest.tokens < 2:
             continue
-        if starts is None:
-            starts = _token_starts(doc)
+        if not starts:
+            starts, propn = _token_starts(doc)
         first = doc.char_span(longest.start, longest.end, alignment_mode="expand")
         first_token = first[0].text if first is not None and len(first) else longest.text.split()[0]
         replaced: set[tuple[int, int]] = set()
@@ -224,14 +232,7 @@ def add_missed_surnames(doc: Doc, text: str, groups: list[Group], meta: SpanInde
         surname = _surname(longest.text)
         if len(surname) < 3 or not surname[:1].isupper():
             continue
-        if lower_words is None or propn is None:
-            lower_words, propn = set(), {}
-            for t in doc:
-                if t.text.islower():
-                    lower_words.add(t.text)
-                elif t.pos_ == "PROPN":
-                    propn.setdefault(t.text, []).append(t.idx)
-        if surname.lower() in lower_words:
+        if surname.lower() in starts:  # the word written in lower case: a common word
             continue
         if " " in surname:
             positions = [at for at in _occurrences(surname, surname.split()[0], text, starts)

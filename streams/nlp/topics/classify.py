@@ -165,6 +165,7 @@ def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
     The symbols %, EUR and $ stand for their English words in every language."""
     terms: list[tuple[str, str, bool]] = []
     stops = _stop_words(doc.lang_)
+    folded: dict[str, str] = {}  # a long body repeats its words: fold each once
     for tok in doc:
         if tok.text in SYMBOL_WORDS:
             word = SYMBOL_WORDS[tok.text]
@@ -174,8 +175,9 @@ def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
             continue
         if tok.like_email:
             continue
-        lower = fold(tok.text)
-        lemma = fold(tok.lemma_) if tok.lemma_ else lower
+        text, lemma_text = tok.text, tok.lemma_
+        lower = folded.get(text) or folded.setdefault(text, fold(text))
+        lemma = (folded.get(lemma_text) or folded.setdefault(lemma_text, fold(lemma_text))) if lemma_text else lower
         if not _keep_word(lemma) or lemma in stops:
             continue
         capital = tok.text[:1].isupper() and not tok.is_sent_start
@@ -367,11 +369,16 @@ def term_counts(
     counts: Counter[str] = Counter()
     seq = list(terms)
     if language.lower().startswith("fr"):
+        words: dict[tuple[str, str, bool], tuple[str, ...]] = {}  # each distinct token looked up once
         i = 0
         while i < len(seq):
             n, keys = _french_phrase(seq, i, model)
             if not n:
-                n, keys = 1, _french_word(*seq[i], model)
+                term = seq[i]
+                keys = words.get(term)
+                if keys is None:
+                    keys = words[term] = _french_word(*term, model)
+                n = 1
             for key in keys:
                 counts[key] += weight / len(keys)
             i += n
