@@ -20,7 +20,8 @@ PASSES: tuple[Pass, ...] = (
                                   " the proper nouns and first name the model left out"),
     Pass("entities.boundaries", "spans cut to the name: no unclosed '(', score, 'pro-', trailing word,"
                                 " title, demonym or verb"),
-    Pass("entities.pairs", "two known names joined by a hyphen are two entities ('Lyon-Turin', 'PSG-Montpellier')"),
+    Pass("entities.pairs", "two names run together are two entities: known names joined by a hyphen"
+                           " ('Lyon-Turin'), a known body and a person ('l'AFP Alex')"),
     Pass("entities.role-phrases", "no portfolio as a name ('Defense' in 'Defense Minister', 'ministre de la"
                                   " Défense'); 'de la France' is France"),
     Pass("entities.noise", "the small models' false names dropped: function words, web addresses, verbs,"

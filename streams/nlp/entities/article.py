@@ -35,9 +35,8 @@ class Article:
     place_used: set[int] = field(default_factory=set)  # sports copy: ids of mentions used as places
 
     @classmethod
-    def read(cls, doc: Doc, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
+    def read(cls, doc: Doc, text: str, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
              disabled: frozenset[str]) -> Article:
-        text = doc.text
         article = cls(doc, text, language, table, sport, meta, disabled)
         article.places = place_prefixes(table)
         article.person_words = person_words(doc, text, language)

@@ -13,7 +13,7 @@ from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.article import Article
 from streams.nlp.entities.cleaning import common_noun_acronyms, credited_names
 from streams.nlp.entities.evidence import TOWN_BY_DEFAULT
-from streams.nlp.entities.name_shapes import is_club_name
+from streams.nlp.entities.name_shapes import given_names, is_club_name
 from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
 from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
@@ -125,12 +125,36 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
 _PAIR = re.compile(r"([^\W\d_][\w.&']*)[-\u2013]([^\W\d_][\w.&']*)")
 
 
+def _body_then_person(article: Article, m: Mention) -> list[Mention]:
+    """"explique à l'AFP Alex", "La Repubblica Lucio Caracciolo": a body the table knows run into a
+    person's name opened by a first name is the two; [] when the mention is not that."""
+    words = m.text.split()
+    if m.entry is not None or len(words) < 2:
+        return []
+    given = given_names()
+    for k in range(len(words) - 1, 0, -1):
+        if words[k] not in given:
+            continue
+        head = " ".join(words[:k])
+        entry = article.table.lookup(head, article.language, "ORG")
+        if entry is not None and entry.type == "ORG" and not entry.population:
+            at = m.start + m.text.index(words[k], len(head))
+            return [mention_of(m.start, m.start + len(head), head, "ORG", entry),
+                    mention_of(at, m.end, article.text[at:m.end], "PER")]
+    return []
+
+
 def split_pairs(article: Article, out: list[Mention]) -> list[Mention]:
     """"la liaison Lyon-Turin", "le match PSG-Montpellier": a name the table does not know, made of
     two names it knows, is those two; a gazetteer town only by its exact name, if large, and no
-    half the article writes in lower case ("Unsa-Police")."""
+    half the article writes in lower case ("Unsa-Police"). A known body run into a person's name
+    is the two as well."""
     kept: list[Mention] = []
     for m in out:
+        parts = _body_then_person(article, m)
+        if parts:
+            kept += parts
+            continue
         pair = _PAIR.fullmatch(m.text) if m.entry is None and m.type in ("LOC", "ORG") else None
         halves = [(article.table.lookup(part, article.language), part, m.start + pair.start(i))
                   for i, part in ((1, pair.group(1)), (2, pair.group(2)))] if pair else []

@@ -18,6 +18,7 @@ from streams.nlp.entities.vocabulary import (
     AGENCY_CREDIT,
     BYLINE,
     COURTESY_TITLE,
+    COURTESY_TITLE_WORDS,
     ELISION,
     FRENCH_COURTESY_TITLE,
     FUNCTION_WORDS,
@@ -222,7 +223,7 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
     if not any(c.isupper() for c in text):  # "russe", "gouvernement": no proper noun
         return True
     words = text.split()
-    if text.casefold() in WEEKDAYS:  # "Lundi, les syndicats..."
+    if text.casefold() in WEEKDAYS or text.casefold() in COURTESY_TITLE_WORDS:  # "Lundi, ...", "M." alone
         return True
     if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:
         return True

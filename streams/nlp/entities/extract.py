@@ -59,7 +59,7 @@ def extract_entities(
     sport = has_ner and is_sports_copy(doc)
     text = doc.text  # Doc.text rebuilds the string on every access
     meta = SpanIndex(metadata_spans(text) if runs("entities.metadata") else [])
-    raw = raw_mentions(doc, lang, table, sport, meta, disabled) if has_ner else scan_aliases(doc, table, meta)
+    raw = raw_mentions(doc, text, lang, table, sport, meta, disabled) if has_ner else scan_aliases(doc, table, meta)
     groups = group_mentions(raw) if raw else []
     if has_ner and runs("entities.seats-of-power"):
         groups = type_seats(groups, table, lang)

@@ -20,10 +20,10 @@ def _through_span_rules(article: Article, candidate: Candidate) -> Mention | Non
     return candidate.mention
 
 
-def raw_mentions(doc: Doc, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
+def raw_mentions(doc: Doc, text: str, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
                  disabled: frozenset[str]) -> list[Mention]:
-    """The article's mentions, typed, before they are grouped into entities."""
-    article = Article.read(doc, language, table, sport, meta, disabled)
+    """The article's mentions, typed, before they are grouped into entities (text: doc.text)."""
+    article = Article.read(doc, text, language, table, sport, meta, disabled)
     spans = particle_joined(doc, table, language) if article.runs("entities.person-spans") else list(doc.ents)
     out: list[Mention] = []
     for span in spans:

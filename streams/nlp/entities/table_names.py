@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import IDX, ORTH
 from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
@@ -88,19 +89,26 @@ def scan_tokens(doc: Doc, table: AliasTable, text: str | None = None) -> list[Me
     spaCy rebuilds on every access."""
     index, firsts = scan_index(table)
     text = doc.text if text is None else text
+    # the tokens' texts and offsets from the doc's arrays: no Token object per word on long bodies
+    strings = doc.vocab.strings
+    words: dict[int, str] = {}
+    orths, starts = [], []
+    for orth, idx in doc.to_array([ORTH, IDX]).tolist():
+        orths.append(words[orth] if orth in words else words.setdefault(orth, strings[orth]))
+        starts.append(idx)
     out: list[Mention] = []
-    n = len(doc)
+    n = len(orths)
     i = 0
     while i < n:
-        tok = doc[i]
-        width = firsts.get(tok.text, 0) if tok.text[:1].isupper() else 0
+        word = orths[i]
+        width = firsts.get(word, 0) if word[:1].isupper() else 0
         matched = False
         for size in range(min(width, n - i), 0, -1):
-            last = doc[i + size - 1]
-            surface = text[tok.idx:last.idx + len(last.text)]
+            end = starts[i + size - 1] + len(orths[i + size - 1])
+            surface = text[starts[i]:end]
             entry = index.get(surface)
             if entry is not None:
-                out.append(mention_of(tok.idx, last.idx + len(last.text), surface, entry.type, entry))
+                out.append(mention_of(starts[i], end, surface, entry.type, entry))
                 i += size
                 matched = True
                 break

@@ -115,6 +115,8 @@ ELISION = re.compile(
     "^" + alternation(every_language("function-words", "elided"), either_case_first=True) + ANY_APOSTROPHE)
 LEADING_ARTICLE = re.compile(
     "^" + alternation(every_language("function-words", "stripped-articles")) + r"\s+(?=[\w\"'\u00ab\u201c])")
+COURTESY_TITLE_WORDS = frozenset(t.casefold() for t in every_language("courtesy-titles", "stripped")
+                                  | every_language("courtesy-titles", "stripped-before-capital"))
 COURTESY_TITLE = re.compile("^" + alternation(every_language("courtesy-titles", "stripped")) + r"\s+")
 FRENCH_COURTESY_TITLE = re.compile(
     "^" + alternation(entries("fr", "courtesy-titles", "stripped-before-capital")) + r"\s+(?=[A-Z\u00c0-\u00dd])")
