@@ -120,3 +120,31 @@ def test_french_body_typed_as_a_place_takes_its_table_entry(fr):
     body = "Le Sénat a voté le texte mardi."
     found = names(tagged(fr, body, [("Sénat", "LOC")]), body)
     assert found.get("Senate (France)") == "ORG"
+
+
+def test_known_body_run_into_a_person_is_the_two(fr):
+    body = "«Il faut agir», explique à l'AFP Alex, organisateur des manifestations."
+    found = names(tagged(fr, body, [("AFP Alex", "ORG")]), body)
+    assert found.get("Agence France-Presse") == "ORG" and found.get("Alex") == "PER"
+
+
+def test_courtesy_title_alone_is_no_person(fr):
+    body = "Il est venu voir M. [Jean] Valmont à Lyon."
+    found = names(tagged(fr, body, [("M.", "PER"), ("Lyon", "LOC")]), body)
+    assert "M." not in found and found.get("Lyon") == "LOC"
+
+
+def test_known_place_listed_after_a_tagged_one_is_a_place():
+    en = spacy.load(DEFAULT_MODELS["en"])
+    body = "There were protests in other cities including Lyon, Toulouse and Bordeaux."
+    doc = tagged(en, body, [("Lyon", "GPE"), ("Bordeaux", "GPE")])
+    found = {e["name"]: e["type"] for e in extract_entities(doc, body, language="en")}
+    assert found.get("Toulouse") == "LOC"
+
+
+def test_a_name_typed_misc_after_city_of_is_the_place():
+    en = spacy.load(DEFAULT_MODELS["en"])
+    body = "The party met in the city of Orléans on Sunday."
+    found = {e["name"]: e["type"] for e in extract_entities(tagged(en, body, [("Orléans", "NORP")]), body,
+                                                            language="en")}
+    assert found.get("Orléans") == "LOC"

@@ -19,6 +19,7 @@ from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
 from streams.nlp.entities.untagged import (
+    listed_places,
     named_parties,
     untagged_persons,
     untagged_places,
@@ -61,11 +62,16 @@ def retype_outlets_and_companies(article: Article, out: list[Mention]) -> list[M
 
 
 def drop_plain_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
-    """"personal consumption expenditures (PCE)": an English acronym of common nouns is no name."""
+    """"personal consumption expenditures (PCE)": an English acronym of common nouns is no name, nor
+    are its words. French writes bodies' names in lower case after the first word ("Ligue de
+    football professionnel (LFP)"), so the case of the words tells nothing there."""
     if article.language != "en":
         return out
-    plain = common_noun_acronyms(article.text)
-    return [m for m in out if m.entry is not None or m.text not in plain]
+    plain, phrases = common_noun_acronyms(article.text)
+    if not plain:
+        return out
+    inside = SpanIndex(phrases)
+    return [m for m in out if m.entry is not None or m.text not in plain and not inside.contains(m.start, m.end)]
 
 
 def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
@@ -82,7 +88,10 @@ def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
 
 
 def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
-    return out + [m for m in untagged_places(article.doc, article.text, SpanIndex(article.covered)) if not article.meta.contains(m.start, m.end)]
+    """"the town of Pleurtuit", and a known place listed after a tagged one ("Lyon, Toulouse")."""
+    found = untagged_places(article.doc, article.text, SpanIndex(article.covered))
+    found += listed_places(article.doc, article.text, article.table, article.language)
+    return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 
 def add_parties(article: Article, out: list[Mention]) -> list[Mention]:

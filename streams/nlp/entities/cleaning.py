@@ -250,11 +250,13 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
     return False
 
 
-def common_noun_acronyms(text: str) -> frozenset[str]:
-    """Acronyms the text defines by lower-case words, so that they name a thing, not an actor:
-    "personal consumption expenditures (PCE)", "Atlantic meridional overturning circulation (AMOC)".
-    The defining words are the last ones before the bracket whose initials spell the acronym."""
+def common_noun_acronyms(text: str) -> tuple[frozenset[str], list[tuple[int, int]]]:
+    """Acronyms the text defines by lower-case words, so that they name a thing, not an actor
+    ("personal consumption expenditures (PCE)"), and where
+    their defining words are. The defining words are the last ones before the bracket whose
+    initials spell the acronym."""
     plain = set()
+    spans = []
     for match in _ACRONYM_DEFINED.finditer(text):
         acronym = match.group(2)
         words = [w.strip(",") for w in match.group(1).split()]
@@ -264,6 +266,7 @@ def common_noun_acronyms(text: str) -> frozenset[str]:
                 content = [w for w in phrase if w.casefold() not in INSIDE_NAME_WORDS]
                 if sum(w[:1].islower() for w in content) * 2 > len(content):
                     plain.add(acronym)
+                    first_word = [w.start() for w in re.finditer(r"\S+", match.group(1))][-size]
+                    spans.append((match.start(1) + first_word, match.end(1)))
                 break
-    return frozenset(plain)
-
+    return frozenset(plain), spans

@@ -38,6 +38,8 @@ from streams.nlp.entities.table_names import table_entry
 from streams.nlp.entities.vocabulary import (
     DEFINITE_ARTICLES,
     MISC_NAME_KEYS,
+    OF_WORDS,
+    PLACE_KIND_NOUNS,
     TOURNAMENT_GROUP,
 )
 
@@ -163,9 +165,14 @@ def type_by_head_word(article: Article, candidate: Candidate) -> bool:
 
 
 def type_named_places(article: Article, candidate: Candidate) -> bool:
-    """"the town of Birstall", "the city of Naameh": a place, whatever the model says."""
-    if candidate.type in ("ORG", "PER") and candidate.entry is None and not article.sport \
-            and type_by_head(candidate.surface) is None and named_as_place(article.doc, candidate.span):
+    """"the town of Birstall", "the city of Naameh": a place, whatever the model says; a name typed
+    MISC only after "<place noun> of" ("the city of Orléans"), as "the Kurdish region" is a people's."""
+    if candidate.entry is not None or article.sport or candidate.non_actor or type_by_head(candidate.surface):
+        return True
+    span = candidate.span
+    if candidate.type in ("ORG", "PER") and named_as_place(article.doc, span) or candidate.type == "MISC" \
+            and span.start >= 2 and article.doc[span.start - 1].lower_ in OF_WORDS \
+            and article.doc[span.start - 2].lower_ in PLACE_KIND_NOUNS:
         candidate.type = "LOC"
     return True
 

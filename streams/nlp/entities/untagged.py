@@ -82,6 +82,26 @@ def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
     return out
 
 
+_LIST_JOINS = {",", "and", "et"}
+
+
+def listed_places(doc: Doc, text: str, table: AliasTable, language: str) -> list[Mention]:
+    """"cities including Lyon, Toulouse, Bordeaux": an untagged name right after a place the model
+    tagged and a comma or "and", which the table knows as a place by that exact name (looked for
+    after each entity only: linear on long bodies)."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "LOC") or ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _LIST_JOINS:
+            continue
+        tok = doc[ent.end + 1]
+        if tok.ent_type_ or not tok.text[:1].isupper() or not tok.is_alpha:
+            continue
+        entry = table.lookup(tok.text, language, "LOC")
+        if entry is not None and entry.type == "LOC" and tok.text in entry.aliases:
+            out.append(mention_of(tok.idx, tok.idx + len(tok.text), tok.text, "LOC", entry))
+    return out
+
+
 def untagged_persons(doc: Doc, covered: SpanIndex, table: AliasTable,
                      language: str, places: dict[str, int]) -> list[Mention]:
     """Persons the model missed: two to four capitalised proper nouns opened by a first name

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -114,7 +114,7 @@ def _label_index() -> dict[str, str]:
     return _label_keys()
 
 
-def label_to_code(label_or_code: str) -> Optional[str]:
+def label_to_code(label_or_code: str) -> str | None:
     """Map a topic label (English or French, full or short) or code to "medtop:NNNNNNNN"."""
     if not isinstance(label_or_code, str):
         return None
@@ -158,7 +158,7 @@ def _keep_word(key: str) -> bool:
     return len(key) >= 2 and any(ch.isalpha() for ch in key)
 
 
-def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
+def doc_terms(doc: Doc) -> list[tuple[str, str, bool]]:
     """(folded lemma, folded lowercase text, capitalised mid-sentence) of content tokens.
 
     Falls back to the token text when the pipeline has no lemmatizer (blank models).
@@ -185,7 +185,7 @@ def doc_terms(doc: "Doc") -> list[tuple[str, str, bool]]:
     return terms
 
 
-def headline_terms(headline: Optional[str], language: str) -> list[tuple[str, str, bool]]:
+def headline_terms(headline: str | None, language: str) -> list[tuple[str, str, bool]]:
     """Simple tokenisation of a headline (no parse): words minus stop words."""
     if not headline:
         return []
@@ -215,7 +215,7 @@ class TopicModel:
     bias: np.ndarray  # (n_topics,)
     idf: np.ndarray  # (n_vocab,)
     codes: tuple[str, ...]
-    fr_en: "FrenchLexicon"
+    fr_en: FrenchLexicon
     info: Mapping[str, object]
 
 
@@ -289,7 +289,7 @@ def load_model() -> TopicModel:
     return TopicModel(vocab, weights, bias, idf, codes, read_fr_en(FR_EN_FILE, vocab), info)
 
 
-def _english_key(key: str, vocab: Mapping[str, int]) -> Optional[str]:
+def _english_key(key: str, vocab: Mapping[str, int]) -> str | None:
     """Find an English vocabulary entry for a lemma, stripping plurals when unlemmatised."""
     if key in vocab:
         return key
@@ -390,7 +390,7 @@ def term_counts(
     return counts
 
 
-def features(counts: Mapping[str, float], model: TopicModel) -> Optional[np.ndarray]:
+def features(counts: Mapping[str, float], model: TopicModel) -> np.ndarray | None:
     """Log-count x idf, L2-normalised over known lemmas; None when nothing is known."""
     idx = [model.vocab[k] for k in counts]
     if not idx:
@@ -404,7 +404,7 @@ def features(counts: Mapping[str, float], model: TopicModel) -> Optional[np.ndar
     return x / norm
 
 
-def topic_probabilities(counts: Mapping[str, float], model: TopicModel) -> Optional[np.ndarray]:
+def topic_probabilities(counts: Mapping[str, float], model: TopicModel) -> np.ndarray | None:
     """Softmax probabilities over the model's topics, or None without evidence."""
     x = features(counts, model)
     if x is None:
@@ -447,7 +447,7 @@ def select_topics(
 
 
 def classify_topics(
-    doc: "Doc", *, language: str, headline: Optional[str] = None, max_topics: int = 3,
+    doc: Doc, *, language: str, headline: str | None = None, max_topics: int = 3,
     min_score: float | None = None,
 ) -> list[Topic]:
     """IPTC top-level topics of an article, best first, scores in 0..1 (softmax); topics after
