@@ -19,6 +19,11 @@ def fr():
     return spacy.load(DEFAULT_MODELS["fr"])
 
 
+@pytest.fixture(scope="module")
+def en():
+    return spacy.load(DEFAULT_MODELS["en"])
+
+
 def tagged(nlp, body: str, tags: list[tuple[str, str]]) -> Doc:
     doc = nlp(body)
     spans = []
@@ -134,16 +139,14 @@ def test_courtesy_title_alone_is_no_person(fr):
     assert "M." not in found and found.get("Lyon") == "LOC"
 
 
-def test_known_place_listed_after_a_tagged_one_is_a_place():
-    en = spacy.load(DEFAULT_MODELS["en"])
+def test_known_place_listed_after_a_tagged_one_is_a_place(en):
     body = "There were protests in other cities including Lyon, Toulouse and Bordeaux."
     doc = tagged(en, body, [("Lyon", "GPE"), ("Bordeaux", "GPE")])
     found = {e["name"]: e["type"] for e in extract_entities(doc, body, language="en")}
     assert found.get("Toulouse") == "LOC"
 
 
-def test_a_name_typed_misc_after_city_of_is_the_place():
-    en = spacy.load(DEFAULT_MODELS["en"])
+def test_a_name_typed_misc_after_city_of_is_the_place(en):
     body = "The party met in the city of Orléans on Sunday."
     found = {e["name"]: e["type"] for e in extract_entities(tagged(en, body, [("Orléans", "NORP")]), body,
                                                             language="en")}
