@@ -45,12 +45,15 @@ class TopicReader:
             fetch_max_bytes=64 * 1024 * 1024, reconnect_backoff_max_ms=1000,
         )
         self.records: list[tuple[str | None, Any]] = []
+        self.written_at: list[float] = []  # epoch seconds each record was written, as records
 
     def poll(self, timeout_ms: int = 100) -> None:
         for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
             for record in batch:
                 key = record.key.decode("utf-8", "replace") if record.key is not None else None
                 self.records.append((key, decode(record.value)))
+                self.written_at.append(record.timestamp / 1000 if record.timestamp and record.timestamp > 0
+                                       else float("nan"))
 
     def values(self) -> list[Any]:
         return [value for _key, value in self.records]
