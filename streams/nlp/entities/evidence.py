@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import LEMMA
 from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
@@ -36,15 +37,10 @@ _MATCH_SCORE = re.compile(r"\s\d{1,2}\s?[-:\u2013]\s?\d{1,2}(?!\d)")
 
 
 def is_sports_copy(doc: Doc) -> bool:
-    """Three different sports words or more."""
-    seen: set[str] = set()
-    for t in doc:
-        lemma = t.lemma_.lower()
-        if lemma in SPORT_WORDS:
-            seen.add(lemma)
-            if len(seen) >= 3:
-                return True
-    return False
+    """Three different sports words or more (each distinct lemma read once from the doc's array)."""
+    strings = doc.vocab.strings
+    lemmas = {strings[h].lower() for h in set(doc.to_array(LEMMA).tolist())}
+    return len(lemmas & SPORT_WORDS) >= 3
 
 
 def _is_known_place(doc: Doc, token: Token, table: AliasTable, language: str) -> bool:

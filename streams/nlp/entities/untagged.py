@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from spacy.attrs import LOWER
 from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
@@ -68,8 +69,10 @@ def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
     """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
     "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
     out = []
-    for i in range(2, len(doc)):
-        if (doc[i - 1].lower_ not in OF_WORDS or doc[i - 2].lower_ not in PLACE_KIND_NOUNS
+    strings = doc.vocab.strings  # the lower-case words from the doc's array: no Token per word
+    lower = [strings[h] for h in doc.to_array(LOWER).tolist()] if len(doc) > 2 else []
+    for i in range(2, len(lower)):
+        if (lower[i - 1] not in OF_WORDS or lower[i - 2] not in PLACE_KIND_NOUNS
                 or doc[i].ent_type_ or not is_name_token(doc[i])):
             continue
         j = i + 1

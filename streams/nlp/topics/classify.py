@@ -163,24 +163,39 @@ def doc_terms(doc: Doc) -> list[tuple[str, str, bool]]:
 
     Falls back to the token text when the pipeline has no lemmatizer (blank models).
     The symbols %, EUR and $ stand for their English words in every language."""
+    from spacy.attrs import (
+        IS_PUNCT,
+        IS_SPACE,
+        IS_STOP,
+        LEMMA,
+        LIKE_EMAIL,
+        LIKE_NUM,
+        LIKE_URL,
+        ORTH,
+        SENT_START,
+    )
+
     terms: list[tuple[str, str, bool]] = []
     stops = _stop_words(doc.lang_)
-    folded: dict[str, str] = {}  # a long body repeats its words: fold each once
-    for tok in doc:
-        if tok.text in SYMBOL_WORDS:
-            word = SYMBOL_WORDS[tok.text]
+    strings = doc.vocab.strings
+    folded: dict[int, str] = {}  # a long body repeats its words: fold each once
+    skip_attrs = [IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, LIKE_URL, LIKE_EMAIL]
+    # the token attributes from the doc's arrays: no Token object per word on long bodies
+    rows = doc.to_array([ORTH, LEMMA, SENT_START, *skip_attrs]).tolist() if len(doc) else []
+    for orth, lemma_hash, sent_start, *skip in rows:
+        text = strings[orth]
+        if text in SYMBOL_WORDS:
+            word = SYMBOL_WORDS[text]
             terms.append((word, word, False))
             continue
-        if tok.is_punct or tok.is_space or tok.is_stop or tok.like_num or tok.like_url:
+        if any(skip):
             continue
-        if tok.like_email:
-            continue
-        text, lemma_text = tok.text, tok.lemma_
-        lower = folded.get(text) or folded.setdefault(text, fold(text))
-        lemma = (folded.get(lemma_text) or folded.setdefault(lemma_text, fold(lemma_text))) if lemma_text else lower
+        lower = folded.get(orth) or folded.setdefault(orth, fold(text))
+        lemma = (folded.get(lemma_hash) or folded.setdefault(lemma_hash, fold(strings[lemma_hash]))) \
+            if lemma_hash else lower
         if not _keep_word(lemma) or lemma in stops:
             continue
-        capital = tok.text[:1].isupper() and not tok.is_sent_start
+        capital = text[:1].isupper() and sent_start != 1
         terms.append((lemma, lower, capital))
     return terms
 
