@@ -112,7 +112,16 @@ def test_ratios_targets_and_table_from_synthetic_results():
     assert results["reference"]["runs"] == [10.0, 10.0, 8.0, 12.0]
     assert results["enrich"]["ratio_to_raw"] == pytest.approx(0.95)
     goals = report.targets(results)
-    assert goals["one_worker_vs_raw"]["met"] and goals["scaling"]["met"] and goals["p99_latency_ms"]["met"]
+    assert goals["one_worker_vs_raw"]["reached"] == pytest.approx(0.9) and not goals["one_worker_vs_raw"]["met"]
+    assert goals["workers_vs_raw_parallel"]["reached"] == pytest.approx(16.2 / 19.0, abs=1e-3)
+    assert goals["p99_latency_ms"]["target"] == 500.0 and not goals["p99_latency_ms"]["met"]
+    assert report.targets(results, "kafka")["p99_latency_ms"]["target"] == 300.0
+    assert goals["worker_rss_over_raw_mb"]["met"] is None  # no memory figures in these results
+    results["raw_spacy"]["peak_rss_mb"], results["stream_1"]["peak_rss_mb"] = 680.0, [800.0]
+    assert report.targets(results)["worker_rss_over_raw_mb"] == {"target": 150.0, "reached": 120.0, "met": True}
+    results["stream_1"]["docs_per_s"] = 9.5
+    report.add_ratios(results, 2)
+    assert report.targets(results)["one_worker_vs_raw"]["met"]
     doc = {"wirewatch": "0", "machine": machine.machine_description(), "load_average": {"start": [1.0], "end": [1.0]},
            "corpus": corpus.describe_corpus([{"language": "fr", "body": "x"}]),
            "settings": {"broker_kind": "embedded"}, "results": results, "targets": goals}

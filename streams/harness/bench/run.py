@@ -102,7 +102,7 @@ def run_bench(options: BenchOptions) -> dict:
     finally:
         add_ratios(results, workers)
         doc["load_average"]["end"] = load_average()
-        doc["targets"] = targets(results)
+        doc["targets"] = targets(results, doc["settings"]["broker_kind"])
         Path(options.output).write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
         if ok and not options.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -18,6 +18,7 @@ from typing import Sequence
 import spacy
 from spacy.tokens import Doc, DocBin
 
+from streams.nlp.annotate.attribute_index import index_attribute_rulers
 from streams.nlp.annotate.tuned_ner import META_KEY, TunedNerError, apply_tuned_ner
 from streams.text import nlp_view
 
@@ -37,6 +38,7 @@ class ModelRegistry:
 
     models: dict[str, str]
     tuned_ner: bool = True  # load the shipped fine-tuned NER weights where they fit (tuned_ner.py)
+    indexed_rules: bool = True  # the attribute ruler's matches by lookup (attribute_index.py): same parse
     _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +61,8 @@ class ModelRegistry:
             except TunedNerError as exc:  # never dead-letter every article over a broken data file
                 log.error("%s; keeping the pipeline's own NER", exc)
                 nlp = spacy.load(name)
+        if self.indexed_rules:
+            index_attribute_rulers(nlp)
         return nlp
 
     def describe(self, language: str) -> str:
