@@ -17,7 +17,7 @@ from streams.nlp.entities.name_shapes import (
     is_club_name,
     name_tokens,
 )
-from streams.nlp.entities.records import Group, Mention, SpanIndex
+from streams.nlp.entities.records import Group, Mention, SpanIndex, token_strings
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     ORG_HEADS_FIRST_KEYS,
@@ -176,15 +176,15 @@ def _token_starts(doc: Doc) -> tuple[dict[str, list[int]], dict[str, list[int]]]
     """Each token's text -> where it starts, in order, for every token and for the proper nouns:
     names are looked up here, not rescanned in the text (read from the doc's arrays, which is
     several times faster than making a Token of each)."""
-    by_orth: dict[int, list[int]] = {}
-    propn_orth: dict[int, list[int]] = {}
-    for orth, pos, idx in doc.to_array([ORTH, POS, IDX]).tolist():
-        by_orth.setdefault(orth, []).append(idx)
+    starts: dict[str, list[int]] = {}
+    propn: dict[str, list[int]] = {}
+    if not len(doc):
+        return starts, propn
+    for word, pos, idx in zip(token_strings(doc, ORTH), doc.to_array(POS).tolist(), doc.to_array(IDX).tolist()):
+        starts.setdefault(word, []).append(idx)
         if pos == PROPN:
-            propn_orth.setdefault(orth, []).append(idx)
-    strings = doc.vocab.strings
-    return ({strings[orth]: at for orth, at in by_orth.items()},
-            {strings[orth]: at for orth, at in propn_orth.items()})
+            propn.setdefault(word, []).append(idx)
+    return starts, propn
 
 
 def _occurrences(name: str, first_token: str, text: str, starts: dict[str, list[int]]) -> list[int]:

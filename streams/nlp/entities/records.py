@@ -6,6 +6,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from spacy.tokens import Doc, Span
 
 from streams.nlp.entities.aliases import AliasEntry
@@ -48,6 +49,17 @@ class Group:
 def mention_of(start: int, end: int, surface: str, type_: str, entry: AliasEntry | None = None) -> Mention:
     """A mention of the surface's words at [start, end)."""
     return Mention(start, end, surface, type_, len(surface.split()), entry)
+
+
+def token_strings(doc: Doc, attr: int) -> list[str]:
+    """One string attribute (ORTH, LOWER, LEMMA...) of every token, read from the doc's array: each
+    distinct word is looked up once, and no Token object is made per word on long bodies."""
+    if not len(doc):
+        return []
+    distinct, where = np.unique(doc.to_array(attr), return_inverse=True)
+    strings = doc.vocab.strings
+    words = [strings[h] for h in distinct.tolist()]
+    return [words[i] for i in where.tolist()]
 
 
 def entity_at(doc: Doc, i: int) -> Span | None:

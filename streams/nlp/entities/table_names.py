@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
 from streams.nlp.entities.name_shapes import is_acronym
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of, token_strings
 
 _ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
 
@@ -90,12 +90,8 @@ def scan_tokens(doc: Doc, table: AliasTable, text: str | None = None) -> list[Me
     index, firsts = scan_index(table)
     text = doc.text if text is None else text
     # the tokens' texts and offsets from the doc's arrays: no Token object per word on long bodies
-    strings = doc.vocab.strings
-    words: dict[int, str] = {}
-    orths, starts = [], []
-    for orth, idx in doc.to_array([ORTH, IDX]).tolist():
-        orths.append(words[orth] if orth in words else words.setdefault(orth, strings[orth]))
-        starts.append(idx)
+    orths = token_strings(doc, ORTH)
+    starts = doc.to_array(IDX).tolist() if len(doc) else []
     out: list[Mention] = []
     n = len(orths)
     i = 0

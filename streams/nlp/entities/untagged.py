@@ -16,7 +16,7 @@ from streams.nlp.entities.name_shapes import (
     type_by_head,
 )
 from streams.nlp.entities.person_spans import is_name_token
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of, token_strings
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     OF_WORDS,
@@ -69,8 +69,7 @@ def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
     """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
     "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
     out = []
-    strings = doc.vocab.strings  # the lower-case words from the doc's array: no Token per word
-    lower = [strings[h] for h in doc.to_array(LOWER).tolist()] if len(doc) > 2 else []
+    lower = token_strings(doc, LOWER)
     for i in range(2, len(lower)):
         if (lower[i - 1] not in OF_WORDS or lower[i - 2] not in PLACE_KIND_NOUNS
                 or doc[i].ent_type_ or not is_name_token(doc[i])):

@@ -175,24 +175,23 @@ def doc_terms(doc: Doc) -> list[tuple[str, str, bool]]:
         SENT_START,
     )
 
+    from streams.nlp.entities.records import token_strings
+
     terms: list[tuple[str, str, bool]] = []
     stops = _stop_words(doc.lang_)
-    strings = doc.vocab.strings
-    folded: dict[int, str] = {}  # a long body repeats its words: fold each once
-    skip_attrs = [IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, LIKE_URL, LIKE_EMAIL]
+    folded: dict[str, str] = {}  # a long body repeats its words: fold each once
     # the token attributes from the doc's arrays: no Token object per word on long bodies
-    rows = doc.to_array([ORTH, LEMMA, SENT_START, *skip_attrs]).tolist() if len(doc) else []
-    for orth, lemma_hash, sent_start, *skip in rows:
-        text = strings[orth]
+    flags = doc.to_array([SENT_START, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, LIKE_URL, LIKE_EMAIL]).tolist() \
+        if len(doc) else []
+    for text, lemma_text, (sent_start, *skip) in zip(token_strings(doc, ORTH), token_strings(doc, LEMMA), flags):
         if text in SYMBOL_WORDS:
             word = SYMBOL_WORDS[text]
             terms.append((word, word, False))
             continue
         if any(skip):
             continue
-        lower = folded.get(orth) or folded.setdefault(orth, fold(text))
-        lemma = (folded.get(lemma_hash) or folded.setdefault(lemma_hash, fold(strings[lemma_hash]))) \
-            if lemma_hash else lower
+        lower = folded.get(text) or folded.setdefault(text, fold(text))
+        lemma = (folded.get(lemma_text) or folded.setdefault(lemma_text, fold(lemma_text))) if lemma_text else lower
         if not _keep_word(lemma) or lemma in stops:
             continue
         capital = text[:1].isupper() and sent_start != 1
