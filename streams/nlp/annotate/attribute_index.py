@@ -114,7 +114,7 @@ class Candidate:
     certain: bool = False  # one token, nothing left to check: the lookup is the match
 
     @classmethod
-    def of(cls, pattern: IndexedPattern, first_rest: tuple[Constraint, ...]) -> "Candidate":
+    def of(cls, pattern: IndexedPattern, first_rest: tuple[Constraint, ...]) -> Candidate:
         return cls(pattern, first_rest, not first_rest and len(pattern.tokens) == 1)
 
 
