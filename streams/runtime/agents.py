@@ -7,13 +7,16 @@ Agents only move events: they decode, call the stage function of the Enricher
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from streams.runtime.context import EventValue, WorkerContext, decode_event, without_annotation
 from streams.topology import stage_topics
 
-# The default thread pool: a parse must not block heartbeats and /health.
-STAGE_EXECUTOR = None
+STAGE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-stages")
+"""Every stage function runs in this one thread, off the event loop (a parse must not block
+heartbeats and /health). One, not a pool: the parse and the rule stages hold the interpreter
+lock nearly all the time, so running them side by side only adds lock hand-overs (docs/benchmarks.md)."""
 
 
 def add_enrichment_agents(ctx: WorkerContext) -> None:
