@@ -657,7 +657,7 @@ def test_names_quoted_again_and_again_and_run_in_subheadings_are_no_quotes(fr):
     assert [q["text"] for q in run(fr, name, "fr", frozenset({"quotes.drop-names"}))[0]] == ["gilets jaunes"]
     heading = "Tout a été dit mardi. «Colère intacte» «Nous ne lâcherons rien», a lancé Paul Girard."
     assert [q["text"] for q in run(fr, heading, "fr")[0]] == ["Nous ne lâcherons rien"]
-    assert "Colère intacte" in [q["text"] for q in run(fr, heading, "fr", frozenset({"quotes.drop-names"}))[0]]
+    assert "Colère intacte" in [q["text"] for q in run(fr, heading, "fr", frozenset({"quotes.drop-headings"}))[0]]
 
 
 def test_word_count_in_scripts_without_spaces():
@@ -725,9 +725,9 @@ def test_fr_colon_verb_stays_in_its_paragraph(fr):
     assert who(q) == "Claire Martin"
 
 
-def test_fr_verdict_verb_keeps_a_one_word_quote(fr):
-    q = one(fr, "La ministre Claire Martin a qualifié la décision de « scandaleuse ».", "fr")
-    assert (q["text"], who(q)) == ("scandaleuse", "Claire Martin")
+def test_fr_verdict_verb_keeps_a_two_word_quote(fr):
+    q = one(fr, "La ministre Claire Martin a qualifié la décision de « totalement scandaleuse ».", "fr")
+    assert (q["text"], who(q)) == ("totalement scandaleuse", "Claire Martin")
     q = one(fr, "Le procureur Marc Dubois a décrit un « système organisé » devant le tribunal.", "fr")
     assert (q["text"], who(q)) == ("système organisé", "Marc Dubois")
 
@@ -743,20 +743,20 @@ def test_fr_words_in_guillemets_inside_a_reported_clause_are_quotes(fr):
     # agency style: the speaker's own words inside the sentence that reports them
     body = ("La ministre Claire Martin a assuré mardi que le gouvernement restait « à l’écoute ». "
             "Pour la défense, Me Paul Girard a plaidé la relaxe, estimant que son client avait été "
-            "« dépassé » par la croissance de sa société.")
+            "« complètement dépassé » par la croissance de sa société.")
     doc = fr(nlp_view(body))
     entities = extract_entities(doc, body, language="fr")  # the entities stage drops the title "Me"
     quotes, _ = extract_quotes(doc, body, entities, language="fr")
     assert [(q["text"], who(q)) for q in quotes] == [
-        ("à l’écoute", "Claire Martin"), ("dépassé", "Paul Girard")]  # not "Me Paul Girard"
+        ("à l’écoute", "Claire Martin"), ("complètement dépassé", "Paul Girard")]  # not "Me Paul Girard"
 
 
 def test_fr_present_participle_does_not_take_the_quote_before_it(fr):
-    body = ("Claire Martin a qualifié le projet de « dangereux », estimant que le texte allait "
+    body = ("Claire Martin a qualifié le projet de « vraiment dangereux », estimant que le texte allait "
             "« beaucoup trop loin ».")
     quotes, _ = run(fr, body, "fr")
     assert [(q["text"], who(q)) for q in quotes] == [
-        ("dangereux", "Claire Martin"), ("beaucoup trop loin", "Claire Martin")]
+        ("vraiment dangereux", "Claire Martin"), ("beaucoup trop loin", "Claire Martin")]
 
 
 def test_fr_role_head_with_a_place_inside(fr):
@@ -963,8 +963,6 @@ PASS_CASES = [
      [("Paul Girard", "Pour")], [(None, None)]),
     ("quotes.clause-subject", "en", "Tom Baker left the stage after “running away from every debate this year.”",
      [("Tom Baker", None)], [(None, None)]),
-    ("quotes.short-quote-cues", "fr", "Paul Girard a qualifié la décision de « scandaleuse ».",
-     [("Paul Girard", "a qualifié")], []),
     ("quotes.negated-cue", "fr",
      "Paul Girard est arrivé.\n\n« Nous gagnerons ce combat », n'a pas dit Claire Martin.",
      [(None, None)], [("Claire Martin", "dit")]),
@@ -1019,8 +1017,17 @@ PASS_CASES = [
      "Paul Girard a présenté son livre « Les Jours Heureux De Notre Enfance À Lyon » mardi.",
      [], [(None, None)]),
     ("quotes.drop-names", "fr",
+     "Marine Le Pen a dénoncé le mépris envers les « gilets jaunes ». Les gilets jaunes reviendront samedi.",
+     [], [("Le Pen", "a dénoncé")]),
+    ("quotes.drop-headings", "fr",
      "Tout a été dit mardi. «Colère intacte» «Nous ne lâcherons rien», a lancé Paul Girard.",
      [("Paul Girard", "a lancé")], [("Paul Girard", "a lancé"), ("Paul Girard", "a lancé")]),
+    ("quotes.drop-lists", "fr",
+     ("Paul Girard a dénoncé les « petits arrangements », les « vieilles habitudes » et les "
+      "« promesses non tenues » du pouvoir."),
+     [], [("Paul Girard", "a dénoncé")] * 3),
+    ("quotes.single-words", "fr", "Selon Paul Girard, la réforme est « inévitable » cette année.",
+     [], [("Paul Girard", "Selon")]),
     ("quotes.drop-scare-quotes", "fr", "La commune vit une « sobriété vraiment très heureuse » depuis mars.",
      [], [(None, None)]),
 ]
@@ -1067,7 +1074,8 @@ def test_every_quote_pass_is_named_once_and_known_to_the_catalog():
     assert len(names) == len(set(names))
     assert all(n.startswith("quotes.") and p.summary for n, p in zip(names, PASSES))
     assert check_pass_names(names) == frozenset(names)
-    tested = {case[0] for case in PASS_CASES} | {"quotes.name-chain", "quotes.speaker-entities"}
+    tested = {case[0] for case in PASS_CASES} | {"quotes.name-chain", "quotes.speaker-entities",
+                                                "quotes.person-in-span"}
     assert tested == set(names)  # each pass has a case above showing what it changes
 
 
@@ -1077,3 +1085,15 @@ def test_every_pass_disabled_still_finds_the_quotes(fr):
     body = "« Nous ne céderons rien sur les salaires », a déclaré Paul Girard."
     quotes, _ = run(fr, body, "fr", frozenset(p.name for p in PASSES))
     assert [(q["text"], q["speaker"]) for q in quotes] == [("Nous ne céderons rien sur les salaires", None)]
+
+
+def test_person_in_span_finds_the_person_at_the_tail_of_a_model_only_span(fr):
+    # the model tags "La Repubblica Lucio Caracciolo" as one span and no entity covers it
+    body = "« Le bac sera réformé cette année », a dit le quotidien La Repubblica Lucio Caracciolo."
+    doc = fr(nlp_view(body))
+
+    def speakers(disabled):
+        return [who(q) for q in extract_quotes(doc, body, [], language="fr", disabled=disabled)[0]]
+
+    assert speakers(frozenset()) == ["Lucio Caracciolo"]
+    assert speakers(frozenset({"quotes.person-in-span"})) == [None]

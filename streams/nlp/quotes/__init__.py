@@ -27,11 +27,12 @@ PREVIOUS_SENTENCE = Pass("quotes.previous-sentence", "'X said Y. «…»': the p
 COLON_INTRO = Pass("quotes.colon-intro", "'Jane Doe: «…»', 'X listed them: «…»': a lead-in ending with a colon")
 STANCE = Pass("quotes.stance", "'Pour le ministre, «…»': the person whose view frames the sentence")
 CLAUSE_SUBJECT = Pass("quotes.clause-subject", "'X mocked Y for \"…\"': the subject of the clause holding the quote")
-SHORT_QUOTE_CUES = Pass("quotes.short-quote-cues", "'a qualifié … de « scandaleuse »': a verdict verb keeps a short quote")
 ACTING_PLACES = Pass("quotes.acting-places",
                      "'Paris récuse… « … », insiste-t-on': the capital whose government the sentence before names")
 NEGATED_CUE = Pass("quotes.negated-cue", "'n'a pas dit', 'estime-t-on': a negated or impersonal cue names nobody")
 # Who a phrase designates.
+PERSON_IN_SPAN = Pass("quotes.person-in-span",
+                      "'de l'[Education Jean-Michel Blanquer]' tagged as one body: the person from the first name on")
 NAME_CHAIN = Pass("quotes.name-chain", "a speaker's name extended over the proper nouns around it")
 PRONOUNS = Pass("quotes.pronouns", "'il', 'she': the last person who was a subject or was quoted")
 AGREEMENT = Pass("quotes.agreement", "'elle', 'he': never a person whose title or first name says the other gender")
@@ -53,7 +54,13 @@ FORWARD_IN_SENTENCE = Pass("quotes.forward-in-sentence",
 # What is not a quotation.
 DROP_TITLES = Pass("quotes.drop-titles", "'Saturday Night Live', 'son livre « … »': titles of works are no quotes")
 DROP_NAMES = Pass("quotes.drop-names",
-                  "'les « gilets jaunes »' quoted again and again, «Conscience collective» as a subheading: no quotes")
+                  "'les « gilets jaunes »' quoted again and again, 'l'« acte VIII »': names, not quotes")
+DROP_HEADINGS = Pass("quotes.drop-headings",
+                     "a few words in marks alone on their line, or run into the text between two sentences: a subheading")
+DROP_LISTS = Pass("quotes.drop-lists",
+                  "'des chefs d'« outrage », « rébellion » ou « port d'armes »': three or more marked terms in a row")
+SINGLE_WORDS = Pass("quotes.single-words",
+                    "'va « tenir » son cap': one marked word inside a sentence is a term, not a quotation")
 DROP_SCARE_QUOTES = Pass("quotes.drop-scare-quotes", "'la « sobriété heureuse »': a few words nobody says")
 SPEAKER_ENTITIES = Pass("quotes.speaker-entities", "a quoted person the entities stage missed becomes an entity")
 
@@ -72,10 +79,10 @@ PASSES: tuple[Pass, ...] = (
     COLON_INTRO,
     STANCE,
     CLAUSE_SUBJECT,
-    SHORT_QUOTE_CUES,
     NEGATED_CUE,
     ACTING_PLACES,
     NAME_CHAIN,
+    PERSON_IN_SPAN,
     PRONOUNS,
     AGREEMENT,
     ROLE_SUBJECTS,
@@ -88,6 +95,9 @@ PASSES: tuple[Pass, ...] = (
     UNNAMED_SOURCES,
     DROP_TITLES,
     DROP_NAMES,
+    DROP_HEADINGS,
+    DROP_LISTS,
+    SINGLE_WORDS,
     DROP_SCARE_QUOTES,
     SPEAKER_ENTITIES,
 )

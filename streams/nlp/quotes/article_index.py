@@ -7,17 +7,20 @@ Also holds which tokens sit inside quotation marks, and small token tests used e
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 
 from spacy.tokens import Doc, Token
 
 from streams import lang
 from streams.events import Entity
-from streams.nlp.quotes import NAME_CHAIN, Switches
+from streams.nlp.entities.name_shapes import given_names
+from streams.nlp.quotes import NAME_CHAIN, PERSON_IN_SPAN, Switches
 from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.quote_marks import LINE_RE, MARKS, QuoteSpan
 from streams.nlp.quotes.speaker_linking import (
     HONORIFICS,
+    Mention,
     MentionIndex,
     Speaker,
     spacy_mentions,
@@ -121,9 +124,26 @@ class ArticleIndex(MentionIndex):
     def per_mention_at(self, a: int, b: int) -> tuple[int, int] | None:
         """The first person named in [a, b): a person of the entities stage before a span only the
         model tagged ("le commissaire au [Climat], Wopke Hoekstra": the stage dropped "Climat")."""
-        found = [mention for mention in self.mentions_in(a, b) if mention.etype == "PER"]
+        mentions = self.mentions_in(a, b)
+        found = [mention for mention in mentions if mention.etype == "PER"]
         first = next((mention for mention in found if mention.entity is not None), found[0] if found else None)
-        return (first.start, self.name_end(first.end)) if first is not None else None
+        if first is not None:
+            return first.start, self.name_end(first.end)
+        if self.switches.on(PERSON_IN_SPAN):
+            return next((inside for mention in mentions if mention.entity is None
+                         for inside in [self._person_inside(mention)] if inside is not None), None)
+        return None
+
+    def _person_inside(self, mention: Mention) -> tuple[int, int] | None:
+        """'[Education Jean-Michel Blanquer]', '[La Repubblica Lucio Caracciolo]': a span only
+        the model tagged, as a body, whose tail is a first name and a capitalised surname."""
+        text = self.body[mention.start:mention.end]
+        words = [(match.start(), match.group()) for match in re.finditer(r"\S+", text)]
+        for k, (offset, word) in enumerate(words[1:-1], start=1):
+            rest = [later for _, later in words[k + 1:]]
+            if word in given_names() and all(later[:1].isupper() for later in rest) and len(rest) <= 2:
+                return mention.start + offset, mention.end
+        return None
 
     def person_at(self, a: int, b: int) -> Speaker | None:
         """The person named in [a, b), linked to its entity."""

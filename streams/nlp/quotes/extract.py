@@ -15,10 +15,13 @@ from spacy.tokens import Doc
 from streams.events import Entity, Quote
 from streams.nlp.quotes import (
     DIALOGUE,
+    DROP_HEADINGS,
+    DROP_LISTS,
     DROP_NAMES,
     DROP_SCARE_QUOTES,
     DROP_TITLES,
     INHERIT_SPEAKERS,
+    SINGLE_WORDS,
     SPEAKER_ENTITIES,
     Switches,
 )
@@ -28,14 +31,18 @@ from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import CueLexicon, lexicon
 from streams.nlp.quotes.non_quotes import (
     after_work_word,
+    is_heading_line,
     is_inline_heading,
+    is_numbered_name,
     is_repeated_name,
     is_scare_quote,
     is_title,
+    listed_terms,
     repeated_names,
     word_count,
 )
 from streams.nlp.quotes.quote_marks import QuoteSpan, find_quote_spans, segment_quotes
+from streams.nlp.quotes.short_quotes import opens_sentence
 from streams.nlp.quotes.speaker_entities import add_speaker_entities, unlinked_persons
 from streams.nlp.quotes.speaker_inheritance import inherit_speakers
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -57,14 +64,19 @@ def _speaker_dict(body: str, speaker: Speaker) -> dict:
 
 
 def _is_quotation(article: ArticleIndex, lex: CueLexicon | None, quote: QuoteCandidate, switches: Switches,
-                  names: set[str]) -> bool:
+                  names: set[str], paragraphs: list[tuple[int, int]]) -> bool:
     """Keep a quote unless it is a short one nobody says, a title, a scare quote, a name quoted
-    again and again or a subheading."""
-    text = article.body[quote.start:quote.end]
+    again and again, a single word inside a sentence or a subheading."""
+    body = article.body
+    text = body[quote.start:quote.end]
     if quote.short and not quote.said:
         return False
-    if switches.on(DROP_NAMES) and (is_repeated_name(article.body, quote, names) or (
-            not quote.own and is_inline_heading(article, quote))):
+    if switches.on(DROP_NAMES) and (is_repeated_name(body, quote, names) or is_numbered_name(article, quote)):
+        return False
+    if switches.on(DROP_HEADINGS) and (
+            is_inline_heading(article, quote) or is_heading_line(body, paragraphs[quote.span.paragraph], quote)):
+        return False
+    if switches.on(SINGLE_WORDS) and word_count(text) == 1 and not opens_sentence(body, quote.span.open_at):
         return False
     if switches.on(DROP_TITLES) and (
             is_title(text, lex) or (lex is not None and after_work_word(article, lex, quote))):
@@ -102,7 +114,10 @@ def extract_quotes(
         if switches.on(INHERIT_SPEAKERS):
             inherit_speakers(attributor, candidates, paragraphs)
     names = repeated_names(body, candidates)
-    kept = [quote for quote in candidates if _is_quotation(article, lex, quote, switches, names)]
+    if switches.on(DROP_LISTS):
+        listed = listed_terms(body, candidates)
+        candidates = [quote for k, quote in enumerate(candidates) if k not in listed]
+    kept = [quote for quote in candidates if _is_quotation(article, lex, quote, switches, names, paragraphs)]
     new_entities: list[Entity] = []
     if switches.on(SPEAKER_ENTITIES):
         speakers = [quote.speaker for quote in kept if quote.speaker is not None]

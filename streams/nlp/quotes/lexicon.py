@@ -29,7 +29,6 @@ class CueLexicon:
     phrasal: frozenset[tuple[str, str]]  # ("go", "on"), ("point", "out"): verb + particle
     roles: frozenset[str]  # "minister", "porte-parole": a person named by role
     generic_roles: frozenset[str]  # "official", "l'élu": roles that fit any person
-    qualify: frozenset[str]  # "qualifier X de « … »": a short quote is the verdict
     sources: tuple[tuple[str, ...], ...]  # "according to X", "selon X": lowercased token texts
     negators: frozenset[str]  # negative words: they end a cue phrase
     non_verb_negators: frozenset[str]  # "no", "nor": negative, but not of the verb next to them
@@ -125,7 +124,6 @@ def lexicon(language: str) -> CueLexicon | None:
         phrasal=frozenset(phrasal),
         roles=frozenset(row[0].lower() for row in roles),
         generic_roles=frozenset(row[0].lower() for row in roles if "generic" in row[1:]),
-        qualify=frozenset(row[0].lower() for row in _rows(code, "qualify")),
         sources=tuple(tuple(entry.split()) for entry in lang.entries(code, "quotes", "sources")),
         negators=quote_words("verb-negators") | quote_words("other-negators"),
         non_verb_negators=quote_words("other-negators"),

@@ -17,7 +17,10 @@ from streams.nlp.quotes.quote_marks import SPACE_CHARS
 
 __all__ = [
     "after_work_word",
+    "is_heading_line",
     "is_inline_heading",
+    "is_numbered_name",
+    "listed_terms",
     "is_repeated_name",
     "is_scare_quote",
     "is_title",
@@ -66,13 +69,29 @@ def is_title(text: str, lex: CueLexicon | None) -> bool:
 
 
 def after_work_word(article: ArticleIndex, lex: CueLexicon, quote: QuoteCandidate) -> bool:
-    """'son livre « … »', 'the film "…"', 'an ad entitled "…"': a work's name, not words."""
+    """'son livre « … »', 'the film "…"', 'le groupe Facebook « … »', 'calling themselves the
+    "…"': a work's or a group's name, not words."""
     if word_count(article.body[quote.start:quote.end]) > 12 or not article.token_count:
         return False
+    doc = article.doc
     i = article.token_at(quote.span.open_at) - 1
-    while i >= 0 and (article.doc[i].is_space or article.doc[i].text in (",", ":")):
+    while i >= 0 and (doc[i].is_space or doc[i].text in (",", ":")):
         i -= 1
-    return i >= 0 and not article.in_quote[i] and article.doc[i].lower_ in lex.work_words
+    if i >= 0 and not article.in_quote[i] and doc[i].lower_ in lex.determiners:
+        i -= 1  # 'the "red scarves"'
+    for _ in range(_PLATFORM_WORDS):  # 'le groupe Facebook « … »': a platform's name in between
+        if i > 0 and doc[i].text[:1].isupper() and not article.in_quote[i] and doc[i - 1].text[:1].islower():
+            i -= 1
+    if i < 0 or article.in_quote[i]:
+        return False
+    if doc[i].lower_ in lex.work_words:
+        return True
+    # 'calling themselves the "red scarves"', but not 'a dit « nous partons »': a name has no verb
+    return doc[i].lower_ in lex.naming_words and not any(
+        doc[j].pos_ in ("VERB", "AUX") for j in article.token_range(quote.start, quote.end))
+
+
+_PLATFORM_WORDS = 2
 
 
 def is_scare_quote(article: ArticleIndex, quote: QuoteCandidate, text: str) -> bool:
@@ -120,14 +139,100 @@ def is_repeated_name(body: str, quote: QuoteCandidate, names: set[str]) -> bool:
     return _name_key(body[quote.start:quote.end]) in names
 
 
+def _whole_span(body: str, quote: QuoteCandidate) -> bool:
+    """The quote is everything between its two marks (not a piece cut around an incise)."""
+    span = quote.span
+    if span.close_at is None:
+        return False
+    inside = body[span.open_at + 1:span.close_at].strip(SPACE_CHARS + ",")
+    return body[quote.start:quote.end].strip(SPACE_CHARS + ",") == inside
+
+
+def is_heading_line(body: str, paragraph: tuple[int, int], quote: QuoteCandidate) -> bool:
+    """'\n« Aspirations légitimes »\n': a few words in marks, alone on their line and not ending
+    a sentence, head a section; they are not anybody's words."""
+    span = quote.span
+    if not _whole_span(body, quote):
+        return False
+    text = body[span.open_at + 1:span.close_at].strip(SPACE_CHARS)
+    if word_count(text) > 8 or text[-1:] in END_PUNCT or text[-1:] in ",;:":
+        return False
+    line = body[paragraph[0]:paragraph[1]].strip(SPACE_CHARS + "\n")
+    return line == body[span.open_at:span.close_at + 1].strip(SPACE_CHARS)
+
+
+# Roman numerals (II, VIII, XIV) and numbers: 'l'« acte VIII »', 'the "act 11"' name an event.
+_NUMBER_RE = re.compile(r"^(?:[IVXLC]{1,6}|\d+(?:[.,]\d+)?)$")
+
+
+def is_numbered_name(article: ArticleIndex, quote: QuoteCandidate) -> bool:
+    """Two or three words, one of them a number or a Roman numeral, no sentence end: the name of
+    an event or a thing ('l'« acte V »', 'the "act 11" protests'), not words anybody says."""
+    text = article.body[quote.start:quote.end]
+    if text.rstrip(SPACE_CHARS)[-1:] in END_PUNCT:
+        return False
+    words = [word.strip(".,;:!?()") for word in re.split(r"[\s'’]+", text) if word.strip(".,;:!?()")]
+    return 2 <= len(words) <= 3 and any(_NUMBER_RE.match(word) for word in words)
+
+
+# What may stand between the items of a list of marked terms: commas, 'ou', 'et', 'or', and a
+# word or two set off by commas ('« A » ou, plus original, « B »').
+_LIST_CONJUNCTIONS = frozenset({"ou", "et", "voire", "ni", "encore", "or", "and", "nor", "even"})
+_LIST_GLUE_WORDS = 3
+
+
+def _is_list_glue(glue: str) -> bool:
+    words = re.findall(r"[^\s,;]+", glue)
+    others = [word for word in words if word.lower() not in _LIST_CONJUNCTIONS]
+    if not others:
+        return True
+    joined = "," in glue or len(others) < len(words)
+    return joined and len(others) <= _LIST_GLUE_WORDS and all(word.isalpha() and word.islower() for word in others)
+
+
+_LIST_ITEMS = 3
+_LIST_ITEM_WORDS = 10
+
+
+def listed_terms(body: str, candidates: list[QuoteCandidate]) -> set[int]:
+    """Positions (in `candidates`) of quotes that are items of a list of three or more marked
+    terms, one after the other with only commas or a conjunction between them: charges
+    ('« outrage », « rébellion » ou « port d'armes »'), brand names, slogans used as names."""
+    ordered = sorted(range(len(candidates)), key=lambda k: candidates[k].span.open_at)
+    listed: set[int] = set()
+    run: list[int] = []
+
+    def close_run() -> None:
+        if len(run) >= _LIST_ITEMS:
+            listed.update(run)
+        run.clear()
+
+    for k in ordered:
+        quote = candidates[k]
+        text = body[quote.start:quote.end]
+        if word_count(text) > _LIST_ITEM_WORDS or text.rstrip(SPACE_CHARS)[-1:] in END_PUNCT:
+            close_run()
+            continue
+        if run:
+            previous = candidates[run[-1]].span
+            glue = body[previous.close_at + 1:quote.span.open_at] if previous.close_at is not None else "?"
+            if not _is_list_glue(glue):
+                close_run()
+        run.append(k)
+    close_run()
+    return listed
+
+
 def is_inline_heading(article: ArticleIndex, quote: QuoteCandidate) -> bool:
     """'… réuni 136 000 personnes. «Conscience collective» «Tout a changé…»': a section
     subheading that scraping ran into the text, in quotation marks: a few words standing
     between the end of one sentence and the start of the next, with no punctuation of their own."""
     body, span = article.body, quote.span
-    text = body[quote.start:quote.end]
-    last = text.rstrip()[-1:]
-    if span.close_at is None or word_count(text) > 8 or not last or last in END_PUNCT or last in ",;:":
+    if not _whole_span(body, quote):
+        return False
+    text = body[span.open_at + 1:span.close_at].strip(SPACE_CHARS)
+    last = text[-1:]
+    if word_count(text) > 8 or not last or last in END_PUNCT or last in ",;:":
         return False
     before = body[max(0, span.open_at - 3):span.open_at].rstrip(SPACE_CHARS)
     if before and before[-1] not in END_PUNCT and before[-1] not in "»”\"":
