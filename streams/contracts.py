@@ -422,6 +422,10 @@ def _value_reason(path: tuple[Any, ...], value: Any, error: ValidationError) -> 
         low, high = error.schema.get("minimum"), error.schema.get("maximum")
         bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         return _rule_reason(path, f"must be {bound}")
+    if field == "surge" and path[-1] in ("window", "baseline") and keyword == "pattern":
+        return _rule_reason(path, f"expected a duration like 30m, 1h or 7d, got {value!r}")
+    if keyword == "exclusiveMinimum":
+        return _rule_reason(path, f"must be more than {error.validator_value:g}")
     if path[-1] == "url":
         return _webhook_url_reason(path, value) or _rule_reason(path, "must be an http or https URL")
     if path[-1] == "secret":
@@ -445,6 +449,24 @@ def _webhook_secret_reason(path: tuple[Any, ...], secret: str) -> Ranked | None:
     return None
 
 
+_DURATION = re.compile(r"^[1-9][0-9]*[mhd]$")
+
+
+def _surge_reasons(surge: Mapping[str, Any]) -> list[Ranked]:
+    """A surge needs one subject, a known topic, and a baseline made of whole windows."""
+    from streams.alerts.surge import spec_problems
+
+    durations_valid = all(isinstance(surge.get(name, "1h"), str) and _DURATION.match(surge.get(name, "1h"))
+                          for name in ("window", "baseline"))
+    found = [_rule_reason(("surge", name) if name else ("surge",), what, phase=1)
+             for name, what in spec_problems(surge) if durations_valid or name not in ("window", "baseline")]
+    topic = surge.get("topic")
+    if isinstance(topic, str) and topic.strip() and topic_code(topic) is None:
+        found.append(_rule_reason(("surge", "topic"), f"unknown IPTC Media Topic {topic.strip()!r} "
+                                  "(use a medtop code or a top-level label)", phase=1))
+    return found
+
+
 def _rule_semantics(rule: Mapping[str, Any]) -> list[Ranked]:
     """What the schema cannot say: known topics, a number that is one, usable webhooks."""
     found: list[Ranked | None] = []
@@ -456,6 +478,9 @@ def _rule_semantics(rule: Mapping[str, Any]) -> list[Ranked]:
     salience = rule.get("min_salience")
     if isinstance(salience, float) and math.isnan(salience):
         found.append(_rule_reason(("min_salience",), "expected a number, got NaN"))
+    surge = rule.get("surge")
+    if isinstance(surge, dict):
+        found.extend(_surge_reasons(surge))
     webhooks = rule.get("notify")
     for index, webhook in enumerate(webhooks if isinstance(webhooks, list) else []):
         if not isinstance(webhook, dict):

@@ -39,6 +39,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("stories-in", "+ topics, to the one stories sequencer", internal=True, partitions=1),
     Topic("enriched", "+ story and quote ids: the public event (schemas/enriched-article.json)"),
     Topic("alerts", "alerts (schemas/alert.json)"),
+    # re-keyed so that one (rule, story), (rule, quote) or surge rule is decided on one partition
+    Topic("alert-scopes", "matches of once_per story/quote rules and articles counted by surge rules",
+          key="rule id and scope", internal=True),
     Topic("rules", "alert rules (schemas/rule.json)", key="rule id", compacted=True),
     Topic("deadletter", "what could not be processed, with the reason (schemas/deadletter.json)",
           key="as received"),

@@ -261,7 +261,8 @@ def test_build_alert_fields_and_schema():
     assert alert["match"] == "quoted" and alert["source"] == "AFP-test"
     assert alert["headline"] == "L’OTAN tend la main" and alert["language"] == "fr"
     assert set(alert) == {"id", "rule_id", "rule_name", "article_id", "article_version", "fired_at",
-                          "headline", "url", "source", "language", "match", "evidence"}
+                          "headline", "url", "source", "language", "match", "evidence", "once_per"}
+    assert alert["once_per"] == "article"  # a rule without once_per (stored before the option existed)
     orjson.dumps(alert)
     validator = schema_validator("alert")
     if validator is not None:

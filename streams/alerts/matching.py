@@ -46,11 +46,12 @@ class EvidenceEntity(TypedDict):
     mentions: list[Mention]
 
 
-class EvidenceQuote(TypedDict):
+class EvidenceQuote(TypedDict, total=False):
     text: str
     start: int
     end: int
     speaker: Optional[Speaker]
+    quote_id: str  # when the stories stage gave the quote one
 
 
 class Evidence(TypedDict):
@@ -185,11 +186,14 @@ def _evidence_entity(entity: Mapping[str, Any]) -> EvidenceEntity:
 
 def _evidence_quote(quote: Mapping[str, Any]) -> EvidenceQuote:
     speaker = quote.get("speaker")
-    return EvidenceQuote(
+    out = EvidenceQuote(
         text=quote.get("text"), start=quote.get("start"), end=quote.get("end"),
         speaker=Speaker(name=speaker.get("name"), entity_id=speaker.get("entity_id"))
         if isinstance(speaker, Mapping) else None,
     )
+    if isinstance(quote.get("quote_id"), str):
+        out["quote_id"] = quote["quote_id"]
+    return out
 
 
 def _quote_mentions(quote: Mapping[str, Any], entity: Mapping[str, Any]) -> bool:
@@ -216,6 +220,32 @@ def match_rule(compiled: CompiledRule, article: Union[Mapping[str, Any], Article
     hits = _actor_hits(compiled, view)
     if not hits:
         return None
+    condition_hits = _condition_hits(compiled, view)
+    if condition_hits is None:
+        return None
+    return _evidence(view, hits + condition_hits)
+
+
+def surge_hit(compiled: CompiledRule, article: Union[Mapping[str, Any], ArticleView]) -> Optional[Evidence]:
+    """Whether the article counts for a surge rule: it is about the surge's actor (mentioned or,
+    with `match: quoted`, quoted) or has its topic, passes the rule's filters and conditions,
+    and names one of the rule's `actors` when it lists any. The evidence: the subject found."""
+    view = article if isinstance(article, ArticleView) else ArticleView.of(article)
+    if compiled.rule.surge is None or not _passes_filters(compiled, view):
+        return None
+    hits: list[_Found] = []
+    if compiled.surge_actor is not None:
+        found = _find(compiled.surge_actor, view)
+        if not (found.spoken if compiled.rule.match == "quoted" else found.mentioned):
+            return None
+        hits.append(found)
+    elif compiled.surge_topic not in view.topics:
+        return None
+    if compiled.actors:
+        actor_hits = _actor_hits(compiled, view)
+        if not actor_hits:
+            return None
+        hits.extend(actor_hits)
     condition_hits = _condition_hits(compiled, view)
     if condition_hits is None:
         return None
@@ -332,7 +362,18 @@ def build_alert(
         "language": article.get("language"),
         "match": definition.match,
         "evidence": {"entities": list(evidence["entities"]), "quotes": list(evidence["quotes"])},
+        "once_per": definition.scope,
+        **story_field(article),
     }
+
+
+def story_field(article: Mapping[str, Any]) -> dict[str, Any]:
+    """{"story": {id, articles}} naming the article's story and its size so far, or {}."""
+    story = article.get("story")
+    if not isinstance(story, Mapping) or not isinstance(story.get("id"), str):
+        return {}
+    articles = story.get("articles")
+    return {"story": {"id": story["id"], "articles": articles if isinstance(articles, int) else 1}}
 
 
 # ------------------------------------------------------------------ dedup and cool-down
@@ -407,13 +448,13 @@ def decide(
 
 
 def expired_keys(state: Mapping[str, Any], now: float, retention_seconds: float) -> list[str]:
-    """Dedup and delivery entries ("seen|", "sent|") last updated more than `retention_seconds`
+    """Dedup, delivery and surge entries ("seen|", "sent|", "once|", "surge|") last updated more than `retention_seconds`
     ago (an article or alert that old is never evaluated or delivered again, see
     `too_old`; its entry would only grow every worker's memory). Cool-downs and target
     states never expire."""
     cutoff = now - retention_seconds
     return [key for key, value in state.items()
-            if key.startswith(("seen|", "sent|")) and isinstance(value, dict)
+            if key.startswith(("seen|", "sent|", "once|", "surge|")) and isinstance(value, dict)
             and isinstance(value.get("seen_at"), (int, float)) and value["seen_at"] < cutoff]
 
 

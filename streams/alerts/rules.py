@@ -11,8 +11,8 @@ is data, never code: YAML is read with yaml.safe_load and nothing in a rule is e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Optional
 
 import orjson
 import yaml
@@ -26,6 +26,7 @@ from streams.contracts import (
     secret_bytes,
     topic_code,
 )
+from streams.alerts.surge import SurgeSpec
 from streams.text import name_key
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "WebhookTarget",
+    "as_new_rule",
     "check_webhook_url",
     "compile_rule",
     "language_key",
@@ -49,6 +51,10 @@ __all__ = [
 ]
 
 MatchMode = Literal["mentioned", "quoted"]
+OncePer = Literal["article", "story", "quote"]
+ONCE_PER_NEW_RULES = "story"
+"""What a rule added today alerts once per when it does not say. A stored rule without the
+field (written before `once_per` existed) keeps alerting once per article: see `once_per`."""
 
 
 class RuleError(ContractError):
@@ -85,15 +91,31 @@ class Rule:
     cooldown_seconds: int = 0
     enabled: bool = True
     notify: tuple[WebhookTarget, ...] = ()
+    once_per: Optional[OncePer] = None  # None: not given (a stored rule from before: per article)
+    surge: Optional[SurgeSpec] = None
+
+    @property
+    def scope(self) -> str:
+        """What the rule alerts once per: its `once_per`, "article" for rules stored without it,
+        "surge" for a surge rule (once per surge episode)."""
+        if self.surge is not None:
+            return "surge"
+        return self.once_per or "article"
 
     def to_dict(self) -> dict[str, Any]:
         """The full rule (secrets included) for wire.rules; omits empty optional lists."""
-        out: dict[str, Any] = {"id": self.id, "name": self.name, "actors": list(self.actors),
-                               "match": self.match}
+        out: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.actors or self.surge is None:  # a surge rule may have none
+            out["actors"] = list(self.actors)
+        out["match"] = self.match
         for key in ("all_of", "any_of", "none_of", "topics", "languages", "sources"):
             value = getattr(self, key)
             if value:
                 out[key] = list(value)
+        if self.once_per is not None:
+            out["once_per"] = self.once_per
+        if self.surge is not None:
+            out["surge"] = self.surge.to_dict()
         out["min_salience"] = self.min_salience
         out["cooldown_seconds"] = self.cooldown_seconds
         out["enabled"] = self.enabled
@@ -129,6 +151,8 @@ class CompiledRule:
     topics: frozenset[str]
     languages: tuple[str, ...]
     sources: frozenset[str]
+    surge_actor: Optional[ActorRef] = None
+    surge_topic: Optional[str] = None  # medtop code
 
     @property
     def id(self) -> str:
@@ -168,7 +192,7 @@ def rule_from_dict(obj: Any, *, where: str = "", index: int | None = None) -> Ru
         raise RuleError(f"{context}: {problems[0]}" if context else problems[0])
     notify = obj.get("notify") or ()
     return Rule(
-        id=obj["id"], name=obj["name"].strip(), actors=_unique_stripped(obj["actors"]),
+        id=obj["id"], name=obj["name"].strip(), actors=_unique_stripped(obj.get("actors")),
         match=obj.get("match", "mentioned"), all_of=_unique_stripped(obj.get("all_of")),
         any_of=_unique_stripped(obj.get("any_of")), none_of=_unique_stripped(obj.get("none_of")),
         topics=_unique_stripped(obj.get("topics")), languages=_unique_stripped(obj.get("languages")),
@@ -176,7 +200,17 @@ def rule_from_dict(obj: Any, *, where: str = "", index: int | None = None) -> Ru
         min_salience=float(obj.get("min_salience", 0.0)),
         cooldown_seconds=int(obj.get("cooldown_seconds", 0)), enabled=obj.get("enabled", True),
         notify=tuple(WebhookTarget(url=target["url"], secret=target["secret"]) for target in notify),
+        once_per=obj.get("once_per"),
+        surge=SurgeSpec.from_dict(obj["surge"]) if isinstance(obj.get("surge"), dict) else None,
     )
+
+
+def as_new_rule(rule: Rule) -> Rule:
+    """A rule being added now (`rules add`, POST /rules): `once_per` defaults to "story". Rules
+    read back from wire.rules are not passed through here, so old ones keep their behaviour."""
+    if rule.once_per is None and rule.surge is None:
+        return replace(rule, once_per=ONCE_PER_NEW_RULES)
+    return rule
 
 
 def _load(text: str, filename: str) -> list[Any]:
@@ -262,6 +296,13 @@ def compile_rule(rule: Rule, resolve_actor: Resolver) -> CompiledRule:
         if code is None:
             raise RuleError(f"{ctx}: topics[{i}]: unknown IPTC Media Topic {topic!r}")
         topics.add(code)
+    surge_actor = surge_topic = None
+    if rule.surge is not None and rule.surge.actor is not None:
+        surge_actor = _resolve(rule.surge.actor, resolve_actor, f"{ctx}: surge.actor")
+    if rule.surge is not None and rule.surge.topic is not None:
+        surge_topic = topic_code(rule.surge.topic)
+        if surge_topic is None:
+            raise RuleError(f"{ctx}: surge.topic: unknown IPTC Media Topic {rule.surge.topic!r}")
     return CompiledRule(
         rule=rule,
         actors=refs(rule.actors, "actors"),
@@ -271,6 +312,8 @@ def compile_rule(rule: Rule, resolve_actor: Resolver) -> CompiledRule:
         topics=frozenset(topics),
         languages=tuple(language_key(lang) for lang in rule.languages),
         sources=frozenset(s.strip().casefold() for s in rule.sources),
+        surge_actor=surge_actor,
+        surge_topic=surge_topic,
     )
 
 

@@ -29,19 +29,20 @@ def _read_rule_file(path: str):
 
 
 def cmd_rules_add(args: argparse.Namespace) -> int:
-    from streams.alerts.rules import compile_rule
+    from streams.alerts.rules import as_new_rule, compile_rule
     from streams.alerts.store import put_rules, resolver
     from streams.alerts.url_policy import UrlRefused, check_rule_targets_sync
     from streams.cli.common import settings_from_args
     from streams.runtime.kafka_io import ensure_topics, wait_for_broker
 
-    rules = _read_rule_file(args.file)
+    rules = [as_new_rule(rule) for rule in _read_rule_file(args.file)]  # once_per: story unless given
     settings = settings_from_args(args)
     resolve = resolver(settings)
     for rule in rules:  # resolve actors now, so a typo shows before the rule goes live
         compiled = compile_rule(rule, resolve)
-        actors = ", ".join(f"{a.query} -> {a.name} ({a.id})" for a in compiled.actors)
-        print(f"rule {rule.id} ({rule.match}): {actors}", file=sys.stderr)
+        refs = (*compiled.actors, *((compiled.surge_actor,) if compiled.surge_actor else ()))
+        actors = ", ".join(f"{a.query} -> {a.name} ({a.id})" for a in refs)
+        print(f"rule {rule.id} ({rule.match}, {scope_text(rule.to_dict())}): {actors}", file=sys.stderr)
     try:  # webhooks to private, loopback or link-local addresses are refused (WIREWATCH_WEBHOOK_ALLOW)
         check_rule_targets_sync(rules)
     except UrlRefused as exc:
@@ -75,8 +76,23 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     for rule_id, rule in sorted(described.items()):
         hooks = ", ".join(f"{n.get('url')} ({n.get('secret', '-')}{target_status(n.get('state'))})"
                           for n in rule.get("notify") or []) or "topic only"
-        print(f"{rule_id}: {rule.get('name')} — {rule.get('match', 'mentioned')} {', '.join(rule.get('actors', []))} → {hooks}")
+        watched = f"{rule.get('match', 'mentioned')} {', '.join(rule.get('actors') or [])}".strip()
+        print(f"{rule_id}: {rule.get('name')} — {watched}, {scope_text(rule)} → {hooks}")
     return 0
+
+
+def scope_text(rule: dict) -> str:
+    """'once per story', 'once per article (stored without once_per)', or the surge condition."""
+    from streams.alerts.surge import SurgeSpec
+
+    surge = rule.get("surge")
+    if isinstance(surge, dict):
+        try:
+            return SurgeSpec.from_dict(surge).describe()
+        except (KeyError, ValueError):
+            return "surge (invalid)"
+    once_per = rule.get("once_per")
+    return f"once per {once_per}" if once_per else "once per article (stored without once_per)"
 
 
 def target_status(state: dict | None) -> str:
@@ -190,12 +206,20 @@ def register_rules(sub) -> None:
                               description="Manage the alert rules stored in the compacted topic wire.rules.",
                               dest="rules_command", metavar="VERB")
     p = verbs.add_parser("add", help="add or replace rules from a JSON or YAML file",
-                         description="Validate the rules in FILE (JSON or YAML, one rule or a list) and store them.")
+                         description="Validate the rules in FILE (JSON or YAML, one rule or a list) and store them. "
+                         "once_per: article | story | quote says what a rule alerts once for (default for a rule "
+                         "added now: story, i.e. one alert for all the copies and reports of one story; a rule "
+                         "stored before the option existed keeps alerting once per article). A rule with "
+                         "surge: {actor | topic, window, baseline, threshold, min_articles} fires once when the "
+                         "articles about its subject in the window are at least min_articles and threshold "
+                         "standard deviations above their mean over the baseline (event time: published_at). "
+                         "See README, Alert rules.")
     p.add_argument("file", help="rule file, or - for stdin")
     add_broker_options(p)
     p.set_defaults(func=cmd_rules_add)
     p = verbs.add_parser("list", help="list the rules (secrets masked) and their webhooks' state",
-                         description="List the stored rules, secrets masked, with the state of each webhook "
+                         description="List the stored rules, secrets masked, what each alerts once for "
+                         "(once_per, or its surge condition), with the state of each webhook "
                          "(disabled after a 410 Gone, last error, last success) from wire.alert-state.")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     add_broker_options(p)

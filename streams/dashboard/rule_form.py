@@ -20,6 +20,7 @@ from streams.alerts.rules import (
     CompiledRule,
     Rule,
     RuleError,
+    as_new_rule,
     compile_rule,
     parse_rules,
 )
@@ -83,7 +84,7 @@ class CheckedRules:
 
 def check_form(form: Mapping[str, str], resolve: Callable[[str], tuple[str, str]]) -> CheckedRules:
     """Validate and compile the form's rule(s); RuleError with the same message `rules add` gives."""
-    rules = parse_rules(rule_text_from_form(form), filename=FORM_NAME)
+    rules = [as_new_rule(rule) for rule in parse_rules(rule_text_from_form(form), filename=FORM_NAME)]
     return CheckedRules(rules, [compile_rule(rule, resolve) for rule in rules])
 
 

@@ -11,12 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Protocol
 
 import aiohttp
 
+from streams.alerts.candidates import decide_candidate, event_time, once_candidates, surge_candidate
 from streams.alerts.matching import (
     ArticleView,
     build_alert,
@@ -24,6 +25,7 @@ from streams.alerts.matching import (
     expired_keys,
     match_rule,
     predates_rule,
+    surge_hit,
     too_old,
 )
 from streams.alerts.state import AlertStateStore
@@ -131,6 +133,46 @@ def add_alerting(ctx: WorkerContext) -> None:
                 await dead_letter_batch(ctx, "alerts", batch, exc, lambda event: without_annotation(event.value))
 
 
+    @ctx.app.agent(ctx.raw_topics["alert-scopes"], name="alert-scopes")
+    async def alert_scopes_agent(stream):
+        async for batch in stream.take_events(ctx.settings.batch_size, within=ctx.settings.batch_within):
+            await wait_for_event(ctx.rules.ready, rules_described)
+            await retry_until_current(state.ensure_current, state_described)
+            try:
+                await decide_batch(ctx, state, target, batch)
+            except Exception as exc:
+                await dead_letter_batch(ctx, "alerts", batch, exc, lambda event: event.value)
+
+
+async def decide_batch(ctx: WorkerContext, state: AlertStateStore, target: str, batch: list) -> None:
+    """Decide the candidates of wire.alert-scopes in their partition's order (each sees the
+    decisions of the ones before it in the batch), send the alerts, then record them."""
+    pending = PendingState(state)
+    firings: list[Firing] = []
+    for event in batch:
+        try:
+            alerts, updates = decide_candidate(pending, ctx.rules.compiled, decode_event(event.value), time.time(),
+                                              ctx.rules.added_at)
+        except Exception as exc:
+            await ctx.send_dead_letter("alerts", event, event.value, exc)
+            continue
+        pending.updates.update(updates)
+        if alerts or updates:
+            firings.append(Firing(event, alerts, updates))
+    sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts) for firing in firings),
+                                return_exceptions=True)
+    writes: dict[str, Any] = {}
+    for firing, error in zip(firings, sent):
+        if isinstance(error, BaseException):
+            await ctx.send_dead_letter("alerts", firing.event, firing.event.value, error)
+            continue
+        for alert in firing.alerts:
+            ctx.metrics.processed.labels("alerts").inc()
+            ctx.recent_alerts.append(alert)
+        writes.update(firing.updates)
+    await asyncio.gather(*(state.write({key: value}) for key, value in writes.items()))
+
+
 async def dead_letter_batch(ctx: WorkerContext, stage: str, batch: list, error: Exception,
                             payload: Callable[[Any], Any]) -> None:
     """An exception leaving an agent makes Faust acknowledge the events in flight (its stream
@@ -161,11 +203,12 @@ class PendingState:
 
 @dataclass
 class Firing:
-    """One article's alerts and the state keys that record them."""
+    """One article's alerts, its candidates for wire.alert-scopes, and the state keys that record them."""
 
     event: Any
     alerts: list[dict]
     updates: dict[str, Any]
+    candidates: list[tuple[str, dict]] = field(default_factory=list)
 
 
 async def fire_batch(ctx: WorkerContext, state: AlertStateStore, target: str, batch: list) -> None:
@@ -177,15 +220,16 @@ async def fire_batch(ctx: WorkerContext, state: AlertStateStore, target: str, ba
     firings: list[Firing] = []
     for event in batch:
         try:
-            alerts, updates = evaluate_rules(ctx, pending, decode_event(event.value), arrived_at(event))
+            candidates: list[tuple[str, dict]] = []
+            alerts, updates = evaluate_rules(ctx, pending, decode_event(event.value), arrived_at(event), candidates)
         except Exception as exc:
             await ctx.send_dead_letter("alerts", event, without_annotation(event.value), exc)
             continue
         pending.updates.update(updates)
-        if alerts or updates:
-            firings.append(Firing(event, alerts, updates))
-    # Every alert is on the broker before the state says "fired" (never lost).
-    sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts) for firing in firings),
+        if alerts or updates or candidates:
+            firings.append(Firing(event, alerts, updates, candidates))
+    # Every alert and candidate is on the broker before the state says "fired" (never lost).
+    sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts, firing.candidates) for firing in firings),
                                 return_exceptions=True)
     writes: dict[str, Any] = {}
     for firing, error in zip(firings, sent):
@@ -199,17 +243,21 @@ async def fire_batch(ctx: WorkerContext, state: AlertStateStore, target: str, ba
     await asyncio.gather(*(state.write({key: value}) for key, value in writes.items()))
 
 
-async def send_alerts(ctx: WorkerContext, target: str, alerts: list[dict]) -> None:
-    await asyncio.gather(*(ctx.send(target, alert["article_id"], alert) for alert in alerts))
+async def send_alerts(ctx: WorkerContext, target: str, alerts: list[dict],
+                      candidates: list[tuple[str, dict]] = ()) -> None:
+    await asyncio.gather(*(ctx.send(target, alert["article_id"], alert) for alert in alerts),
+                         *(ctx.send("alert-scopes", key, value) for key, value in candidates))
 
 
 def evaluate_rules(ctx: WorkerContext, state: PendingState, article: dict,
-                   arrived: float | None = None) -> tuple[list[dict], dict[str, Any]]:
-    """The alerts one article fires and the state keys to write.
+                   arrived: float | None = None, candidates: list | None = None) -> tuple[list[dict], dict[str, Any]]:
+    """The alerts one article fires and the state keys to write; the matches of story, quote
+    and surge rules are appended to `candidates` (for wire.alert-scopes) instead.
 
     An article that reached wire.raw before a rule was added does not fire it, and one older
     than the state's retention fires nothing (its dedup entry may have expired): so a new
     consumer group that replays history alerts nothing twice and nothing old."""
+    candidates = [] if candidates is None else candidates
     now = time.time()
     if too_old(arrived, now, ctx.settings.alert_state_days * SECONDS_PER_DAY):
         return [], {}
@@ -219,10 +267,19 @@ def evaluate_rules(ctx: WorkerContext, state: PendingState, article: dict,
     for compiled in list(ctx.rules.compiled.values()):
         if predates_rule(arrived, ctx.rules.added_at.get(compiled.id)):
             continue
+        if compiled.rule.surge is not None:
+            hit = surge_hit(compiled, view)
+            if hit and compiled.rule.enabled:
+                candidates.append(surge_candidate(compiled, article, hit, event_time(article, arrived, now)))
+            continue
         evidence = match_rule(compiled, view)
         if not evidence:
             continue
         now = time.time()
+        scoped = once_candidates(compiled, article, evidence, format_rfc3339(now))
+        if scoped:  # decided on wire.alert-scopes, where every copy of the story meets
+            candidates.extend(scoped)
+            continue
         decision = decide(state, compiled, article, evidence, now)  # rules have keys of their own
         if decision.fire:
             alerts.append(build_alert(compiled, article, evidence, format_rfc3339(now)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import faust
 from aiohttp import web as aiohttp_web
 
-from streams.alerts.rules import RuleError, parse_rules
+from streams.alerts.rules import RuleError, as_new_rule, parse_rules
 from streams.alerts.sealing import SecretKeyMissing, sealed_rule_bytes
 from streams.alerts.url_policy import UrlRefused, check_rule_targets
 from streams.api_auth import Tokens, bearer, check_exposure, check_request, tokens_from_env
@@ -82,7 +82,7 @@ def add_rules_pages(ctx: WorkerContext) -> None:
         async def post(self, request):
             body = await request.read()
             try:
-                parsed = parse_rules(body.decode("utf-8"), filename="request")
+                parsed = [as_new_rule(rule) for rule in parse_rules(body.decode("utf-8"), filename="request")]
             except (RuleError, UnicodeDecodeError) as exc:
                 return self.json({"error": str(exc)}, status=400)
             try:
