@@ -108,6 +108,26 @@ CASES = [
     ("the question mark after the closing mark", "fr",
      "Le préfet Marc Roux a reçu les élus. « Tout le monde s’est exprimé » ? demande-t-il.",
      ["Marc Roux"]),
+    # The inverted subject after a dative naming the outlet: 'explique à l'AFP Alex'.
+    ("a first name after the outlet the words were said to", "fr",
+     "Les manifestants reviendront samedi. « Nous attendons des mesures très concrètes », explique à l’AFP "
+     "Paul Girard, organisateur des manifestations à Valence.",
+     ["Paul Girard"]),
+    # A paragraph of quotes joined by a subjectless infinitive goes on with the last speaker.
+    ("'avant d'avertir' between two quotes continues the speaker", "fr",
+     "« Nous attendons des mesures très concrètes », explique Paul Girard, organisateur des manifestations.\n\n"
+     "« Sinon, le mouvement durera », avant d’avertir : « Il faut vite qu’ils réagissent. »",
+     ["Paul Girard", "Paul Girard", "Paul Girard"]),
+    # A role introduced with an indefinite article and no name: the definite role is nobody named.
+    ("'une professeure …' then 'admet la professeure' is nobody named", "fr",
+     "Claire Martin a ouvert la réunion mardi. « Nous tiendrons bon », a déclaré Claire Martin. Dans une autre "
+     "école, une professeure de CE1 doit gérer des élèves agités. « Nous avons dû interdire ces chants », "
+     "raconte la professeure.",
+     ["Claire Martin", None]),
+    ("the same role named in apposition is that person", "fr",
+     "Dans une autre école, la professeure Claire Martin doit gérer des élèves agités. « Nous avons dû "
+     "interdire ces chants », raconte la professeure.",
+     ["Claire Martin"]),
 ]
 
 
@@ -126,3 +146,21 @@ def test_named_speakers_pass_is_what_turns_descriptions_into_nobody(en):
 def test_agreement_pass_is_what_picks_the_woman(en):
     body = "Mary Jones met Tom Baker in Leeds on Monday. Tom Baker left early.\n\n“We will fight this closure,” she said."
     assert speakers(en, body, "en", frozenset({"quotes.agreement"})) == ["Tom Baker"]
+
+
+def test_a_first_name_the_tagger_called_misc_speaks_as_a_person(fr):
+    from streams.nlp.quotes.extract import extract_quotes
+    from streams.text import nlp_view
+
+    body = "Ainsi le petit Adam, 6 ans, déclare : « Les casseurs sont les méchants de l’histoire. »"
+    start = body.index("Adam")
+    adam = {"id": "ww:MISC:adam", "name": "Adam", "type": "MISC", "aliases": [], "salience": 0.0, "quoted": False,
+            "mentions": [{"text": "Adam", "start": start, "end": start + 4}]}
+    doc = fr(nlp_view(body))
+
+    def speaker(disabled):
+        quotes, _ = extract_quotes(doc, body, [adam], language="fr", disabled=disabled)
+        return [((q["speaker"] or {}).get("name"), (q["speaker"] or {}).get("entity_id", "")[:6]) for q in quotes]
+
+    assert speaker(frozenset()) == [("Adam", "ww:PER")]  # a person entity is made for the speaker
+    assert speaker(frozenset({"quotes.named-speakers"})) == [("Adam", "ww:MIS")]

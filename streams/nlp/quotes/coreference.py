@@ -38,6 +38,7 @@ _DETERMINER_GENDERS = {row.split()[0]: row.split()[1] for row in every_language(
 # How far back (characters) a body named as subject may be for 'elle'/'it' (two sentences at most).
 _BODY_REACH = 600
 _DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
+_INDEFINITE_ARTICLES = every_language("quotes", "indefinite-articles")
 
 # A person an article introduces with a title: (offset of the mention, name, entity id).
 TitleHolder = tuple[int, str, str | None]
@@ -315,6 +316,8 @@ class Coreference:
         if not det or det[0].lower_ not in _SINGULAR_DEFINITE:
             return None
         lemma = self.article.lemma(head)
+        if self._introduced_unnamed(lemma, start):
+            return None  # 'une professeure de CE1 … « … », admet la professeure': nobody named
 
         gender = self._noun_gender(head) if self.article.switches.on(AGREEMENT) else None
 
@@ -358,6 +361,34 @@ class Coreference:
         if person is None:
             return None
         return Speaker(start, end, person.name, person.entity_id, "PER")
+
+    def unnamed_description(self, start: int, end: int) -> bool:
+        """The description in [start, end) ('la professeure') is a role the article introduced
+        for someone it never names."""
+        article = self.article
+        nouns = [article.doc[i] for i in article.token_range(start, end) if article.doc[i].pos_ == "NOUN"]
+        return bool(nouns) and self.is_role(nouns[0]) and self._introduced_unnamed(article.lemma(nouns[0]), start)
+
+    def _introduced_unnamed(self, lemma: str, start: int) -> bool:
+        """The role was last introduced with an indefinite article and no name ('une
+        professeure de CE1', 'a spokesman'), after anyone the article names with it: the
+        definite role later on is that unnamed person."""
+        article, doc = self.article, self.article.doc
+        if not article.has_dep:
+            return False
+        tokens = article.token_range(article.floor(start, 3), start)
+        for i in range(tokens.stop - 1, tokens.start - 1, -1):
+            t = doc[i]
+            if t.pos_ != "NOUN" or article.in_quote[i] or article.lemma(t) != lemma:
+                continue
+            phrase = (doc[t.left_edge.i].idx, doc[t.right_edge.i].idx + len(doc[t.right_edge.i].text))
+            if article.per_mention_at(*phrase) is not None:
+                return False  # 'un député, Paul Girard,', 'le député Paul Girard': named
+            det = [c for c in t.children if c.dep_ == "det"]
+            if det and det[0].lower_ in _INDEFINITE_ARTICLES:
+                return not any(holder[0] > t.idx for holder in self.titles.get(lemma, ()))
+            # an unnamed definite mention ('admet la professeure') refers back: look further
+        return False
 
     # ---- people met before
 

@@ -80,12 +80,15 @@ def split_at_incise(attributor: Attributor, quote: QuoteCandidate, incise: tuple
     speaker = None if negated else attributor.speakers.speaker_of_verb(verb, first, last, incise=True)
     if is_indefinite(attributor, speaker):
         speaker, negated = None, True
+    source = None
     if speaker is not None and attributor.runs(NAMED_SPEAKERS):
-        speaker = attributor.named.named(speaker)
+        source, speaker = speaker, attributor.named.named(speaker)
+        if speaker is not None:
+            source = None  # named: the speaker itself; unnamed ('admet la professeure'): the source
     cue = attributor.characters((first, last))
     halves = []
     for a, b in (trim(body, quote.start, doc[i - 1].idx), trim(body, doc[k].idx + 1, quote.end)):
         if b > a:
             halves.append(QuoteCandidate(quote.span, a, b, speaker=speaker, cue=cue, own=speaker is not None,
-                                         blocked=negated))
+                                         blocked=negated, source=source))
     return halves

@@ -70,6 +70,10 @@ class NamedSpeakers:
         if entity is not None and speaker.etype == "MISC" and self._introduced_as_body(entity, speaker):
             # 'le syndicat Alliance', 'the group Hope Not Hate': a body whatever the tagger said
             return replace(speaker, name=entity.get("name") or speaker.name, etype="ORG")
+        if (entity is not None and speaker.etype == "MISC" and is_first_name(entity.get("name") or "")
+                and article.body[speaker.start:speaker.end].endswith(entity.get("name") or "")):
+            # '« … », déclare le petit Adam': a first name that speaks is a person, whatever the tagger said
+            return replace(speaker, name=entity.get("name") or speaker.name, entity_id=None, etype="PER")
         if speaker.etype not in SPEAKING_TYPES or entity is None:
             return speaker if speaker.etype in ("PER", "ORG") else None
         if speaker.etype == "LOC":

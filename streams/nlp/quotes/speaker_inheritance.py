@@ -203,11 +203,32 @@ def _lend(quote: QuoteCandidate, speaker: Speaker | None, cue: tuple[int, int] |
             return  # '« … », a déclaré une source officielle': someone new, unnamed
         if attributor is not None and speaker.etype == "PER" and _other_gender(attributor, written.name, speaker):
             return  # '« … », balaye la quinqua' after a man was quoted
+        if attributor is not None and attributor.coreference.unnamed_description(written.start, written.end):
+            return  # 'une professeure … « … », raconte la professeure': someone never named
         quote.speaker = Speaker(written.start, written.end, speaker.name, speaker.entity_id, speaker.etype)
         return
     quote.speaker = speaker
     if cue is not None or quote.cue is None:
         quote.cue = cue
+
+
+_INCISE_WORDS = 6
+
+
+def _continues_speech(attributor: Attributor, paragraph: Paragraph) -> bool:
+    """Nothing but quoted words, or quoted words joined by a few words that name nobody and
+    have no subject ('« … », avant d'avertir : « … »', '"…," adding: "…"'): the paragraph
+    goes on with whoever spoke before."""
+    article = attributor.article
+    if article.is_quote_only(paragraph):
+        return True
+    if not article.has_dep:
+        return False
+    doc = article.doc
+    words = [doc[i] for i in article.token_range(*paragraph)
+             if not article.in_quote[i] and any(c.isalnum() for c in doc[i].text)]
+    return len(words) <= _INCISE_WORDS and not any(
+        t.ent_type_ or t.pos_ in ("NOUN", "PROPN", "PRON") or t.dep_.startswith("nsubj") for t in words)
 
 
 def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], paragraphs: list[Paragraph]) -> None:
@@ -239,7 +260,7 @@ def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], p
                             else None)
         following_speaker = (following.speaker if following is not None and following.own
                              and following.span.paragraph - quote.span.paragraph <= 1 else None)
-        if attributor.article.is_quote_only(paragraphs[quote.span.paragraph]):
+        if _continues_speech(attributor, paragraphs[quote.span.paragraph]):
             if attributor.runs(INTERVIEW_ANSWERS) and _after_question(attributor, paragraphs, quote.span.paragraph):
                 # An interview's answer: the interviewee the text named for an earlier answer,
                 # never the people the question names.

@@ -357,6 +357,11 @@ class SpeakerResolver:
                 return t
         return candidate
 
+    def _starts_person(self, t: Token) -> bool:
+        """A person's name of the article begins at token t."""
+        found = self.article.per_mention_at(t.idx, t.idx + len(t.text))
+        return found is not None and found[0] == t.idx
+
     def inverted_subject(self, last: int) -> Speaker | None:
         """'», a déclaré mercredi le ministre X' / '," said Jane Doe': the phrase after the
         verb whose phrase ends at token `last`."""
@@ -372,7 +377,8 @@ class SpeakerResolver:
                 # A prepositional phrase before the subject: 'a assuré sur franceinfo X',
                 # 'a déclaré à la presse le président'.
                 j = t.head.i + 1
-                while j < limit and doc[j].dep_ in _NAME_DEPS[:3] and doc[j].head.i < j:
+                while (j < limit and doc[j].dep_ in _NAME_DEPS[:3] and doc[j].head.i < j
+                       and not self._starts_person(doc[j])):  # 'à l'AFP Alex': a person is the subject
                     j += 1
                 continue
             # A capitalised word the NER marks is a name whatever its tag ('Macron' ADV).
