@@ -82,7 +82,9 @@ def close_all(readers: Iterable[TopicReader], sender: Sender | None, workers: It
 
 # --- the articles and the rule the scenarios send --------------------------------------------
 
-NATO_RULE = {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned"}
+# once per article: the scenarios send copies of the samples under new ids (one story), and count
+# alerts per article (a rule added without once_per would alert once per story)
+NATO_RULE = {"id": "nato", "name": "NATO mentioned", "actors": ["NATO"], "match": "mentioned", "once_per": "article"}
 
 
 def make_articles(count: int, tag: str, nato_every: int | None = None) -> list[dict]:
