@@ -127,6 +127,31 @@ def test_ratios_targets_and_table_from_synthetic_results():
            "settings": {"broker_kind": "embedded"}, "results": results, "targets": goals}
     table = report.format_table(doc)
     assert "raw spaCy nlp.pipe, 1 process" in table and "2 workers" in table and "p99" in table
+    assert goals["stories_share_of_parse"]["met"] is None  # not measured in these results
+    results["raw_spacy"].update(docs=10, seconds=1.0)
+    results["enrich"]["stories_window"] = {"window_articles": 10_000, "articles": 100, "stories_ms": 3.0,
+                                           "parse_ms": 100.0, "share_of_parse": 0.03}
+    assert report.targets(results)["stories_share_of_parse"] == {"target": 0.05, "reached": 0.03, "met": True}
+    doc["results"] = results
+    assert "stories stage with 10,000 articles in its window" in report.format_table(doc)
+    assert "3.0% of the parse" in report.format_table(doc)
+
+
+def test_stories_window_times_the_stage_against_a_full_window():
+    from streams.harness.bench.stories_window import filled_state, stories_cost
+
+    person = {"id": "ww:PER:anna berg", "name": "Anna Berg", "type": "PER", "aliases": [], "mentions": [],
+              "salience": 0.8, "quoted": True}
+    events = [{"id": f"e{i}", "version": 1, "source": "wire", "headline": f"h{i}",
+               "body": "\n\n".join(f"Paragraph {i}.{p}: the minister Anna Berg spoke about budget item {i * p} "
+                                    f"in Oslo on day {p}, and the opposition answered." for p in range(6)),
+               "entities": [person], "quotes": [], "topics": [], "story": {"id": "x"}} for i in range(12)]
+    state = filled_state(events, 60)
+    assert len(state.index) == 60
+    cost = stories_cost(events, parse_ms=50.0, size=60)
+    assert cost["window_articles"] == 60 and cost["articles"] == 12
+    assert cost["share_of_parse"] == pytest.approx(cost["stories_ms"] / 50.0, abs=1e-4)
+    assert stories_cost([], 50.0) == {}
 
 
 def test_register_bench_adds_the_verb_with_its_flags():
@@ -170,10 +195,13 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
     write_jsonl(corpus_file, tiny)
     output = tmp_path / "results.json"
     status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--skip-streaming", "--workers", "1",
-                         "--output", str(output)])
+                         "--stories-window", "40", "--output", str(output)])
     assert status == 0
     doc = json.loads(output.read_text("utf-8"))
     results = doc["results"]
+    window = results["enrich"]["stories_window"]
+    assert window["window_articles"] == 40 and window["articles"] == 4 and window["stories_ms"] > 0
+    assert doc["targets"]["stories_share_of_parse"]["reached"] == window["share_of_parse"]
     assert results["raw_spacy"]["docs"] == 4 and results["raw_spacy_end"]["docs"] == 4
     assert results["enrich"]["enriched"] == 4 and results["enrich"]["deadletter"] == 0
     assert results["raw_spacy"]["docs_per_s"] > 0 and results["enrich"]["ratio_to_raw"] > 0

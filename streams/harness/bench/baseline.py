@@ -53,7 +53,7 @@ def prepare_raw_spacy(corpus: list[dict]) -> Prepared:
     return run, None
 
 
-def prepare_enrich(corpus: list[dict]) -> Prepared:
+def prepare_enrich(corpus: list[dict], stories_window: int = 10_000) -> Prepared:
     """Load what the Enricher needs, warm up, and return the timed run over the corpus and, untimed,
     the costs the streaming path adds around the parse."""
     from streams.config import from_env
@@ -64,16 +64,19 @@ def prepare_enrich(corpus: list[dict]) -> Prepared:
     enricher.warm_up()
     warm = [dict(a, id=f"warm-{i}") for i, a in enumerate(corpus[:4])]
     list(enricher.enrich_many(warm, batch_size=settings.batch_size))
+    last: dict[str, Any] = {"events": [], "annotate_ms": None}  # the latest run, for the untimed part
 
     def run() -> dict:
         kinds: Counter[str] = Counter()
         stage_ms: Counter[str] = Counter()
+        events: list[dict] = []
         entities: dict[str, list[str]] = {}
         names: dict[str, tuple[str, str]] = {}
         for kind, event in enricher.enrich_many(corpus, batch_size=settings.batch_size):
             kinds[kind] += 1
             if kind != "enriched":
                 continue
+            events.append(event)
             for stage, ms in (event.get("timings_ms") or {}).items():
                 stage_ms[stage] += ms
             ids = []
@@ -82,6 +85,7 @@ def prepare_enrich(corpus: list[dict]) -> Prepared:
                 names[entity["id"]] = (entity["name"], entity["type"])
             entities[event["id"]] = sorted(set(ids))
         enriched = max(1, kinds["enriched"])
+        last.update(events=events, annotate_ms=stage_ms["annotate"] / enriched if stage_ms["annotate"] else None)
         return {
             "docs": sum(kinds.values()),
             "enriched": kinds["enriched"],
@@ -91,7 +95,13 @@ def prepare_enrich(corpus: list[dict]) -> Prepared:
             "entity_names": {k: list(v) for k, v in names.items()},
         }
 
-    return run, lambda: {"overhead": overhead_breakdown(enricher, corpus[:24])}
+    def after() -> dict:
+        from streams.harness.bench.stories_window import stories_cost
+
+        return {"overhead": overhead_breakdown(enricher, corpus[:24]),
+                "stories_window": stories_cost(last["events"], last["annotate_ms"], stories_window)}
+
+    return run, after
 
 
 def overhead_breakdown(enricher, articles: Sequence[dict]) -> dict:
@@ -143,10 +153,14 @@ def child_main(argv: Sequence[str]) -> int:
     parser.add_argument("mode", choices=("raw", "enrich"))
     parser.add_argument("corpus")
     parser.add_argument("--part", default="0/1", help="I/N: take every N-th article from the I-th")
+    parser.add_argument("--stories-window", type=int, default=10_000, help="enrich: articles in the story window")
     args = parser.parse_args(list(argv))
     index, parts = (int(v) for v in args.part.split("/"))
     corpus = read_jsonl(Path(args.corpus))[index::parts]
-    run, after = (prepare_raw_spacy if args.mode == "raw" else prepare_enrich)(corpus)
+    if args.mode == "raw":
+        run, after = prepare_raw_spacy(corpus)
+    else:
+        run, after = prepare_enrich(corpus, args.stories_window)
     print("ready", flush=True)
     while sys.stdin.readline():
         machine0, cpu0, started = machine_cpu(), time.process_time(), time.time()
@@ -166,13 +180,14 @@ class ChildPool:
     Kept alive (idle, blocked on stdin) between runs, so the raw spaCy reference can be measured
     right before and right after each streaming window without reloading models."""
 
-    def __init__(self, mode: str, corpus_path: Path, processes: int, workdir: Path, timeout: float = 300.0):
+    def __init__(self, mode: str, corpus_path: Path, processes: int, workdir: Path, timeout: float = 300.0,
+                 extra: Sequence[str] = ()):
         self.mode = mode
         self.children: list[tuple[subprocess.Popen, Any]] = []
         for index in range(processes):
             log = open(workdir / f"child-{mode}-{processes}-{index}.log", "wb")  # noqa: SIM115 - closed by close()
             command = [sys.executable, "-m", "streams.harness.bench", "child", mode, str(corpus_path),
-                       "--part", f"{index}/{processes}"]
+                       "--part", f"{index}/{processes}", *extra]
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                        cwd=str(REPO_ROOT), env=child_env())
             self.children.append((process, log))

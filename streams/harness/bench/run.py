@@ -44,6 +44,7 @@ class BenchOptions:
     with_ui: bool = False  # the streaming window alone and with the dashboard open (beside_ui.py)
     ui_rounds: int = 2
     ui_workers: int = 1
+    stories_window: int = 10_000  # articles in the story window when the stories stage is timed
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -73,7 +74,7 @@ def run_bench(options: BenchOptions) -> dict:
         "notes": [],
     }
     results = doc["results"]
-    timeout = 120 + 5 * len(corpus)
+    timeout = 120 + 5 * len(corpus) + options.stories_window // 50
     ok = False
     try:
         say(f"corpus: {doc['corpus']['articles']} articles {doc['corpus']['languages']}, "
@@ -84,11 +85,13 @@ def run_bench(options: BenchOptions) -> dict:
             if workers > 1:
                 with ChildPool("raw", corpus_path, workers, workdir, timeout) as pool:
                     results["raw_spacy_parallel"] = raw_phase(pool, timeout, f"raw spaCy × {workers} processes")
-            with ChildPool("enrich", corpus_path, 1, workdir, timeout) as pool:
+            with ChildPool("enrich", corpus_path, 1, workdir, timeout,
+                           extra=("--stories-window", str(options.stories_window))) as pool:
                 enrich_raw = pool.run(timeout)[0]
             enrich = combine([enrich_raw])
             enrich.update(enriched=enrich_raw["enriched"], deadletter=enrich_raw["deadletter"],
-                          stage_ms=enrich_raw["stage_ms"], overhead=enrich_raw.get("overhead"))
+                          stage_ms=enrich_raw["stage_ms"], overhead=enrich_raw.get("overhead"),
+                          stories_window=enrich_raw.get("stories_window"))
             results["enrich"] = enrich
             say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s")
             if options.skip_streaming:

@@ -1,0 +1,67 @@
+"""The stories stage's cost with a full window, against the parse of the same articles (#20's
+target: under 5 % of an article's parse with 10,000 articles in the window).
+
+Why a window of made-up articles: a bench corpus is ~100 articles, and what the stage costs
+depends on what it must compare an article with. The window is filled with articles made of the
+corpus's own paragraphs drawn at random (3 to 8 each, so shingles recur and LSH bands collide:
+candidates to verify abound) carrying the entities, quotes and topics of a corpus article (so
+the event join has candidates by actor too), first seen over the last 48 h. Then each corpus
+article, as the topics stage hands it on, goes through `StoriesState.apply`, the stage's own
+function, timed: fingerprint, copy index, event join, quote ids and state rows.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from streams.stories.state import StoriesState
+
+WINDOW_ARTICLES = 10_000
+WINDOW = timedelta(hours=48)
+SEED = 20
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def filled_state(events: Sequence[dict], size: int = WINDOW_ARTICLES, seed: int = SEED,
+                 end: datetime | None = None) -> StoriesState:
+    """A StoriesState holding `size` articles made of the events' paragraphs, first seen over the
+    48 h before `end`."""
+    rng = random.Random(seed)
+    end = end or datetime(2026, 1, 1, tzinfo=UTC)
+    paragraphs = [p for e in events for p in str(e.get("body") or "").split("\n\n") if p.strip()]
+    state = StoriesState()
+    for n in range(size):
+        model = rng.choice(events)
+        body = "\n\n".join(rng.sample(paragraphs, min(len(paragraphs), rng.randint(3, 8))))
+        seen = _rfc3339(end - WINDOW + WINDOW * (n / size))
+        state.apply({"id": f"window-{n}", "version": 1, "source": f"outlet-{n % 40}", "headline": "",
+                     "body": body, "entities": model.get("entities") or [], "quotes": model.get("quotes") or [],
+                     "topics": model.get("topics") or []}, seen)
+    return state
+
+
+def stories_cost(events: Sequence[dict], parse_ms: float | None, size: int = WINDOW_ARTICLES) -> dict:
+    """ms per article of the stories stage with `size` articles in the window, and its share of
+    `parse_ms` (the parse of the same articles, measured by the caller)."""
+    if not events:
+        return {}
+    end = datetime(2026, 1, 1, tzinfo=UTC)
+    started = time.perf_counter()
+    state = filled_state(events, size, end=end)
+    fill_s = time.perf_counter() - started
+    seen = _rfc3339(end)
+    probes = [{k: v for k, v in e.items() if k != "story"} | {"id": f"probe-{e['id']}"} for e in events]
+    started = time.perf_counter()
+    for event in probes:
+        state.apply(event, seen)
+    stories_ms = (time.perf_counter() - started) * 1000 / len(probes)
+    share = stories_ms / parse_ms if parse_ms else None
+    return {"window_articles": len(state.index) - len(probes), "articles": len(probes),
+            "stories_ms": round(stories_ms, 3), "parse_ms": round(parse_ms, 2) if parse_ms else None,
+            "share_of_parse": round(share, 4) if share is not None else None, "fill_s": round(fill_s, 1)}
