@@ -241,3 +241,17 @@ def test_surge_candidates_and_alert():
     assert alert["surge"]["subject"] == {"actor": "Hélène Marchal", "id": "ww:PER:helene marchal",
                                          "name": "Hélène Marchal"}
     assert schema_problems("alert", alert) == []
+
+
+def test_the_readme_examples_are_valid_rules():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Alert rules\n"):readme.index("## Measuring\n")]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    rules = [rule for block in blocks for rule in parse_rules(block)]
+    by_id = {rule.id: as_new_rule(rule) for rule in rules}
+    assert by_id["castaner-quoted"].scope == "story"
+    assert by_id["stoltenberg-surge"].surge == SurgeSpec(window=3600, baseline=7 * 86400, threshold=3.0,
+                                                         min_articles=5, actor="Jens Stoltenberg")
