@@ -118,6 +118,15 @@ CASES = [
      "« Nous attendons des mesures très concrètes », explique Paul Girard, organisateur des manifestations.\n\n"
      "« Sinon, le mouvement durera », avant d’avertir : « Il faut vite qu’ils réagissent. »",
      ["Paul Girard", "Paul Girard", "Paul Girard"]),
+    # An exchange: the verb before a colon reports the quote after it, not the one before.
+    ("'\"A\", X replied: \"B\"': A is not X's", "en",
+     "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "
+     "replied: “I won’t abandon you, that is not my style.”",
+     [None, "Tom Baker"]),
+    ("'« A », a répondu X : « B »': A is not X's", "fr",
+     "Paul Girard a visité la ville vendredi. À une maire qui l’implorait : « Ne nous abandonnez pas ! », "
+     "Paul Girard a répondu : « Je ne vous abandonnerai pas. »",
+     [None, "Paul Girard"]),
     # A role introduced with an indefinite article and no name: the definite role is nobody named.
     ("'une professeure …' then 'admet la professeure' is nobody named", "fr",
      "Claire Martin a ouvert la réunion mardi. « Nous tiendrons bon », a déclaré Claire Martin. Dans une autre "

@@ -22,7 +22,7 @@ from streams.nlp.quotes import (
 from streams.nlp.quotes.acting_places import acting_place
 from streams.nlp.quotes.article_index import DASHES, Paragraph
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
-from streams.nlp.quotes.cue_after import cue_after
+from streams.nlp.quotes.cue_after import cue_after, introduces_next
 from streams.nlp.quotes.cue_before import cue_before
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
 from streams.nlp.quotes.inner_incise import (
@@ -141,6 +141,8 @@ def _clause_subject(attributor: Attributor, quote: QuoteCandidate) -> Cue | None
             if isinstance(subject, Token) and speakers.dateline(subject):
                 head = speakers.region_head(speakers.clause_before(node.i))
                 subject = head if head is not None and not speakers.dateline(head) else None
+            if node.idx > quote.end and introduces_next(attributor, node):
+                break  # '"A", Macron replied: "B"': the clause reports B
             if subject is not None and (isinstance(subject, Speaker) or (
                 subject.lower_ not in EXPLETIVES and article.paragraph_of(subject.idx) == paragraph
             )):

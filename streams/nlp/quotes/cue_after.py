@@ -25,7 +25,7 @@ from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
 from streams.nlp.quotes.quote_marks import CLOSING_MARKS, SPACE_CHARS
 
-__all__ = ["cue_after", "quoted_run_end"]
+__all__ = ["cue_after", "introduces_next", "quoted_run_end"]
 
 
 def quoted_run_end(attributor: Attributor, i: int, stop: int, step: int) -> tuple[int, bool]:
@@ -104,6 +104,8 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
         if not attributor.runs(CUE_AFTER):
             continue
         if cues.is_cue(t):
+            if introduces_next(attributor, t):
+                break  # '"…", Macron replied: "…"': the verb reports the quote after its colon
             return _verb_after(attributor, t, begin, starts_comma, dash)
         if form_hit is None and count <= 5 and (starts_comma or dash) and cues.is_form_cue(t):
             form_hit = t
@@ -156,6 +158,20 @@ def _signed_after_dash(attributor: Attributor, dash: int) -> Cue | None:
     if speaker is not None and speaker.etype in ("PER", "ORG"):
         return Cue("dash", dash, speaker, NO_PHRASE, True)
     return None
+
+
+def introduces_next(attributor: Attributor, verb: Token) -> bool:
+    """The verb's phrase ends with a colon and a quotation opens after it."""
+    doc, article = attributor.doc, attributor.article
+    j = attributor.cues.phrase(verb)[1] + 1
+    while j < article.token_count and doc[j].is_space:
+        j += 1
+    if j >= article.token_count or doc[j].text != ":":
+        return False
+    j += 1
+    while j < article.token_count and doc[j].is_space:
+        j += 1
+    return j < article.token_count and (is_mark_token(doc[j]) or article.in_quote[j])
 
 
 def _verb_after(attributor: Attributor, verb: Token, begin: int, starts_comma: bool, dash: bool) -> Cue:

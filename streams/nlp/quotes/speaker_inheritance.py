@@ -130,6 +130,14 @@ def _named_in_sentence(attributor: Attributor, quote: QuoteCandidate, speaker: S
                for mention in article.mentions_in(doc[sentence.start].idx, quote.start))
 
 
+def _turn_between(attributor: Attributor, quote: QuoteCandidate, later: QuoteCandidate) -> bool:
+    """The later quote's cue stands between the two quotes and leads into it with a colon."""
+    cue = later.cue
+    if cue is None or not (quote.end <= cue[0] and cue[1] <= later.start):
+        return False
+    return attributor.body[cue[1]:later.start].strip(" \u00a0\n\t«“\"").startswith(":")
+
+
 def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandidate], k: int,
                            provides: Callable[[QuoteCandidate], bool]) -> QuoteCandidate | None:
     """The nearest quote of the same paragraph attributed by a cue of its own: an earlier one,
@@ -141,6 +149,8 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
     for distance in range(1, n):
         for j in (k - distance, k + distance):
             if 0 <= j < n and provides(candidates[j]) and candidates[j].span.paragraph == paragraph:
+                if j > k and _turn_between(attributor, quote, candidates[j]):
+                    continue  # '"A", Macron replied: "B"': B is the answer to A, not A's speaker
                 if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(
                         attributor, quote.end, candidates[j].start) and not _named_in_sentence(
                         attributor, quote, candidates[j].speaker):
