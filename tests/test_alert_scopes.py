@@ -255,3 +255,17 @@ def test_the_readme_examples_are_valid_rules():
     assert by_id["castaner-quoted"].scope == "story"
     assert by_id["stoltenberg-surge"].surge == SurgeSpec(window=3600, baseline=7 * 86400, threshold=3.0,
                                                          min_articles=5, actor="Jens Stoltenberg")
+
+
+def test_rules_test_backtests_a_surge_in_event_time_order(capsys):
+    from streams.cli.rules import backtest_surges
+
+    rule_c = compiled({"id": "s", "name": "S", "surge": {"actor": "Hélène Marchal"}})
+    hours = [T0 + h * HOUR + m * 600 for h in range(6) for m in range(2)]  # 2 an hour for 6 hours
+    burst = [T0 + 6 * HOUR + m * 60 for m in range(10)]
+    articles = [article(f"a{n}", story=f"st-{n}", published_at=datetime.fromtimestamp(t, UTC).isoformat())
+                for n, t in enumerate(hours + burst)]
+    articles.reverse()  # history order is not event-time order
+    assert backtest_surges([rule_c], articles) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("s: surge at 2026-03-02T06:0") and "z " in out

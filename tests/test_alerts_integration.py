@@ -101,6 +101,7 @@ def test_rules_web_api(broker, tmp_path):
         assert status == 201 and body == {"added": ["web1"]}
         rules = wait_rules(lambda rules: len(rules) == 1)
         assert rules[0]["id"] == "web1" and SECRET not in json.dumps(rules)
+        assert rules[0]["once_per"] == "story"  # the default of a rule added now
         status, body = call("POST", "/rules", b"id: bad\nname: B\nactors: []\n")
         assert status == 400 and "actors" in body["error"]
         assert call("DELETE", "/rules/nope")[0] == 404
