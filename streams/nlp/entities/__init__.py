@@ -26,6 +26,8 @@ PASSES: tuple[Pass, ...] = (
                                   " Défense'); 'de la France' is France"),
     Pass("entities.noise", "the small models' false names dropped: function words, web addresses, verbs,"
                            " headings, common words; acronyms of common nouns ('PCE')"),
+    Pass("entities.term-acronyms", "a French acronym spelled out in lower case names a thing, not an actor ('le RIC"
+                                   " [référendum d'initiative citoyenne]', '... de culpabilité (CRPC)')"),
     Pass("entities.demonyms", "peoples and their adjectives ('Russes', 'Sri Lankan', 'Berliners') are MISC"),
     Pass("entities.non-actors", "competitions, treaties, faiths, eras, tournament groups and named craft are"
                                 " MISC"),
@@ -45,10 +47,14 @@ PASSES: tuple[Pass, ...] = (
                                       " name"),
     Pass("entities.parties", "English parties the model missed or called a nationality ('Orban's Fidesz"
                              " party')"),
+    Pass("entities.party-members", "a party named by its adjective or short name before a member's role is the"
+                                   " party ('the Conservative MP', 'former Ukip candidate')"),
     Pass("entities.french-institutions", "'tribunal correctionnel de Lyon' is one body, named 'Lyon Criminal"
                                          " Court' in every language"),
     Pass("entities.seats-of-power", "a seat of power named short is its body ('l'Élysée', 'Matignon'), named as a"
                                     " building ('palais de l'Élysée') the place"),
+    Pass("entities.real-names", "a person's other name given right after ('X, whose real name is Y', 'X, de son"
+                                " vrai nom Y') is the same person"),
     Pass("entities.partial-names", "a part of a longer name joins it ('Stoltenberg', 'the Commission',"
                                    " 'Dortmund')"),
     Pass("entities.acronyms", "an acronym joins the name it stands for ('EU', 'Long Name (ACR)')"),

@@ -15,8 +15,10 @@ from streams.nlp.entities.cleaning import common_noun_acronyms, credited_names
 from streams.nlp.entities.evidence import TOWN_BY_DEFAULT
 from streams.nlp.entities.name_shapes import given_names, is_club_name
 from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
+from streams.nlp.entities.party_members import party_members
 from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
+from streams.nlp.entities.term_acronyms import term_acronyms
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
 from streams.nlp.entities.untagged import (
     listed_places,
@@ -74,6 +76,11 @@ def drop_plain_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
     return [m for m in out if m.entry is not None or m.text not in plain and not inside.contains(m.start, m.end)]
 
 
+def drop_term_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
+    """French acronyms the article spells out in lower case ("le RIC [référendum d'initiative citoyenne]")."""
+    return term_acronyms(article.text, out) if article.language == "fr" else out
+
+
 def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
     if "UTC" not in article.text:
         return out
@@ -103,6 +110,10 @@ def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
     out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
     article.covered += [(p.start, p.end, "ORG") for p in parties]
     return out
+
+
+def type_party_members(article: Article, out: list[Mention]) -> list[Mention]:
+    return party_members(article.doc, article.text, out, SpanIndex(article.covered), article.table, article.language)
 
 
 def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
@@ -214,10 +225,12 @@ ARTICLE_RULES: tuple[tuple[str, ArticleRule], ...] = (
     ("entities.sports-teams", retype_teams),
     ("entities.org-cues", retype_outlets_and_companies),
     ("entities.noise", drop_plain_acronyms),
+    ("entities.term-acronyms", drop_term_acronyms),
     ("entities.table-names", add_time_zone_cities),
     ("entities.untagged-persons", add_untagged_persons),
     ("entities.place-phrases", add_untagged_places),
     ("entities.parties", add_parties),
+    ("entities.party-members", type_party_members),
     ("entities.table-names", add_table_names),
     ("entities.credits", add_credited_names),
     ("entities.pairs", split_pairs),

@@ -38,7 +38,7 @@ def to_entity(group: Group, body: str, language: str, table: AliasTable,
     else:
         type_ = group.type
         best = max(mentions, key=lambda m: (m.tokens, len(m.text), -m.start))
-        name = body[best.start:best.end]
+        name = group.known_as or body[best.start:best.end]
         if institution_names and language == "fr" and type_ in ("ORG", "LOC"):
             name = english_name(name, partial(_known_place, table)) or name
         ident = entity_id_for(type_, name)

@@ -17,6 +17,7 @@ from streams.nlp.entities.vocabulary import (
     ADJECTIVE_DEMONYM_ENDING,
     AGENCY_CREDIT,
     BYLINE,
+    COMMON_CAPITAL_KEYS,
     COURTESY_TITLE,
     COURTESY_TITLE_WORDS,
     ELISION,
@@ -34,6 +35,7 @@ from streams.nlp.entities.vocabulary import (
     WEEKDAYS,
 )
 
+_ARTICLES_CAPITALISED = frozenset({"le", "la", "les", "l'", "the", "un", "une", "a", "an"})
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _TRAIL_PUNCT = " \t\n,;:!?\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
 _LEAD_PUNCT = " \t\n,;:!?.\"'\u2019\u00ab\u00bb\u201c\u201d()[]{}\u2013\u2014-/*"
@@ -91,6 +93,7 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
     """Boundary fixes the trim cannot see: an unclosed "(", trailing function words and scores,
     "pro-"/"anti-" prefixes, and role words, demonyms or sentence-initial verbs before a person's
     name ("Following Mubarak", "Superintendent Shekhar Prabhudessai", "Estonian Herman Simm")."""
+    start, end = hyphen_joined(text, start, end)
     for _ in range(4):
         before = (start, end)
         span = text[start:end]
@@ -144,6 +147,28 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
         start, end = trim(text, start, end, language)
         if (start, end) == before or end <= start:
             break
+    return start, end
+
+
+_HYPHEN_AFTER = re.compile(r"-[A-ZÀ-Ý][^\W\d_]+")
+_OPENS_LONGER = re.compile(r" [A-ZÀ-Ý]")
+_HYPHEN_BEFORE = re.compile(r"[A-ZÀ-Ý][^\W\d_]+-$")
+
+
+def hyphen_joined(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span the model cut at a hyphen ("M. [Son]-Forget", "Son-[Forget]") grown over the capitalised
+    parts written onto it; names the table knows joined this way ("Lyon-Turin") are split again later
+    (article_rules.split_pairs)."""
+    while True:
+        after = _HYPHEN_AFTER.match(text, end)
+        if after is None or not text[end - 1:end].isalpha() or _OPENS_LONGER.match(text, after.end()):
+            break  # "Paris-[Saint Germain]": the part opens a longer name the span does not hold
+        end = after.end()
+    while start > 0 and text[start:start + 1].isupper():
+        before = _HYPHEN_BEFORE.search(text, max(0, start - 30), start)
+        if before is None or (before.start() > 0 and text[before.start() - 1].isalnum()):
+            break
+        start = before.start()
     return start, end
 
 
@@ -223,6 +248,11 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
     if not any(c.isupper() for c in text):  # "russe", "gouvernement": no proper noun
         return True
     words = text.split()
+    if len(words) >= 3 and words[0].casefold() in _ARTICLES_CAPITALISED and not any(
+            c.isupper() for c in " ".join(words[1:])):
+        return True  # "Le club de la capitale": the sentence's capital only
+    if alias_key(text) in COMMON_CAPITAL_KEYS:  # "l'Hexagone", "la République"
+        return True
     if text.casefold() in WEEKDAYS or text.casefold() in COURTESY_TITLE_WORDS:  # "Lundi, ...", "M." alone
         return True
     if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:

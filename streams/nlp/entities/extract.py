@@ -27,6 +27,7 @@ from streams.nlp.entities.grouping import (
 )
 from streams.nlp.entities.headline import headline_names, headline_only
 from streams.nlp.entities.mentions import raw_mentions, scan_aliases
+from streams.nlp.entities.real_names import join_real_names
 from streams.nlp.entities.records import SpanIndex
 from streams.nlp.entities.salience import is_in_headline, mark_quoted, salience
 from streams.nlp.entities.seats import type_seats
@@ -63,6 +64,8 @@ def extract_entities(
     groups = group_mentions(raw) if raw else []
     if has_ner and runs("entities.seats-of-power"):
         groups = type_seats(groups, table, lang)
+    if runs("entities.real-names"):
+        groups = join_real_names(groups, text, lang)
     if runs("entities.partial-names"):
         groups = merge_partial_names(groups)
     if runs("entities.acronyms"):

@@ -51,6 +51,9 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
     if (prev in MEDIA_NOUNS or prev in COMPANY_NOUNS) and doc[before - 1].is_lower and prev2 != "-" \
             and prev2 not in POSSESSIVES:
         return 2  # "the newspaper Cumhuriyet", "news magazine Der Spiegel", "carmaker Dongfeng"
+    if before > 1 and doc[before - 1].pos_ == "ADJ" and doc[before - 1].is_lower and doc[before - 2].is_lower \
+            and (prev2 in MEDIA_NOUNS or prev2 in COMPANY_NOUNS):
+        return 2  # French puts the adjective between: "l'institut français Pollingvox", "le quotidien italien X"
     if before > 0 and doc[before - 1].tag_ == "NNS" and doc[before - 1].lemma_ in COMPANY_NOUNS | MEDIA_NOUNS:
         return 2  # "the airlines Emirates and Etihad"
     if prev in LIST_OPENERS and before > 2:
@@ -58,7 +61,7 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
         if noun.tag_ == "NNS" and noun.lemma_ in COMPANY_NOUNS | MEDIA_NOUNS:
             return 2  # "companies such as Yingli", "firms like Escada"
     root = doc[start:end].root
-    if root.dep_ == "appos" and root.head.i < start and (root.head.lower_ in COMPANY_NOUNS
+    if root.dep_ == "appos" and root.head.i < start and doc[start - 1].text != "(" and (root.head.lower_ in COMPANY_NOUNS
                                                          or root.head.lower_ in MEDIA_NOUNS):
         return 2  # "the country's biggest utility, E.ON"
     if nxt in LEADERS_AFTER and end + 1 < n and doc[end + 1].text[:1].isupper():

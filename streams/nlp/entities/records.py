@@ -40,6 +40,7 @@ class Group:
     type: str
     mentions: list[Mention] = field(default_factory=list)
     entry: AliasEntry | None = None
+    known_as: str | None = None  # the name to show when it is not the longest mention (real_names.py)
 
     @property
     def first(self) -> int:

@@ -90,10 +90,14 @@ _LIST_JOINS = {",", "and", "et"}
 def listed_places(doc: Doc, text: str, table: AliasTable, language: str) -> list[Mention]:
     """"cities including Lyon, Toulouse, Bordeaux": an untagged name right after a place the model
     tagged and a comma or "and", which the table knows as a place by that exact name (looked for
-    after each entity only: linear on long bodies)."""
+    after each entity only: linear on long bodies). A list's tagged name may be mistyped ("Lyon" as
+    an organisation): one the table knows as a place by that exact name opens the list too."""
     out = []
     for ent in doc.ents:
-        if ent.label_ not in ("GPE", "LOC") or ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _LIST_JOINS:
+        if ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _LIST_JOINS:
+            continue
+        if ent.label_ not in ("GPE", "LOC") and not (ent.label_ in ("ORG", "PERSON", "PER")
+                                                     and exact_place(ent.text, table, language)):
             continue
         tok = doc[ent.end + 1]
         if tok.ent_type_ or not tok.text[:1].isupper() or not tok.is_alpha:

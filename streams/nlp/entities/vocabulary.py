@@ -62,6 +62,7 @@ MISC_HEADS_FIRST = every_language("misc-heads", "first")
 MISC_HEAD_ADJECTIVES = every_language("misc-heads", "first-adjectives")
 MISC_HEADS_ALONE = every_language("misc-heads", "first-alone")
 MISC_NAME_KEYS = keys(every_language("misc-names"))
+COMMON_CAPITAL_KEYS = keys(every_language("common-capitals"))
 ORG_HEADS_LAST = every_language("org-heads", "last")
 ORG_HEADS_FIRST = every_language("org-heads", "first")
 ORG_HEADS_FIRST_KEYS = keys(ORG_HEADS_FIRST)  # accents folded, as name tokens give them

@@ -1,0 +1,60 @@
+"""French acronyms spelled out in lower case name things, not actors.
+
+Why: French writes a body's name with a capital ("Ligue de football professionnel (LFP)") but a
+procedure, a tax or a measure in lower case ("comparution avec reconnaissance préalable de
+culpabilité (CRPC)", "le RIC [référendum d'initiative citoyenne]", "«RIC», un référendum
+d'initiative citoyenne"); the small model tags those acronyms as organisations. The English rule
+(cleaning.common_noun_acronyms) reads the case of every word; in French only the first one tells.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.nlp.entities.name_shapes import initials, is_acronym
+from streams.nlp.entities.records import Mention
+
+_REACH = 120  # characters either side of the acronym where its spelling-out may be
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_ELIDED = re.compile(r"^[^\W\d_]'(?=\w)")  # "d'initiative": the initial is the i
+_ARTICLE = re.compile(r"(?:un|une|le|la|les|des|du|l')$", re.IGNORECASE)
+
+
+def _words(text: str) -> list[str]:
+    return [_ELIDED.sub("", w) for w in _WORD.findall(text)]
+
+
+def _spelled_from(words: list[str], acronym: str) -> bool:
+    """Whether the words, from the first on, spell the acronym and open in lower case."""
+    for size in range(1, min(len(words), 3 * len(acronym)) + 1):
+        found = initials(" ".join(words[:size]))
+        if found == acronym:
+            return words[0][:1].islower() and not _ARTICLE.match(words[0])
+        if not acronym.startswith(found):
+            return False
+    return False
+
+
+def _spelled_out(text: str, start: int, end: int, acronym: str) -> bool:
+    """The lower-case words right before the acronym's bracket, or right after it (past brackets,
+    quotes, a comma and an article), spell it."""
+    before = text[max(0, start - _REACH):start].rstrip(" \u00a0([\u00ab\"")
+    if text[max(0, start - 2):start].strip(" \u00a0").endswith("("):
+        words = _words(before)
+        for size in range(len(acronym), min(len(words), 3 * len(acronym)) + 1):
+            if _spelled_from(words[-size:], acronym) and initials(" ".join(words[-size:])) == acronym:
+                return True
+    after = re.match(r"[\s\u00a0\u00bb\u201d\"),:\[(-]*", text[end:end + _REACH])
+    rest = _words(text[end + (after.end() if after else 0):end + _REACH])
+    if rest and _ARTICLE.match(rest[0]):
+        rest = rest[1:]
+    return bool(rest) and _spelled_from(rest, acronym)
+
+
+def term_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Drop the mentions of acronyms the article spells out in lower case (no table name is
+    dropped)."""
+    acronyms = {m.text for m in mentions if m.entry is None and is_acronym(m.text)}
+    terms = {a for a in acronyms
+             if any(_spelled_out(text, hit.start(), hit.end(), a) for hit in re.finditer(rf"\b{re.escape(a)}\b", text))}
+    return [m for m in mentions if m.text not in terms or m.entry is not None]

@@ -1,0 +1,138 @@
+"""Entity rules for real press copy (issue #16), on sentences written for these tests: a pseudonym
+and its real name, parties named through their members, French acronyms spelled out in lower case,
+outlets and firms named after an adjective, names cut at a hyphen, capitalised common nouns."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from streams.config import DEFAULT_MODELS
+from streams.nlp.annotate.parse import ModelRegistry
+from streams.nlp.entities.cleaning import hyphen_joined
+from streams.nlp.entities.extract import extract_entities
+from streams.nlp.entities.term_acronyms import _spelled_out
+from streams.text import nlp_view
+
+
+@pytest.fixture(scope="module")
+def fr():
+    return spacy.load(DEFAULT_MODELS["fr"])
+
+
+@pytest.fixture(scope="module")
+def en():
+    return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
+
+
+def entities(nlp, body: str, language: str, tags: list[tuple[str, str]], disabled: frozenset[str] = frozenset()):
+    """The entities when the model tags exactly `tags` ((surface, spaCy label), every occurrence)."""
+    doc = nlp(nlp_view(body))
+    spans = []
+    for surface, label in tags:
+        start = 0
+        while (at := doc.text.find(surface, start)) >= 0:
+            span = doc.char_span(at, at + len(surface), label=label)
+            assert span is not None, surface
+            if not any(s.start < span.end and span.start < s.end for s in spans):
+                spans.append(span)
+            start = at + len(surface)
+    doc.ents = sorted(spans, key=lambda s: s.start)
+    found = extract_entities(doc, body, language=language, disabled=disabled)
+    return {e["name"]: (e["type"], [m["text"] for m in e["mentions"]]) for e in found}
+
+
+def test_a_real_name_joins_the_name_the_person_goes_by(en):
+    body = "The rapper Lil Zolva, whose real name is Marek Dubnik, was arrested. Zolva denied it."
+    tags = [("Lil Zolva", "PERSON"), ("Marek Dubnik", "PERSON"), ("Zolva", "PERSON")]
+    found = entities(en, body, "en", tags)
+    assert found["Lil Zolva"] == ("PER", ["Lil Zolva", "Marek Dubnik", "Zolva"])
+    assert "Marek Dubnik" not in found
+    off = entities(en, body, "en", tags, frozenset({"entities.real-names"}))
+    assert "Marek Dubnik" in off
+
+
+def test_a_real_name_in_french_and_two_people_side_by_side(fr):
+    body = "Le rappeur Zolvo Kan, de son vrai nom Marek Dubnik, a été interpellé. Il était avec Anna Brekke, Pierre Lasne."
+    tags = [("Zolvo Kan", "PER"), ("Marek Dubnik", "PER"), ("Anna Brekke", "PER"), ("Pierre Lasne", "PER")]
+    found = entities(fr, body, "fr", tags)
+    assert found["Zolvo Kan"][1] == ["Zolvo Kan", "Marek Dubnik"]
+    assert "Anna Brekke" in found and "Pierre Lasne" in found  # no phrase between them: two people
+
+
+def test_a_party_adjective_before_a_members_role_is_the_party(en):
+    body = "The Conservative MP Anna Brekke met the French MP Paul Lasne and the London mayor on Monday."
+    tags = [("Conservative", "NORP"), ("Anna Brekke", "PERSON"), ("French", "NORP"), ("Paul Lasne", "PERSON"),
+            ("London", "GPE")]
+    found = entities(en, body, "en", tags)
+    assert found["Conservative Party"] == ("ORG", ["Conservative"])
+    assert found["London"][0] == "LOC" and found["French"][0] == "MISC"
+    off = entities(en, body, "en", tags, frozenset({"entities.party-members"}))
+    assert "Conservative Party" not in off
+
+
+def test_a_party_the_table_knows_typed_as_a_place_before_a_role(en):
+    body = "The former Ukip candidate Jack Brekke was suspended."
+    found = entities(en, body, "en", [("Ukip", "GPE"), ("Jack Brekke", "PERSON")])
+    assert found["UK Independence Party"][0] == "ORG"
+
+
+def test_an_untagged_party_adjective_is_added(en):
+    body = "Paul Lasne, the Communist mayor of Zolvy, spoke."
+    found = entities(en, body, "en", [("Paul Lasne", "PERSON"), ("Zolvy", "GPE")])
+    assert any(t == "ORG" and m == ["Communist"] for t, m in found.values())
+
+
+@pytest.mark.parametrize("text, acronym, spelled", [
+    ("les audiences de comparution avec reconnaissance préalable de culpabilité (CRPC) seront doublées", "CRPC", True),
+    ("la mise en place du RIC [référendum d'initiative citoyenne] et de mesures", "RIC", True),
+    ("réclamer un «RIC», un référendum d'initiative citoyenne, comme en Suisse", "RIC", True),
+    ("la Ligue de football professionnel (LFP) a reporté le match", "LFP", False),
+    ("la CGT, qui appelle à la grève", "CGT", False),
+])
+def test_french_acronyms_spelled_out_in_lower_case(text, acronym, spelled):
+    at = text.index(acronym)
+    assert _spelled_out(text, at, at + len(acronym), acronym) is spelled
+
+
+def test_a_spelled_out_acronym_is_no_actor_and_a_body_is(fr):
+    body = ("Les manifestants réclament un référendum populaire direct (RPD). La Fédération zolvane des "
+            "transports (FZT) soutient le RPD.")
+    tags = [("RPD", "ORG"), ("Fédération zolvane des transports", "ORG"), ("FZT", "ORG")]
+    found = entities(fr, body, "fr", tags)
+    assert not any("RPD" in m for _, m in found.values())
+    assert any("FZT" in m for _, m in found.values())
+    off = entities(fr, body, "fr", tags, frozenset({"entities.term-acronyms"}))
+    assert any("RPD" in m for _, m in off.values())
+
+
+def test_an_outlet_or_firm_named_after_an_adjective(fr):
+    body = "Selon Paul Lasne, sondeur à l'institut français Zolvox, la mobilisation baisse."
+    found = entities(fr, body, "fr", [("Paul Lasne", "PER"), ("Zolvox", "LOC")])
+    assert found["Zolvox"][0] == "ORG"
+
+
+def test_a_place_in_brackets_after_a_firm_stays_a_place(fr):
+    body = "Paul Lasne, gérant d'une société d'isolation de Zolville (Gironde), a été condamné."
+    found = entities(fr, body, "fr", [("Paul Lasne", "PER"), ("Zolville", "LOC"), ("Gironde", "LOC")])
+    assert found["Gironde"][0] == "LOC"
+
+
+@pytest.mark.parametrize("text, span, joined", [
+    ("M. Son-Zolva a répondu", "Son", "Son-Zolva"),
+    ("M. Son-Zolva a répondu", "Zolva", "Son-Zolva"),
+    ("le club du Paris-Saint Germain joue", "Paris", "Paris"),  # "-Saint" opens a longer name
+    ("a-t-il ajouté", "il", "il"),
+])
+def test_a_span_cut_at_a_hyphen(text, span, joined):
+    start = text.index(span)
+    a, b = hyphen_joined(text, start, start + len(span))
+    assert text[a:b] == joined
+
+
+def test_capitalised_common_nouns_and_descriptions_are_no_names(fr):
+    body = ("Des milliers de personnes ont manifesté dans tout l'Hexagone samedi. "
+            "Le club de la capitale jouera mercredi contre Zolvy.")
+    tags = [("Hexagone", "LOC"), ("Le club de la capitale", "ORG"), ("Zolvy", "ORG")]
+    found = entities(fr, body, "fr", tags)
+    assert set(found) == {"Zolvy"}
