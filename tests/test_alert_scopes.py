@@ -7,9 +7,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.alerts.candidates import decide_candidate, event_time, once_candidates, surge_candidate
+from streams.alerts.candidates import (
+    decide_candidate,
+    event_time,
+    once_candidates,
+    surge_candidate,
+)
 from streams.alerts.matching import match_rule, surge_hit
-from streams.alerts.rules import RuleError, as_new_rule, compile_rule, parse_rules, rule_from_dict
+from streams.alerts.rules import (
+    RuleError,
+    as_new_rule,
+    compile_rule,
+    parse_rules,
+    rule_from_dict,
+)
 from streams.alerts.scopes import scope_key, scopes
 from streams.alerts.surge import (
     SurgeSpec,
@@ -249,7 +260,7 @@ def test_the_readme_examples_are_valid_rules():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Alert rules\n"):readme.index("## Measuring\n")]
-    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
     rules = [rule for block in blocks for rule in parse_rules(block)]
     by_id = {rule.id: as_new_rule(rule) for rule in rules}
     assert by_id["castaner-quoted"].scope == "story"

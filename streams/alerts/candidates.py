@@ -9,7 +9,7 @@ agent decides them in that partition's order against wire.alert-state (`decide_c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from streams.alerts.matching import Evidence, build_alert, story_field
 from streams.alerts.rules import CompiledRule
@@ -20,7 +20,7 @@ from streams.timestamps import format_rfc3339, to_epoch
 ARTICLE_FIELDS = ("id", "version", "headline", "url", "source", "language", "story")
 
 
-def event_time(article: Mapping[str, Any], arrived: Optional[float], now: float) -> float:
+def event_time(article: Mapping[str, Any], arrived: float | None, now: float) -> float:
     """When the article happened for a surge: its published_at, else when it reached wire.raw,
     else now; never later than now (an article dated tomorrow counts today)."""
     try:

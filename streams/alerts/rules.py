@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import orjson
 import yaml
 
+from streams.alerts.surge import SurgeSpec
 from streams.contracts import (
     MAX_SECRET_BYTES,
     SECRET_PREFIX,
@@ -26,7 +27,6 @@ from streams.contracts import (
     secret_bytes,
     topic_code,
 )
-from streams.alerts.surge import SurgeSpec
 from streams.text import name_key
 
 __all__ = [
@@ -91,8 +91,8 @@ class Rule:
     cooldown_seconds: int = 0
     enabled: bool = True
     notify: tuple[WebhookTarget, ...] = ()
-    once_per: Optional[OncePer] = None  # None: not given (a stored rule from before: per article)
-    surge: Optional[SurgeSpec] = None
+    once_per: OncePer | None = None  # None: not given (a stored rule from before: per article)
+    surge: SurgeSpec | None = None
 
     @property
     def scope(self) -> str:
@@ -151,8 +151,8 @@ class CompiledRule:
     topics: frozenset[str]
     languages: tuple[str, ...]
     sources: frozenset[str]
-    surge_actor: Optional[ActorRef] = None
-    surge_topic: Optional[str] = None  # medtop code
+    surge_actor: ActorRef | None = None
+    surge_topic: str | None = None  # medtop code
 
     @property
     def id(self) -> str:

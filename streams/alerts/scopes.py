@@ -92,3 +92,18 @@ def decide_scoped(state: Mapping[str, Any], rule: Rule, scope: str, article_vers
             return ScopeDecision(False, "cooldown", updates)
         updates[cooldown_key(rule.id)] = {"last_fired": now}
     return ScopeDecision(True, "new", updates)
+
+
+def describe_scope(rule: Mapping[str, Any]) -> str:
+    """'once per story', 'once per article (stored without once_per)', or the surge condition:
+    what `rules list` and the dashboard say of a stored rule."""
+    from streams.alerts.surge import SurgeSpec
+
+    surge = rule.get("surge")
+    if isinstance(surge, Mapping):
+        try:
+            return SurgeSpec.from_dict(surge).describe()
+        except (KeyError, ValueError):
+            return "surge (invalid)"
+    once_per = rule.get("once_per")
+    return f"once per {once_per}" if once_per else "once per article (stored without once_per)"

@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 DURATION = re.compile(r"^([1-9][0-9]*)([mhd])$")
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
@@ -78,11 +78,11 @@ class SurgeSpec:
     baseline: int
     threshold: float
     min_articles: int
-    actor: Optional[str] = None
-    topic: Optional[str] = None
+    actor: str | None = None
+    topic: str | None = None
 
     @classmethod
-    def from_dict(cls, surge: Mapping[str, Any]) -> "SurgeSpec":
+    def from_dict(cls, surge: Mapping[str, Any]) -> SurgeSpec:
         """From a validated rule's `surge` (streams.contracts checked it)."""
         return cls(window=duration_seconds(surge.get("window", DEFAULTS["window"])),
                    baseline=duration_seconds(surge.get("baseline", DEFAULTS["baseline"])),
@@ -134,9 +134,9 @@ class Stats(NamedTuple):
 
 class Observation(NamedTuple):
     fire: bool
-    stats: Optional[Stats]  # None when the article was not counted (a replay, or too old)
+    stats: Stats | None  # None when the article was not counted (a replay, or too old)
     updates: dict[str, Any]  # rows to write (None = tombstone)
-    started: Optional[float]  # the episode's start (event time) when it fires
+    started: float | None  # the episode's start (event time) when it fires
 
 
 def _ids(state: Mapping[str, Any], key: str) -> dict[str, float]:
@@ -164,7 +164,7 @@ def window_stats(state: Mapping[str, Any], rule_id: str, spec: SurgeSpec, clock:
 
 
 def observe(state: Mapping[str, Any], rule_id: str, spec: SurgeSpec, article_id: str, at: float,
-            now: float, rule_added: Optional[float] = None) -> Observation:
+            now: float, rule_added: float | None = None) -> Observation:
     """Count one article (event time `at`) for a surge rule and say whether the rule fires.
 
     The rule's history starts when it was added (`rule_added`, wall clock) or at the first

@@ -30,6 +30,7 @@ def _read_rule_file(path: str):
 
 def cmd_rules_add(args: argparse.Namespace) -> int:
     from streams.alerts.rules import as_new_rule, compile_rule
+    from streams.alerts.scopes import describe_scope
     from streams.alerts.store import put_rules, resolver
     from streams.alerts.url_policy import UrlRefused, check_rule_targets_sync
     from streams.cli.common import settings_from_args
@@ -42,7 +43,7 @@ def cmd_rules_add(args: argparse.Namespace) -> int:
         compiled = compile_rule(rule, resolve)
         refs = (*compiled.actors, *((compiled.surge_actor,) if compiled.surge_actor else ()))
         actors = ", ".join(f"{a.query} -> {a.name} ({a.id})" for a in refs)
-        print(f"rule {rule.id} ({rule.match}, {scope_text(rule.to_dict())}): {actors}", file=sys.stderr)
+        print(f"rule {rule.id} ({rule.match}, {describe_scope(rule.to_dict())}): {actors}", file=sys.stderr)
     try:  # webhooks to private, loopback or link-local addresses are refused (WIREWATCH_WEBHOOK_ALLOW)
         check_rule_targets_sync(rules)
     except UrlRefused as exc:
@@ -56,6 +57,7 @@ def cmd_rules_add(args: argparse.Namespace) -> int:
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
     from streams.alerts.rules import mask_secrets
+    from streams.alerts.scopes import describe_scope
     from streams.alerts.store import read_rules, read_target_states
     from streams.alerts.targets import describe_targets
     from streams.cli.common import settings_from_args
@@ -77,22 +79,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
         hooks = ", ".join(f"{n.get('url')} ({n.get('secret', '-')}{target_status(n.get('state'))})"
                           for n in rule.get("notify") or []) or "topic only"
         watched = f"{rule.get('match', 'mentioned')} {', '.join(rule.get('actors') or [])}".strip()
-        print(f"{rule_id}: {rule.get('name')} — {watched}, {scope_text(rule)} → {hooks}")
+        print(f"{rule_id}: {rule.get('name')} — {watched}, {describe_scope(rule)} → {hooks}")
     return 0
-
-
-def scope_text(rule: dict) -> str:
-    """'once per story', 'once per article (stored without once_per)', or the surge condition."""
-    from streams.alerts.surge import SurgeSpec
-
-    surge = rule.get("surge")
-    if isinstance(surge, dict):
-        try:
-            return SurgeSpec.from_dict(surge).describe()
-        except (KeyError, ValueError):
-            return "surge (invalid)"
-    once_per = rule.get("once_per")
-    return f"once per {once_per}" if once_per else "once per article (stored without once_per)"
 
 
 def target_status(state: dict | None) -> str:
@@ -164,13 +152,11 @@ def cmd_rules_rm(args: argparse.Namespace) -> int:
 def cmd_rules_test(args: argparse.Namespace) -> int:
     """Backtest: which articles already on wire.enriched would have fired the rule(s)."""
     from streams.alerts.matching import ArticleView, match_rule
-    from streams.alerts.rules import compile_rule
+    from streams.alerts.rules import as_new_rule, compile_rule
     from streams.alerts.scopes import scopes
     from streams.alerts.store import read_topic, resolver
     from streams.cli.common import settings_from_args
     from streams.runtime.kafka_io import wait_for_broker
-
-    from streams.alerts.rules import as_new_rule
 
     rules = [as_new_rule(rule) for rule in _read_rule_file(args.file)]  # as `rules add` would store them
     settings = settings_from_args(args)

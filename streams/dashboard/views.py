@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.alerts.rules import mask_secret
+from streams.alerts.scopes import describe_scope
 from streams.dashboard.actors import SPANS
 from streams.dashboard.health import stage_rows, topic_rows
 from streams.dashboard.markup import QuotePart, mark_up, numbered_quotes
@@ -168,6 +169,7 @@ def _conditions(rule: Mapping[str, Any]) -> list[str]:
         found.append(f"salience ≥ {rule['min_salience']}")
     if rule.get("cooldown_seconds"):
         found.append(f"cool-down {rule['cooldown_seconds']} s")
+    found.append(describe_scope(rule))  # as `wirewatch rules list` says it
     return found
 
 

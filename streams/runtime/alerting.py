@@ -17,7 +17,12 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from streams.alerts.candidates import decide_candidate, event_time, once_candidates, surge_candidate
+from streams.alerts.candidates import (
+    decide_candidate,
+    event_time,
+    once_candidates,
+    surge_candidate,
+)
 from streams.alerts.matching import (
     ArticleView,
     build_alert,
