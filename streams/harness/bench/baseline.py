@@ -96,10 +96,12 @@ def prepare_enrich(corpus: list[dict], stories_window: int = 10_000) -> Prepared
         }
 
     def after() -> dict:
-        from streams.harness.bench.stories_window import stories_cost
+        from streams.harness.bench.corpus import default_data_dir
+        from streams.harness.bench.stories_window import shared_texts, stories_cost
 
+        texts = shared_texts(default_data_dir()) if stories_window else []
         return {"overhead": overhead_breakdown(enricher, corpus[:24]),
-                "stories_window": stories_cost(last["events"], last["annotate_ms"], stories_window)}
+                "stories_window": stories_cost(last["events"], last["annotate_ms"], stories_window, texts)}
 
     return run, after
 
