@@ -118,6 +118,19 @@ CASES = [
      "« Nous attendons des mesures très concrètes », explique Paul Girard, organisateur des manifestations.\n\n"
      "« Sinon, le mouvement durera », avant d’avertir : « Il faut vite qu’ils réagissent. »",
      ["Paul Girard", "Paul Girard", "Paul Girard"]),
+    # The pronoun of a relative clause on someone's words is that someone.
+    ("'X's message in which he …' is X", "en",
+     "Tom Baker spoke on Friday. This is a direct reference to Anna Berg’s new year message in which she targeted those who "
+     "“claim to speak for the people”.",
+     ["Anna Berg"]),
+    ("'« … », pour l'éditorialiste …, X': whose view it is", "fr",
+     "« Tout est possible », s’inquiète Le Figaro. « Rien n’est moins sûr », pour l’éditorialiste du "
+     "quotidien, Paul Girard.",
+     ["Le Figaro", "Paul Girard"]),
+    ("a quoted epithet between role and name; a role in the complement is not the person's", "fr",
+     "Le chef de file des députés LREM, Marc Duval, a dénoncé mercredi les propos du député « marcheur » "
+     "Paul Girard.\n\n« Nous tremblons de peur », a rétorqué le député.",
+     ["Paul Girard"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

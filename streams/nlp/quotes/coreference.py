@@ -94,9 +94,15 @@ class Coreference:
                     self.person_titles.setdefault(_person_key(person), set()).add(lemma)
             j = tokens.start - 1
             comma = False
-            while j >= 0 and j >= tokens.start - 4:
+            while j >= 0 and j >= tokens.start - 6:
                 t = doc[j]
+                if is_mark_token(t) or article.in_quote[j]:
+                    j -= 1  # 'du député « marcheur » Joachim Son-Forget': a quoted epithet
+                    continue
                 if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
+                    if article.has_dep and "Plur" in t.morph.get("Number") and (
+                            t.head.pos_ == "NOUN" and t.head.i < t.i):
+                        t = t.head  # 'le chef de file des députés LREM, X': X is the chef, not a député
                     if not comma or self.is_role(t):  # "Côté rochelais, Ronan O'Gara": no title
                         nouns.append(t)
                     break

@@ -14,6 +14,7 @@ from streams.nlp.quotes import (
     CUE_AFTER,
     DASH_SIGNATURE,
     PARENTHESISED_SOURCE,
+    STANCE,
 )
 from streams.nlp.quotes.article_index import (
     DASHES,
@@ -78,6 +79,12 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
     dash = doc[first].text in DASHES
     english = attributor.lex.lang == "en"
     begin = first + 1 if doc[first].text == "," or dash else first
+    if (starts_comma and begin < tokens.stop and doc[begin].lower_ in attributor.lex.stance_prepositions
+            and attributor.runs(STANCE)):
+        # '« … », pour l'éditorialiste du quotidien, Jean-Baptiste Isaac.': whose view it is
+        speaker = attributor.speakers.inverted_subject(begin)
+        if speaker is not None:
+            return Cue("src", begin, speaker, (begin, begin), True)
     count = 0
     form_hit: Token | None = None
     i = first - 1

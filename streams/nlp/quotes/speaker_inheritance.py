@@ -130,6 +130,20 @@ def _named_in_sentence(attributor: Attributor, quote: QuoteCandidate, speaker: S
                for mention in article.mentions_in(doc[sentence.start].idx, quote.start))
 
 
+def _other_subject_between(attributor: Attributor, earlier: QuoteCandidate, quote: QuoteCandidate) -> bool:
+    """Another person is the subject of a sentence between the earlier quote and this one."""
+    article, speaker = attributor.article, earlier.speaker
+    for mention in article.mentions_in(earlier.end, quote.start):
+        if mention.etype != "PER" or not article.outside(mention.start):
+            continue
+        if not attributor.coreference.is_subject_mention(mention.start, mention.end):
+            continue
+        other = article.resolve_person(mention.start, mention.end)
+        if speaker is None or (other.entity_id != speaker.entity_id and other.name != speaker.name):
+            return True
+    return False
+
+
 def _turn_between(attributor: Attributor, quote: QuoteCandidate, later: QuoteCandidate) -> bool:
     """The later quote's cue stands between the two quotes and leads into it with a colon."""
     cue = later.cue
@@ -149,6 +163,8 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
     for distance in range(1, n):
         for j in (k - distance, k + distance):
             if 0 <= j < n and provides(candidates[j]) and candidates[j].span.paragraph == paragraph:
+                if j < k and quote.source is None and _other_subject_between(attributor, candidates[j], quote):
+                    continue  # '«A», a dit X. … Mme Y se sent … «B»': B is not X's
                 if j > k and _turn_between(attributor, quote, candidates[j]):
                     continue  # '"A", Macron replied: "B"': B is the answer to A, not A's speaker
                 if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(

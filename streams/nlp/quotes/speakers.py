@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from streams.nlp.quotes import PRONOUNS
 from streams.nlp.quotes.article_index import (
     DASHES,
     ArticleIndex,
@@ -36,6 +37,7 @@ _NP_STOP_DEPS = frozenset({"relcl", "acl", "acl:relcl", "appos", "advcl", "ccomp
 _OBJECT_DEPS = frozenset({"pobj", "dobj", "obj", "iobj", "obl", "obl:arg", "obl:mod", "nmod", "poss", "nmod:poss",
                           "dative", "npadvmod", "attr"})
 _FIRST_PERSON = every_language("quotes", "first-person-pronouns")
+_ORGANISATION_NOUNS = every_language("quotes", "organisation-nouns")
 _ONE_OF = every_language("quotes", "one-of")
 _ONE_OF_PREPOSITIONS = every_language("quotes", "one-of-prepositions")
 _EUPHONIC_T = every_language("quotes", "euphonic-t")
@@ -107,6 +109,9 @@ class SpeakerResolver:
         if (head.pos_ == "PRON" and not head.ent_type_) or low in lex.pronouns or low in _FIRST_PERSON:
             if not allow_pronoun or low in lex.relative_pronouns:
                 return None
+            owner = self._owner_of_relative(head)
+            if owner is not None:
+                return owner
             return self.coreference.pronoun(head.idx + (len(head.text) - len(low)), head.idx + len(head.text))
         a, b = self.np_bounds(head)
         start, end = doc[a].idx, doc[b].idx + len(doc[b].text)
@@ -126,7 +131,9 @@ class SpeakerResolver:
         apposed = self.apposition(head, b)
         if apposed is not None:
             return apposed
-        if head.pos_ == "NOUN":
+        if head.pos_ == "NOUN" and (head.lower_ in _ORGANISATION_NOUNS or article.lemma(head) in _ORGANISATION_NOUNS):
+            # 'le quotidien Le Monde' is Le Monde; 'le président des Patriotes', 'l'article 9
+            # du règlement de l'Assemblée' are not the body they name
             organisation = self._organisation_named(head)
             if organisation is not None:
                 return organisation
@@ -141,6 +148,28 @@ class SpeakerResolver:
             if titled is not None:
                 return titled
         return speaker
+
+    def _owner_of_relative(self, pronoun: Token) -> Speaker | None:
+        """"Macron's new year message in which he targeted …", "le discours de Paul Girard,
+        dans lequel il …": the subject pronoun of a relative clause on someone's words is that
+        someone."""
+        article = self.article
+        if not article.has_dep or not article.switches.on(PRONOUNS) or not pronoun.dep_.startswith("nsubj"):
+            return None
+        verb = pronoun.head
+        if verb.dep_ not in ("relcl", "acl:relcl", "acl") or verb.head.pos_ != "NOUN":
+            return None
+        for child in verb.head.children:
+            if child.i > verb.head.i and child.dep_ != "nmod":
+                continue
+            if child.dep_ not in ("poss", "nmod:poss", "nmod") or article.in_quote[child.i]:
+                continue
+            found = article.per_mention_at(child.idx, child.idx + len(child.text))
+            if found is not None:
+                person = article.resolve_person(*found)
+                a, b = pronoun.idx, pronoun.idx + len(pronoun.text)
+                return Speaker(a, b, person.name, person.entity_id, person.etype)
+        return None
 
     def _before_relative(self, head: Token) -> bool:
         """The demonstrative is followed by a relative pronoun ('celle qui', 'celui dont')."""
