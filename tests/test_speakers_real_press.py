@@ -131,6 +131,10 @@ CASES = [
      "Le chef de file des députés LREM, Marc Duval, a dénoncé mercredi les propos du député « marcheur » "
      "Paul Girard.\n\n« Nous tremblons de peur », a rétorqué le député.",
      ["Paul Girard"]),
+    ("the name heading the subject, not a name modifying it", "en",
+     "Tom Baker and Anna Berg met on Monday. After the Berg incident Baker, who was banned from the event, "
+     "tweeted that: “the movement is here to stay and will only grow.”",
+     ["Tom Baker"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

@@ -115,8 +115,11 @@ class SpeakerResolver:
             return self.coreference.pronoun(head.idx + (len(head.text) - len(low)), head.idx + len(head.text))
         a, b = self.np_bounds(head)
         start, end = doc[a].idx, doc[b].idx + len(doc[b].text)
-        # A person named inside the phrase ("Spokeswoman Haley Morris").
-        person = article.person_at(start, end)
+        # A person named inside the phrase ("Spokeswoman Haley Morris"); the one named by the
+        # head first ("After the Soubry incident Griffin tweeted").
+        person = article.person_at(head.idx, head.idx + len(head.text)) if head.pos_ == "PROPN" else None
+        if person is None:
+            person = article.person_at(start, end)
         if person is not None:
             if person.entity_id is None:  # only the model saw a person here ("le commissaire au [Climat]")
                 apposed = self.apposition(head, b)
