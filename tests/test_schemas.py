@@ -159,6 +159,19 @@ def test_schema_files_are_valid_draft_2020_12(name: str) -> None:
     Draft202012Validator.check_schema(schema)
 
 
+def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _value in pairs]
+    assert len(set(keys)) == len(keys), sorted({key for key in keys if keys.count(key) > 1})
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_files_define_each_key_once(name: str) -> None:
+    """A JSON object with a key twice loads silently with the last definition only (the
+    enriched article once had `story`, `quote_id` and `seen` twice)."""
+    json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"), object_pairs_hook=no_duplicate_keys)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_good_examples_validate(name: str) -> None:
     assert validate(name, GOOD[name]) == []
