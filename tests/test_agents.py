@@ -99,3 +99,36 @@ def test_annotate_agent_parses_in_batches(tmp_path, enricher, sent):
     topics = sorted(t for t, _, _ in sent)
     assert topics == ["wire.annotated"] * 3 + ["wire.deadletter"]
     assert all(v["annotation"]["format"] == "spacy-docbin/1" for t, _, v in sent if t == "wire.annotated")
+
+
+def test_an_exception_outside_the_stage_is_dead_lettered_and_the_agent_goes_on(tmp_path, enricher, sent,
+                                                                                monkeypatch):
+    """Faust acknowledges an event whose exception leaves the agent: the agent must dead-letter
+    it first (tests/test_known_risks.py proves it on real brokers, at every stage)."""
+    from streams.runtime.context import WorkerContext
+
+    forward, send_dead_letter = WorkerContext.forward, WorkerContext.send_dead_letter
+    letters_failed: list[str] = []
+
+    async def crashing_forward(self, stage, event, target, result):
+        if result["id"].startswith("crash"):
+            raise KeyError("not what any stage expects")
+        await forward(self, stage, event, target, result)
+
+    async def failing_once(self, stage, event, payload, error):
+        if b'"crash-dl"' in event.value and not letters_failed:
+            letters_failed.append("crash-dl")
+            raise TypeError("the letter could not be written")
+        await send_dead_letter(self, stage, event, payload, error)
+
+    monkeypatch.setattr(WorkerContext, "forward", crashing_forward)
+    monkeypatch.setattr(WorkerContext, "send_dead_letter", failing_once)
+    app = make_app(tmp_path, enricher, "normalize")
+    values = [orjson.dumps(dict(ARTICLE, id=name)) for name in ("crash-1", "crash-dl", "ok")]
+    run_agent(app, "normalize", values, sent)
+    assert [topic for topic, _, _ in sent] == ["wire.deadletter", "wire.deadletter", "wire.normalized"]
+    first, second = sent[0][2], sent[1][2]
+    assert first["stage"] == "normalize" and first["payload"] == values[0].decode()
+    assert first["error"] == ("unfinished: the normalize agent failed outside its stage function "
+                              "(KeyError: 'not what any stage expects')")
+    assert second["payload"] == "" and second["error"].endswith("payload dropped (TypeError: the letter could not be written)")

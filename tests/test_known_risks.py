@@ -8,6 +8,12 @@
     has removed tombstones, including the ones that were at the partition's tail when written:
     the readers still report "loaded", because Kafka never cleans the active segment, so the
     record at the tail is always there to move the position to the end.
+(c) An exception that leaves an enrichment agent outside its per-event `try`: Faust acknowledges
+    the event in flight (its stream acks in a `finally`) and restarts the agent past it. A worker
+    whose sends onwards (and some of whose dead letters) raise on chosen articles, at every
+    enrichment stage (streams/harness/faults/agent_faults.py, a test-only entry point): each such
+    article must come out on the dead-letter topic with the reason, every other one enriched,
+    none lost, and the worker still running.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from collections import Counter
 
 import pytest
 
+from streams.harness.articles import sample_articles
 from streams.harness.brokers import requested_broker_kinds, start_kafka
+from streams.harness.faults.checks import enriched_ids
+from streams.harness.faults.poison_corpus import letter_key
+from streams.harness.faults.scenario import STALL
 from streams.harness.faults.security import SECRET, nato_enriched
-from streams.harness.topics import TopicClient
+from streams.harness.topics import TopicClient, poll_until, settle
 from streams.harness.webhook_receiver import WebhookReceiver
 from streams.harness.workers import Worker
 
@@ -63,6 +73,64 @@ def test_an_alert_fired_by_two_owners_of_a_partition_reaches_the_webhook_once(br
         for worker in (deliver, *owners):
             worker.stop()
         receiver.close()
+
+
+FAULTS = {  # id marker -> how many articles carry it (streams/harness/faults/agent_faults.py)
+    "crash-annotate": 2,  # sent first and alone: the whole batch of an unfinished annotate goes
+    "crash-normalize": 2,
+    "crash-entities": 2,
+    "crash-quotes": 2,
+    "crash-topics": 2,
+    "crash-stories": 2,
+    "fail-quotes-dlfail": 2,  # the stage fails, then its dead letter raises (in the agent's except)
+    "crash-topics-dlfail": 1,  # the send onwards and the first dead letter raise: letter without payload
+}
+CLEAN = 15
+
+
+def test_an_exception_outside_an_enrichment_agents_try_dead_letters_the_article(broker, tmp_path):
+    prefix = f"unfinished{broker.kind}"
+    samples = sample_articles()
+    faulty = [f"{prefix}-{marker}-{n}" for marker, count in FAULTS.items() for n in range(count)]
+    clean = [f"{prefix}-clean-{n:02d}" for n in range(CLEAN)]
+    worker = Worker(broker, prefix, tmp_path, entry="streams.harness.faults.agent_faults")
+    client = TopicClient(broker, prefix)
+    enriched, dead = client.reader("enriched"), client.reader("deadletter")
+
+    def outcomes() -> Counter:
+        return enriched_ids(enriched) + Counter(letter_key(d) for d in dead.values() if isinstance(d, dict))
+
+    def send(ids: list[str]) -> None:
+        for n, article_id in enumerate(ids):
+            client.send(dict(samples[n % len(samples)], id=article_id))
+        poll_until(lambda: set(ids) <= set(outcomes()), 300, (enriched, dead), worker, stall=STALL)
+
+    try:
+        worker.wait_http("/ready", lambda body: body.get("ready") is True, timeout=120)
+        first = [i for i in faulty if "crash-annotate" in i]
+        send(first)
+        send([i for pair in zip(clean, faulty[len(first):] + [None] * CLEAN) for i in pair if i])
+        settle((enriched, dead), 3.0)  # a duplicate on its way gets the time to show up
+
+        letters = {letter_key(d): d for d in dead.values() if isinstance(d, dict)}
+        ids, out = enriched_ids(enriched), outcomes()
+        lost = set(faulty + clean) - set(out)
+        print(f"{len(faulty) + len(clean)} articles sent ({len(faulty)} with a fault): {len(ids)} enriched, "
+              f"{len(letters)} dead-lettered, {len(lost)} lost; worker alive: {worker.alive()}")
+        assert not lost, sorted(lost)
+        assert set(ids) == set(clean) and max(ids.values()) == 1, ids
+        assert set(letters) == set(faulty) and len(dead.values()) == len(faulty)
+        for article_id in faulty:
+            letter, stage = letters[article_id], article_id.split("-")[2]
+            assert letter["stage"] == stage, letter
+            assert letter["error"].startswith(f"unfinished: the {stage} agent failed outside its stage function"), letter
+            assert "injected fault" in letter["error"]
+            assert bool(letter["payload"]) == ("crash-topics-dlfail" not in article_id), letter
+        assert "payload dropped" in letters[f"{prefix}-crash-topics-dlfail-0"]["error"]
+        assert worker.alive() and worker.healthy(), worker.log()
+    finally:
+        client.close()
+        worker.stop()
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ class Worker:
 
     def __init__(self, broker: Broker, prefix: str, workdir: Path, stages: str | None = None,
                  app_id: str | None = None, *, partitions: int = 2, data_dir: Path | None = None,
-                 log_name: str | None = None, quiet: bool = False):
+                 log_name: str | None = None, quiet: bool = False, entry: str = "streams.cli"):
         from streams.runtime.broker import free_port
 
         self.broker = broker
@@ -60,7 +60,7 @@ class Worker:
             WIREWATCH_WEB_PORT=str(self.web_port),
             WIREWATCH_PARTITIONS=str(partitions),
         )
-        command = [sys.executable, "-m", "streams.cli", "worker"]
+        command = [sys.executable, "-m", entry, "worker"]  # entry: a test may wrap the CLI (faults.agent_faults)
         if quiet:
             command.append("--quiet")
         if stages:

@@ -1,14 +1,16 @@
 """The enrichment agents: one thin agent per stage, each reading its own topic.
 
 Agents only move events: they decode, call the stage function of the Enricher
-(streams.nlp.pipeline), send the result on, and turn any failure into a dead letter.
+(streams.nlp.pipeline), send the result on, and turn any failure into a dead letter. Each agent
+loop catches, around all of an event's work, whatever its stage's own handling let through
+(`WorkerContext.dead_letter_unfinished`): Faust would otherwise acknowledge the event unfinished.
 """
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable
 
 from streams.runtime.context import EventValue, WorkerContext, decode_event, without_annotation
 from streams.topology import stage_topics
@@ -40,11 +42,19 @@ def add_normalize_agent(ctx: WorkerContext) -> None:
     async def normalize_agent(stream):
         async for event in stream.events():
             try:
-                result = ctx.enricher.normalize(event.value)
+                await normalize_one(ctx, event, target)
             except Exception as exc:
-                await ctx.send_dead_letter("normalize", event, event.value, exc)
-                continue
-            await ctx.forward("normalize", event, target, result)
+                await ctx.dead_letter_unfinished("normalize", [event], exc)
+
+
+async def normalize_one(ctx: WorkerContext, event: Any, target: str) -> None:
+    """One raw record: forwarded normalised, or dead-lettered with the reason it was refused."""
+    try:
+        result = ctx.enricher.normalize(event.value)
+    except Exception as exc:
+        await ctx.send_dead_letter("normalize", event, event.value, exc)
+        return
+    await ctx.forward("normalize", event, target, result)
 
 
 def add_annotate_agent(ctx: WorkerContext) -> None:
@@ -55,8 +65,11 @@ def add_annotate_agent(ctx: WorkerContext) -> None:
     @ctx.app.agent(ctx.raw_topics[source], name="annotate")
     async def annotate_agent(stream):
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
-            decoded = await decode_batch(ctx, "annotate", batch)
-            await ctx.forward_batch("annotate", target, await annotate_batch(ctx, decoded))
+            try:
+                decoded = await decode_batch(ctx, "annotate", batch)
+                await ctx.forward_batch("annotate", target, await annotate_batch(ctx, decoded))
+            except Exception as exc:  # which were already sent is unknown: all go (at-least-once)
+                await ctx.dead_letter_unfinished("annotate", list(batch), exc)
 
 
 async def decode_batch(ctx: WorkerContext, stage: str, batch: list) -> list[EventValue]:
@@ -100,14 +113,22 @@ def add_parsed_stage_agent(ctx: WorkerContext, stage: str, function: Callable[[d
     source, target = stage_topics(stage)
 
     async def agent(stream):
-        loop = asyncio.get_running_loop()
         async for event in stream.events():
             try:
-                value = decode_event(event.value)
-                result = await loop.run_in_executor(STAGE_EXECUTOR, function, value)
+                await parsed_stage_one(ctx, stage, function, event, target)
             except Exception as exc:
-                await ctx.send_dead_letter(stage, event, without_annotation(event.value), exc)
-                continue
-            await ctx.forward(stage, event, target, result)
+                await ctx.dead_letter_unfinished(stage, [event], exc, lambda event: without_annotation(event.value))
 
     ctx.app.agent(ctx.raw_topics[source], name=stage)(agent)
+
+
+async def parsed_stage_one(ctx: WorkerContext, stage: str, function: Callable[[dict], dict], event: Any,
+                           target: str) -> None:
+    """One parsed article through `function`, off the event loop (see STAGE_EXECUTOR)."""
+    try:
+        value = decode_event(event.value)
+        result = await asyncio.get_running_loop().run_in_executor(STAGE_EXECUTOR, function, value)
+    except Exception as exc:
+        await ctx.send_dead_letter(stage, event, without_annotation(event.value), exc)
+        return
+    await ctx.forward(stage, event, target, result)

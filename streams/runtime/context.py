@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,23 @@ class WorkerContext:
         except TOO_LARGE_ERRORS:  # dead_letter() caps payloads, so only a huge error text gets here
             letter["payload"], letter["payload_truncated"] = "", True
             await self.send("deadletter", key, letter)
+
+    async def dead_letter_unfinished(self, stage: str, events: list, error: BaseException,
+                                     payload: Callable[[Any], Any] = lambda event: event.value) -> None:
+        """Dead-letter the events an unexpected exception cut short, as the agent's last word.
+
+        Why: an exception that leaves an agent makes Faust acknowledge the events in flight (its
+        stream acks in a `finally`) and the agent restarts past them: unforwarded articles would
+        be committed and lost. Should the letter itself fail (not the broker: send retries that),
+        a letter without the payload still says where it was read from and why."""
+        log.error("%s: unexpected failure outside the stage (%s: %s); %d event(s) dead-lettered",
+                  stage, type(error).__name__, error, len(events), exc_info=error)
+        reason = f"unfinished: the {stage} agent failed outside its stage function ({type(error).__name__}: {error})"
+        for event in events:
+            try:
+                await self.send_dead_letter(stage, event, payload(event), reason)
+            except Exception as again:
+                await self.send_dead_letter(stage, event, b"", f"{reason}; payload dropped ({type(again).__name__}: {again})")
 
     async def forward(self, stage: str, event: Any, target: str, result: dict) -> None:
         """Send a stage's result on; if the broker refuses it (too large, unencodable), dead-letter it."""

@@ -110,17 +110,26 @@ def add_stories_agent(ctx: WorkerContext) -> None:
         async for event in stream.events():
             if held["state"] is None:  # broker trouble: hold the partition until the state is read
                 held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
-            state: StoriesState = held["state"]
             try:
-                value = decode_event(event.value)
-                added, rows = state.apply(value, first_seen(value, event))
-                result = decorate(value, added)
-                await write_rows(ctx, rows)  # broker failures are retried inside send; a refused row raises
-            except Exception as exc:
-                held["state"] = None  # memory may be ahead of the topic now: read it back
-                await ctx.send_dead_letter("stories", event, event.value, exc)
-                continue
-            held["applied"] += 1
-            if held["applied"] % EVICT_EVERY == 0:
-                await write_rows(ctx, state.evict_window(WINDOW, datetime.now(UTC)))
-            await ctx.forward("stories", event, target, result)
+                await assign_story(ctx, held, event, target)
+            except Exception as exc:  # outside the stage's own handling: see dead_letter_unfinished
+                held["state"] = None
+                await ctx.dead_letter_unfinished("stories", [event], exc)
+
+
+async def assign_story(ctx: WorkerContext, held: dict[str, Any], event: Any, target: str) -> None:
+    """One article: its story rows written, then the article forwarded with its story."""
+    state: StoriesState = held["state"]
+    try:
+        value = decode_event(event.value)
+        added, rows = state.apply(value, first_seen(value, event))
+        result = decorate(value, added)
+        await write_rows(ctx, rows)  # broker failures are retried inside send; a refused row raises
+    except Exception as exc:
+        held["state"] = None  # memory may be ahead of the topic now: read it back
+        await ctx.send_dead_letter("stories", event, event.value, exc)
+        return
+    held["applied"] += 1
+    if held["applied"] % EVICT_EVERY == 0:
+        await write_rows(ctx, state.evict_window(WINDOW, datetime.now(UTC)))
+    await ctx.forward("stories", event, target, result)

@@ -4,5 +4,7 @@
 `poison` (a property-based poison corpus, built in `poison_corpus`) and `webhooks` (slow, failing
 and down endpoints) each return a `scenario.Report`: counts and every promise that did not hold.
 tests/test_faults.py runs them small; `python -m streams.harness.faults` (or scripts/faults.py)
-runs them at any scale. They need the test extras (pytest, hypothesis).
+runs them at any scale. They need the test extras (pytest, hypothesis). `agent_faults` is no
+scenario but a worker entry point with exceptions injected into its agents, for
+tests/test_known_risks.py.
 """
