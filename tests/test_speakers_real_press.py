@@ -135,6 +135,17 @@ CASES = [
      "Tom Baker and Anna Berg met on Monday. After the Berg incident Baker, who was banned from the event, "
      "tweeted that: “the movement is here to stay and will only grow.”",
      ["Tom Baker"]),
+    ("a final incise names the speaker even when the parse gave the verb another subject", "fr",
+     "L’accord prévoit des économies, en partie grâce au « report des deux principales mesures » du "
+     "gouvernement : la réforme des retraites et un revenu minimum en faveur des plus pauvres, a expliqué "
+     "M. Paul Girard.",
+     ["Paul Girard"]),
+    ("a plural role subject is a group, not who 'il' is", "fr",
+     "Le chef du gouvernement, Marc Duval, s’est voulu rassurant. « La France a du mal à prendre au sérieux "
+     "ces coups de menton », affirme Paul Girard, directeur de l’institut. Pour autant, les deux chefs de la "
+     "majorité n’ont aucune raison de changer de registre. « Les deux protagonistes sont en campagne », "
+     "estime l’expert.",
+     ["Paul Girard", "Paul Girard"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

@@ -277,6 +277,8 @@ class Coreference:
             t = doc[i]
             if t.pos_ != "NOUN" or article.in_quote[i] or not self.is_role(t) or t.head.i > a:
                 continue
+            if "Plur" in t.morph.get("Number"):
+                continue  # 'les deux chefs d'orchestre …': a group, not the person 'il' is
             if not (t.dep_.startswith("nsubj") or _opens_sentence(doc, i)):
                 continue
             start = t.left_edge.i if t.dep_.startswith("nsubj") else i - 1

@@ -278,6 +278,16 @@ class SpeakerResolver:
             if any(c.dep_ in _PASSIVE_DEPS for c in verb.children):
                 return None
             subject = self.subject_of(verb)
+            if (self.lex.lang == "fr" and isinstance(subject, Token) and subject.i < first and first > 0
+                    and doc[first - 1].text == "," and not subject.ent_type_ and subject.pos_ == "NOUN"
+                    and not self.coreference.is_role(subject)):
+                # '…, un revenu minimum …, a expliqué M. Dombrovskis.': a comma before the verb
+                # and a name closing the sentence after it make an incise; the parse's subject
+                # (a common noun before the comma) is wrong
+                inverted = self.inverted_subject(last)
+                if inverted is not None and inverted.etype in ("PER", "ORG") and (
+                        body[inverted.end:inverted.end + 2].strip()[:1] in (".", ",", ";", "")):
+                    return inverted
             if isinstance(subject, Token) and (
                 article.paragraph_of(subject.idx) != article.paragraph_of(verb.idx) or self.dateline(subject)
             ):
