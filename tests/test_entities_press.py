@@ -88,6 +88,7 @@ def test_an_untagged_party_adjective_is_added(en):
     ("la mise en place du RIC [référendum d'initiative citoyenne] et de mesures", "RIC", True),
     ("réclamer un «RIC», un référendum d'initiative citoyenne, comme en Suisse", "RIC", True),
     ("la Ligue de football professionnel (LFP) a reporté le match", "LFP", False),
+    ("annoncé par la Ligue de football professionnel (LFP) mardi", "LFP", False),
     ("la CGT, qui appelle à la grève", "CGT", False),
 ])
 def test_french_acronyms_spelled_out_in_lower_case(text, acronym, spelled):
@@ -136,3 +137,52 @@ def test_capitalised_common_nouns_and_descriptions_are_no_names(fr):
     tags = [("Hexagone", "LOC"), ("Le club de la capitale", "ORG"), ("Zolvy", "ORG")]
     found = entities(fr, body, "fr", tags)
     assert set(found) == {"Zolvy"}
+
+
+def test_a_site_names_the_platform_before_it_not_after(en):
+    body = "He posted on the social media site Zolvr. The ruins on Kelmar Island, a World Heritage site, are old."
+    found = entities(en, body, "en", [("Zolvr", "PERSON"), ("Kelmar Island", "GPE")])
+    assert found["Zolvr"][0] == "ORG"
+    assert found["Kelmar Island"][0] == "LOC"
+
+
+def test_a_short_demonym_after_an_article_but_not_a_place_after_a_preposition(fr):
+    body = "Le Belge Paul Lasne a parlé à Bruxelles, puis à Zolbe."
+    found = entities(fr, body, "fr", [("Belge", "LOC"), ("Paul Lasne", "PER"), ("Bruxelles", "LOC")])
+    assert found.get("Belge", ("MISC",))[0] == "MISC"
+
+
+def test_a_road_or_river_named_before_its_noun_is_a_place(en):
+    body = "Protesters blocked the Z9 motorway near Lyon on Saturday."
+    found = entities(en, body, "en", [("Z9", "ORG"), ("Lyon", "GPE")])
+    assert found["Z9"][0] == "LOC"
+
+
+def test_a_list_of_towns_opened_by_a_mistyped_name(en):
+    body = "There were marches in other cities including Lyon, Toulouse and Nantes."
+    found = entities(en, body, "en", [("Lyon", "ORG")])
+    assert "Toulouse" in found and found["Toulouse"][0] == "LOC"
+
+
+def test_competitions_pacts_and_eras_are_no_actors(fr):
+    body = ("Le PSG joue en Ligue des champions. Le Pacte social et écologique a été présenté sous la "
+            "Ve République.")
+    tags = [("PSG", "ORG"), ("Ligue des champions", "ORG"), ("Pacte social et écologique", "ORG"),
+            ("Ve République", "ORG")]
+    found = entities(fr, body, "fr", tags)
+    actors = [m for t, m in found.values() if t in ("ORG", "LOC", "PER")]
+    assert actors == [["PSG"]]
+
+
+def test_a_quoted_subheading_and_a_common_word_opening_a_sentence(fr):
+    body = ("Le gouvernement a reculé mardi.\n\n\"Mobilisation générale\"\n\nLe samedi, la mobilisation "
+            "continue. Fébrile face à ce mouvement, le gouvernement a cédé.")
+    tags = [("Mobilisation générale", "ORG"), ("Fébrile", "PER")]
+    assert entities(fr, body, "fr", tags) == {}
+
+
+def test_an_untagged_acronym_spelled_out_with_a_capital_first(fr):
+    body = "Le déficit atteint 2,04% du Produit intérieur brut (PIB) cette année, selon la Ligue zolvane (LZ)."
+    found = entities(fr, body, "fr", [("Produit intérieur", "LOC"), ("Ligue zolvane", "ORG"), ("LZ", "ORG")])
+    assert "Produit intérieur" not in found
+    assert any("Ligue zolvane" in m for _, m in found.values())

@@ -78,7 +78,9 @@ def drop_plain_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
 
 def drop_term_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
     """French acronyms the article spells out in lower case ("le RIC [référendum d'initiative citoyenne]")."""
-    return term_acronyms(article.text, out) if article.language == "fr" else out
+    if article.language != "fr":
+        return out
+    return term_acronyms(article.text, out, lambda acronym: article.table.lookup(acronym, article.language) is not None)
 
 
 def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:

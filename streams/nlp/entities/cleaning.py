@@ -93,7 +93,8 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
     """Boundary fixes the trim cannot see: an unclosed "(", trailing function words and scores,
     "pro-"/"anti-" prefixes, and role words, demonyms or sentence-initial verbs before a person's
     name ("Following Mubarak", "Superintendent Shekhar Prabhudessai", "Estonian Herman Simm")."""
-    start, end = hyphen_joined(text, start, end)
+    if type_ == "PER":  # bodies and places joined by a hyphen are pairs or adjectives ("US-German")
+        start, end = hyphen_joined(text, start, end)
     for _ in range(4):
         before = (start, end)
         span = text[start:end]
@@ -156,9 +157,8 @@ _HYPHEN_BEFORE = re.compile(r"[A-ZÀ-Ý][^\W\d_]+-$")
 
 
 def hyphen_joined(text: str, start: int, end: int) -> tuple[int, int]:
-    """A span the model cut at a hyphen ("M. [Son]-Forget", "Son-[Forget]") grown over the capitalised
-    parts written onto it; names the table knows joined this way ("Lyon-Turin") are split again later
-    (article_rules.split_pairs)."""
+    """A person's span the model cut at a hyphen ("M. [Son]-Forget", "Son-[Forget]") grown over the
+    capitalised parts written onto it."""
     while True:
         after = _HYPHEN_AFTER.match(text, end)
         if after is None or not text[end - 1:end].isalpha() or _OPENS_LONGER.match(text, after.end()):
@@ -235,6 +235,25 @@ def _is_heading_paragraph(doc: Doc, text: str, span: Span) -> bool:
     return not any(t.pos_ in ("VERB", "AUX") for t in para)
 
 
+_QUOTED_LINE = re.compile(r"[\"\u00ab\u201c]\s*([^\"\u00ab\u00bb\u201c\u201d\n]{2,60}?)\s*[\"\u00bb\u201d]")
+
+
+def _quoted_heading(text: str, start: int, end: int) -> bool:
+    """A subheading made of a few quoted words ('"Mobilisation générale"', '« Gyros bleus »' alone on
+    their line) that the span opens, the words after it in lower case: the press quotes a phrase as
+    a heading, and its capital is the heading's, not a name's."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    quoted = _QUOTED_LINE.fullmatch(line)
+    if quoted is None or len(quoted.group(1).split()) > 4:
+        return False
+    inner_start = line_start + (len(text[line_start:line_end]) - len(text[line_start:line_end].lstrip())) + quoted.start(1)
+    rest = text[inner_start:inner_start + len(quoted.group(1))].split()[1:]
+    return start == inner_start and all(w[:1].islower() for w in rest)
+
+
 def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, table_hit: bool,
              lower_words: frozenset[str], person_words: frozenset[str]) -> bool:
     """General filters for spaCy-small false positives; table-known names are never noise (body:
@@ -253,6 +272,8 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
         return True  # "Le club de la capitale": the sentence's capital only
     if alias_key(text) in COMMON_CAPITAL_KEYS:  # "l'Hexagone", "la République"
         return True
+    if alias_key(words[0]) not in person_words and _quoted_heading(body, start, end):
+        return True
     if text.casefold() in WEEKDAYS or text.casefold() in COURTESY_TITLE_WORDS:  # "Lundi, ...", "M." alone
         return True
     if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:
@@ -267,13 +288,14 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
         if tok.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART", "INTJ") or tok.is_stop:
             return True
         sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
-        if tok.pos_ in ("VERB", "AUX") and sentence_initial:
-            return True
+        if tok.pos_ in ("VERB", "AUX", "ADJ") and sentence_initial:
+            return True  # "Recadrons un peu", "Fébrile face à ce mouvement"
         if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, body, span):
             return True
-        if (sentence_initial and tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") and tok.text[1:].islower()
-                and tok.text.lower() in lower_words):
-            return True  # the same word appears in lower case elsewhere: a common word
+        if (sentence_initial and tok.text[1:].islower() and tok.text.lower() in lower_words
+                and (tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") or span.label_ not in ("PERSON", "PER")
+                     and alias_key(tok.text) not in person_words)):
+            return True  # the same word appears in lower case elsewhere: a common word ("Diesel is due")
         if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
                 and tok.text not in given_names() and alias_key(tok.text) not in person_words):
             return True  # "Flour", "Heroin" as a person, with "flour" and "heroin" in the text ("Jeremy Hunt" no)

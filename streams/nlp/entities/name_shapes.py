@@ -122,15 +122,16 @@ def names_a_longer_name(text: str, end: int, country: bool) -> bool:
     return word in MISC_HEADS_LAST or not country and (word in ORG_HEADS_LAST or word in LOC_HEADS_LAST)
 
 
-def looks_like_demonym(key: str, places: dict[str, int]) -> bool:
+def looks_like_demonym(key: str, places: dict[str, int], share: float = 0.6) -> bool:
     """"Russes", "Américains", "Parisiens": a word with a demonym ending that shares most of its
-    stem with a known place name ("russie", "amerique", "paris"); ``places`` from place_prefixes."""
+    stem with a known place name ("russie", "amerique", "paris"); ``places`` from place_prefixes.
+    ``share``: how much of the place's name the stem must hold."""
     if " " in key or not DEMONYM_ENDING.search(key):
         return False
     for size in range(min(len(key) - 1, 12), 3, -1):
         shortest = places.get(key[:size])
         if shortest is not None:
-            return size >= 0.6 * shortest
+            return size >= share * shortest
     return False
 
 

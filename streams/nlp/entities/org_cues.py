@@ -33,6 +33,7 @@ from streams.nlp.entities.vocabulary import (
     SPOKESPEOPLE,
     STAFF_NOUNS,
     TELL_VERBS,
+    WEB_NOUNS,
 )
 
 
@@ -48,7 +49,7 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
     prev2 = doc[before - 2].lower_ if before > 1 else ""
     nxt = doc[end].lower_ if end < n else ""
     nxt2 = doc[end + 1].lower_ if end + 1 < n else ""
-    if (prev in MEDIA_NOUNS or prev in COMPANY_NOUNS) and doc[before - 1].is_lower and prev2 != "-" \
+    if (prev in MEDIA_NOUNS or prev in COMPANY_NOUNS or prev in WEB_NOUNS) and doc[before - 1].is_lower and prev2 != "-" \
             and prev2 not in POSSESSIVES:
         return 2  # "the newspaper Cumhuriyet", "news magazine Der Spiegel", "carmaker Dongfeng"
     if before > 1 and doc[before - 1].pos_ == "ADJ" and doc[before - 1].is_lower and doc[before - 2].is_lower \

@@ -132,7 +132,11 @@ def type_demonyms(article: Article, candidate: Candidate) -> bool:
     if candidate.entry is not None:
         return True
     if candidate.type in ("LOC", "MISC", "ORG") and " " not in candidate.surface:
-        if looks_like_demonym(alias_key(candidate.surface), article.places):
+        start = candidate.span.start
+        # after an article a shorter stem will do: "le Belge Charles Michel", "la Bretonne" (of
+        # "Belgique", "Bretagne"); a place's own name takes none ("in Stanmore")
+        share = 0.5 if start > 0 and article.doc[start - 1].lower_ in DEFINITE_ARTICLES else 0.6
+        if looks_like_demonym(alias_key(candidate.surface), article.places, share):
             candidate.type = "MISC"
     elif candidate.type in ("LOC", "ORG") and compound_demonym(candidate.surface, article.table, article.language):
         candidate.type = "MISC"

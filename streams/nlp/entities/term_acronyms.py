@@ -10,6 +10,7 @@ d'initiative citoyenne"); the small model tags those acronyms as organisations. 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from streams.nlp.entities.name_shapes import initials, is_acronym
 from streams.nlp.entities.records import Mention
@@ -25,7 +26,10 @@ def _words(text: str) -> list[str]:
 
 
 def _spelled_from(words: list[str], acronym: str) -> bool:
-    """Whether the words, from the first on, spell the acronym and open in lower case."""
+    """Whether the words, from the first on, spell the acronym and open in lower case (the first
+    word gives the first letter: "par la Ligue de football professionnel" does not spell LFP)."""
+    if not words or not initials(words[0]):
+        return False
     for size in range(1, min(len(words), 3 * len(acronym)) + 1):
         found = initials(" ".join(words[:size]))
         if found == acronym:
@@ -51,10 +55,39 @@ def _spelled_out(text: str, start: int, end: int, acronym: str) -> bool:
     return bool(rest) and _spelled_from(rest, acronym)
 
 
-def term_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop the mentions of acronyms the article spells out in lower case (no table name is
-    dropped)."""
+_DEFINED = re.compile(r"\(([A-Z]{2,6})\)")
+
+
+def untagged_term_phrases(text: str, tagged: set[str], known: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the words of "Produit intérieur brut (PIB)" are: an acronym neither the model nor the
+    alias table (``known``) takes for a name, spelled out by a capital and then lower-case words
+    only, names a thing ("Ligue de football professionnel (LFP)" has the same shape, but its
+    acronym is a body's)."""
+    out = []
+    for hit in _DEFINED.finditer(text):
+        acronym = hit.group(1)
+        if acronym in tagged or known(acronym):
+            continue
+        before = text[max(0, hit.start() - _REACH):hit.start()]
+        spans = [(w.start(), w.end()) for w in _WORD.finditer(before)]
+        for size in range(len(acronym), min(len(spans), 3 * len(acronym)) + 1):
+            phrase = before[spans[-size][0]:spans[-1][1]]
+            words = _words(phrase)
+            if initials(" ".join(words)) != acronym:
+                continue
+            if words[0][:1].isupper() and all(w[:1].islower() for w in words[1:]):
+                offset = hit.start() - len(before)
+                out.append((offset + spans[-size][0], offset + spans[-1][1]))
+            break
+    return out
+
+
+def term_acronyms(text: str, mentions: list[Mention], known: Callable[[str], bool]) -> list[Mention]:
+    """Drop the mentions of acronyms the article spells out in lower case, and those inside the
+    spelling-out of an acronym the model did not tag (no table name is dropped)."""
     acronyms = {m.text for m in mentions if m.entry is None and is_acronym(m.text)}
     terms = {a for a in acronyms
              if any(_spelled_out(text, hit.start(), hit.end(), a) for hit in re.finditer(rf"\b{re.escape(a)}\b", text))}
-    return [m for m in mentions if m.text not in terms or m.entry is not None]
+    phrases = untagged_term_phrases(text, {m.text for m in mentions}, known)
+    return [m for m in mentions if m.entry is not None
+            or m.text not in terms and not any(s <= m.start and m.end <= e for s, e in phrases)]
