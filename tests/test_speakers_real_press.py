@@ -146,6 +146,14 @@ CASES = [
      "majorité n’ont aucune raison de changer de registre. « Les deux protagonistes sont en campagne », "
      "estime l’expert.",
      ["Paul Girard", "Paul Girard"]),
+    ("'Mais, ajoute-t-il, « … »' goes on with the speaker of the uncued quote before it", "fr",
+     "« Nous allons tout reprendre », a promis Paul Girard.\n\nClaire Martin l’écoutait. Sur la SNCF, « la "
+     "réforme était bonne ». Mais, ajoute-t-il, « on peut mieux faire ».",
+     ["Paul Girard", "Paul Girard", "Paul Girard"]),
+    ('\'"…," he added\' goes on with the speaker of the uncued quote before it', "en",
+     "“We will fix it,” Tom Baker promised.\n\nAnna Berg listened. On the railways, “the reform was right.” "
+     "But, he added, “we can do better.”",
+     ["Tom Baker", "Tom Baker", "Tom Baker"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

@@ -115,6 +115,19 @@ def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
     return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
 
 
+_CONTINUING_VERBS = every_language("quotes", "continuing-verbs")
+
+
+def _continues(attributor: Attributor, later: QuoteCandidate) -> bool:
+    """The later quote's cue says it goes on ('Mais, ajoute-t-il, « … »', '"…," he added'):
+    the quote before it in the paragraph is the same speaker's."""
+    if later.cue is None:
+        return False
+    article = attributor.article
+    return any(article.lemma(article.doc[i]) in _CONTINUING_VERBS or article.doc[i].lower_ in _CONTINUING_VERBS
+               for i in article.token_range(*later.cue))
+
+
 def _named_in_sentence(attributor: Attributor, quote: QuoteCandidate, speaker: Speaker | None) -> bool:
     """The speaker is named outside quotes in the quote's own sentence ('X a appelé à « … ».
     « … », a-t-il insisté'): the later cue continues that person."""
@@ -169,7 +182,7 @@ def _same_paragraph_source(attributor: Attributor, candidates: list[QuoteCandida
                     continue  # '"A", Macron replied: "B"': B is the answer to A, not A's speaker
                 if j > k and attributor.runs(FORWARD_IN_SENTENCE) and _sentence_between(
                         attributor, quote.end, candidates[j].start) and not _named_in_sentence(
-                        attributor, quote, candidates[j].speaker):
+                        attributor, quote, candidates[j].speaker) and not _continues(attributor, candidates[j]):
                     continue
                 return candidates[j]
         if k - distance < 0 and k + distance >= n:
