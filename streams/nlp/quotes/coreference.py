@@ -37,6 +37,7 @@ _ORGANISATION_PRONOUNS = every_language("quotes", "organisation-pronouns")
 _DETERMINER_GENDERS = {row.split()[0]: row.split()[1] for row in every_language("quotes", "determiner-genders")}
 # How far back (characters) a body named as subject may be for 'elle'/'it' (two sentences at most).
 _BODY_REACH = 600
+_ROLE_REACH = 3000  # how far back an unnamed introduction of a role is looked for (characters)
 _DEFINITE = _SINGULAR_DEFINITE | every_language("quotes", "plural-definite-articles")
 _INDEFINITE_ARTICLES = every_language("quotes", "indefinite-articles")
 
@@ -384,7 +385,7 @@ class Coreference:
         article, doc = self.article, self.article.doc
         if not article.has_dep:
             return False
-        tokens = article.token_range(article.floor(start, 3), start)
+        tokens = article.token_range(max(article.floor(start, 3), start - _ROLE_REACH), start)
         for i in range(tokens.stop - 1, tokens.start - 1, -1):
             t = doc[i]
             if t.pos_ != "NOUN" or article.in_quote[i] or article.lemma(t) != lemma:

@@ -143,10 +143,13 @@ def _named_in_sentence(attributor: Attributor, quote: QuoteCandidate, speaker: S
                for mention in article.mentions_in(doc[sentence.start].idx, quote.start))
 
 
+_SUBJECT_REACH = 3000  # characters looked back for another subject between two quotes
+
+
 def _other_subject_between(attributor: Attributor, earlier: QuoteCandidate, quote: QuoteCandidate) -> bool:
     """Another person is the subject of a sentence between the earlier quote and this one."""
     article, speaker = attributor.article, earlier.speaker
-    for mention in article.mentions_in(earlier.end, quote.start):
+    for mention in article.mentions_in(max(earlier.end, quote.start - _SUBJECT_REACH), quote.start):
         if mention.etype != "PER" or not article.outside(mention.start):
             continue
         if not attributor.coreference.is_subject_mention(mention.start, mention.end):
@@ -263,11 +266,17 @@ def _continues_speech(attributor: Attributor, paragraph: Paragraph) -> bool:
         return True
     if not article.has_dep:
         return False
-    doc = article.doc
-    words = [doc[i] for i in article.token_range(*paragraph)
-             if not article.in_quote[i] and any(c.isalnum() for c in doc[i].text)]
-    return len(words) <= _INCISE_WORDS and not any(
-        t.ent_type_ or t.pos_ in ("NOUN", "PROPN", "PRON") or t.dep_.startswith("nsubj") for t in words)
+    doc, words = article.doc, 0
+    for i in article.token_range(*paragraph):  # stops at the first word that rules it out
+        if article.in_quote[i]:
+            continue
+        t = doc[i]
+        if not any(c.isalnum() for c in t.text):
+            continue
+        words += 1
+        if words > _INCISE_WORDS or t.ent_type_ or t.pos_ in ("NOUN", "PROPN", "PRON") or t.dep_.startswith("nsubj"):
+            return False
+    return True
 
 
 def inherit_speakers(attributor: Attributor, candidates: list[QuoteCandidate], paragraphs: list[Paragraph]) -> None:
