@@ -1097,3 +1097,12 @@ def test_person_in_span_finds_the_person_at_the_tail_of_a_model_only_span(fr):
 
     assert speakers(frozenset()) == ["Lucio Caracciolo"]
     assert speakers(frozenset({"quotes.person-in-span"})) == [None]
+
+
+def test_en_lists_of_marked_terms_and_single_words_are_no_quotes(en):
+    listed = "Anna Berg condemned the “backroom deals”, the “old habits” and the “broken promises” of the government."
+    assert run(en, listed, "en")[0] == []
+    assert len(run(en, listed, "en", frozenset({"quotes.drop-lists"}))[0]) == 3
+    single = "According to Anna Berg, the reform is “inevitable” this year."
+    assert run(en, single, "en")[0] == []
+    assert [who(q) for q in run(en, single, "en", frozenset({"quotes.single-words"}))[0]] == ["Anna Berg"]
