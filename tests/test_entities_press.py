@@ -175,9 +175,10 @@ def test_competitions_pacts_and_eras_are_no_actors(fr):
 
 
 def test_a_quoted_subheading_and_a_common_word_opening_a_sentence(fr):
+    """The second: the article writes "mobilisation" in lower case too."""
     body = ("Le gouvernement a reculé mardi.\n\n\"Mobilisation générale\"\n\nLe samedi, la mobilisation "
-            "continue. Fébrile face à ce mouvement, le gouvernement a cédé.")
-    tags = [("Mobilisation générale", "ORG"), ("Fébrile", "PER")]
+            "continue. Mobilisation et colère ont grandi.")
+    tags = [("Mobilisation générale", "ORG"), ("Mobilisation", "ORG")]
     assert entities(fr, body, "fr", tags) == {}
 
 
@@ -186,3 +187,10 @@ def test_an_untagged_acronym_spelled_out_with_a_capital_first(fr):
     found = entities(fr, body, "fr", [("Produit intérieur", "LOC"), ("Ligue zolvane", "ORG"), ("LZ", "ORG")])
     assert "Produit intérieur" not in found
     assert any("Ligue zolvane" in m for _, m in found.values())
+
+
+def test_a_common_word_opening_a_sentence_is_a_name_where_the_article_writes_it_so_inside_one(en):
+    body = ("Zolvex is due to rise. The zolvex price rose. Shares in Zolvex fell. "
+            "Diesel is due to be taxed more; the tax on diesel rose.")
+    found = entities(en, body, "en", [("Zolvex", "ORG"), ("Diesel", "ORG")])
+    assert "Zolvex" in found and "Diesel" not in found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spacy.attrs import IS_PUNCT, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
 from streams.nlp.entities import is_enabled
@@ -12,6 +13,19 @@ from streams.nlp.entities.evidence import city_places
 from streams.nlp.entities.name_shapes import place_prefixes
 from streams.nlp.entities.person_spans import person_words
 from streams.nlp.entities.records import Covered, Mention, SpanIndex
+
+
+def inner_capitals(doc: Doc) -> frozenset[str]:
+    """Capitalised words the article writes inside a sentence (not first, not after punctuation):
+    such a word is a name even where a sentence opens with it ("Total" of "le groupe Total")."""
+    if not len(doc):
+        return frozenset()
+    strings = doc.vocab.strings
+    orths = doc.to_array(ORTH).tolist()
+    starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else [0] * len(doc)
+    punct = doc.to_array(IS_PUNCT).tolist()
+    inner = {orths[i] for i in range(1, len(orths)) if starts[i] != 1 and not punct[i - 1]}
+    return frozenset(w for w in map(strings.__getitem__, inner) if w[:1].isupper())
 
 
 @dataclass
@@ -30,6 +44,7 @@ class Article:
     person_texts: frozenset[str] = frozenset()  # texts of the model's person entities
     city_places: frozenset[str] = frozenset()  # gazetteer towns used as places
     lower_words: frozenset[str] = frozenset()  # words the article writes in lower case
+    inner_capitals: frozenset[str] = frozenset()  # capitalised words it writes inside a sentence
     covered: list[Covered] = field(default_factory=list)  # spans the model tagged
     team_keys: set[str] = field(default_factory=set)  # sports copy: names used as teams
     place_used: set[int] = field(default_factory=set)  # sports copy: ids of mentions used as places
@@ -46,6 +61,7 @@ class Article:
         strings = doc.vocab.strings  # each distinct word once, not a Token per word
         article.lower_words = frozenset(w for w in map(strings.__getitem__, set(doc.to_array("ORTH").tolist()))
                                         if w.islower())
+        article.inner_capitals = inner_capitals(doc)
         return article
 
     def runs(self, name: str) -> bool:

@@ -255,7 +255,8 @@ def _quoted_heading(text: str, start: int, end: int) -> bool:
 
 
 def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, table_hit: bool,
-             lower_words: frozenset[str], person_words: frozenset[str]) -> bool:
+             lower_words: frozenset[str], person_words: frozenset[str],
+             inner_capitals: frozenset[str] = frozenset()) -> bool:
     """General filters for spaCy-small false positives; table-known names are never noise (body:
     doc.text, text: the span's)."""
     if table_hit:
@@ -288,13 +289,13 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
         if tok.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART", "INTJ") or tok.is_stop:
             return True
         sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
-        if tok.pos_ in ("VERB", "AUX", "ADJ") and sentence_initial:
-            return True  # "Recadrons un peu", "Fébrile face à ce mouvement"
+        if tok.pos_ in ("VERB", "AUX") and sentence_initial:
+            return True
         if tok.pos_ in ("NOUN", "ADJ", "VERB") and _is_heading_paragraph(doc, body, span):
             return True
         if (sentence_initial and tok.text[1:].islower() and tok.text.lower() in lower_words
                 and (tok.pos_ in ("NOUN", "ADJ", "ADV", "VERB") or span.label_ not in ("PERSON", "PER")
-                     and alias_key(tok.text) not in person_words)):
+                     and alias_key(tok.text) not in person_words and tok.text not in inner_capitals)):
             return True  # the same word appears in lower case elsewhere: a common word ("Diesel is due")
         if (span.label_ in ("PERSON", "PER") and tok.text[1:].islower() and tok.text.lower() in lower_words
                 and tok.text not in given_names() and alias_key(tok.text) not in person_words):
