@@ -280,3 +280,13 @@ def test_rules_test_backtests_a_surge_in_event_time_order(capsys):
     assert backtest_surges([rule_c], articles) == 1
     out = capsys.readouterr().out
     assert out.startswith("s: surge at 2026-03-02T06:0") and "z " in out
+
+
+def test_a_surge_rule_rewritten_to_count_something_else_starts_afresh():
+    from streams.alerts.candidates import counts_id
+
+    rule = {"id": "s", "name": "S", "surge": {"actor": "Hélène Marchal"}}
+    renamed = compiled({**rule, "name": "Marchal surging", "notify": None})
+    other = compiled({**rule, "surge": {"actor": "Paul Durand"}})
+    assert counts_id(compiled(rule)) == counts_id(renamed) != counts_id(other)
+    assert counts_id(other).startswith("s~")

@@ -70,7 +70,7 @@ def counted(client: TopicClient, rule_id: str) -> int:
     reader.poll(500)
     rows = dict(reader.records)
     return sum(len((value or {}).get("ids") or {}) for key, value in rows.items()
-               if key and key.startswith(f"surge|{rule_id}|"))
+               if key and key.startswith(f"surge|{rule_id}~") and key.count("|") == 2)
 
 
 def wait_counted(client: TopicClient, rule_id: str, wanted: int, worker) -> None:

@@ -8,8 +8,11 @@ agent decides them in that partition's order against wire.alert-state (`decide_c
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from streams.alerts.matching import Evidence, build_alert, story_field
 from streams.alerts.rules import CompiledRule
@@ -65,12 +68,24 @@ def decide_candidate(state: Mapping[str, Any], rules: Mapping[str, CompiledRule]
             return [], {}
         spec = compiled.rule.surge
         article = candidate["article"]
-        seen = observe(state, compiled.id, spec, str(article["id"]), float(candidate["at"]), now,
+        seen = observe(state, counts_id(compiled), spec, str(article["id"]), float(candidate["at"]), now,
                        (added_at or {}).get(compiled.id))
         if not seen.fire or seen.stats is None or seen.started is None:
             return [], seen.updates
         return [surge_alert(compiled, spec, article, candidate["evidence"], seen, now)], seen.updates
     return [], {}
+
+
+NOT_COUNTING = ("name", "enabled", "notify", "cooldown_seconds", "once_per")
+
+
+def counts_id(compiled: CompiledRule) -> str:
+    """Whose counts a surge rule reads and writes: `<rule>~<digest of what it counts>`, so a rule
+    rewritten under the same id to count something else starts from no history, and one whose
+    name or webhooks changed keeps its counts ("~" is not in the rule id alphabet)."""
+    counted = {k: v for k, v in compiled.rule.to_dict().items() if k not in NOT_COUNTING}
+    digest = hashlib.sha256(orjson.dumps(counted, option=orjson.OPT_SORT_KEYS)).hexdigest()[:8]
+    return f"{compiled.id}~{digest}"
 
 
 def surge_alert(compiled: CompiledRule, spec: SurgeSpec, article: Mapping[str, Any], evidence: Evidence,

@@ -10,10 +10,12 @@ than the wall clock. The rule's clock is the latest event time it has counted, s
 old wire is judged against that wire's own past, and a late article is counted in its own
 bucket but does not move the clock back.
 
-Rows (docs/stories.md, "Surge rules"):
+Rows (docs/stories.md, "Alerts per story and surge rules"; `<rule>` here is the counts id the
+caller passes, candidates.counts_id: the rule id and a digest of what it counts):
 - `surge|<rule>|<bucket>`: the articles counted in one window-wide bucket, `{ids: {hash: t}}`;
   an article already in its bucket (a replay, a second copy of a candidate) is not counted again.
-- `surge|<rule>`: the clock and the episode (`active`, `started`, `last_hot`, `alert`).
+- `surge|<rule>`: the clock, the first article's time and the episode (`active`, `started`,
+  `last_hot`).
 
 A surge fires once when the count in the window reaches `min_articles` and is `threshold`
 standard deviations above the baseline's mean per window; sigma is at least sqrt(mean) and at
