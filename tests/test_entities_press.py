@@ -194,3 +194,14 @@ def test_a_common_word_opening_a_sentence_is_a_name_where_the_article_writes_it_
             "Diesel is due to be taxed more; the tax on diesel rose.")
     found = entities(en, body, "en", [("Zolvex", "ORG"), ("Diesel", "ORG")])
     assert "Zolvex" in found and "Diesel" not in found
+
+
+def test_a_name_an_apposition_calls_a_town_is_a_place(en):
+    body = ("In Zolbury, a town of 66,000 people, thousands gathered. Paul Lasne, a city councillor, "
+            "spoke to Brekke, a small village near the coast.")
+    found = entities(en, body, "en", [("Paul Lasne", "PERSON")])
+    assert found["Zolbury"][0] == "LOC"
+    assert "Brekke" in found and found["Brekke"][0] == "LOC"
+    assert found["Paul Lasne"][0] == "PER"  # "a city councillor": a person's apposition
+    off = entities(en, body, "en", [("Paul Lasne", "PERSON")], frozenset({"entities.place-phrases"}))
+    assert "Zolbury" not in off

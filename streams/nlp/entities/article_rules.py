@@ -21,6 +21,7 @@ from streams.nlp.entities.role_phrases import institution_start, is_craft
 from streams.nlp.entities.term_acronyms import term_acronyms
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
 from streams.nlp.entities.untagged import (
+    described_places,
     listed_places,
     named_parties,
     untagged_persons,
@@ -97,9 +98,11 @@ def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
 
 
 def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
-    """"the town of Pleurtuit", and a known place listed after a tagged one ("Lyon, Toulouse")."""
+    """"the town of Pleurtuit", a known place listed after a tagged one ("Lyon, Toulouse"), a name
+    an apposition calls a town ("Bourges, a town of 66,000 people")."""
     found = untagged_places(article.doc, article.text, SpanIndex(article.covered))
     found += listed_places(article.doc, article.text, article.table, article.language)
+    found += described_places(article.doc, article.text, SpanIndex(article.covered))
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 

@@ -84,6 +84,35 @@ def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
     return out
 
 
+_INDEFINITE = frozenset({"a", "an", "un", "une"})
+
+
+def described_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
+    """"In Bourges, a town of 66,000 people", "Bidart, une petite commune": an untagged name that an
+    apposition right after it calls a town or a city (a few lower-case words may stand between the
+    article and the noun, and the noun heads its phrase: "a city councillor" is a person)."""
+    out = []
+    lower = token_strings(doc, LOWER)
+    n = len(lower)
+    for i in range(1, n - 2):
+        if lower[i] != "," or lower[i + 1] not in _INDEFINITE:
+            continue
+        k = i + 2
+        while k < n and k - i < 5 and lower[k] not in PLACE_KIND_NOUNS and doc[k].is_lower and doc[k].is_alpha:
+            k += 1
+        if k >= n - 1 or lower[k] not in PLACE_KIND_NOUNS or doc[k + 1].pos_ in ("NOUN", "PROPN"):
+            continue
+        j = i
+        while j > 0 and i - j < 3 and not doc[j - 1].ent_type_ and is_name_token(doc[j - 1]):
+            j -= 1
+        if j == i or doc[j].is_sent_start:
+            continue
+        begin, end = doc[j].idx, doc[i - 1].idx + len(doc[i - 1].text)
+        if not covered.overlapping(begin, end):
+            out.append(mention_of(begin, end, text[begin:end], "LOC"))
+    return out
+
+
 _LIST_JOINS = {",", "and", "et"}
 
 
