@@ -154,6 +154,10 @@ CASES = [
      "“We will fix it,” Tom Baker promised.\n\nAnna Berg listened. On the railways, “the reform was right.” "
      "But, he added, “we can do better.”",
      ["Tom Baker", "Tom Baker", "Tom Baker"]),
+    ("a role ending a prepositional phrase before a comma is not the next name's title", "fr",
+     "Le député Paul Girard a publié un message. Interrogé sur des sanctions contre le député, M. Marc Duval "
+     "s’est refusé à tout commentaire. Le député s’est ensuite défendu : « Je ne regrette rien de ce message. »",
+     ["Paul Girard"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

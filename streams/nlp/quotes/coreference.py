@@ -104,7 +104,10 @@ class Coreference:
                     if article.has_dep and "Plur" in t.morph.get("Number") and (
                             t.head.pos_ == "NOUN" and t.head.i < t.i):
                         t = t.head  # 'le chef de file des députés LREM, X': X is the chef, not a député
-                    if not comma or self.is_role(t):  # "Côté rochelais, Ronan O'Gara": no title
+                    governed = article.has_dep and any(c.dep_ == "case" for c in t.children)
+                    if not comma or (self.is_role(t) and not governed):
+                        # "Côté rochelais, Ronan O'Gara": no title; "sanctions contre le député,
+                        # M. Le Gendre s'est refusé": the role ends another phrase
                         nouns.append(t)
                     break
                 comma = comma or t.text == ","
