@@ -205,3 +205,11 @@ def test_a_name_an_apposition_calls_a_town_is_a_place(en):
     assert found["Paul Lasne"][0] == "PER"  # "a city councillor": a person's apposition
     off = entities(en, body, "en", [("Paul Lasne", "PERSON")], frozenset({"entities.place-phrases"}))
     assert "Zolbury" not in off
+
+
+def test_a_site_in_apposition_is_a_platform_only_when_it_is_online(en):
+    body = ("He posted on Zolvr, a social media site popular with the far right. "
+            "The ruins on Kelmar Island, a World Heritage site, are old.")
+    found = entities(en, body, "en", [("Zolvr", "PERSON"), ("Kelmar Island", "GPE")])
+    assert found["Zolvr"][0] == "ORG"
+    assert found["Kelmar Island"][0] == "LOC"

@@ -33,6 +33,7 @@ from streams.nlp.entities.vocabulary import (
     SPOKESPEOPLE,
     STAFF_NOUNS,
     TELL_VERBS,
+    WEB_MODIFIERS,
     WEB_NOUNS,
 )
 
@@ -84,6 +85,10 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
             c.dep_ == "appos" and end < c.i <= end + 8 and doc[c.i - 1].text != "-"
             and (c.lower_ in COMPANY_NOUNS or c.lower_ in MEDIA_NOUNS) for c in root.children):
         return 2  # "Adidas, the sportswear maker"
+    if end < n and doc[end].text == "," and any(
+            c.dep_ == "appos" and end < c.i <= end + 8 and c.lower_ in WEB_NOUNS
+            and any(m.lower_ in WEB_MODIFIERS for m in c.children if m.i < c.i) for c in root.children):
+        return 2  # "Gab, a social media site"; not "Reichenau Island, a World Heritage site"
     if not weak:
         return 0
     if prev in TELL_VERBS and root.dep_ in ("dobj", "dative", "obj") or prev == "to" and prev2 == "according":
