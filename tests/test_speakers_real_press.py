@@ -158,6 +158,10 @@ CASES = [
      "Le député Paul Girard a publié un message. Interrogé sur des sanctions contre le député, M. Marc Duval "
      "s’est refusé à tout commentaire. Le député s’est ensuite défendu : « Je ne regrette rien de ce message. »",
      ["Paul Girard"]),
+    ("a role in a prepositional phrase with the name in apposition is that name's title", "fr",
+     "Emmanuel Martin s’installe à la droite du maire, Paul Girard, qui préside la séance.\n\n"
+     "« Je suis un peu troublé », a déclaré le maire.",
+     ["Paul Girard"]),
     # An exchange: the verb before a colon reports the quote after it, not the one before.
     ("'\"A\", X replied: \"B\"': A is not X's", "en",
      "Tom Baker toured the town on Friday. To one mayor who beseeched him: “Don’t abandon us!”, Tom Baker "

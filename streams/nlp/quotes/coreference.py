@@ -104,10 +104,14 @@ class Coreference:
                     if article.has_dep and "Plur" in t.morph.get("Number") and (
                             t.head.pos_ == "NOUN" and t.head.i < t.i):
                         t = t.head  # 'le chef de file des députés LREM, X': X is the chef, not a député
-                    governed = article.has_dep and any(c.dep_ == "case" for c in t.children)
+                    after = article.body[mention.end:mention.end + 3].lstrip()[:1]
+                    governed = article.has_dep and any(c.dep_ == "case" for c in t.children) and (
+                        after not in (",", ".", ";", ":", ")", ""))
                     if not comma or (self.is_role(t) and not governed):
                         # "Côté rochelais, Ronan O'Gara": no title; "sanctions contre le député,
-                        # M. Le Gendre s'est refusé": the role ends another phrase
+                        # M. Le Gendre s'est refusé": the role ends another phrase and the name
+                        # starts a clause (but "à la droite du maire, Pascal Jolly, qui …" is an
+                        # apposition, closed by a comma)
                         nouns.append(t)
                     break
                 comma = comma or t.text == ","
