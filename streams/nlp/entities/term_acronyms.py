@@ -39,22 +39,28 @@ def _spelled_from(words: list[str], acronym: str) -> bool:
     return False
 
 
+_AFTER = re.compile(r"[\s\u00a0\u00bb\u201d\"),:\[(-]*")
+_MARKS = frozenset("\u00bb\u201d\"),:[(-")
+
+
 def _spelled_out(text: str, start: int, end: int, acronym: str) -> bool:
     """The lower-case words right before the acronym's bracket, or right after it (past brackets,
     quotes, a comma and an article), spell it."""
-    before = text[max(0, start - _REACH):start].rstrip(" \u00a0([\u00ab\"")
     if text[max(0, start - 2):start].strip(" \u00a0").endswith("("):
-        words = _words(before)
+        words = _words(text[max(0, start - _REACH):start].rstrip(" \u00a0([\u00ab\""))
         for size in range(len(acronym), min(len(words), 3 * len(acronym)) + 1):
             if _spelled_from(words[-size:], acronym) and initials(" ".join(words[-size:])) == acronym:
                 return True
-    after = re.match(r"[\s\u00a0\u00bb\u201d\"),:\[(-]*", text[end:end + _REACH])
-    rest = _words(text[end + (after.end() if after else 0):end + _REACH])
+    after = _AFTER.match(text, end, end + _REACH)
+    if after is None or not _MARKS.intersection(after.group()):
+        return False  # "le RIC divise": no bracket, quote or comma, no spelling-out
+    rest = _words(text[after.end():end + _REACH])
     if rest and _ARTICLE.match(rest[0]):
         rest = rest[1:]
     return bool(rest) and _spelled_from(rest, acronym)
 
 
+_CAPITALS = re.compile(r"\b[A-Z][A-Z.]*[A-Z]\b")  # what is_acronym may accept, as written
 _DEFINED = re.compile(r"\(([A-Z]{2,6})\)")
 
 
@@ -86,8 +92,12 @@ def term_acronyms(text: str, mentions: list[Mention], known: Callable[[str], boo
     """Drop the mentions of acronyms the article spells out in lower case, and those inside the
     spelling-out of an acronym the model did not tag (no table name is dropped)."""
     acronyms = {m.text for m in mentions if m.entry is None and is_acronym(m.text)}
-    terms = {a for a in acronyms
-             if any(_spelled_out(text, hit.start(), hit.end(), a) for hit in re.finditer(rf"\b{re.escape(a)}\b", text))}
+    terms: set[str] = set()
+    if acronyms:  # one scan of the body for all of them: linear on long bodies
+        for hit in _CAPITALS.finditer(text):
+            word = hit.group()
+            if word in acronyms and word not in terms and _spelled_out(text, hit.start(), hit.end(), word):
+                terms.add(word)
     phrases = untagged_term_phrases(text, {m.text for m in mentions}, known)
     return [m for m in mentions if m.entry is not None
             or m.text not in terms and not any(s <= m.start and m.end <= e for s, e in phrases)]
