@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from test_entities import tagged_doc
 
 from streams.config import DEFAULT_MODELS
 from streams.nlp.annotate.parse import ModelRegistry
 from streams.nlp.entities.cleaning import hyphen_joined
 from streams.nlp.entities.extract import extract_entities
 from streams.nlp.entities.term_acronyms import _spelled_out
-from streams.text import nlp_view
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +27,7 @@ def en():
 
 def entities(nlp, body: str, language: str, tags: list[tuple[str, str]], disabled: frozenset[str] = frozenset()):
     """The entities when the model tags exactly `tags` ((surface, spaCy label), every occurrence)."""
-    doc = nlp(nlp_view(body))
-    spans = []
-    for surface, label in tags:
-        start = 0
-        while (at := doc.text.find(surface, start)) >= 0:
-            span = doc.char_span(at, at + len(surface), label=label)
-            assert span is not None, surface
-            if not any(s.start < span.end and span.start < s.end for s in spans):
-                spans.append(span)
-            start = at + len(surface)
-    doc.ents = sorted(spans, key=lambda s: s.start)
+    doc = tagged_doc(nlp, body, tags)
     found = extract_entities(doc, body, language=language, disabled=disabled)
     return {e["name"]: (e["type"], [m["text"] for m in e["mentions"]]) for e in found}
 

@@ -125,28 +125,24 @@ def add_alerting(ctx: WorkerContext) -> None:
     rules_described = f"the alert rules on {ctx.settings.topic('rules')}"
     state_described = f"the alert state on {ctx.settings.topic('alert-state')}"
 
-    @ctx.app.agent(ctx.raw_topics[source], name="alerts")
-    async def alerts_agent(stream):
+    async def run_batches(stream, decide, payload) -> None:
         async for batch in stream.take_events(ctx.settings.batch_size, within=ctx.settings.batch_within):
             # Not the articles' fault: hold the partition until rules and state are current,
             # rather than dead-letter articles whose alerts were never evaluated.
             await wait_for_event(ctx.rules.ready, rules_described)
             await retry_until_current(state.ensure_current, state_described)
             try:
-                await fire_batch(ctx, state, target, batch)
+                await decide(ctx, state, target, batch)
             except Exception as exc:
-                await dead_letter_batch(ctx, "alerts", batch, exc, lambda event: without_annotation(event.value))
+                await ctx.dead_letter_unfinished("alerts", batch, exc, payload)
 
+    @ctx.app.agent(ctx.raw_topics[source], name="alerts")
+    async def alerts_agent(stream):
+        await run_batches(stream, fire_batch, lambda event: without_annotation(event.value))
 
     @ctx.app.agent(ctx.raw_topics["alert-scopes"], name="alert-scopes")
     async def alert_scopes_agent(stream):
-        async for batch in stream.take_events(ctx.settings.batch_size, within=ctx.settings.batch_within):
-            await wait_for_event(ctx.rules.ready, rules_described)
-            await retry_until_current(state.ensure_current, state_described)
-            try:
-                await decide_batch(ctx, state, target, batch)
-            except Exception as exc:
-                await dead_letter_batch(ctx, "alerts", batch, exc, lambda event: event.value)
+        await run_batches(stream, decide_batch, lambda event: event.value)
 
 
 async def decide_batch(ctx: WorkerContext, state: AlertStateStore, target: str, batch: list) -> None:
@@ -176,15 +172,6 @@ async def decide_batch(ctx: WorkerContext, state: AlertStateStore, target: str, 
             ctx.recent_alerts.append(alert)
         writes.update(firing.updates)
     await asyncio.gather(*(state.write({key: value}) for key, value in writes.items()))
-
-
-async def dead_letter_batch(ctx: WorkerContext, stage: str, batch: list, error: Exception,
-                            payload: Callable[[Any], Any]) -> None:
-    """An exception leaving an agent makes Faust acknowledge the events in flight (its stream
-    acks in a `finally`): dead-letter them instead, so they are never silently lost."""
-    log.exception("%s: unexpected failure; the batch goes to the dead letters", stage)
-    for event in batch:
-        await ctx.send_dead_letter(stage, event, payload(event), error)
 
 
 def arrived_at(event: Any) -> float | None:
@@ -588,4 +575,4 @@ def add_delivery(ctx: WorkerContext) -> None:
             try:
                 await dispatcher.accept(batch)
             except Exception as exc:
-                await dead_letter_batch(ctx, "deliver", batch, exc, lambda event: event.value)
+                await ctx.dead_letter_unfinished("deliver", batch, exc)
