@@ -1106,3 +1106,15 @@ def test_en_lists_of_marked_terms_and_single_words_are_no_quotes(en):
     single = "According to Anna Berg, the reform is “inevitable” this year."
     assert run(en, single, "en")[0] == []
     assert [who(q) for q in run(en, single, "en", frozenset({"quotes.single-words"}))[0]] == ["Anna Berg"]
+
+
+def test_en_words_someone_called_something_are_quotes_a_name_after_called_is_not(en):
+    said = "Santis backs laws on accreditation bodies, which he called “a cartel for higher education.” He went on."
+    assert [q["text"] for q in run(en, said, "en")[0]] == ["a cartel for higher education."]
+    named = "On Thursday a group called “The Official Branch of the Yellow Vests” went up on Facebook."
+    assert run(en, named, "en")[0] == []
+
+
+def test_the_pronoun_i_is_no_roman_numeral(en):
+    body = "Trump reached the final words of his speech.\n\n“I love you,” he said."
+    assert [q["text"] for q in run(en, body, "en")[0]] == ["I love you"]

@@ -86,9 +86,13 @@ def after_work_word(article: ArticleIndex, lex: CueLexicon, quote: QuoteCandidat
         return False
     if doc[i].lower_ in lex.work_words:
         return True
-    # 'calling themselves the "red scarves"', but not 'a dit « nous partons »': a name has no verb
-    return doc[i].lower_ in lex.naming_words and not any(
-        doc[j].pos_ in ("VERB", "AUX") for j in article.token_range(quote.start, quote.end))
+    # 'calling themselves the "red scarves"', 'a group called "…"', but not 'a dit « nous partons »'
+    # (a name has no verb) nor 'which he called "a cartel"' (someone's words: the verb has a subject)
+    naming = doc[i]
+    if naming.lower_ not in lex.naming_words or "Fin" in naming.morph.get("VerbForm") or any(
+            c.dep_.startswith("nsubj") for c in naming.children):
+        return False
+    return not any(doc[j].pos_ in ("VERB", "AUX") for j in article.token_range(quote.start, quote.end))
 
 
 _PLATFORM_WORDS = 2
@@ -162,7 +166,7 @@ def is_heading_line(body: str, paragraph: tuple[int, int], quote: QuoteCandidate
 
 
 # Roman numerals (II, VIII, XIV) and numbers: 'l'« acte VIII »', 'the "act 11"' name an event.
-_NUMBER_RE = re.compile(r"^(?:[IVXLC]{1,6}|\d+(?:[.,]\d+)?)$")
+_NUMBER_RE = re.compile(r"^(?:[IVXLC]{2,6}|[VX]|\d+(?:[.,]\d+)?)$")  # not "I": the pronoun of "I love you"
 
 
 def is_numbered_name(article: ArticleIndex, quote: QuoteCandidate) -> bool:
