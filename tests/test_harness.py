@@ -122,3 +122,21 @@ def test_the_runtime_never_imports_the_harness():
                 if any(name == "streams.harness" or name.startswith("streams.harness.") for name in names):
                     offenders.append(str(Path(path).relative_to(REPO_ROOT)))
     assert offenders == []
+
+
+def test_an_alert_sent_again_with_its_id_is_a_copy_a_second_id_is_a_second_alert():
+    from types import SimpleNamespace
+
+    from streams.harness.faults.checks import check_alerts_once
+    from streams.harness.faults.scenario import Report
+
+    def check(records):
+        report = Report("kill-9", "embedded")
+        check_alerts_once(report, SimpleNamespace(values=lambda: records), {("nato", "a1"), ("nato", "a2")})
+        return report
+
+    first, again = {"id": "x1", "rule_id": "nato", "article_id": "a1"}, {"id": "x2", "rule_id": "nato", "article_id": "a2"}
+    copied = check([first, again, dict(first)])
+    assert copied.ok and copied.counts["alert_copies"] == 1 and copied.counts["alert_duplicates"] == 0
+    second = check([first, again, dict(first, id="x3")])
+    assert not second.ok and second.counts["alert_duplicates"] == 1
