@@ -5,24 +5,11 @@ outlets and firms named after an adjective, names cut at a hyphen, capitalised c
 from __future__ import annotations
 
 import pytest
-import spacy
-from test_entities import tagged_doc
+from test_entities import en, fr, tagged_doc  # noqa: F401  (the pipelines as the entity tests load them)
 
-from streams.config import DEFAULT_MODELS
-from streams.nlp.annotate.parse import ModelRegistry
 from streams.nlp.entities.cleaning import hyphen_joined
 from streams.nlp.entities.extract import extract_entities
 from streams.nlp.entities.term_acronyms import _spelled_out
-
-
-@pytest.fixture(scope="module")
-def fr():
-    return spacy.load(DEFAULT_MODELS["fr"])
-
-
-@pytest.fixture(scope="module")
-def en():
-    return ModelRegistry({"en": DEFAULT_MODELS["en"]}).get("en")
 
 
 def entities(nlp, body: str, language: str, tags: list[tuple[str, str]], disabled: frozenset[str] = frozenset()):

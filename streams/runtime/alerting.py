@@ -160,18 +160,7 @@ async def decide_batch(ctx: WorkerContext, state: AlertStateStore, target: str, 
         pending.updates.update(updates)
         if alerts or updates:
             firings.append(Firing(event, alerts, updates))
-    sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts) for firing in firings),
-                                return_exceptions=True)
-    writes: dict[str, Any] = {}
-    for firing, error in zip(firings, sent):
-        if isinstance(error, BaseException):
-            await ctx.send_dead_letter("alerts", firing.event, firing.event.value, error)
-            continue
-        for alert in firing.alerts:
-            ctx.metrics.processed.labels("alerts").inc()
-            ctx.recent_alerts.append(alert)
-        writes.update(firing.updates)
-    await asyncio.gather(*(state.write({key: value}) for key, value in writes.items()))
+    await send_then_record(ctx, state, target, firings, lambda event: event.value)
 
 
 def arrived_at(event: Any) -> float | None:
@@ -220,13 +209,20 @@ async def fire_batch(ctx: WorkerContext, state: AlertStateStore, target: str, ba
         pending.updates.update(updates)
         if alerts or updates or candidates:
             firings.append(Firing(event, alerts, updates, candidates))
-    # Every alert and candidate is on the broker before the state says "fired" (never lost).
+    await send_then_record(ctx, state, target, firings, lambda event: without_annotation(event.value))
+
+
+async def send_then_record(ctx: WorkerContext, state: AlertStateStore, target: str, firings: list[Firing],
+                           payload: Callable[[Any], Any]) -> None:
+    """Send every firing's alerts and candidates, then write the state of those the broker took:
+    every alert is on the broker before the state says "fired" (never lost). A firing the
+    broker refuses is dead-lettered and its state is not written."""
     sent = await asyncio.gather(*(send_alerts(ctx, target, firing.alerts, firing.candidates) for firing in firings),
                                 return_exceptions=True)
     writes: dict[str, Any] = {}
     for firing, error in zip(firings, sent):
         if isinstance(error, BaseException):
-            await ctx.send_dead_letter("alerts", firing.event, without_annotation(firing.event.value), error)
+            await ctx.send_dead_letter("alerts", firing.event, payload(firing.event), error)
             continue
         for alert in firing.alerts:
             ctx.metrics.processed.labels("alerts").inc()
