@@ -65,6 +65,8 @@ class Settings:
     batch_size: int = 16
     batch_within: float = 0.05
     fetch_wait_ms: int = 100
+    # one agent runs the consecutive enrichment stages a worker holds (streams/runtime/agents.py)
+    fuse_stages: bool = True
     alert_state_days: int = 30  # how long "this (rule, article) already alerted" is remembered
     # Tansu completes a group join after about half the session timeout, so keep it short.
     session_timeout: float = 6.0
@@ -127,6 +129,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         data_dir=env.get("WIREWATCH_DATA_DIR", defaults.data_dir),
         batch_size=_int_env(env, "WIREWATCH_BATCH_SIZE", defaults.batch_size),
         fetch_wait_ms=_int_env(env, "WIREWATCH_FETCH_WAIT_MS", defaults.fetch_wait_ms),
+        fuse_stages=_bool_env(env, "WIREWATCH_FUSE_STAGES", defaults.fuse_stages),
         alert_state_days=_int_env(env, "WIREWATCH_ALERT_STATE_DAYS", defaults.alert_state_days),
         broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
         sasl_mechanism=env.get("WIREWATCH_SASL_MECHANISM") or None,

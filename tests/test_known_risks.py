@@ -93,7 +93,8 @@ def test_an_exception_outside_an_enrichment_agents_try_dead_letters_the_article(
     samples = sample_articles()
     faulty = [f"{prefix}-{marker}-{n}" for marker, count in FAULTS.items() for n in range(count)]
     clean = [f"{prefix}-clean-{n:02d}" for n in range(CLEAN)]
-    worker = Worker(broker, prefix, tmp_path, entry="streams.harness.faults.agent_faults")
+    worker = Worker(broker, prefix, tmp_path, entry="streams.harness.faults.agent_faults",
+                    env={"WIREWATCH_FUSE_STAGES": "0"})  # every stage's own agent; fused: the test below
     client = TopicClient(broker, prefix)
     enriched, dead = client.reader("enriched"), client.reader("deadletter")
 
@@ -127,6 +128,49 @@ def test_an_exception_outside_an_enrichment_agents_try_dead_letters_the_article(
             assert "injected fault" in letter["error"]
             assert bool(letter["payload"]) == ("crash-topics-dlfail" not in article_id), letter
         assert "payload dropped" in letters[f"{prefix}-crash-topics-dlfail-0"]["error"]
+        assert worker.alive() and worker.healthy(), worker.log()
+    finally:
+        client.close()
+        worker.stop()
+
+
+FUSED_FAULTS = {  # id marker -> (count, the stage its dead letter names, how its error starts)
+    "crash-fused": (2, "normalize", "unfinished: the normalize-topics agent failed outside its stage function"),
+    "fail-quotes": (2, "quotes", "injected fault: quotes stage function"),
+    "fail-entities-dlfail": (1, "normalize", "unfinished: the normalize-topics agent failed outside"),
+}
+
+
+def test_the_fused_agent_dead_letters_what_fails_inside_and_outside_its_stages(broker, tmp_path):
+    """(c) for the fused agent (all enrichment stages in one agent): a send that raises, a stage
+    function that raises, and a dead letter that raises; each faulty article goes alone, so
+    the batch an unfinished failure dead-letters is that article."""
+    prefix = f"unfinishedfused{broker.kind}"
+    samples = sample_articles()
+    worker = Worker(broker, prefix, tmp_path, entry="streams.harness.faults.agent_faults")
+    client = TopicClient(broker, prefix)
+    enriched, dead = client.reader("enriched"), client.reader("deadletter")
+
+    def outcomes() -> Counter:
+        return enriched_ids(enriched) + Counter(letter_key(d) for d in dead.values() if isinstance(d, dict))
+
+    try:
+        worker.wait_http("/ready", lambda body: body.get("ready") is True, timeout=120)
+        faulty = [f"{prefix}-{marker}-{n}" for marker, (count, _, _) in FUSED_FAULTS.items() for n in range(count)]
+        clean = [f"{prefix}-clean-{n}" for n in range(len(faulty) + 1)]
+        for n, article_id in enumerate([i for pair in zip(clean, faulty + [None]) for i in pair if i]):
+            client.send(dict(samples[n % len(samples)], id=article_id))
+            assert poll_until(lambda: article_id in outcomes(), 120, (enriched, dead), worker, stall=STALL), article_id
+        settle((enriched, dead), 3.0)
+        letters = {letter_key(d): d for d in dead.values() if isinstance(d, dict)}
+        ids = enriched_ids(enriched)
+        print(f"{len(faulty) + len(clean)} articles sent one at a time ({len(faulty)} with a fault): "
+              f"{len(ids)} enriched, {len(letters)} dead-lettered; worker alive: {worker.alive()}")
+        assert set(ids) == set(clean) and max(ids.values()) == 1, ids
+        assert set(letters) == set(faulty) and len(dead.values()) == len(faulty)
+        for marker, (_count, stage, error) in FUSED_FAULTS.items():
+            for letter in (letters[i] for i in faulty if f"-{marker}-" in i):
+                assert letter["stage"] == stage and error in letter["error"] and letter["payload"], letter
         assert worker.alive() and worker.healthy(), worker.log()
     finally:
         client.close()

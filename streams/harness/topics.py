@@ -46,12 +46,14 @@ class TopicReader:
         )
         self.records: list[tuple[str | None, Any]] = []
         self.written_at: list[float] = []  # epoch seconds each record was written, as records
+        self.headers: list[dict[str, bytes]] = []  # each record's headers, as records
 
     def poll(self, timeout_ms: int = 100) -> None:
         for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
             for record in batch:
                 key = record.key.decode("utf-8", "replace") if record.key is not None else None
                 self.records.append((key, decode(record.value)))
+                self.headers.append(dict(record.headers or ()))
                 self.written_at.append(record.timestamp / 1000 if record.timestamp and record.timestamp > 0
                                        else float("nan"))
 

@@ -44,7 +44,8 @@ class Worker:
 
     def __init__(self, broker: Broker, prefix: str, workdir: Path, stages: str | None = None,
                  app_id: str | None = None, *, partitions: int = 2, data_dir: Path | None = None,
-                 log_name: str | None = None, quiet: bool = False, entry: str = "streams.cli"):
+                 log_name: str | None = None, quiet: bool = False, entry: str = "streams.cli",
+                 env: dict[str, str] | None = None):
         from streams.runtime.broker import free_port
 
         self.broker = broker
@@ -59,6 +60,7 @@ class Worker:
             WIREWATCH_DATA_DIR=str(data_dir or workdir / "state"),
             WIREWATCH_WEB_PORT=str(self.web_port),
             WIREWATCH_PARTITIONS=str(partitions),
+            **(env or {}),
         )
         command = [sys.executable, "-m", entry, "worker"]  # entry: a test may wrap the CLI (faults.agent_faults)
         if quiet:

@@ -26,7 +26,7 @@ from streams.nlp.annotate.parse import (
     doc_from_annotation,
 )
 from streams.nlp.normalize.clean import NormalizeOptions, normalize_article
-from streams.topology import HOP_TOPICS, POST_PARSE_STAGE_NAMES
+from streams.topology import ENRICH_STAGE_NAMES, HOP_TOPICS
 
 INTERNAL_FIELDS = ("annotation", "boilerplate", "language_detected")
 
@@ -243,32 +243,23 @@ class Enricher:
             yield from self._enrich_batch(batch)
 
     def _enrich_batch(self, payloads: list[Any]) -> Iterator[tuple[str, dict]]:
-        normalized: list[dict] = []
-        for payload in payloads:
-            try:
-                normalized.append(self.normalize(payload))
-            except Exception as exc:  # every failure becomes a dead letter, never a crash
-                yield "deadletter", dead_letter(payload, "normalize", exc)
-        try:
-            pairs = self.annotate(normalized)
-        except Exception:
-            # One bad article must not sink the batch: retry one by one to isolate it.
-            pairs = []
-            for event in normalized:
-                try:
-                    pairs.extend(self.annotate([event]))
-                except Exception as exc:
-                    yield "deadletter", dead_letter(event, "annotate", exc, article_id=event.get("id"))
-        for event, doc in pairs:
-            stage = POST_PARSE_STAGE_NAMES[0]
-            try:
-                for stage in POST_PARSE_STAGE_NAMES:  # entities, quotes, topics, stories (streams/topology.py)
-                    event = getattr(self, stage)(event, doc)
-                yield HOP_TOPICS[-1], event
-            except Exception as exc:
-                yield "deadletter", dead_letter(
-                    {k: v for k, v in event.items() if k != "annotation"}, stage, exc, article_id=event.get("id")
-                )
+        from streams.nlp.chain import run_chain
+
+        for outcome in run_chain(self, ENRICH_STAGE_NAMES, payloads):
+            if outcome.failure is None:
+                yield HOP_TOPICS[-1], outcome.outputs[-1][1]
+            else:  # every failure becomes a dead letter, never a crash
+                yield "deadletter", chain_dead_letter(outcome.failure)
+
+
+def chain_dead_letter(failure: Any) -> dict:
+    """The dead letter of a stage that failed inside a chain (streams/nlp/chain.py): the stage's
+    input without the (large, binary) parse; past normalize, with the article's id."""
+    payload = failure.payload
+    if failure.stage == "normalize" or not isinstance(payload, dict):
+        return dead_letter(payload, failure.stage, failure.error)
+    payload = {k: v for k, v in payload.items() if k != "annotation"}
+    return dead_letter(payload, failure.stage, failure.error, article_id=payload.get("id"))
 
 
 def _cache_key(annotation: Any) -> str | None:

@@ -1,19 +1,42 @@
-"""The enrichment agents: one thin agent per stage, each reading its own topic.
+"""The enrichment agents: one thin agent per stage, each reading its own topic, and one fused
+agent for the consecutive stages a worker runs together.
 
 Agents only move events: they decode, call the stage function of the Enricher
 (streams.nlp.pipeline), send the result on, and turn any failure into a dead letter. Each agent
 loop catches, around all of an event's work, whatever its stage's own handling let through
 (`WorkerContext.dead_letter_unfinished`): Faust would otherwise acknowledge the event unfinished.
+
+Fused stages: a worker that runs annotate and its neighbours (normalize before it, entities,
+quotes and topics after it) reads the first one's topic in one agent, runs them all on the Doc
+it just parsed (streams/nlp/chain.py), and publishes every intermediate record as the
+stage-by-stage agents would, marked HANDLED_HEADER; the single-stage agents still run and pass
+marked records by, so records written by a worker that runs fewer stages are still processed
+(a mixed deployment keeps working). Why: each hand-over through the broker costs a consume,
+a decode and a Faust event per article (docs/benchmarks.md, issue #17). WIREWATCH_FUSE_STAGES=0
+turns it off.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
-from streams.runtime.context import EventValue, WorkerContext, decode_event, without_annotation
-from streams.topology import stage_topics
+from streams.nlp.chain import Outcome, run_chain
+from streams.runtime.context import (
+    EventValue,
+    Outgoing,
+    WorkerContext,
+    decode_event,
+    handled_upstream,
+    without_annotation,
+)
+from streams.topology import ENRICH_STAGE_NAMES, stage_topics
+
+POST_PARSE_STAGES = ("entities", "quotes", "topics")
+FUSIBLE_STAGES: tuple[str, ...] = ENRICH_STAGE_NAMES[:5]
+"""normalize … topics; not stories, which one sequencer runs for every worker (streams/runtime/stories.py)."""
 
 STAGE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-stages")
 """Every stage function runs in this one thread, off the event loop (a parse must not block
@@ -22,16 +45,21 @@ lock nearly all the time, so running them side by side only adds lock hand-overs
 
 
 def add_enrichment_agents(ctx: WorkerContext) -> None:
-    """Register the agent of every enrichment stage this worker runs."""
-    if ctx.runs("normalize"):
+    """Register the agent of every enrichment stage this worker runs (the first of a fused run
+    is the fused agent)."""
+    fused = fused_stages(ctx)
+    # the Doc cache serves parsed-stage agents reading what this worker parsed; fused, they get the Doc itself
+    ctx.enricher.keep_docs = any(ctx.runs(stage) and stage not in fused for stage in POST_PARSE_STAGES)
+    if fused:
+        add_fused_agent(ctx, fused)
+    if ctx.runs("normalize") and fused[:1] != ("normalize",):
         add_normalize_agent(ctx)
-    if ctx.runs("annotate"):
+    if ctx.runs("annotate") and fused[:1] != ("annotate",):
         add_annotate_agent(ctx)
     enricher = ctx.enricher
-    for stage, function in (("entities", enricher.entities), ("quotes", enricher.quotes),
-                            ("topics", enricher.topics)):
+    for stage in POST_PARSE_STAGES:
         if ctx.runs(stage):
-            add_parsed_stage_agent(ctx, stage, function)
+            add_parsed_stage_agent(ctx, stage, getattr(enricher, stage))
 
 
 def add_normalize_agent(ctx: WorkerContext) -> None:
@@ -65,6 +93,7 @@ def add_annotate_agent(ctx: WorkerContext) -> None:
     @ctx.app.agent(ctx.raw_topics[source], name="annotate")
     async def annotate_agent(stream):
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+            batch = [event for event in batch if not handled_upstream(event)]
             try:
                 decoded = await decode_batch(ctx, "annotate", batch)
                 await ctx.forward_batch("annotate", target, await annotate_batch(ctx, decoded))
@@ -114,6 +143,8 @@ def add_parsed_stage_agent(ctx: WorkerContext, stage: str, function: Callable[[d
 
     async def agent(stream):
         async for event in stream.events():
+            if handled_upstream(event):
+                continue
             try:
                 await parsed_stage_one(ctx, stage, function, event, target)
             except Exception as exc:
@@ -132,3 +163,64 @@ async def parsed_stage_one(ctx: WorkerContext, stage: str, function: Callable[[d
         await ctx.send_dead_letter(stage, event, without_annotation(event.value), exc)
         return
     await ctx.forward(stage, event, target, result)
+
+
+def fused_stages(ctx: WorkerContext) -> tuple[str, ...]:
+    """The consecutive stages around annotate that this worker runs, when there are two or more
+    and fusing is on; else ()."""
+    if not ctx.settings.fuse_stages or not ctx.runs("annotate"):
+        return ()
+    first = last = FUSIBLE_STAGES.index("annotate")
+    while first > 0 and ctx.runs(FUSIBLE_STAGES[first - 1]):
+        first -= 1
+    while last + 1 < len(FUSIBLE_STAGES) and ctx.runs(FUSIBLE_STAGES[last + 1]):
+        last += 1
+    return FUSIBLE_STAGES[first:last + 1] if last > first else ()
+
+
+def add_fused_agent(ctx: WorkerContext, stages: tuple[str, ...]) -> None:
+    """The first stage's topic -> every stage's topic: a batch at a time, all stages in one call
+    on the stage thread, every record sent and the acks awaited together before the batch is acked."""
+    source, _target = stage_topics(stages[0])
+    name = f"{stages[0]}-{stages[-1]}"
+    settings = ctx.settings
+
+    @ctx.app.agent(ctx.raw_topics[source], name=name)
+    async def fused_agent(stream):
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+            batch = [event for event in batch if stages[0] == "normalize" or not handled_upstream(event)]
+            try:
+                await fused_batch(ctx, stages, batch)
+            except Exception as exc:  # which were already sent is unknown: all go (at-least-once)
+                await ctx.dead_letter_unfinished(stages[0], batch, exc, agent=name)
+
+
+async def fused_batch(ctx: WorkerContext, stages: tuple[str, ...], batch: list) -> None:
+    """Run `stages` over the batch, send every stage's record, dead-letter the failures."""
+    if stages[0] == "normalize":  # normalize reads the raw bytes itself, and refuses what is not an article
+        decoded = [(event, event.value) for event in batch]
+    else:
+        decoded = await decode_batch(ctx, stages[0], batch)
+    outcomes = await asyncio.get_running_loop().run_in_executor(
+        STAGE_EXECUTOR, run_chain, ctx.enricher, stages, [value for _event, value in decoded])
+    records: list[Outgoing] = []
+    for (event, _value), outcome in zip(decoded, outcomes):
+        records.extend(fused_records(stages, event, outcome))
+    await ctx.forward_records(records)
+    for (event, _value), outcome in zip(decoded, outcomes):
+        if outcome.failure is not None:
+            payload = outcome.failure.payload
+            if outcome.failure.stage != "normalize":
+                payload = without_annotation(payload)
+            await ctx.send_dead_letter(outcome.failure.stage, event, payload, outcome.failure.error)
+
+
+def fused_records(stages: tuple[str, ...], event: Any, outcome: Outcome) -> list[Outgoing]:
+    """One record per stage the article passed; marked handled when the stage reading it is one
+    of `stages` (it ran here: its result, or its dead letter, is sent with these)."""
+    records = []
+    for stage, result in outcome.outputs:
+        target = stage_topics(stage)[1]
+        reader = next((name for name in ENRICH_STAGE_NAMES if stage_topics(name)[0] == target), None)
+        records.append(Outgoing(stage, event, target, result, handled=reader in stages))
+    return records

@@ -27,7 +27,7 @@ from streams.runtime.kafka_io import MAX_MESSAGE_BYTES
 from streams.runtime.readiness import PROBE_INTERVAL, probe_broker
 from streams.runtime.stories import add_stories_agent
 from streams.runtime.web import add_web_pages
-from streams.topology import ALL_TOPIC_SUFFIXES, POST_PARSE_STAGE_NAMES, STAGE_NAMES
+from streams.topology import ALL_TOPIC_SUFFIXES, STAGE_NAMES
 
 log = logging.getLogger("wirewatch")
 
@@ -44,7 +44,6 @@ def create_app(settings: Settings, stages: Iterable[str] = STAGE_NAMES, enricher
     shorten_fetch_wait(settings.fetch_wait_ms)
     app = build_faust_app(settings)
     enricher = enricher or Enricher(settings)
-    enricher.keep_docs = any(stage in stages for stage in POST_PARSE_STAGE_NAMES)
     raw_topics, json_topics = declare_topics(app, settings)
     ctx = WorkerContext(app=app, settings=settings, stages=stages, enricher=enricher,
                         raw_topics=raw_topics, json_topics=json_topics, rules=RulesView(settings))

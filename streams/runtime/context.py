@@ -44,8 +44,24 @@ epoch), for the end-to-end latency histogram; not part of any event's JSON."""
 
 RECENT_ALERTS_KEPT = 200
 
+HANDLED_HEADER = "wirewatch-handled"
+"""Record header: the stage that reads this record has already been run on it, and its result
+sent, by the worker that wrote it (one agent ran both: streams/runtime/agents.py); that stage's
+own agent passes the record by. Absent, the record is processed as usual."""
+
 EventValue = tuple[Any, dict]
 """(a Faust event, the JSON object decoded from it or computed from it)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One record to send on: the stage that made it, the event it was made from, where it goes."""
+
+    stage: str
+    event: Any
+    target: str
+    result: dict
+    handled: bool = False  # the target's reader stage was run too (HANDLED_HEADER)
 
 
 @dataclass
@@ -117,16 +133,18 @@ class WorkerContext:
             await self.send("deadletter", key, letter)
 
     async def dead_letter_unfinished(self, stage: str, events: list, error: BaseException,
-                                     payload: Callable[[Any], Any] = lambda event: event.value) -> None:
+                                     payload: Callable[[Any], Any] = lambda event: event.value,
+                                     agent: str | None = None) -> None:
         """Dead-letter the events an unexpected exception cut short, as the agent's last word.
 
         Why: an exception that leaves an agent makes Faust acknowledge the events in flight (its
         stream acks in a `finally`) and the agent restarts past them: unforwarded articles would
         be committed and lost. Should the letter itself fail (not the broker: send retries that),
         a letter without the payload still says where it was read from and why."""
+        agent = agent or stage
         log.error("%s: unexpected failure outside the stage (%s: %s); %d event(s) dead-lettered",
-                  stage, type(error).__name__, error, len(events), exc_info=error)
-        reason = f"unfinished: the {stage} agent failed outside its stage function ({type(error).__name__}: {error})"
+                  agent, type(error).__name__, error, len(events), exc_info=error)
+        reason = f"unfinished: the {agent} agent failed outside its stage function ({type(error).__name__}: {error})"
         for event in events:
             try:
                 await self.send_dead_letter(stage, event, payload(event), reason)
@@ -144,27 +162,34 @@ class WorkerContext:
         self.observe_latency(stage, event, target)
 
     async def forward_batch(self, stage: str, target: str, results: list[EventValue]) -> None:
-        """forward() for a batch: every record is handed to the producer first and the acks are
-        awaited together (one round trip per batch, not per article); a record that failed
+        """forward() for a batch of one stage's results (see forward_records)."""
+        await self.forward_records([Outgoing(stage, event, target, result) for event, result in results])
+
+    async def forward_records(self, records: list["Outgoing"]) -> None:
+        """forward() for many records: every record is handed to the producer first and the acks
+        are awaited together (one round trip per batch, not per article); a record that failed
         goes through forward() again, with its retries and its dead letter."""
         pending = []
-        for event, result in results:
+        for record in records:
+            headers = origin_headers(record.event)
+            if record.handled:
+                headers = {**(headers or {}), HANDLED_HEADER: b"1"}
             try:
-                ack = await self.json_topics[target].send(key=result["id"].encode("utf-8"), value=result,
-                                                          headers=origin_headers(event))
+                ack = await self.json_topics[record.target].send(
+                    key=record.result["id"].encode("utf-8"), value=record.result, headers=headers)
             except Exception:
                 ack = None
-            pending.append((event, result, ack))
-        for event, result, ack in pending:
+            pending.append((record, ack))
+        for record, ack in pending:
             try:
                 if ack is None:
                     raise RuntimeError("not accepted by the producer")
                 await ack
             except Exception:
-                await self.forward(stage, event, target, result)
+                await self.forward(record.stage, record.event, record.target, record.result)
                 continue
-            self.metrics.processed.labels(stage).inc()
-            self.observe_latency(stage, event, target)
+            self.metrics.processed.labels(record.stage).inc()
+            self.observe_latency(record.stage, record.event, record.target)
 
     def observe_latency(self, stage: str, event: Any, target: str) -> None:
         """Record the stage's latency, and the end-to-end one when the result is the public event."""
@@ -183,17 +208,30 @@ def record_time_ms(event: Any) -> float | None:
     return float(timestamp) * 1000 if isinstance(timestamp, (int, float)) and timestamp > 0 else None
 
 
-def origin_ms(event: Any) -> float | None:
-    """When the article reached wire.raw: the header set by the first stage, else this record's time."""
+def record_header(event: Any, wanted: str) -> bytes | None:
+    """A header of the event's record (Faust gives a list of pairs or a dict)."""
     headers = getattr(getattr(event, "message", None), "headers", None) or ()
     pairs = headers.items() if isinstance(headers, dict) else headers
     for name, value in pairs:
-        if name == ORIGIN_HEADER:
-            try:
-                return float(bytes(value).decode("ascii"))
-            except (TypeError, ValueError):
-                break
+        if name == wanted:
+            return bytes(value) if value is not None else None
+    return None
+
+
+def origin_ms(event: Any) -> float | None:
+    """When the article reached wire.raw: the header set by the first stage, else this record's time."""
+    value = record_header(event, ORIGIN_HEADER)
+    if value is not None:
+        try:
+            return float(value.decode("ascii"))
+        except (TypeError, ValueError):
+            pass
     return record_time_ms(event)
+
+
+def handled_upstream(event: Any) -> bool:
+    """Whether the worker that wrote this record already ran the stage that reads it (HANDLED_HEADER)."""
+    return record_header(event, HANDLED_HEADER) is not None
 
 
 def origin_headers(event: Any) -> dict[str, bytes] | None:

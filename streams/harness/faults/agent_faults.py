@@ -10,6 +10,8 @@ An article chooses its fault by markers in its id:
 - `crash-<stage>`: that stage's send onwards raises (`forward`, or the annotate stage's
   `forward_batch`): the point outside the agents' per-event `try`, where an exception used to
   leave the agent and let Faust acknowledge the article unfinished;
+- `crash-fused`: the fused agent's sends raise (`forward_records` with records of several
+  stages: a worker with WIREWATCH_FUSE_STAGES on, streams/runtime/agents.py);
 - `fail-<stage>`: the stage function itself raises (a parsed stage: entities, quotes, topics);
 - `dlfail`: the first dead letter written for the article raises too (from inside the
   agent's `except`, also outside any `try`).
@@ -43,6 +45,7 @@ def install() -> None:
     from streams.runtime.context import WorkerContext
 
     forward, forward_batch = WorkerContext.forward, WorkerContext.forward_batch
+    forward_records = WorkerContext.forward_records
     send_dead_letter = WorkerContext.send_dead_letter
     letters_failed: set[str] = set()
 
@@ -56,6 +59,12 @@ def install() -> None:
             raise InjectedFault(f"{INJECTED}: {stage} forward_batch")
         await forward_batch(self, stage, target, results)
 
+    async def crashing_forward_records(self, records: list) -> None:
+        if len({record.stage for record in records}) > 1 and any(
+                marked(record.result.get("id"), "crash-fused") for record in records):
+            raise InjectedFault(f"{INJECTED}: fused forward_records")
+        await forward_records(self, records)
+
     async def failing_dead_letter(self, stage: str, event: Any, payload: Any, error: Any) -> None:
         key = event_key(event)
         if marked(key, "dlfail") and key not in letters_failed:
@@ -65,6 +74,7 @@ def install() -> None:
 
     WorkerContext.forward = crashing_forward
     WorkerContext.forward_batch = crashing_forward_batch
+    WorkerContext.forward_records = crashing_forward_records
     WorkerContext.send_dead_letter = failing_dead_letter
     for stage in ("entities", "quotes", "topics"):
         setattr(Enricher, stage, failing_stage(stage, getattr(Enricher, stage)))
