@@ -19,6 +19,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from streams.nlp.annotate.attribute_index import index_attribute_rulers
+from streams.nlp.annotate.lemma_memo import memoize_lemmatizers
 from streams.nlp.annotate.tuned_ner import META_KEY, TunedNerError, apply_tuned_ner
 from streams.text import nlp_view
 
@@ -39,6 +40,7 @@ class ModelRegistry:
     models: dict[str, str]
     tuned_ner: bool = True  # load the shipped fine-tuned NER weights where they fit (tuned_ner.py)
     indexed_rules: bool = True  # the attribute ruler's matches by lookup (attribute_index.py): same parse
+    memo_lemmas: bool = True  # lemmas remembered by (word, POS, morphology) (lemma_memo.py): same parse
     _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,6 +65,8 @@ class ModelRegistry:
                 nlp = spacy.load(name)
         if self.indexed_rules:
             index_attribute_rulers(nlp)
+        if self.memo_lemmas:
+            memoize_lemmatizers(nlp)
         return nlp
 
     def describe(self, language: str) -> str:
