@@ -54,7 +54,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     created = ensure_topics(settings)
     if created:
         print(f"created topics: {', '.join(created)}", file=sys.stderr)
-    from faust import Worker
+    from streams.runtime.faust_compat import make_worker
 
     app = create_app(settings, stages)
     level = "debug" if args.verbose else "warning" if args.quiet else "info"
@@ -65,8 +65,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    worker = Worker(app, loglevel=level, quiet=True, redirect_stdouts=False)
-    worker.execute_from_commandline()
+    make_worker(app, level).execute_from_commandline()
     return EXIT_OK
 
 

@@ -75,3 +75,20 @@ async def refresh_metadata(consumer: Any) -> None:
     otherwise only seen at the next periodic refresh)."""
     check_faust_version()
     await consumer._client.force_metadata_update()
+
+
+def make_worker(app: Any, loglevel: str) -> Any:
+    """Faust's worker, without the terminal spinner's log handler.
+
+    Why: at level warning and above (`wirewatch worker --quiet`), Faust adds a handler that turns
+    its start-up spinner on every log call and lowers the root logger to DEBUG for the life of
+    the process, so every debug call of aiokafka and Faust builds a log record nobody prints:
+    about 5 % of a loaded worker's interpreter time (docs/benchmarks.md, issue #17). Below
+    warning Faust already drops the spinner; this drops it always."""
+    from faust import Worker
+
+    class SpinnerlessWorker(Worker):
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            self.spinner = None
+
+    return SpinnerlessWorker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)

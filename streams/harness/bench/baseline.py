@@ -41,7 +41,7 @@ def prepare_raw_spacy(corpus: list[dict]) -> Prepared:
     for article in corpus:
         by_language.setdefault(article.get("language") or "en", []).append(nlp_view(article.get("body") or ""))
     for language, texts in by_language.items():
-        list(registry.get(language).pipe(texts[:2], batch_size=settings.batch_size))
+        list(registry.get(language).pipe(texts, batch_size=settings.batch_size))  # warm on the corpus, as every phase
 
     def run() -> dict:
         docs = 0
@@ -62,7 +62,7 @@ def prepare_enrich(corpus: list[dict], stories_window: int = 10_000) -> Prepared
     settings = from_env()
     enricher = Enricher(settings)
     enricher.warm_up()
-    warm = [dict(a, id=f"warm-{i}") for i, a in enumerate(corpus[:4])]
+    warm = [dict(a, id=f"warm-{i}") for i, a in enumerate(corpus)]  # warm on the corpus, as every phase
     list(enricher.enrich_many(warm, batch_size=settings.batch_size))
     last: dict[str, Any] = {"events": [], "annotate_ms": None}  # the latest run, for the untimed part
 

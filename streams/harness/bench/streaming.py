@@ -56,8 +56,10 @@ class Cluster:
 
 def start_cluster(broker: Broker, workers: int, partitions: int, stages: str | None, workdir: Path,
                   warm_article: dict, parse: bool = False, before_workers: Callable[[Any], None] | None = None,
-                  watch: Sequence[str] = ("enriched", "deadletter"), timeout: float = 180.0) -> Cluster:
-    """Fresh prefix and group, `workers` worker processes, and a warm-up that every worker took part in."""
+                  watch: Sequence[str] = ("enriched", "deadletter"), timeout: float = 180.0,
+                  warm_corpus: Sequence[dict] = ()) -> Cluster:
+    """Fresh prefix and group, `workers` worker processes, and a warm-up that every worker took part in;
+    then `warm_corpus` once under other ids (see warm_on_corpus)."""
     from streams.config import from_env
     from streams.runtime.kafka_io import ensure_topics, make_producer, wait_for_broker
 
@@ -81,6 +83,8 @@ def start_cluster(broker: Broker, workers: int, partitions: int, stages: str | N
                 raise RuntimeError("workers did not answer /health in time")
             time.sleep(0.25)
         warm_up(cluster, warm_article, deadline)
+        if warm_corpus:
+            warm_on_corpus(cluster, warm_corpus, deadline + 3 * len(warm_corpus))
     except BaseException:
         cluster.close()
         raise
@@ -109,6 +113,21 @@ def warm_up(cluster: Cluster, article: dict, deadline: float) -> None:
             raise RuntimeError("not every worker received work during warm-up (consumer group never balanced)")
 
 
+def warm_on_corpus(cluster: Cluster, corpus: Sequence[dict], deadline: float) -> None:
+    """The corpus once, under other ids, before the clock: the raw spaCy reference parses the
+    same texts again and again, so its vocabulary, tokenizer cache and lemmatizer cache already
+    hold their words; a worker meeting them for the first time would pay for filling its own
+    (docs/benchmarks.md, "Warm on the corpus")."""
+    ids = []
+    for article in corpus:
+        article_id = f"warmcorpus-{article['id']}"
+        cluster.send(dict(article, id=article_id))
+        ids.append(article_id)
+    cluster.producer.flush()
+    if not cluster.watcher.wait_for(ids, max(1.0, deadline - time.monotonic()), cluster.check_alive):
+        raise RuntimeError(f"the corpus warm-up did not come out in time:\n{cluster.workers[0].log(2000)}")
+
+
 def snapshot(cluster: Cluster, broker: Broker) -> dict:
     return process_snapshot([w.pid for w in cluster.workers], broker.pid)
 
@@ -124,7 +143,7 @@ def stream_throughput(broker: Broker, corpus: list[dict], workers: int, partitio
     say(f"streaming: starting {workers} worker(s) on {broker.kind} broker, {partitions} partitions …")
     started_setup = time.monotonic()
     cluster = start_cluster(broker, workers, partitions, ",".join(ENRICH_STAGE_NAMES), workdir, corpus[0],
-                            parse=True)
+                            parse=True, warm_corpus=corpus)
     companion = None
     try:
         say(f"streaming: {workers} worker(s) ready in {time.monotonic() - started_setup:.1f}s "
