@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.attrs import IS_PUNCT, ORTH, SENT_START
+import numpy as np
+from spacy.attrs import IS_PUNCT, SENT_START
 from spacy.tokens import Doc, Span
 
 from streams.nlp.entities import is_enabled
@@ -12,20 +13,21 @@ from streams.nlp.entities.aliases import AliasEntry, AliasTable
 from streams.nlp.entities.evidence import city_places
 from streams.nlp.entities.name_shapes import place_prefixes
 from streams.nlp.entities.person_spans import person_words
-from streams.nlp.entities.records import Covered, Mention, SpanIndex
+from streams.nlp.entities.records import Covered, Mention, SpanIndex, Tokens
 
 
-def inner_capitals(doc: Doc) -> frozenset[str]:
+def inner_capitals(doc: Doc, tokens: Tokens | None = None) -> frozenset[str]:
     """Capitalised words the article writes inside a sentence (not first, not after punctuation):
     such a word is a name even where a sentence opens with it ("Total" of "le groupe Total")."""
     if not len(doc):
         return frozenset()
-    strings = doc.vocab.strings
-    orths = doc.to_array(ORTH).tolist()
-    starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else [0] * len(doc)
-    punct = doc.to_array(IS_PUNCT).tolist()
-    inner = {orths[i] for i in range(1, len(orths)) if starts[i] != 1 and not punct[i - 1]}
-    return frozenset(w for w in map(strings.__getitem__, inner) if w[:1].isupper())
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    starts = doc.to_array(SENT_START) if doc.has_annotation("SENT_START") else np.zeros(len(doc), dtype=np.int64)
+    punct = doc.to_array(IS_PUNCT)
+    inner = (starts[1:] != 1) & (punct[:-1] == 0)  # tokens 1.. inside a sentence, after a word
+    seen = np.zeros(len(tokens.words), dtype=bool)
+    seen[tokens.which[1:][inner]] = True
+    return frozenset(w for w, inside in zip(tokens.words, seen.tolist()) if inside and w[:1].isupper())
 
 
 @dataclass
@@ -33,7 +35,8 @@ class Article:
     """One article's parse, what is known about it, and what the rules note while they run."""
 
     doc: Doc
-    text: str  # doc.text, which spaCy rebuilds on every access
+    tokens: Tokens  # the doc's words and text (tokens.text), read once
+    ents: tuple[Span, ...]  # doc.ents, which spaCy rebuilds on every access
     language: str
     table: AliasTable
     sport: bool
@@ -47,21 +50,24 @@ class Article:
     inner_capitals: frozenset[str] = frozenset()  # capitalised words it writes inside a sentence
     covered: list[Covered] = field(default_factory=list)  # spans the model tagged
     team_keys: set[str] = field(default_factory=set)  # sports copy: names used as teams
-    place_used: set[int] = field(default_factory=set)  # sports copy: ids of mentions used as places
+    place_spans: dict[int, Span] = field(default_factory=dict)  # sports copy: places' spans, by id of mention
+
+    @property
+    def text(self) -> str:
+        return self.tokens.text
 
     @classmethod
-    def read(cls, doc: Doc, text: str, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
+    def read(cls, doc: Doc, tokens: Tokens, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
              disabled: frozenset[str]) -> Article:
-        article = cls(doc, text, language, table, sport, meta, disabled)
+        text = tokens.text
+        article = cls(doc, tokens, doc.ents, language, table, sport, meta, disabled)
         article.places = place_prefixes(table)
-        article.person_words = person_words(doc, text, language)
-        article.person_texts = frozenset(e.text for e in doc.ents if e.label_ in ("PERSON", "PER"))
+        article.person_words = person_words(doc, text, language, article.ents)
+        article.person_texts = frozenset(e.text for e in article.ents if e.label_ in ("PERSON", "PER"))
         if article.runs("entities.towns"):
-            article.city_places = city_places(doc, table, language, article.person_words, sport)
-        strings = doc.vocab.strings  # each distinct word once, not a Token per word
-        article.lower_words = frozenset(w for w in map(strings.__getitem__, set(doc.to_array("ORTH").tolist()))
-                                        if w.islower())
-        article.inner_capitals = inner_capitals(doc)
+            article.city_places = city_places(doc, table, language, article.person_words, sport, article.ents)
+        article.lower_words = frozenset(w for w in tokens.words if w.islower())  # each distinct word once
+        article.inner_capitals = inner_capitals(doc, tokens)
         return article
 
     def runs(self, name: str) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from spacy.attrs import LOWER
+
 from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.article import Article
 from streams.nlp.entities.cleaning import common_noun_acronyms, credited_names
@@ -16,8 +18,9 @@ from streams.nlp.entities.evidence import TOWN_BY_DEFAULT
 from streams.nlp.entities.name_shapes import given_names, is_club_name
 from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
 from streams.nlp.entities.party_members import party_members
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Column, Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
+from streams.nlp.entities.span_rules import used_as_place
 from streams.nlp.entities.term_acronyms import term_acronyms
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens, zone_cities
 from streams.nlp.entities.untagged import (
@@ -35,7 +38,7 @@ _BEFORE_NESTED_COUNTRY = DEFINITE_ARTICLES | {"", "l'"}  # "[the US] State Depar
 
 def retype_org_persons(article: Article, out: list[Mention]) -> list[Mention]:
     """Names tagged as an organisation here and as a person elsewhere ("Rolf-Dieter Heuer")."""
-    persons = org_person_keys(article.doc, out, article.text, article.table, article.language)
+    persons = org_person_keys(article.doc, out, article.text, article.table, article.language, article.ents)
     for m in out:
         if m.type == "ORG" and m.entry is None and alias_key(m.text) in persons:
             m.type = "PER"
@@ -46,15 +49,15 @@ def retype_teams(article: Article, out: list[Mention]) -> list[Mention]:
     """In sports copy a town or a country beaten, hosted or drawn with is its team, and a word of a
     club's name alone is the club ("Hertha", "Dortmund" after "Borussia Dortmund")."""
     for m in out:
-        if m.type in ("LOC", "PER") and id(m) not in article.place_used and alias_key(m.text) in article.team_keys:
+        if m.type in ("LOC", "PER") and alias_key(m.text) in article.team_keys and not used_as_place(article, m):
             m.type, m.entry = "ORG", None
     if article.sport:
         club_words = {alias_key(w) for m in out if m.type == "ORG" and m.tokens > 1
                       and (alias_key(m.text) in article.team_keys or is_club_name(m.text.split()))
                       for w in m.text.split()}
         for m in out:
-            if m.type in ("LOC", "PER") and m.tokens == 1 and id(m) not in article.place_used \
-                    and alias_key(m.text) in club_words:
+            if m.type in ("LOC", "PER") and m.tokens == 1 and alias_key(m.text) in club_words \
+                    and not used_as_place(article, m):
                 m.type, m.entry = "ORG", None
     return out
 
@@ -100,9 +103,10 @@ def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
 def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
     """"the town of Pleurtuit", a known place listed after a tagged one ("Lyon, Toulouse"), a name
     an apposition calls a town ("Bourges, a town of 66,000 people")."""
-    found = untagged_places(article.doc, article.text, SpanIndex(article.covered))
-    found += listed_places(article.doc, article.text, article.table, article.language)
-    found += described_places(article.doc, article.text, SpanIndex(article.covered))
+    lower = Column.read(article.doc, LOWER)  # read once for both
+    found = untagged_places(article.doc, article.text, SpanIndex(article.covered), lower)
+    found += listed_places(article.doc, article.text, article.table, article.language, article.ents)
+    found += described_places(article.doc, article.text, SpanIndex(article.covered), lower)
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 
@@ -127,24 +131,29 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
     story. A known name the model tagged only part of wins over that part ("[La France] insoumise")."""
     text = article.text
     covered = SpanIndex(article.covered)
-    for m in scan_tokens(article.doc, article.table, text):
+    added: list[Mention] = []
+    winning: list[tuple[int, int]] = []  # known names that replace the mentions inside them
+    for m in scan_tokens(article.doc, article.table, article.tokens):
         if article.meta.contains(m.start, m.end):
             continue
         covering = covered.overlapping(m.start, m.end)
         if not covering:
             if scan_is_safe(article.doc, m):
-                out.append(m)
+                added.append(m)
         elif m.entry is not None and m.entry.type == "LOC" and m.entry.id.startswith("Q") and all(
             c[2] in ("ORG", "MISC") and c[0] <= m.start and m.end < c[1]
             and alias_key(text[c[0]:m.start]) in _BEFORE_NESTED_COUNTRY
             for c in covering
         ):
-            out.append(m)
+            added.append(m)
         elif (m.tokens >= 2 or "-" in m.text) and all(
                 m.start <= c[0] and c[1] <= m.end and (c[0], c[1]) != (m.start, m.end) for c in covering):
-            out = [o for o in out if not (m.start <= o.start and o.end <= m.end)]
-            out.append(m)
-    return out
+            winning.append((m.start, m.end))
+            added.append(m)
+    # the scan's names do not overlap, so only the mentions found before may fall inside one: they
+    # are dropped in one pass (a pass per name made long bodies quadratic)
+    inside = SpanIndex(winning)
+    return [o for o in out if not inside.contains(o.start, o.end)] + added
 
 
 _PAIR = re.compile(r"([^\W\d_][\w.&']*)[-\u2013]([^\W\d_][\w.&']*)")
@@ -216,12 +225,16 @@ def extend_french_institutions(article: Article, out: list[Mention]) -> list[Men
     """"le tribunal correctionnel de [Lyon]": the institution, not the town, is the actor."""
     if article.language != "fr":
         return out
+    spans = SpanIndex((m.start, m.end, i) for i, m in enumerate(out))  # a scan of all per place was quadratic
     for i, m in enumerate(out):
         if m.type != "LOC":
             continue
         begin = institution_start(article.text, m.start)
-        if begin is not None and not any(o.start < m.start and o.end > begin for o in out if o is not m):
+        # no other mention starts before the place and runs past where the phrase begins
+        if begin is not None and not any(j != i for _s, _e, j in spans.overlapping(begin, m.start)):
             out[i] = mention_of(begin, m.end, article.text[begin:m.end], "ORG")
+            spans.remove((m.start, m.end, i))
+            spans.add((begin, m.end, i))
     return out
 
 

@@ -6,16 +6,19 @@ include articles, titles and punctuation in spans ("l'OTAN", "Mr. Smith,").
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.tokens import Doc, Span
 
 from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.name_shapes import given_names, initials, looks_like_demonym
+from streams.nlp.entities.scan import clause_starts, line_breaks, matches_at, starts_of
 from streams.nlp.entities.vocabulary import (
     ABBREVIATION_END,
     ADJECTIVE_DEMONYM_ENDING,
     AGENCY_CREDIT,
+    AGENCY_CREDIT_BRACKETS,
     BYLINE,
     COMMON_CAPITAL_KEYS,
     COURTESY_TITLE,
@@ -49,6 +52,20 @@ _ACRONYM_DEFINED = re.compile(r"((?:[\w-]+,?\s+){1,10})\(([A-Z]{2,8})\)")
 
 def trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
     """Shrink [start, end) of text to the name proper: no elided article, 'the', punctuation, 's."""
+    if not 0 <= start < end <= len(text):
+        return _trim(text, start, end, language)
+    cut_start, cut_end = _trimmed(text[start:end], language)
+    return start + cut_start, start + cut_end
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _trimmed(span: str, language: str) -> tuple[int, int]:
+    """trim of a whole string: the trim reads nothing outside its span, and a long body gives the
+    same names thousands of times, so each is trimmed once."""
+    return _trim(span, 0, len(span), language)
+
+
+def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
     changed = True
     while changed and start < end:
         changed = False
@@ -121,7 +138,7 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
             start = start + text[start:end].find(words[1], len(words[0]))  # "ministre russe des Affaires..."
             words = words[1:]
         last_cf = words[-1].casefold().strip(".,") if len(words) >= 2 else ""
-        if last_cf in TRAILING_WORDS | {"-", "\u2013", "/"} or (
+        if last_cf in _TRAILING or (
                 last_cf in WEEKDAYS and words[-2].casefold() not in NAME_PARTICLES):
             end = start + text[start:end].rstrip().rfind(words[-1])  # "Crédit Agricole mardi", not "Journal du dimanche"
         words = text[start:end].split()
@@ -151,6 +168,7 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
     return start, end
 
 
+_TRAILING = TRAILING_WORDS | {"-", "\u2013", "/"}
 _HYPHEN_AFTER = re.compile(r"-[A-ZÀ-Ý][^\W\d_]+")
 _OPENS_LONGER = re.compile(r" [A-ZÀ-Ý]")
 _HYPHEN_BEFORE = re.compile(r"[A-ZÀ-Ý][^\W\d_]+-$")
@@ -181,13 +199,31 @@ def _person_follows(doc: Doc, start: int, end: int) -> bool:
     return after.idx - end <= 1 and after.ent_type_ in ("PERSON", "PER") and after.ent_iob_ == "B"
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _bylines_and_sign_offs(text: str) -> tuple[Spans, Spans]:
+    """Where BYLINE and SIGN_OFF match, tried only where a clause starts (finditer's try at every
+    character cost more than the rest of the metadata); kept for credited_names, which reads them too."""
+    starts = clause_starts(text)
+    return (tuple(m.span() for m in matches_at(BYLINE, text, starts)),
+            tuple(m.span() for m in matches_at(SIGN_OFF, text, starts)))
+
+
+@functools.lru_cache(maxsize=4)
+def _agency_credits(text: str) -> Spans:
+    """Where AGENCY_CREDIT matches, tried only at the brackets that may hold one (it backtracks hard)."""
+    return tuple(m.span() for m in matches_at(AGENCY_CREDIT, text, starts_of(AGENCY_CREDIT_BRACKETS, text)))
+
+
 def metadata_spans(text: str) -> list[tuple[int, int]]:
     """Character ranges of bylines, agency credits, datelines' credits and sign-offs ("Author: X (AFP, dpa)
     Editor: Y", "BRUSSELS (Reuters) —")."""
-    spans = [(m.start(), m.end()) for m in BYLINE.finditer(text)]
-    spans += [(m.start(), m.end()) for m in AGENCY_CREDIT.finditer(text)]
-    spans += [(m.start(), m.end()) for m in SIGN_OFF.finditer(text)]
-    spans += [(m.start(1), m.end(1)) for m in _DATELINE_CREDIT.finditer(text)]  # the city stays a place
+    bylines, sign_offs = _bylines_and_sign_offs(text)
+    spans = [*bylines, *_agency_credits(text), *sign_offs]
+    datelines = matches_at(_DATELINE_CREDIT, text, [0] + line_breaks(text))
+    spans += [(m.start(1), m.end(1)) for m in datelines]  # the city stays a place
     return spans
 
 
@@ -200,10 +236,11 @@ def credited_names(text: str) -> list[tuple[int, int]]:
     """Where the names of a bare bracketed credit are ("... nécessité. (afp/nxp)", "(Le Matin)"): the
     press's way to credit the agency or paper a story is from. A credit inside a byline or after a
     staff sign-off ("Author: X (AFP, dpa)", "mm/rc (AFP, dpa)") is the publisher's bookkeeping."""
-    credits = [(m.start(), m.end()) for m in AGENCY_CREDIT.finditer(text)]
+    credits = _agency_credits(text)
     if not credits:
         return []
-    held = [(m.start(), m.end()) for m in BYLINE.finditer(text)] + [(m.start(), m.end()) for m in SIGN_OFF.finditer(text)]
+    bylines, sign_offs = _bylines_and_sign_offs(text)
+    held = [*bylines, *sign_offs]
     out = []
     for start, end in credits:
         initials = _INITIALS_BEFORE.search(text, max(0, start - 40), start)

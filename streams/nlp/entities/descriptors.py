@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +21,18 @@ from streams.lang import words
 from streams.nlp.entities.aliases import read_tsv
 from streams.nlp.entities.records import Group, Mention, mention_of
 from streams.nlp.entities.salience import is_in_headline
+from streams.nlp.entities.scan import matches_at, starts_of
 from streams.paths import DATA_DIR
 
 DESCRIPTORS_FILE = DATA_DIR / "descriptors.tsv"
 
-# The definite article a description takes: "the alliance", "l'Alliance", "le Fonds".
-_ARTICLES = {
-    "en": r"(?:[Tt]he)\s+",
-    "fr": r"(?:[Ll]['\u2019]\s*|[Ll][ea]\s+)",
+# The definite article a description takes: "the alliance", "l'Alliance", "le Fonds": its first
+# letter (either case) and the rest, apart so that a scan can jump from one such letter to the next.
+_ARTICLE_PARTS = {
+    "en": ("Tt", r"he\s+"),
+    "fr": ("Ll", r"['\u2019]\s*|[ea]\s+"),
 }
+_ARTICLES = {language: rf"[{first}](?:{rest})" for language, (first, rest) in _ARTICLE_PARTS.items()}
 
 
 @dataclass(frozen=True)
@@ -51,23 +54,58 @@ def load_descriptors(path: Path = DESCRIPTORS_FILE) -> Mapping[tuple[str, str], 
     return {key: tuple(sorted(set(v), key=len, reverse=True)) for key, v in table.items()}
 
 
+def _words(descriptor: str) -> str:
+    return r"\s+".join(re.escape(w) for w in descriptor.split())
+
+
 @functools.lru_cache(maxsize=256)
 def _pattern(language: str, descriptor: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(w) for w in descriptor.split())
     flags = 0 if any(ch.isupper() for ch in descriptor) else re.IGNORECASE
     article = _ARTICLES[language]
     # the article itself matches in either case; the case rule is the descriptor's
-    return re.compile(rf"(?<![\w-]){article}({words})(?![\w-])", flags)
+    return re.compile(rf"(?<![\w-]){article}({_words(descriptor)})(?![\w-])", flags)
 
 
-_INDEFINITE = {"en": r"(?:an?|another|one)", "fr": r"(?:une?|une autre|un autre|nouvelle?)"}
+def _description_starts(text: str, language: str, descriptors: Sequence[str]) -> list[int]:
+    """Every offset where one of the descriptions may match (in any case: more is fine), found in
+    one pass for all: a pass per description made the stage quadratic, as long bodies name more
+    bodies. The article's first letter opens the pattern, so the scan jumps between those letters."""
+    first, rest = _ARTICLE_PARTS[language]
+    either = "|".join(sorted({_words(d) for d in descriptors}))
+    return starts_of(re.compile(rf"[{first}](?<![\w-].)(?i:(?=(?:{rest})(?:{either})(?![\w-])))"), text)
 
 
-def _introductions(text: str, language: str, head: str) -> list[int]:
+# The indefinite phrases that introduce another thing of a kind ("an alliance", "une autre
+# alliance"), each a regex opening with a letter.
+_INDEFINITE_WORDS = {"en": ("an?", "another", "one"), "fr": ("une?", "une autre", "un autre", "nouvelle?")}
+_INDEFINITE = {language: "(?:" + "|".join(words) + ")" for language, words in _INDEFINITE_WORDS.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _introduction(language: str, heads: str) -> re.Pattern[str]:
+    """An indefinite article, up to two words, then one of the head words (a regex alternation)."""
+    return re.compile(rf"(?<!\w){_INDEFINITE[language]}\s+(?:[\w-]+\s+){{0,2}}{heads}(?!\w)", re.IGNORECASE)
+
+
+def _introductions(text: str, language: str, head: str, starts: Sequence[int]) -> list[int]:
     """Offsets where the text introduces a thing of that kind ("a new alliance", "une alliance de
-    partis"), in order: a description after one of them is not the named entity's."""
-    pattern = rf"(?<!\w){_INDEFINITE[language]}\s+(?:[\w-]+\s+){{0,2}}{re.escape(head)}(?!\w)"
-    return [m.start() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    partis"), in order: a description after one of them is not the named entity's. ``starts``:
+    where an introduction of any head word begins (_introduction_starts)."""
+    return [m.start() for m in matches_at(_introduction(language, re.escape(head)), text, starts)]
+
+
+def _introduction_starts(text: str, language: str, heads: Iterable[str]) -> list[int]:
+    """Where an introduction of one of the head words begins, all heads in one pass. The phrase's
+    first letter opens the pattern, so the scan jumps between those letters; the rest of each
+    phrase is matched after a look back at that letter."""
+    rests: dict[str, list[str]] = {}
+    for phrase in _INDEFINITE_WORDS[language]:
+        rests.setdefault(phrase[0].lower(), []).append(phrase[1:])
+    letters = "".join(letter + letter.upper() for letter in rests)
+    indefinite = "|".join(f"(?<={letter})(?:{'|'.join(rest)})" for letter, rest in rests.items())
+    either = "|".join(sorted(re.escape(h) for h in heads))
+    tail = rf"\s+(?:[\w-]+\s+){{0,2}}(?:{either})(?!\w)"
+    return starts_of(re.compile(rf"[{letters}](?<!\w.)(?i:(?=(?:{indefinite}){tail}))"), text)
 
 
 def shipped_descriptors(language: str, name: str) -> tuple[str, ...]:
@@ -82,7 +120,7 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
     A description before its entity's first mention is not taken (it could be another body), nor
     one that two of the article's entities could claim ("the bloc" with both the EU and ASEAN), nor
     one after the text introduced another thing of that kind ("an alliance of opposition parties").
-    Linear in the text: one pass per description and per head word."""
+    Linear in the text: one pass for every description, one for every head word."""
     lang = (language or "").split("-")[0].lower()
     if lang not in _ARTICLES:
         return []
@@ -92,6 +130,11 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
             words = descriptor.casefold().split()
             claims.setdefault(" ".join(words), set()).add(name)
             claims.setdefault(words[-1], set()).add(name)  # "the bloc": EU's, or ASEAN's "regional bloc"
+    every = [d for _first, descriptors in described.values() for d in descriptors]
+    if not every:
+        return []
+    starts = _description_starts(text, lang, every)  # where any may be; each is then tried there only
+    intro_starts = _introduction_starts(text, lang, {d.split()[-1].casefold() for d in every})
     found: list[Description] = []
     taken = bytearray(len(text))  # characters already given to a description
     introduced: dict[str, list[int]] = {}
@@ -101,8 +144,8 @@ def find_descriptions(text: str, language: str, described: Mapping[str, tuple[in
                 continue
             head = descriptor.split()[-1].casefold()
             if head not in introduced:
-                introduced[head] = _introductions(text, lang, head)
-            for match in _pattern(lang, descriptor).finditer(text):
+                introduced[head] = _introductions(text, lang, head, intro_starts)
+            for match in matches_at(_pattern(lang, descriptor), text, starts):
                 start, end = match.span(1)
                 if start <= first or any(taken[start:end]):
                     continue

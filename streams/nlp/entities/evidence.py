@@ -4,6 +4,7 @@ gazetteer towns an article uses as places."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from spacy.attrs import LEMMA
 from spacy.tokens import Doc, Span, Token
@@ -152,7 +153,7 @@ def has_team_evidence(doc: Doc, span: Span, text: str, end: int) -> bool:
 
 
 def city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str],
-                sport: bool) -> frozenset[str]:
+                sport: bool, ents: Sequence[Span] | None = None) -> frozenset[str]:
     """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
@@ -163,13 +164,13 @@ def city_places(doc: Doc, table: AliasTable, language: str, person_words: frozen
     is a town only where some mention has place evidence (a locative preposition, "city of", a
     place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
     a verb of saying, "who") on any mention keeps it a person. In sports copy a club is named by
-    its town, so lists and "to" or "at" are not evidence there."""
+    its town, so lists and "to" or "at" are not evidence there. ``ents``: doc.ents, if read already."""
     candidates: list[tuple[Span, str]] = []
     population: dict[str, int] = {}
     tagged_other: set[str] = set()
     tagged_org: set[str] = set()
     name_words: set[str] = set(person_words)
-    for e in doc.ents:
+    for e in doc.ents if ents is None else ents:
         label = LABEL_MAP.get(e.label_)
         if label == "ORG" and len(e) > 1:
             name_words.update(alias_key(t.text) for t in e)

@@ -28,7 +28,7 @@ from streams.nlp.entities.grouping import (
 from streams.nlp.entities.headline import headline_names, headline_only
 from streams.nlp.entities.mentions import raw_mentions, scan_aliases
 from streams.nlp.entities.real_names import join_real_names
-from streams.nlp.entities.records import SpanIndex
+from streams.nlp.entities.records import SpanIndex, Tokens
 from streams.nlp.entities.salience import is_in_headline, mark_quoted, salience
 from streams.nlp.entities.seats import type_seats
 from streams.text import search_key
@@ -58,9 +58,10 @@ def extract_entities(
     lang = (language or "").split("-")[0].lower()
     has_ner = doc.has_annotation("ENT_IOB")
     sport = has_ner and is_sports_copy(doc)
-    text = doc.text  # Doc.text rebuilds the string on every access
+    tokens = Tokens.read(doc)  # the words and doc.text, read once from the doc's arrays
+    text = tokens.text
     meta = SpanIndex(metadata_spans(text) if runs("entities.metadata") else [])
-    raw = raw_mentions(doc, text, lang, table, sport, meta, disabled) if has_ner else scan_aliases(doc, table, meta)
+    raw = raw_mentions(doc, tokens, lang, table, sport, meta, disabled) if has_ner else scan_aliases(doc, tokens, table, meta)
     groups = group_mentions(raw) if raw else []
     if has_ner and runs("entities.seats-of-power"):
         groups = type_seats(groups, table, lang)
@@ -71,7 +72,7 @@ def extract_entities(
     if runs("entities.acronyms"):
         groups = merge_acronyms(groups, text)
     if has_ner and runs("entities.missed-surnames"):
-        add_missed_surnames(doc, text, groups, meta)
+        add_missed_surnames(doc, tokens, groups, meta)
     # the headline is searched once: for descriptions' entities and for names only it gives
     headline_key = search_key(headline) if headline else ""
     names_in_headline = headline_names(headline, lang, table) if headline else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import IDX, ORTH, POS
+from spacy.attrs import POS
 from spacy.parts_of_speech import PROPN
 from spacy.tokens import Doc
 
@@ -17,7 +17,7 @@ from streams.nlp.entities.name_shapes import (
     is_club_name,
     name_tokens,
 )
-from streams.nlp.entities.records import Group, Mention, SpanIndex, token_strings
+from streams.nlp.entities.records import Group, Mention, SpanIndex, Tokens, WordStarts
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     ORG_HEADS_FIRST_KEYS,
@@ -172,42 +172,34 @@ def _surname(name: str) -> str:
     return surname
 
 
-def _token_starts(doc: Doc) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+def _token_starts(doc: Doc, tokens: Tokens) -> tuple[WordStarts, WordStarts]:
     """Each token's text -> where it starts, in order, for every token and for the proper nouns:
-    names are looked up here, not rescanned in the text (read from the doc's arrays, which is
-    several times faster than making a Token of each)."""
-    starts: dict[str, list[int]] = {}
-    propn: dict[str, list[int]] = {}
-    if not len(doc):
-        return starts, propn
-    for word, pos, idx in zip(token_strings(doc, ORTH), doc.to_array(POS).tolist(), doc.to_array(IDX).tolist()):
-        starts.setdefault(word, []).append(idx)
-        if pos == PROPN:
-            propn.setdefault(word, []).append(idx)
-    return starts, propn
+    names are looked up here, not rescanned in the text."""
+    return WordStarts(tokens), WordStarts(tokens, doc.to_array(POS) == PROPN if len(doc) else None)
 
 
-def _occurrences(name: str, first_token: str, text: str, starts: dict[str, list[int]]) -> list[int]:
+def _occurrences(name: str, first_token: str, text: str, starts: WordStarts) -> list[int]:
     """Where name is written starting at a token, whole words only."""
     size = len(name)
     return [at for at in starts.get(first_token, ()) if text.startswith(name, at)
             and not (at + size < len(text) and (text[at + size].isalnum() or text[at + size] == "_"))]
 
 
-def add_missed_surnames(doc: Doc, text: str, groups: list[Group], meta: SpanIndex) -> None:
-    """A person's full name again and bare surnames, where spaCy missed them (text: doc.text)."""
+def add_missed_surnames(doc: Doc, tokens: Tokens, groups: list[Group], meta: SpanIndex) -> None:
+    """A person's full name again and bare surnames, where spaCy missed them (tokens: the doc's)."""
+    text = tokens.text
     taken = SpanIndex((m.start, m.end) for g in groups for m in g.mentions)
     owner = {(m.start, m.end): id(g) for g in groups for m in g.mentions}
-    starts: dict[str, list[int]] = {}
-    propn: dict[str, list[int]] = {}
+    starts: WordStarts | None = None
+    propn: WordStarts | None = None
     for g in groups:
         if g.type != "PER" or g.entry is not None:
             continue
         longest = max(g.mentions, key=lambda m: (m.tokens, len(m.text)))
         if longest.tokens < 2:
             continue
-        if not starts:
-            starts, propn = _token_starts(doc)
+        if starts is None or propn is None:
+            starts, propn = _token_starts(doc, tokens)
         first = doc.char_span(longest.start, longest.end, alignment_mode="expand")
         first_token = first[0].text if first is not None and len(first) else longest.text.split()[0]
         replaced: set[tuple[int, int]] = set()

@@ -8,29 +8,31 @@ from streams.nlp.entities.aliases import AliasTable
 from streams.nlp.entities.article import Article, Candidate
 from streams.nlp.entities.article_rules import ARTICLE_RULES
 from streams.nlp.entities.person_spans import particle_joined
-from streams.nlp.entities.records import LABEL_MAP, Mention, SpanIndex
-from streams.nlp.entities.span_rules import CORE, SPAN_RULES
+from streams.nlp.entities.records import LABEL_MAP, Mention, SpanIndex, Tokens
+from streams.nlp.entities.span_rules import CORE, SPAN_RULES, SpanRule
 from streams.nlp.entities.table_names import scan_is_safe, scan_tokens
 
 
-def _through_span_rules(article: Article, candidate: Candidate) -> Mention | None:
-    for name, rule in SPAN_RULES:
-        if (name is CORE or article.runs(name)) and not rule(article, candidate):
+def _through_span_rules(article: Article, candidate: Candidate, rules: list[SpanRule]) -> Mention | None:
+    for rule in rules:
+        if not rule(article, candidate):
             return None
     return candidate.mention
 
 
-def raw_mentions(doc: Doc, text: str, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
+def raw_mentions(doc: Doc, tokens: Tokens, language: str, table: AliasTable, sport: bool, meta: SpanIndex,
                  disabled: frozenset[str]) -> list[Mention]:
-    """The article's mentions, typed, before they are grouped into entities (text: doc.text)."""
-    article = Article.read(doc, text, language, table, sport, meta, disabled)
-    spans = particle_joined(doc, table, language) if article.runs("entities.person-spans") else list(doc.ents)
+    """The article's mentions, typed, before they are grouped into entities (tokens: the doc's)."""
+    article = Article.read(doc, tokens, language, table, sport, meta, disabled)
+    spans = particle_joined(doc, table, language, article.ents) if article.runs("entities.person-spans") \
+        else list(article.ents)
+    rules = [rule for name, rule in SPAN_RULES if name is CORE or article.runs(name)]  # once, not per span
     out: list[Mention] = []
     for span in spans:
         type_ = LABEL_MAP.get(span.label_)
         if type_ is None:
             continue
-        mention = _through_span_rules(article, Candidate(span, type_, span.start_char, span.end_char))
+        mention = _through_span_rules(article, Candidate(span, type_, span.start_char, span.end_char), rules)
         if mention is not None:
             out.append(mention)
     for name, rule in ARTICLE_RULES:
@@ -39,6 +41,6 @@ def raw_mentions(doc: Doc, text: str, language: str, table: AliasTable, sport: b
     return out
 
 
-def scan_aliases(doc: Doc, table: AliasTable, meta: SpanIndex) -> list[Mention]:
+def scan_aliases(doc: Doc, tokens: Tokens, table: AliasTable, meta: SpanIndex) -> list[Mention]:
     """Alias-table matches for pipelines without NER (a language with no model)."""
-    return [m for m in scan_tokens(doc, table) if not meta.contains(m.start, m.end) and scan_is_safe(doc, m)]
+    return [m for m in scan_tokens(doc, table, tokens) if not meta.contains(m.start, m.end) and scan_is_safe(doc, m)]

@@ -4,6 +4,8 @@ Podolski", "Rolf-Dieter Heuer" tagged a person elsewhere)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
@@ -187,7 +189,8 @@ def org_is_person(doc: Doc, span: Span, surface: str, person_texts: frozenset[st
     return False
 
 
-def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, language: str) -> set[str]:
+def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, language: str,
+                    ents: Sequence[Span] | None = None) -> set[str]:
     """Keys of the names the small model tags as an organisation in some places and that are persons:
     the model tags the same full name as a person elsewhere ("Rolf-Dieter Heuer"), or tags its last
     word alone as a person ("Duvalier"), or a mention has a person's apposition or relative clause
@@ -195,7 +198,7 @@ def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, 
     article, a club's name, a town's name last: "Werder Bremen") are left alone."""
     full: set[str] = set()
     single: dict[str, int] = {}  # one-word names: tagged as a person (+1) or otherwise (-1)
-    for e in doc.ents:
+    for e in doc.ents if ents is None else ents:  # doc.ents, if not read already
         label = LABEL_MAP.get(e.label_)
         if len(e) == 1:
             single[e.text] = single.get(e.text, 0) + (1 if label == "PER" else -1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -19,11 +20,11 @@ def is_name_token(token: Token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ == "PROPN" and not token.is_stop
 
 
-def particle_joined(doc: Doc, table: AliasTable, language: str) -> list[Span]:
+def particle_joined(doc: Doc, table: AliasTable, language: str, ents: Sequence[Span] | None = None) -> list[Span]:
     """doc.ents with a person's name rejoined across its particles: spaCy-small splits
     "[Ursula von] der [Leyen]" into a PERSON and a GPE. A name the table knows after "de", "du" or
     "des" is not a surname: "Olivier Faure du [PS]", "Michel Durand de [Lyon]"."""
-    ents = list(doc.ents)
+    ents = list(doc.ents if ents is None else ents)  # doc.ents, if not read already
     out: list[Span] = []
     i = 0
     while i < len(ents):
@@ -96,11 +97,12 @@ def with_first_name(doc: Doc, span: Span) -> int:
     return span.start_char
 
 
-def person_words(doc: Doc, text: str, language: str) -> frozenset[str]:
+def person_words(doc: Doc, text: str, language: str, ents: Sequence[Span] | None = None) -> frozenset[str]:
     """Words of the multi-word person names of the article ("Paris Hilton" -> paris, hilton), from
-    the trimmed spans: a time-zone table ("Edmonton UTC -7") is not a person's name."""
+    the trimmed spans: a time-zone table ("Edmonton UTC -7") is not a person's name. ``ents``:
+    doc.ents, if read already."""
     words: set[str] = set()
-    for e in doc.ents:
+    for e in doc.ents if ents is None else ents:
         if LABEL_MAP.get(e.label_) != "PER" or len(e) < 2:
             continue
         start, end = trim(text, e.start_char, e.end_char, language)

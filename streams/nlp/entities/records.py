@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from spacy.attrs import IDX, ORTH, SPACY
 from spacy.tokens import Doc, Span
 
 from streams.nlp.entities.aliases import AliasEntry
@@ -52,15 +53,104 @@ def mention_of(start: int, end: int, surface: str, type_: str, entry: AliasEntry
     return Mention(start, end, surface, type_, len(surface.split()), entry)
 
 
+def _distinct_strings(doc: Doc, attr: int) -> tuple[list[str], np.ndarray]:
+    """The distinct strings of one attribute, and each token's index among them."""
+    distinct, where = np.unique(doc.to_array(attr), return_inverse=True)
+    strings = doc.vocab.strings
+    return [strings[h] for h in distinct.tolist()], where
+
+
+@dataclass(frozen=True)
+class Column:
+    """One string attribute of every token (LOWER...) as its distinct strings and each token's index
+    among them: a rule can pick the tokens whose word is in a list with one test per distinct word,
+    then visit those only, not every token of a long body."""
+
+    words: list[str]
+    which: np.ndarray
+
+    @classmethod
+    def read(cls, doc: Doc, attr: int) -> Column:
+        return cls(*_distinct_strings(doc, attr)) if len(doc) else cls([], np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.which)
+
+    def __getitem__(self, i: int) -> str:
+        return self.words[self.which[i]]
+
+    def among(self, words: Container[str]) -> np.ndarray:
+        """Whether each token's string is one of ``words``."""
+        return np.array([w in words for w in self.words], dtype=bool)[self.which]
+
+
 def token_strings(doc: Doc, attr: int) -> list[str]:
     """One string attribute (ORTH, LOWER, LEMMA...) of every token, read from the doc's array: each
     distinct word is looked up once, and no Token object is made per word on long bodies."""
     if not len(doc):
         return []
-    distinct, where = np.unique(doc.to_array(attr), return_inverse=True)
-    strings = doc.vocab.strings
-    words = [strings[h] for h in distinct.tolist()]
-    return [words[i] for i in where.tolist()]
+    words, where = _distinct_strings(doc, attr)
+    return np.array(words, dtype=object)[where].tolist()
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The doc's words, offsets and text, read once from its arrays for every rule that walks all
+    the tokens: on a long body a re-read per rule, or a Token object per word, costs more than the
+    rules themselves (Doc.text alone makes a Token of every word)."""
+
+    words: list[str]  # the distinct token texts
+    which: np.ndarray  # each token's index in words
+    by_word: np.ndarray  # the tokens grouped by word (words[k]'s: by_word[bounds[k]:bounds[k + 1]]), in order
+    bounds: np.ndarray
+    orth: list[str]  # each token's text
+    idx: list[int]  # each token's offset in text
+    text: str  # doc.text
+
+    @classmethod
+    def read(cls, doc: Doc) -> Tokens:
+        if not len(doc):
+            empty = np.zeros(0, dtype=np.int64)
+            return cls([], empty, empty, np.zeros(1, dtype=np.int64), [], [], "")
+        hashes = doc.to_array(ORTH)
+        by_word = np.argsort(hashes, kind="stable")
+        ordered = hashes[by_word]
+        new = np.concatenate(([True], ordered[1:] != ordered[:-1]))  # where each distinct word starts
+        which = np.empty(len(hashes), dtype=np.int64)
+        which[by_word] = np.cumsum(new) - 1
+        bounds = np.append(np.flatnonzero(new), len(hashes))
+        strings = doc.vocab.strings
+        words = [strings[h] for h in ordered[new].tolist()]
+        bare = np.array(words, dtype=object)
+        spaced = np.array([w + " " for w in words], dtype=object)
+        orth = bare[which]
+        text = "".join(np.where(doc.to_array(SPACY).astype(bool), spaced[which], orth).tolist())
+        return cls(words, which, by_word, bounds, orth.tolist(), doc.to_array(IDX).tolist(), text)
+
+
+class WordStarts:
+    """Where each word (a token's text) starts, in order, for the tokens kept by ``mask``: looked up
+    for a few names, so each word's list is cut from one sorted array when asked, not built for all."""
+
+    def __init__(self, tokens: Tokens, mask: np.ndarray | None = None) -> None:
+        by_word, bounds = tokens.by_word, tokens.bounds
+        if mask is not None:  # the kept tokens stay grouped by word, in order
+            by_word = by_word[mask[by_word]]
+            counts = np.bincount(tokens.which[by_word], minlength=len(tokens.words))
+            bounds = np.concatenate(([0], np.cumsum(counts)))
+        self._starts = np.asarray(tokens.idx, dtype=np.int64)[by_word] if len(by_word) else np.zeros(0, np.int64)
+        self._bounds = bounds.tolist()
+        self._number = {w: k for k, w in enumerate(tokens.words)}
+
+    def get(self, word: str, default: list[int] | tuple = ()) -> list[int] | tuple:
+        k = self._number.get(word)
+        if k is None:
+            return default
+        low, high = self._bounds[k], self._bounds[k + 1]
+        return self._starts[low:high].tolist() if high > low else default
+
+    def __contains__(self, word: str) -> bool:
+        return self.get(word, None) is not None
 
 
 def entity_at(doc: Doc, i: int) -> Span | None:

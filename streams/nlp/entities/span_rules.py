@@ -32,7 +32,7 @@ from streams.nlp.entities.person_spans import (
     extend_person,
     with_first_name,
 )
-from streams.nlp.entities.records import mention_of
+from streams.nlp.entities.records import Mention, mention_of
 from streams.nlp.entities.role_phrases import french_fragment, is_portfolio
 from streams.nlp.entities.table_names import table_entry
 from streams.nlp.entities.vocabulary import (
@@ -221,22 +221,30 @@ def make_mention(article: Article, candidate: Candidate) -> bool:
 
 def note_team_evidence(article: Article, candidate: Candidate) -> bool:
     """In sports copy, note the names used as teams ("Nuremberg upset Werder Bremen") and the
-    mentions used as places ("in Bremen"); article_rules.retype_teams acts on them."""
+    places' mentions, whose use as a place ("in Bremen") article_rules.retype_teams reads where it
+    matters (used_as_place); a name already known as a team is not looked at again."""
     if not article.sport or candidate.type not in ("LOC", "PER"):
         return True
     surface, entry = candidate.surface, candidate.entry
-    if candidate.type == "PER" and entry is None:  # a player's goal is no team's: only a place's name
-        named_place = ends_with_place(surface, article.table, article.language) or (
-            alias_key(surface) not in article.person_words and exact_place(surface, article.table, article.language))
-    else:
-        named_place = True
-    if named_place and (candidate.type == "PER" and entry is None and " " in surface
-                        or has_team_evidence(article.doc, candidate.span, article.text, candidate.end)):
-        article.team_keys.add(alias_key(surface))
-    if candidate.type == "LOC" and has_place_evidence(article.doc, candidate.span, True, set(), article.table,
-                                                 article.language):
-        article.place_used.add(id(candidate.mention))
+    key = alias_key(surface)
+    if key not in article.team_keys:
+        if candidate.type == "PER" and entry is None:  # a player's goal is no team's: only a place's name
+            named_place = ends_with_place(surface, article.table, article.language) or (
+                key not in article.person_words and exact_place(surface, article.table, article.language))
+        else:
+            named_place = True
+        if named_place and (candidate.type == "PER" and entry is None and " " in surface
+                            or has_team_evidence(article.doc, candidate.span, article.text, candidate.end)):
+            article.team_keys.add(key)
+    if candidate.type == "LOC":
+        article.place_spans[id(candidate.mention)] = candidate.span
     return True
+
+
+def used_as_place(article: Article, mention: Mention) -> bool:
+    """In sports copy, a place's mention the phrase uses as a place ("in Bremen"): no team there."""
+    span = article.place_spans.get(id(mention))
+    return span is not None and has_place_evidence(article.doc, span, True, set(), article.table, article.language)
 
 
 SPAN_RULES: tuple[tuple[str | None, SpanRule], ...] = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import IDX, ORTH
+import numpy as np
 from spacy.tokens import Doc
 
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
 from streams.nlp.entities.name_shapes import is_acronym
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of, token_strings
+from streams.nlp.entities.records import Mention, SpanIndex, Tokens, mention_of
 
 _ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
 
@@ -84,32 +84,30 @@ def scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int]
     return cached
 
 
-def scan_tokens(doc: Doc, table: AliasTable, text: str | None = None) -> list[Mention]:
-    """Table names found token by token (longest first), case-sensitive; ``text`` is doc.text, which
-    spaCy rebuilds on every access."""
+def scan_tokens(doc: Doc, table: AliasTable, tokens: Tokens | None = None) -> list[Mention]:
+    """Table names found token by token (longest first), case-sensitive; ``tokens``: the doc's, if
+    already read."""
     index, firsts = scan_index(table)
-    text = doc.text if text is None else text
-    # the tokens' texts and offsets from the doc's arrays: no Token object per word on long bodies
-    orths = token_strings(doc, ORTH)
-    starts = doc.to_array(IDX).tolist() if len(doc) else []
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    text, orths, starts = tokens.text, tokens.orth, tokens.idx
+    # how many words a name opened by each distinct word may have: only the tokens that may open
+    # one are visited, not every word of a long body
+    widths = np.array([firsts.get(word, 0) if word[:1].isupper() else 0 for word in tokens.words], dtype=np.int64)
+    token_widths = widths[tokens.which]
     out: list[Mention] = []
     n = len(orths)
-    i = 0
-    while i < n:
-        word = orths[i]
-        width = firsts.get(word, 0) if word[:1].isupper() else 0
-        matched = False
-        for size in range(min(width, n - i), 0, -1):
-            end = starts[i + size - 1] + len(orths[i + size - 1])
-            surface = text[starts[i]:end]
+    i = 0  # the first token not inside a name found
+    for at in np.flatnonzero(token_widths).tolist():
+        if at < i:
+            continue
+        for size in range(min(int(token_widths[at]), n - at), 0, -1):
+            end = starts[at + size - 1] + len(orths[at + size - 1])
+            surface = text[starts[at]:end]
             entry = index.get(surface)
             if entry is not None:
-                out.append(mention_of(starts[i], end, surface, entry.type, entry))
-                i += size
-                matched = True
+                out.append(mention_of(starts[at], end, surface, entry.type, entry))
+                i = at + size
                 break
-        if not matched:
-            i += 1
     return out
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from streams.nlp.entities.name_shapes import initials, is_acronym
-from streams.nlp.entities.records import Mention
+from streams.nlp.entities.records import Mention, SpanIndex
 
 _REACH = 120  # characters either side of the acronym where its spelling-out may be
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
@@ -60,7 +60,9 @@ def _spelled_out(text: str, start: int, end: int, acronym: str) -> bool:
     return bool(rest) and _spelled_from(rest, acronym)
 
 
-_CAPITALS = re.compile(r"\b[A-Z][A-Z.]*[A-Z]\b")  # what is_acronym may accept, as written
+# what is_acronym may accept, as written: \b[A-Z][A-Z.]*[A-Z]\b, with the first \b checked after the
+# first capital so that the scan jumps from capital to capital
+_CAPITALS = re.compile(r"[A-Z](?<!\w.)[A-Z.]*[A-Z]\b")
 _DEFINED = re.compile(r"\(([A-Z]{2,6})\)")
 
 
@@ -98,6 +100,6 @@ def term_acronyms(text: str, mentions: list[Mention], known: Callable[[str], boo
             word = hit.group()
             if word in acronyms and word not in terms and _spelled_out(text, hit.start(), hit.end(), word):
                 terms.add(word)
-    phrases = untagged_term_phrases(text, {m.text for m in mentions}, known)
+    phrases = SpanIndex(untagged_term_phrases(text, {m.text for m in mentions}, known))
     return [m for m in mentions if m.entry is not None
-            or m.text not in terms and not any(s <= m.start and m.end <= e for s, e in phrases)]
+            or m.text not in terms and not phrases.contains(m.start, m.end)]

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 from spacy.attrs import LOWER
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
 from streams.nlp.entities.name_shapes import (
@@ -16,7 +19,7 @@ from streams.nlp.entities.name_shapes import (
     type_by_head,
 )
 from streams.nlp.entities.person_spans import is_name_token
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of, token_strings
+from streams.nlp.entities.records import Column, Mention, SpanIndex, mention_of
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     OF_WORDS,
@@ -65,14 +68,17 @@ def named_parties(doc: Doc, text: str, covered: SpanIndex, out: list[Mention], t
     return found
 
 
-def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
+def untagged_places(doc: Doc, text: str, covered: SpanIndex, lower: Column | None = None) -> list[Mention]:
     """Places the model missed where the phrase names them as places: "the town of Pleurtuit",
-    "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of")."""
+    "the Athens district of Perama" (one to three capitalised proper nouns after "<place noun> of").
+    ``lower``: the tokens' LOWER, if read already."""
     out = []
-    lower = token_strings(doc, LOWER)
-    for i in range(2, len(lower)):
-        if (lower[i - 1] not in OF_WORDS or lower[i - 2] not in PLACE_KIND_NOUNS
-                or doc[i].ent_type_ or not is_name_token(doc[i])):
+    lower = Column.read(doc, LOWER) if lower is None else lower
+    if len(lower) < 3:
+        return out
+    after_of = lower.among(OF_WORDS)[1:-1] & lower.among(PLACE_KIND_NOUNS)[:-2]  # token i: i - 1 and i - 2
+    for i in (np.flatnonzero(after_of) + 2).tolist():
+        if doc[i].ent_type_ or not is_name_token(doc[i]):
             continue
         j = i + 1
         while j < len(doc) and j - i < 3 and not doc[j].ent_type_ and is_name_token(doc[j]):
@@ -87,16 +93,18 @@ def untagged_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
 _INDEFINITE = frozenset({"a", "an", "un", "une"})
 
 
-def described_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
+def described_places(doc: Doc, text: str, covered: SpanIndex, lower: Column | None = None) -> list[Mention]:
     """"In Bourges, a town of 66,000 people", "Bidart, une petite commune": an untagged name that an
     apposition right after it calls a town or a city (a few lower-case words may stand between the
-    article and the noun, and the noun heads its phrase: "a city councillor" is a person)."""
-    out = []
-    lower = token_strings(doc, LOWER)
+    article and the noun, and the noun heads its phrase: "a city councillor" is a person). ``lower``:
+    the tokens' LOWER, if read already."""
+    out: list[Mention] = []
+    lower = Column.read(doc, LOWER) if lower is None else lower
     n = len(lower)
-    for i in range(1, n - 2):
-        if lower[i] != "," or lower[i + 1] not in _INDEFINITE:
-            continue
+    if n < 4:
+        return out
+    opening = (lower.among({","}) & np.roll(lower.among(_INDEFINITE), -1))[1:n - 2]  # token i: ",", then "a"
+    for i in (np.flatnonzero(opening) + 1).tolist():
         k = i + 2
         while k < n and k - i < 5 and lower[k] not in PLACE_KIND_NOUNS and doc[k].is_lower and doc[k].is_alpha:
             k += 1
@@ -116,13 +124,14 @@ def described_places(doc: Doc, text: str, covered: SpanIndex) -> list[Mention]:
 _LIST_JOINS = {",", "and", "et"}
 
 
-def listed_places(doc: Doc, text: str, table: AliasTable, language: str) -> list[Mention]:
+def listed_places(doc: Doc, text: str, table: AliasTable, language: str,
+                  ents: Sequence[Span] | None = None) -> list[Mention]:
     """"cities including Lyon, Toulouse, Bordeaux": an untagged name right after a place the model
     tagged and a comma or "and", which the table knows as a place by that exact name (looked for
     after each entity only: linear on long bodies). A list's tagged name may be mistyped ("Lyon" as
     an organisation): one the table knows as a place by that exact name opens the list too."""
     out = []
-    for ent in doc.ents:
+    for ent in doc.ents if ents is None else ents:  # doc.ents, if not read already
         if ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _LIST_JOINS:
             continue
         if ent.label_ not in ("GPE", "LOC") and not (ent.label_ in ("ORG", "PERSON", "PER")

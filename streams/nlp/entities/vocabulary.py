@@ -146,10 +146,11 @@ SIGN_OFF = re.compile(
     r"(?=\s*(?:\(|$|\n|[A-Z]))(?:\s*\([^()\n]{1,80}\))?"
     r"(?:\s+" + alternation(every_language("bylines", "sign-off-labels")) + r"\s?:\s?[^\n]{0,120})?"
 )
-AGENCY_CREDIT = re.compile(
-    r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)\s*(?=$|\n|"
-    + alternation(every_language("bylines", "after-credit")) + ")"
-)
+_AFTER_CREDIT = r"\s*(?=$|\n|" + alternation(every_language("bylines", "after-credit")) + ")"
+AGENCY_CREDIT = re.compile(r"\((?:\s*[A-Za-z][\w.&\-]{0,14}\s*(?:[,/;]|\band\b|\bet\b)?){1,6}\)" + _AFTER_CREDIT)
+# Where AGENCY_CREDIT may match: brackets holding only its characters, read without backtracking (the
+# credit's own pattern backtracks through every way to cut each bracket's words).
+AGENCY_CREDIT_BRACKETS = re.compile(r"\([\w.&\-\s,/;]*+\)" + _AFTER_CREDIT)
 
 PERSON_ROLE_AFTER = re.compile(
     r"\s+" + alternation(entries("en", "portfolio-words", "roles"), either_case_first=True) + r"\b")
