@@ -63,7 +63,9 @@ class Settings:
     app_id: str = "wirewatch"
     data_dir: str = "~/.local/state/wirewatch"
     batch_size: int = 16
-    batch_within: float = 0.05
+    # how long an agent waits for a batch to fill when fewer than batch_size are queued: each idle
+    # cycle waits this long even if an article is waiting (Faust's take_events), so it is pure latency
+    batch_within: float = 0.01
     fetch_wait_ms: int = 100
     # one agent runs the consecutive enrichment stages a worker holds (streams/runtime/agents.py)
     fuse_stages: bool = True
@@ -129,6 +131,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         data_dir=env.get("WIREWATCH_DATA_DIR", defaults.data_dir),
         batch_size=_int_env(env, "WIREWATCH_BATCH_SIZE", defaults.batch_size),
         fetch_wait_ms=_int_env(env, "WIREWATCH_FETCH_WAIT_MS", defaults.fetch_wait_ms),
+        batch_within=_int_env(env, "WIREWATCH_BATCH_WAIT_MS", round(defaults.batch_within * 1000)) / 1000,
         fuse_stages=_bool_env(env, "WIREWATCH_FUSE_STAGES", defaults.fuse_stages),
         alert_state_days=_int_env(env, "WIREWATCH_ALERT_STATE_DAYS", defaults.alert_state_days),
         broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
@@ -152,6 +155,8 @@ def check(settings: Settings) -> None:
         raise ConfigError("WIREWATCH_ALERT_STATE_DAYS must be >= 1")
     if not 1 <= settings.fetch_wait_ms <= 10000:
         raise ConfigError("WIREWATCH_FETCH_WAIT_MS must be between 1 and 10000")
+    if not 0.001 <= settings.batch_within <= 10:
+        raise ConfigError("WIREWATCH_BATCH_WAIT_MS must be between 1 and 10000")
     if settings.batch_size < 1:
         raise ConfigError("WIREWATCH_BATCH_SIZE must be >= 1")
     if settings.max_body_bytes < 1024:

@@ -204,3 +204,12 @@ def test_a_parse_only_worker_beside_a_rule_stages_worker_still_enriches_everythi
         client.close()
         for worker in (parse, rules):
             worker.stop()
+
+
+def test_the_batch_wait_is_a_setting_with_a_clear_error():
+    from streams.config import ConfigError, from_env
+
+    assert from_env({}).batch_within == 0.01
+    assert from_env({"WIREWATCH_BATCH_WAIT_MS": "50"}).batch_within == 0.05
+    with pytest.raises(ConfigError, match="WIREWATCH_BATCH_WAIT_MS"):
+        from_env({"WIREWATCH_BATCH_WAIT_MS": "0"})
