@@ -31,8 +31,10 @@ class AliasFileError(ValueError):
     """A user aliases file is malformed; the message names the file, line and problem."""
 
 
+@lru_cache(maxsize=1 << 14)
 def slug(name: str) -> str:
-    """Readable id fragment: casefolded, diacritics stripped, non-word runs turned into '-'."""
+    """Readable id fragment: casefolded, diacritics stripped, non-word runs turned into '-' (cached:
+    the same names come back in article after article)."""
     text = strip_diacritics(name.translate(APOSTROPHES)).casefold()
     return re.sub(r"[^\w]+", "-", text).strip("-")
 

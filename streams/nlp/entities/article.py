@@ -51,6 +51,7 @@ class Article:
     covered: list[Covered] = field(default_factory=list)  # spans the model tagged
     team_keys: set[str] = field(default_factory=set)  # sports copy: names used as teams
     place_spans: dict[int, Span] = field(default_factory=dict)  # sports copy: places' spans, by id of mention
+    entries: dict[tuple[str, str], AliasEntry | None] = field(default_factory=dict)  # table entry by (surface, type)
 
     @property
     def text(self) -> str:

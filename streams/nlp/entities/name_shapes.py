@@ -39,15 +39,23 @@ def is_acronym(text: str) -> bool:
     return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
 
 
+@lru_cache(maxsize=1 << 16)
 def initials(text: str) -> str:
-    """"European Central Bank" -> "ECB": the first letters of the name's words but its small ones."""
+    """"European Central Bank" -> "ECB": the first letters of the name's words but its small ones
+    (cached: a long body asks for the same names' initials over and over)."""
     words = re.split(r"[\s\-']+", text)
     return "".join(w[0] for w in words if w and w.casefold() not in INSIDE_NAME_WORDS and w[0].isalpha()).upper()
 
 
 def name_tokens(text: str) -> list[str]:
     """Words of a name, an attached Arabic article split off ("Omar al-Bashir" -> ..., al, bashir)."""
-    return [alias_key(t) for t in re.split(r"\s+|(?<=\b[Aa]l)-|(?<=\b[Ee]l)-", text) if t]
+    return list(_name_tokens(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_tokens(text: str) -> tuple[str, ...]:
+    """name_tokens, once per name: a long body gives the same names thousands of times."""
+    return tuple(alias_key(t) for t in re.split(r"\s+|(?<=\b[Aa]l)-|(?<=\b[Ee]l)-", text) if t)
 
 
 def head_before_of(tokens: list[str]) -> str | None:

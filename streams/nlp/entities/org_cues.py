@@ -130,10 +130,12 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
     for m in out:
         if m.type not in ("PER", "LOC") or m.entry is not None:
             continue
+        key = alias_key(m.text)
+        if key in vetoed:
+            continue  # for good: nothing another mention says flips it (a long body repeats names)
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is None:
             continue
-        key = alias_key(m.text)
         if m.tokens == 1 and key in person_words:
             vetoed.add(key)  # "Merkel" of "Angela Merkel"
             continue
@@ -144,6 +146,8 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
                                                  for c in span.root.children):
             vetoed.add(key)
             continue
+        if cues.get(key) == 2:
+            continue  # the strongest cue already: only a veto still matters
         words = m.text.split()
         # "according to Thomas Fatheuer": a weak cue needs a one-word name or a newspaper's article
         weak = m.tokens == 1 or words[0] in NAME_OPENING_ARTICLES
@@ -211,10 +215,12 @@ def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, 
     for m in out:
         if m.type != "ORG" or m.entry is not None or not 2 <= m.tokens <= 3:
             continue
+        key = alias_key(m.text)
+        if key in keys:
+            continue  # found already (a long body repeats names)
         words = m.text.split()
         if not person_shaped(words, m.text) or ends_with_place(m.text, table, language):
             continue
-        key = alias_key(m.text)
         if key in full or single.get(words[-1], 0) >= 2 and not exact_place(words[-1], table, language):
             keys.add(key)
             continue

@@ -112,7 +112,7 @@ class Tokens:
         if not len(doc):
             empty = np.zeros(0, dtype=np.int64)
             return cls([], empty, empty, np.zeros(1, dtype=np.int64), [], [], "")
-        hashes = doc.to_array(ORTH)
+        hashes, spaces, starts = doc.to_array([ORTH, SPACY, IDX]).T  # one read of the three
         by_word = np.argsort(hashes, kind="stable")
         ordered = hashes[by_word]
         new = np.concatenate(([True], ordered[1:] != ordered[:-1]))  # where each distinct word starts
@@ -124,8 +124,8 @@ class Tokens:
         bare = np.array(words, dtype=object)
         spaced = np.array([w + " " for w in words], dtype=object)
         orth = bare[which]
-        text = "".join(np.where(doc.to_array(SPACY).astype(bool), spaced[which], orth).tolist())
-        return cls(words, which, by_word, bounds, orth.tolist(), doc.to_array(IDX).tolist(), text)
+        text = "".join(np.where(spaces.astype(bool), spaced[which], orth).tolist())
+        return cls(words, which, by_word, bounds, orth.tolist(), starts.tolist(), text)
 
 
 class WordStarts:

@@ -88,8 +88,12 @@ def refine_span(article: Article, candidate: Candidate) -> bool:
 
 
 def _table_entry(article: Article, candidate: Candidate) -> AliasEntry | None:
-    return table_entry(article.table, candidate.surface, article.language, candidate.type, article.person_words,
-                       article.city_places)
+    """table_entry, once per surface and type in the article (the rest of its input is the article's)."""
+    key = (candidate.surface, candidate.type)
+    if key not in article.entries:
+        article.entries[key] = table_entry(article.table, candidate.surface, article.language, candidate.type,
+                                           article.person_words, article.city_places)
+    return article.entries[key]
 
 
 def look_up_name(article: Article, candidate: Candidate) -> bool:
