@@ -10,6 +10,7 @@ from streams.nlp.entities.vocabulary import (
     FRENCH_INSTITUTION_BEFORE,
     FRENCH_OF_ARTICLE,
     FRENCH_PORTFOLIO_BEFORE,
+    FRENCH_PORTFOLIO_TITLE_HEADS,
     FRENCH_STATE_KEYS,
     PERSON_ROLE_AFTER,
     PERSON_ROLE_BEFORE,
@@ -32,6 +33,13 @@ def is_portfolio(text: str, start: int, end: int, surface: str) -> bool:
     return bool(PERSON_ROLE_AFTER.match(text, end) or PERSON_ROLE_BEFORE.search(text[max(0, start - 40):start]))
 
 
+def _after_portfolio(before: str) -> bool:
+    """FRENCH_PORTFOLIO_BEFORE, searched only if a title is there at all (the search tries every
+    offset of the text before each span)."""
+    return any(head in before for head in FRENCH_PORTFOLIO_TITLE_HEADS) and FRENCH_PORTFOLIO_BEFORE.search(
+        before) is not None
+
+
 def french_fragment(text: str, start: int, end: int, surface: str) -> int | None:
     """For a French span unknown to the table: None when it is a name, -1 when it is a role phrase's
     fragment (drop it), or the length of a leading "de la"/"de l'" to strip before a known name.
@@ -44,7 +52,7 @@ def french_fragment(text: str, start: int, end: int, surface: str) -> int | None
     words = surface.split()
     if alias_key(words[0]) in FRENCH_STATE_KEYS and all(w.islower() for w in words[1:]):
         return -1  # "chef de l'État", "États membres", "l'État ukrainien"
-    if len(words) <= 3 and FRENCH_PORTFOLIO_BEFORE.search(text[max(0, start - 60):start]):
+    if len(words) <= 3 and _after_portfolio(text[max(0, start - 60):start]):
         return -1  # "ministre des Transports"
     if all(alias_key(w) in PERSON_TITLES or alias_key(w) in ROLE_ADJECTIVE_KEYS for w in words):
         return -1  # "le Premier ministre", "la Présidente": a role, whoever holds it
@@ -64,5 +72,14 @@ def is_craft(text: str, start: int, language: str) -> bool:
 def institution_start(text: str, start: int) -> int | None:
     """Where a lower-case French institution phrase completed by the name at ``start`` begins
     ("le [tribunal correctionnel de] Lyon"), or None."""
-    match = FRENCH_INSTITUTION_BEFORE.search(text[max(0, start - 50):start])
-    return None if match is None else start - (len(text[max(0, start - 50):start]) - match.start())
+    before = text[max(0, start - 50):start]
+    match = FRENCH_INSTITUTION_BEFORE.search(before) if _ends_with_de(before) else None
+    return None if match is None else start - (len(before) - match.start())
+
+
+def _ends_with_de(before: str) -> bool:
+    """What FRENCH_INSTITUTION_BEFORE needs last: "de" and spaces, or "d'", at the end or before a
+    final line break ($); checked before its search, which tries every offset."""
+    stripped = before.rstrip()
+    return stripped.endswith("de") and len(stripped) < len(before) or before.removesuffix("\n").endswith(
+        ("d'", "d\u2019"))

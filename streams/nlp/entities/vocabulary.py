@@ -158,8 +158,11 @@ PERSON_ROLE_BEFORE = re.compile(
     r"\b" + alternation(entries("en", "portfolio-words", "roles"), either_case_first=True)
     + r"\s+(?:of|for)\s+(?:the\s+)?$")
 FRENCH_OF_ARTICLE = re.compile("^" + alternation(entries("fr", "function-words", "of-articles")) + r"\s*(?=\S)")
+FRENCH_PORTFOLIO_TITLES = entries("fr", "portfolio-words", "titles")
+# what every FRENCH_PORTFOLIO_BEFORE match holds as written: a title up to its first apostrophe
+FRENCH_PORTFOLIO_TITLE_HEADS = tuple(sorted({title.split("'")[0] for title in FRENCH_PORTFOLIO_TITLES}))
 FRENCH_PORTFOLIO_BEFORE = re.compile(
-    r"\b" + alternation(entries("fr", "portfolio-words", "titles"), apostrophe=ANY_APOSTROPHE)
+    r"\b" + alternation(FRENCH_PORTFOLIO_TITLES, apostrophe=ANY_APOSTROPHE)
     + r"(?:(?:\s+(?:d['\u2019])?[a-z\u00e0-\u00ff-]+){0,2}?\s+(?:de la\s+|de l['\u2019]|du\s+|des\s+|d['\u2019])"
     # "au Climat", "à la Mer": only right after the title or a word of it ("commissaire européen au"),
     # not after a verb ("le ministre a écrit à la Fondation Abbé Pierre")
