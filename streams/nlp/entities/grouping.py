@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from spacy.attrs import POS
 from spacy.parts_of_speech import PROPN
@@ -50,16 +51,20 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
     tagged ORG too, if it ends the name); an organisation's partial name joins the organisation
     ("Dortmund" after "Borussia Dortmund", "the Commission"). Nearest preceding full name first,
     else the first later one."""
-    # every fitting longer name holds the part's first word: look there only (linear on long bodies)
-    full_by_word: dict[str, list[tuple[Group, Mention, list[str]]]] = {}
+    # every fitting longer name holds the part's first word: look there only, and at each of a
+    # group's names once with where it is written (a long body repeats names: linear)
+    full_by_word: dict[str, list[tuple[Group, str, list[str], list[int]]]] = {}
     for g in groups:
         if g.type not in ("PER", "ORG"):
             continue
+        starts_of_name: dict[str, list[int]] = {}
         for m in g.mentions:
             if m.tokens >= 2:
-                ptoks = name_tokens(m.text)
-                for word in dict.fromkeys(ptoks):
-                    full_by_word.setdefault(word, []).append((g, m, ptoks))
+                starts_of_name.setdefault(m.text, []).append(m.start)
+        for name, starts in starts_of_name.items():
+            ptoks = name_tokens(name)
+            for word in dict.fromkeys(ptoks):
+                full_by_word.setdefault(word, []).append((g, name, ptoks, sorted(starts)))
     absorbed: set[int] = set()
     for g in groups:
         # a surname the table knows ("Gaddafi") still joins another full name the article gives
@@ -72,8 +77,10 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
         if not toks:
             continue
         n = len(toks)
-        options = []
-        for pg, pm, ptoks in full_by_word.get(toks[0], ()):
+        first = g.first
+        nearest_before: tuple[int, Group] | None = None  # the fitting name's last place before the part
+        earliest: tuple[int, Group] | None = None
+        for pg, name, ptoks, starts in full_by_word.get(toks[0], ()):
             if pg is g or id(pg) in absorbed:
                 continue
             if len(ptoks) <= n:
@@ -81,22 +88,24 @@ def merge_partial_names(groups: list[Group]) -> list[Group]:
             if pg.type == "ORG":  # its head ("the Commission", "Dortmund"), or a club's first word ("Hertha")
                 head_first = ptoks[0] in ORG_HEADS_FIRST_KEYS  # French: "la Commission" after "Commission européenne"
                 fits = g.type == "ORG" and (pg.entry is None or pg.entry.type == "ORG") and (
-                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or is_club_name(pm.text.split()))
+                    ptoks[-n:] == toks or ptoks[:n] == toks and (head_first or is_club_name(name.split()))
                     or n == 1 and head_before_of(ptoks) == toks[0]  # "the Council" after "Council of Europe"
                     or ptoks[:n] == toks and "party" in ptoks[n:])  # "Green" lawmakers, of the "Green Party"
             elif g.type == "PER" or n == 1:
                 fits = any(ptoks[i:i + n] == toks for i in range(len(ptoks) - n + 1))
             else:  # an ORG-tagged surname ending the name: "Le Pen", "Van Rompuy"
                 fits = g.type == "ORG" and ptoks[-n:] == toks
-            if fits:
-                options.append((pg, pm))
-        if not options:
+            if fits:  # ties go to the group met first, as max() and min() do
+                below = bisect_left(starts, first)
+                if below and (nearest_before is None or starts[below - 1] > nearest_before[0]):
+                    nearest_before = (starts[below - 1], pg)
+                if earliest is None or starts[0] < earliest[0]:
+                    earliest = (starts[0], pg)
+        if earliest is None:
             continue
         if g.type != "PER" and (g.type == "MISC" or not toks[0][:1].isalpha()):
             continue
-        first = g.first
-        before = [o for o in options if o[1].start < first]
-        target = max(before, key=lambda o: o[1].start)[0] if before else min(options, key=lambda o: o[1].start)[0]
+        target = nearest_before[1] if nearest_before is not None else earliest[1]
         if target is g:
             continue
         if surname_only:
