@@ -96,7 +96,8 @@ def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
 def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
     if article.language != "en":
         return out
-    found = untagged_persons(article.doc, SpanIndex(article.covered), article.table, article.language, article.places)
+    found = untagged_persons(article.doc, SpanIndex(article.covered), article.table, article.language, article.places,
+                             article.tokens)
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 
@@ -114,15 +115,17 @@ def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
     """English parties the model missed; a party replaces the mentions inside it."""
     if article.language != "en":
         return out
-    parties = named_parties(article.doc, article.text, SpanIndex(article.covered), out, article.table, article.language)
-    spans = {(p.start, p.end) for p in parties}
-    out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)] + parties
+    parties = named_parties(article.doc, article.text, SpanIndex(article.covered), out, article.table, article.language,
+                            article.tokens)
+    spans = SpanIndex({(p.start, p.end) for p in parties})  # not a scan of every party per mention
+    out = [m for m in out if not spans.contains(m.start, m.end)] + parties
     article.covered += [(p.start, p.end, "ORG") for p in parties]
     return out
 
 
 def type_party_members(article: Article, out: list[Mention]) -> list[Mention]:
-    return party_members(article.doc, article.text, out, SpanIndex(article.covered), article.table, article.language)
+    return party_members(article.doc, article.text, out, SpanIndex(article.covered), article.table, article.language,
+                         article.tokens)
 
 
 def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:

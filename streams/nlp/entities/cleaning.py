@@ -49,6 +49,7 @@ _SCORE = re.compile(r"\s+\d{1,2}\s?[-:\u2013]\s?\d{1,2}$")  # "Montpellier 2-1":
 # A dateline's agency credit: "BRUSSELS (Demo Wire) —", "PARIS (AFP) -" opening the body or a paragraph.
 _DATELINE_CREDIT = re.compile(r"(?:^|\n)[A-ZÀ-Ý][A-ZÀ-Ý .,'\u2019-]{1,40}\s*(\([^()\n]{1,40}\))\s*[\u2014\u2013-]")
 _ACRONYM_DEFINED = re.compile(r"((?:[\w-]+,?\s+){1,10})\(([A-Z]{2,8})\)")
+_ACRONYM_BRACKET = re.compile(r"\([A-Z]{2,8}\)")  # where an _ACRONYM_DEFINED match ends
 
 
 def trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
@@ -361,6 +362,28 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
     return False
 
 
+def _acronym_definition_starts(text: str) -> list[int]:
+    """Where an _ACRONYM_DEFINED match may begin: the first letters of the (up to ten) words that
+    run up to a bracketed acronym. Its finditer tried every character, ten words each: seconds
+    on a long English body."""
+    starts: list[int] = []
+    for bracket in _ACRONYM_BRACKET.finditer(text):
+        at = bracket.start()
+        for _ in range(10):  # back over "word,? spaces", as the pattern reads them forward
+            space = at
+            while space > 0 and text[space - 1].isspace():
+                space -= 1
+            word_end = space - 1 if space > 0 and text[space - 1] == "," else space
+            word = word_end
+            while word > 0 and (text[word - 1].isalnum() or text[word - 1] in "_-"):
+                word -= 1
+            if space == at or word == word_end:
+                break
+            starts.append(word)
+            at = word
+    return sorted(set(starts))
+
+
 def common_noun_acronyms(text: str) -> tuple[frozenset[str], list[tuple[int, int]]]:
     """Acronyms the text defines by lower-case words, so that they name a thing, not an actor
     ("personal consumption expenditures (PCE)"), and where
@@ -368,7 +391,7 @@ def common_noun_acronyms(text: str) -> tuple[frozenset[str], list[tuple[int, int
     initials spell the acronym."""
     plain = set()
     spans = []
-    for match in _ACRONYM_DEFINED.finditer(text):
+    for match in matches_at(_ACRONYM_DEFINED, text, _acronym_definition_starts(text)):
         acronym = match.group(2)
         words = [w.strip(",") for w in match.group(1).split()]
         for size in range(len(acronym), len(words) + 1):

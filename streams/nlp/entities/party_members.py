@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 from spacy.tokens import Doc
 
 from streams.lang import words
 from streams.nlp.entities.aliases import AliasEntry, AliasTable
-from streams.nlp.entities.records import Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Mention, SpanIndex, Tokens, mention_of
 
 
 @lru_cache(maxsize=8)
@@ -32,17 +33,19 @@ def _party(table: AliasTable, word: str, language: str) -> AliasEntry | None:
 
 
 def party_members(doc: Doc, text: str, mentions: list[Mention], covered: SpanIndex, table: AliasTable,
-                  language: str) -> list[Mention]:
+                  language: str, tokens: Tokens | None = None) -> list[Mention]:
     """Type as the party (ORG) a one-word name before a member's role that is a political family or
-    a party the table knows; add the family word where the model tagged nothing."""
+    a party the table knows; add the family word where the model tagged nothing. ``tokens``: the
+    doc's, if read already."""
     families, roles = _lists(language)
     if not families and not roles:
         return mentions
     by_start = {m.start: m for m in mentions if m.tokens == 1}
     out = list(mentions)
-    for tok in doc[1:-1]:
-        nxt = doc[tok.i + 1]
-        if nxt.text not in roles or not tok.text[:1].isupper() or tok.is_sent_start:
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    before_role = np.flatnonzero(tokens.among(roles)[2:]) + 1  # tokens 1 .. n - 2 a role follows
+    for tok in (doc[i] for i in before_role.tolist()):
+        if not tok.text[:1].isupper() or tok.is_sent_start:
             continue
         mention = by_start.get(tok.idx)
         if mention is not None and mention.end != tok.idx + len(tok.text):

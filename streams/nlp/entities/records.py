@@ -127,6 +127,10 @@ class Tokens:
         text = "".join(np.where(spaces.astype(bool), spaced[which], orth).tolist())
         return cls(words, which, by_word, bounds, orth.tolist(), starts.tolist(), text)
 
+    def among(self, words: Container[str]) -> np.ndarray:
+        """Whether each token's text is one of ``words``: a rule visits those tokens only."""
+        return np.array([w in words for w in self.words], dtype=bool)[self.which]
+
 
 class WordStarts:
     """Where each word (a token's text) starts, in order, for the tokens kept by ``mask``: looked up

@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
 from streams.nlp.entities.name_shapes import is_acronym
 from streams.nlp.entities.records import Mention, SpanIndex, Tokens, mention_of
+from streams.nlp.entities.scan import matches_at
 
 _ZONE_CITY = re.compile(r"(?:(?<=[|\n])|(?<=UTC)|^)\s*([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,2}) UTC ?[+-]?\s?\d")
 
@@ -125,11 +126,20 @@ def scan_is_safe(doc: Doc, mention: Mention) -> bool:
     return not (first.is_sent_start or first.i == 0 or doc[first.i - 1].is_punct or doc[first.i - 1].is_space)
 
 
+def _zone_list_starts(text: str) -> list[int]:
+    """Where a _ZONE_CITY match may begin (its look-behinds): the start, after "|", a line break or
+    "UTC"; its finditer tried every character."""
+    return sorted({0} | {match.end() for match in _ZONE_LIST_MARK.finditer(text)})
+
+
+_ZONE_LIST_MARK = re.compile(r"[|\n]|UTC")
+
+
 def zone_cities(text: str, table: AliasTable, language: str, covered: SpanIndex) -> list[Mention]:
     """Cities of a broadcast schedule's time-zone list ("Lagos UTC +1 | Cape Town UTC +2"), which
     the model reads as one run of capitals; only names the table knows as places."""
     out = []
-    for match in _ZONE_CITY.finditer(text):
+    for match in matches_at(_ZONE_CITY, text, _zone_list_starts(text)):
         start, end = match.span(1)
         entry = table.lookup(match.group(1), language)
         if entry is None or entry.type != "LOC" or covered.overlapping(start, end):

@@ -19,7 +19,7 @@ from streams.nlp.entities.name_shapes import (
     type_by_head,
 )
 from streams.nlp.entities.person_spans import is_name_token
-from streams.nlp.entities.records import Column, Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Column, Mention, SpanIndex, Tokens, mention_of
 from streams.nlp.entities.vocabulary import (
     NAME_PARTICLES_AS_WRITTEN,
     OF_WORDS,
@@ -29,16 +29,18 @@ from streams.nlp.entities.vocabulary import (
 
 
 def named_parties(doc: Doc, text: str, covered: SpanIndex, out: list[Mention], table: AliasTable,
-                  language: str) -> list[Mention]:
+                  language: str, tokens: Tokens | None = None) -> list[Mention]:
     """Parties spaCy-small misses or calls a nationality: the capitalised name before a lower-case
     "party" ("Orban's Fidesz party", "the Law and Justice party", "the Left party"). A lone ordinary
     word keeps "party" in its name ("Left party"); a proper name does not ("Fidesz"). A name the
     table knows keeps its entry ("the Labour party"); one an entity already covers is left alone
-    ("the AfD party"), and so is "a Christmas party"."""
+    ("the AfD party"), and so is "a Christmas party". ``tokens``: the doc's, if read already."""
     known = SpanIndex((m.start, m.end) for m in out if m.entry is not None)
     found = []
-    for tok in doc:
-        if tok.text != "party" or tok.i == 0:
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    for i in np.flatnonzero(tokens.among({"party"})).tolist():  # those tokens only, not a Token per word
+        tok = doc[i]
+        if tok.i == 0:
             continue
         start = tok.i
         while start > 0 and (doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
@@ -147,20 +149,23 @@ def listed_places(doc: Doc, text: str, table: AliasTable, language: str,
 
 
 def untagged_persons(doc: Doc, covered: SpanIndex, table: AliasTable,
-                     language: str, places: dict[str, int]) -> list[Mention]:
+                     language: str, places: dict[str, int], tokens: Tokens | None = None) -> list[Mention]:
     """Persons the model missed: two to four capitalised proper nouns opened by a first name
     ("Diplomat Espen Barth Eide", "Brazilian Gonzalo Higuain"), none of them tagged, none a place's
-    name and no organisation's head word among them."""
+    name and no organisation's head word among them. ``tokens``: the doc's, if read already."""
     given = given_names()
     out = []
-    i = 0
-    while i < len(doc):
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    i = 0  # the first token not inside a name found
+    for at in np.flatnonzero(tokens.among(given)).tolist():  # a first name opens the name: those only
+        if at < i:
+            continue
+        i = at
         tok = doc[i]
         if (tok.ent_type_ or tok.pos_ != "PROPN" or tok.text not in given or exact_place(tok.text, table, language)
                 or i > 0 and doc[i - 1].text[:1].isupper() and doc[i - 1].pos_ == "PROPN"
                 and not doc[i - 1].is_sent_start and alias_key(doc[i - 1].text) not in PERSON_TITLES
                 and not looks_like_demonym(alias_key(doc[i - 1].text), places)):
-            i += 1
             continue
         j = i + 1
         while j < len(doc) and j - i < 4 and not doc[j].ent_type_ and alias_key(doc[j].text) not in PERSON_TITLES and (
