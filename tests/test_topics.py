@@ -380,6 +380,34 @@ def test_english_articles(nlp_en, name, body):
     assert classify_topics(_blank("en")(body), language="en")[0]["code"] == expected
 
 
+# Words DWIE rarely uses, taught through the seed list: British and US parliaments, religious practice.
+EN_SEEDED_BRIEFS = [
+    ("11000000", "Several MPs accused the activist of harassing them outside Westminster. One Tory MP said the "
+                 "Brexit row had turned ugly, and a Democrat senator said the statesman should apologise."),
+    ("12000000", "An Islamophobic leaflet found outside the community centre was condemned by the local preacher, "
+                 "who told believers wearing the hijab not to be afraid."),
+]
+
+
+@pytest.mark.parametrize("digits,body", EN_SEEDED_BRIEFS, ids=["parliament", "religion"])
+def test_english_parliament_and_religious_practice_words(nlp_en, digits, body):
+    for nlp in (nlp_en, _blank("en")):
+        top = classify_topics(nlp(body), language="en")[0]
+        assert top["code"] == "medtop:" + digits
+        assert top["score"] >= 0.5  # the model before these seeds: politics at 0.19; crime first
+
+
+@pytest.mark.parametrize("word,vocab,key", [
+    ("mps", {"mp": 0}, "mp"),          # acronym plurals stay unlemmatised
+    ("ceos", {"ceo": 0}, "ceo"),
+    ("parties", {"party": 0}, "party"),
+    ("us", {"u": 0}, None),             # a plural leaves two letters at least
+    ("mp", {"mp": 0}, "mp"),
+])
+def test_english_plurals_reach_the_vocabulary(word, vocab, key):
+    assert T._english_key(word, vocab) == key
+
+
 def test_english_dwie_sample_in_training_set(nlp_en):
     """Regression guard only: these articles were seen in training (held-out figures come
     from scripts/train_topics.py cross-validation)."""

@@ -303,12 +303,17 @@ def load_model() -> TopicModel:
     return TopicModel(vocab, weights, bias, idf, codes, read_fr_en(FR_EN_FILE, vocab), info)
 
 
+# Plural endings stripped from unlemmatised English words: (ending, replacement, shortest stem).
+# A plain "s" may leave two letters: spaCy leaves acronym plurals ("MPs", "TVs") unlemmatised.
+_EN_PLURALS: tuple[tuple[str, str, int], ...] = (("ies", "y", 3), ("es", "", 3), ("s", "", 2))
+
+
 def _english_key(key: str, vocab: Mapping[str, int]) -> str | None:
     """Find an English vocabulary entry for a lemma, stripping plurals when unlemmatised."""
     if key in vocab:
         return key
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
-        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+    for suffix, repl, shortest in _EN_PLURALS:
+        if key.endswith(suffix) and len(key) - len(suffix) >= shortest:
             cand = key[: -len(suffix)] + repl
             if cand in vocab:
                 return cand
