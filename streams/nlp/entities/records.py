@@ -105,13 +105,14 @@ class Tokens:
     bounds: np.ndarray
     orth: list[str]  # each token's text
     idx: list[int]  # each token's offset in text
+    offsets: np.ndarray  # the same, as an array
     text: str  # doc.text
 
     @classmethod
     def read(cls, doc: Doc) -> Tokens:
         if not len(doc):
             empty = np.zeros(0, dtype=np.int64)
-            return cls([], empty, empty, np.zeros(1, dtype=np.int64), [], [], "")
+            return cls([], empty, empty, np.zeros(1, dtype=np.int64), [], [], empty, "")
         hashes, spaces, starts = doc.to_array([ORTH, SPACY, IDX]).T  # one read of the three
         by_word = np.argsort(hashes, kind="stable")
         ordered = hashes[by_word]
@@ -125,7 +126,7 @@ class Tokens:
         spaced = np.array([w + " " for w in words], dtype=object)
         orth = bare[which]
         text = "".join(np.where(spaces.astype(bool), spaced[which], orth).tolist())
-        return cls(words, which, by_word, bounds, orth.tolist(), starts.tolist(), text)
+        return cls(words, which, by_word, bounds, orth.tolist(), starts.tolist(), starts.astype(np.int64), text)
 
     def among(self, words: Container[str]) -> np.ndarray:
         """Whether each token's text is one of ``words``: a rule visits those tokens only."""
@@ -142,7 +143,7 @@ class WordStarts:
             by_word = by_word[mask[by_word]]
             counts = np.bincount(tokens.which[by_word], minlength=len(tokens.words))
             bounds = np.concatenate(([0], np.cumsum(counts)))
-        self._starts = np.asarray(tokens.idx, dtype=np.int64)[by_word] if len(by_word) else np.zeros(0, np.int64)
+        self._starts = tokens.offsets[by_word]
         self._bounds = bounds.tolist()
         self._number = {w: k for k, w in enumerate(tokens.words)}
 
