@@ -178,8 +178,15 @@ def test_one_record_per_article_per_hop_and_the_same_events_unfused(broker, tmp_
             client.close()
             worker.stop()
     for article_id, event in events["1"].items():
-        other = events["0"][article_id]
-        assert {k: v for k, v in event.items() if k != "story"} == {k: v for k, v in other.items() if k != "story"}
+        assert without_story_fields(event) == without_story_fields(events["0"][article_id])
+
+
+def without_story_fields(event: dict) -> dict:
+    """The event without what the stories sequencer adds: the copies of one text here make the
+    story and each quote's `seen` count depend on the order the copies arrived in, not on fusing."""
+    kept = {k: v for k, v in event.items() if k != "story"}
+    kept["quotes"] = [{k: v for k, v in quote.items() if k != "seen"} for quote in event["quotes"]]
+    return kept
 
 
 @pytest.mark.integration
