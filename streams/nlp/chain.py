@@ -33,6 +33,12 @@ class Failure:
     payload: Any  # what the stage was given
     error: Exception
 
+    def letter_payload(self) -> Any:
+        """What a dead letter keeps: the stage's input, without the (large, binary) parse past normalize."""
+        if self.stage == "normalize" or not isinstance(self.payload, dict):
+            return self.payload
+        return {k: v for k, v in self.payload.items() if k != "annotation"}
+
 
 @dataclass
 class Outcome:

@@ -253,12 +253,11 @@ class Enricher:
 
 
 def chain_dead_letter(failure: Any) -> dict:
-    """The dead letter of a stage that failed inside a chain (streams/nlp/chain.py): the stage's
-    input without the (large, binary) parse; past normalize, with the article's id."""
-    payload = failure.payload
+    """The dead letter of a stage that failed inside a chain (streams/nlp/chain.py); past
+    normalize, with the article's id."""
+    payload = failure.letter_payload()
     if failure.stage == "normalize" or not isinstance(payload, dict):
         return dead_letter(payload, failure.stage, failure.error)
-    payload = {k: v for k, v in payload.items() if k != "annotation"}
     return dead_letter(payload, failure.stage, failure.error, article_id=payload.get("id"))
 
 

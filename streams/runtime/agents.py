@@ -36,6 +36,8 @@ from streams.topology import ENRICH_STAGE_NAMES, stage_topics
 
 POST_PARSE_STAGES = ("entities", "quotes", "topics")
 FUSIBLE_STAGES: tuple[str, ...] = ENRICH_STAGE_NAMES[:5]
+READER_OF: dict[str, str] = {stage_topics(name)[0]: name for name in ENRICH_STAGE_NAMES}
+"""topic suffix -> the enrichment stage that reads it."""
 """normalize … topics; not stories, which one sequencer runs for every worker (streams/runtime/stories.py)."""
 
 STAGE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-stages")
@@ -209,10 +211,8 @@ async def fused_batch(ctx: WorkerContext, stages: tuple[str, ...], batch: list) 
     await ctx.forward_records(records)
     for (event, _value), outcome in zip(decoded, outcomes):
         if outcome.failure is not None:
-            payload = outcome.failure.payload
-            if outcome.failure.stage != "normalize":
-                payload = without_annotation(payload)
-            await ctx.send_dead_letter(outcome.failure.stage, event, payload, outcome.failure.error)
+            await ctx.send_dead_letter(outcome.failure.stage, event, outcome.failure.letter_payload(),
+                                       outcome.failure.error)
 
 
 def fused_records(stages: tuple[str, ...], event: Any, outcome: Outcome) -> list[Outgoing]:
@@ -221,6 +221,5 @@ def fused_records(stages: tuple[str, ...], event: Any, outcome: Outcome) -> list
     records = []
     for stage, result in outcome.outputs:
         target = stage_topics(stage)[1]
-        reader = next((name for name in ENRICH_STAGE_NAMES if stage_topics(name)[0] == target), None)
-        records.append(Outgoing(stage, event, target, result, handled=reader in stages))
+        records.append(Outgoing(stage, event, target, result, handled=READER_OF.get(target) in stages))
     return records
