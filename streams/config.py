@@ -69,6 +69,9 @@ class Settings:
     fetch_wait_ms: int = 100
     # one agent runs the consecutive enrichment stages a worker holds (streams/runtime/agents.py)
     fuse_stages: bool = True
+    # a fused worker also reads the topics between its stages, for records written by workers that
+    # run only some of them; off, it reads only its first topic (each hop read back costs ~5 %)
+    fused_reads_hops: bool = False
     alert_state_days: int = 30  # how long "this (rule, article) already alerted" is remembered
     # Tansu completes a group join after about half the session timeout, so keep it short.
     session_timeout: float = 6.0
@@ -133,6 +136,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         fetch_wait_ms=_int_env(env, "WIREWATCH_FETCH_WAIT_MS", defaults.fetch_wait_ms),
         batch_within=_int_env(env, "WIREWATCH_BATCH_WAIT_MS", round(defaults.batch_within * 1000)) / 1000,
         fuse_stages=_bool_env(env, "WIREWATCH_FUSE_STAGES", defaults.fuse_stages),
+        fused_reads_hops=_bool_env(env, "WIREWATCH_FUSED_READS_HOPS", defaults.fused_reads_hops),
         alert_state_days=_int_env(env, "WIREWATCH_ALERT_STATE_DAYS", defaults.alert_state_days),
         broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
         sasl_mechanism=env.get("WIREWATCH_SASL_MECHANISM") or None,

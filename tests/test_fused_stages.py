@@ -48,6 +48,19 @@ def test_the_consecutive_stages_around_annotate_fuse(stages, fused):
     assert fused_stages(worker_ctx(*stages)) == fused
 
 
+@pytest.mark.parametrize("reads_hops", [False, True])
+def test_a_fused_worker_reads_the_hops_between_its_stages_only_when_asked(tmp_path, enricher, reads_hops):
+    settings = Settings(data_dir=str(tmp_path), fused_reads_hops=reads_hops)
+    app = create_app(settings, stages=[*THROUGH_TOPICS, "stories"], enricher=enricher)
+    hop_agents = {"annotate", "entities", "quotes", "topics"}
+    assert "normalize-topics" in app.agents and "stories" in app.agents
+    assert (hop_agents <= set(app.agents)) if reads_hops else not hop_agents & set(app.agents)
+    from streams.config import from_env
+
+    assert from_env({}).fused_reads_hops is False
+    assert from_env({"WIREWATCH_FUSED_READS_HOPS": "1"}).fused_reads_hops is True
+
+
 def test_fusing_can_be_turned_off():
     assert fused_stages(worker_ctx(*THROUGH_TOPICS, fuse=False)) == ()
     from streams.config import from_env
@@ -119,7 +132,7 @@ def sent(monkeypatch):
 
 def test_the_fused_agent_publishes_every_hop_and_dead_letters_bad_input(tmp_path, enricher, sent):
     app = create_app(Settings(data_dir=str(tmp_path)), stages=list(THROUGH_TOPICS), enricher=enricher)
-    assert "normalize-topics" in app.agents and "entities" in app.agents  # the stage agents stay, for others' records
+    assert "normalize-topics" in app.agents
 
     async def main():
         async with app.agents["normalize-topics"].test_context() as agent:
@@ -210,6 +223,33 @@ def test_a_parse_only_worker_beside_a_rule_stages_worker_still_enriches_everythi
     finally:
         client.close()
         for worker in (parse, rules):
+            worker.stop()
+
+
+@pytest.mark.integration
+def test_a_fused_worker_reading_its_hops_finishes_what_a_parse_only_worker_wrote(broker, tmp_path):
+    """A parse-only worker (normalize+annotate, reading wire.raw) beside a worker fusing annotate …
+    topics with WIREWATCH_FUSED_READS_HOPS (reading wire.normalized): the first one's normalized
+    records are marked and passed by, its annotated records are not, and the second worker's
+    own entities agent processes them: every article enriched once."""
+    prefix = f"fusedhops{broker.kind}"
+    parse = Worker(broker, prefix, tmp_path, stages="normalize,annotate", app_id=f"ww-{prefix}-a")
+    rest = Worker(broker, prefix, tmp_path, stages="annotate,entities,quotes,topics,stories",
+                  app_id=f"ww-{prefix}-b", env={"WIREWATCH_FUSED_READS_HOPS": "1"})
+    client = TopicClient(broker, prefix)
+    enriched = client.reader("enriched")
+    try:
+        articles = [dict(a, id=f"{a['id']}-hops{n}") for n in range(2) for a in (FR, EN)]
+        for article in articles:
+            client.send(article)
+        assert poll_until(lambda: len(enriched.values()) >= len(articles), 240, (enriched,), rest), \
+            parse.log() + rest.log()
+        settle((enriched,), 2.0)
+        assert sorted(e["id"] for e in enriched.values()) == sorted(a["id"] for a in articles)
+        assert all(e["entities"] and e["topics"] for e in enriched.values())
+    finally:
+        client.close()
+        for worker in (parse, rest):
             worker.stop()
 
 

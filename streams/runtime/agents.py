@@ -9,11 +9,12 @@ loop catches, around all of an event's work, whatever its stage's own handling l
 Fused stages: a worker that runs annotate and its neighbours (normalize before it, entities,
 quotes and topics after it) reads the first one's topic in one agent, runs them all on the Doc
 it just parsed (streams/nlp/chain.py), and publishes every intermediate record as the
-stage-by-stage agents would, marked HANDLED_HEADER; the single-stage agents still run and pass
-marked records by, so records written by a worker that runs fewer stages are still processed
-(a mixed deployment keeps working). Why: each hand-over through the broker costs a consume,
-a decode and a Faust event per article (docs/benchmarks.md, issue #17). WIREWATCH_FUSE_STAGES=0
-turns it off.
+stage-by-stage agents would, marked HANDLED_HEADER. With WIREWATCH_FUSED_READS_HOPS, the
+single-stage agents of the fused stages run too and pass marked records by, so that records
+written by a worker that runs fewer stages are processed here; by default they do not (a mixed
+deployment runs the stages such workers skip on workers of their own). Why: each hand-over
+through the broker costs a consume, a decode and a Faust event per article (docs/benchmarks.md,
+issue #17). WIREWATCH_FUSE_STAGES=0 turns fusing off.
 """
 
 from __future__ import annotations
@@ -56,12 +57,20 @@ def add_enrichment_agents(ctx: WorkerContext) -> None:
         add_fused_agent(ctx, fused)
     if ctx.runs("normalize") and fused[:1] != ("normalize",):
         add_normalize_agent(ctx)
-    if ctx.runs("annotate") and fused[:1] != ("annotate",):
+    if ctx.runs("annotate") and fused[:1] != ("annotate",) and reads_own_topic(ctx, "annotate", fused):
         add_annotate_agent(ctx)
     enricher = ctx.enricher
     for stage in POST_PARSE_STAGES:
-        if ctx.runs(stage):
+        if ctx.runs(stage) and reads_own_topic(ctx, stage, fused):
             add_parsed_stage_agent(ctx, stage, getattr(enricher, stage))
+
+
+def reads_own_topic(ctx: WorkerContext, stage: str, fused: tuple[str, ...]) -> bool:
+    """Whether `stage` gets its own agent on its own topic: always outside the fused run; inside
+    it only with WIREWATCH_FUSED_READS_HOPS, for records that workers running fewer stages wrote
+    there (the records this worker wrote are marked and passed by). Off by default: reading back
+    every hop this worker wrote costs it ~5 % of its throughput (docs/benchmarks.md)."""
+    return stage not in fused or ctx.settings.fused_reads_hops
 
 
 def add_normalize_agent(ctx: WorkerContext) -> None:
