@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
+from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from streams import lang
@@ -63,9 +65,11 @@ class ArticleIndex(MentionIndex):
         self.doc = doc
         self.body = body
         # A parse of another text than nlp_view(body) cannot be mapped: fall back to the marks.
-        aligned = len(doc.text) == len(body)
+        starts = doc.to_array(IDX).tolist() if len(doc) else []  # not doc.text: a Token per word
+        end = starts[-1] + len(doc[-1].text_with_ws) if starts else 0
+        aligned = end == len(body)
         self.token_count = len(doc) if aligned else 0
-        self.starts = [t.idx for t in doc] if aligned else []
+        self.starts = starts if aligned else []
         self.has_dep = aligned and doc.has_annotation("DEP")
         self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
         self.has_lemma = aligned and doc.has_annotation("LEMMA")
@@ -310,4 +314,10 @@ def is_sentence_end(t: Token) -> bool:
 
 
 def is_mark_token(t: Token) -> bool:
-    return bool(t.text) and all(c in MARKS for c in t.text)
+    return _all_marks(t.text)
+
+
+@lru_cache(maxsize=4096)
+def _all_marks(text: str) -> bool:
+    """Whether the text is nothing but quotation marks (asked for a handful of distinct strings)."""
+    return bool(text) and all(c in MARKS for c in text)

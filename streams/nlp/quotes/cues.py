@@ -49,6 +49,9 @@ class CueWords:
     def __init__(self, article: ArticleIndex, lex: CueLexicon):
         self.article = article
         self.lex = lex
+        self.sources_by_first: dict[str, list[tuple[str, ...]]] = {}  # asked at nearly every token
+        for words in filter(None, lex.sources):
+            self.sources_by_first.setdefault(words[0], []).append(words)
 
     def is_cue(self, t: Token) -> bool:
         """A reporting verb outside the quotes."""
@@ -93,7 +96,9 @@ class CueWords:
 
     def source_end(self, i: int) -> int | None:
         """If tokens from i spell "according to"/"selon"/..., the index after them."""
-        for words in self.lex.sources:
+        if i >= self.article.token_count:
+            return None
+        for words in self.sources_by_first.get(self.article.doc[i].lower_, ()):
             j = i + len(words)
             if (j <= self.article.token_count
                     and all(self.article.doc[i + k].lower_ == word for k, word in enumerate(words))
