@@ -110,26 +110,6 @@ class WorkerContext:
         return await retry_forever(send_once, SEND_BACKOFF, report,
                                    retry_on=BROKER_ERRORS, give_up_on=TOO_LARGE_ERRORS)
 
-    async def send_all(self, topic: str, items: list[tuple[str, Any]], *, raw: bool = False) -> None:
-        """send() for many (key, value) pairs of one topic: all handed to the producer first, the
-        acks awaited together; one that failed goes through send() again (its retries, its error).
-        Keys must be distinct (a retried record would otherwise overtake a later one of its key)."""
-        channel = self.raw_topics[topic] if raw else self.json_topics[topic]
-        pending = []
-        for key, value in items:
-            try:
-                ack = await channel.send(key=key.encode("utf-8"), value=value)
-            except Exception:
-                ack = None
-            pending.append((key, value, ack))
-        for key, value, ack in pending:
-            try:
-                if ack is None:
-                    raise RuntimeError("not accepted by the producer")
-                await ack
-            except Exception:
-                await self.send(topic, key, value, raw=raw)
-
     async def send_dead_letter(self, stage: str, event: Any, payload: Any, error: BaseException | str) -> None:
         """Send what `stage` could not process to the dead-letter topic, with the reason and
         where it was read from."""

@@ -4,9 +4,9 @@ Story assignment needs every article of the window in one place and in one order
 reads a one-partition topic: whichever worker is assigned it runs the stage, the others stand
 by. Its state is the compacted wire.story-state (streams/stories/state.py rows), read to its
 end before the first article after every assignment, so the worker that takes over after a
-kill -9 starts from what the dead one had written. Per batch: apply each article, write the
-changed rows (acknowledged), then forward the events; a replayed article finds its own rows and
-gets the same additions. Not a Faust table, for the reason streams/runtime/compacted.py gives. docs/stories.md
+kill -9 starts from what the dead one had written. Per article: apply, write the changed rows
+(acknowledged), then forward the event; a replayed article finds its own rows and gets the same
+additions. Not a Faust table, for the reason streams/runtime/compacted.py gives. docs/stories.md
 has the design."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from streams.retry import Backoff, retry_forever
 from streams.runtime import codec
-from streams.runtime.context import Outgoing, WorkerContext, decode_event
+from streams.runtime.context import WorkerContext, decode_event
 from streams.runtime.faust_compat import refresh_metadata
 from streams.runtime.kafka_io import aiokafka_options
 from streams.stories.state import StoriesState, decorate, utc_time
@@ -84,11 +84,12 @@ async def load_state(ctx: WorkerContext) -> StoriesState:
 
 
 async def write_rows(ctx: WorkerContext, rows: list) -> None:
-    """Write state rows to wire.story-state (a None value is a tombstone), the acks awaited
-    together; of several rows of one key, only the last is written (the topic is compacted)."""
-    latest = {key: row for key, row in rows}
-    await ctx.send_all("story-state", [(key, None if row is None else codec.dumps(row))
-                                       for key, row in latest.items()], raw=True)
+    """Write state rows to wire.story-state, a None value as a tombstone."""
+    for key, row in rows:
+        if row is None:
+            await ctx.send("story-state", key, None, raw=True)
+        else:
+            await ctx.send("story-state", key, row)
 
 
 def report_load(exc: Exception, delay: float) -> None:
@@ -106,53 +107,29 @@ def add_stories_agent(ctx: WorkerContext) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name="stories")
     async def stories_agent(stream):
-        settings = ctx.settings
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+        async for event in stream.events():
+            if held["state"] is None:  # broker trouble: hold the partition until the state is read
+                held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
             try:
-                await assign_stories(ctx, held, batch, target)
+                await assign_story(ctx, held, event, target)
             except Exception as exc:  # outside the stage's own handling: see dead_letter_unfinished
                 held["state"] = None
-                await ctx.dead_letter_unfinished("stories", list(batch), exc)
+                await ctx.dead_letter_unfinished("stories", [event], exc)
 
 
-async def assign_stories(ctx: WorkerContext, held: dict[str, Any], batch: list, target: str) -> None:
-    """A batch of articles, in order: each applied to the state; then the batch's changed rows
-    written (acknowledged), then its articles forwarded with their stories (acks awaited
-    together). Rows before articles, as for one article alone: a replay after a crash finds its
-    own rows and gets the same additions. An article that fails is dead-lettered and the state
-    read back from the topic before the next one, after what was applied before it went out."""
-    rows: list = []
-    applied: list[Outgoing] = []
-    for event in batch:
-        if held["state"] is None:  # at the start, or after a failure: broker trouble holds the partition
-            await publish_stories(ctx, held, rows, applied)
-            rows, applied = [], []
-            held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
-        state: StoriesState = held["state"]
-        try:
-            value = decode_event(event.value)
-            added, changed = state.apply(value, first_seen(value, event))
-            result = decorate(value, added)
-        except Exception as exc:
-            held["state"] = None  # memory may be ahead of the topic now: read it back
-            await ctx.send_dead_letter("stories", event, event.value, exc)
-            continue
-        rows += changed
-        applied.append(Outgoing("stories", event, target, result))
-        held["applied"] += 1
-        if held["applied"] % EVICT_EVERY == 0:
-            rows += state.evict_window(WINDOW, datetime.now(UTC))
-    await publish_stories(ctx, held, rows, applied)
-
-
-async def publish_stories(ctx: WorkerContext, held: dict[str, Any], rows: list, applied: list[Outgoing]) -> None:
-    """The rows, then the articles; a refused row (broker failures are retried inside) sends the
-    articles to the dead letters instead, and the state is read back."""
+async def assign_story(ctx: WorkerContext, held: dict[str, Any], event: Any, target: str) -> None:
+    """One article: its story rows written, then the article forwarded with its story."""
+    state: StoriesState = held["state"]
     try:
-        await write_rows(ctx, rows)
+        value = decode_event(event.value)
+        added, rows = state.apply(value, first_seen(value, event))
+        result = decorate(value, added)
+        await write_rows(ctx, rows)  # broker failures are retried inside send; a refused row raises
     except Exception as exc:
-        held["state"] = None
-        for record in applied:
-            await ctx.send_dead_letter("stories", record.event, record.event.value, exc)
+        held["state"] = None  # memory may be ahead of the topic now: read it back
+        await ctx.send_dead_letter("stories", event, event.value, exc)
         return
-    await ctx.forward_records(applied)
+    held["applied"] += 1
+    if held["applied"] % EVICT_EVERY == 0:
+        await write_rows(ctx, state.evict_window(WINDOW, datetime.now(UTC)))
+    await ctx.forward("stories", event, target, result)

@@ -7,8 +7,8 @@ it (nothing outside the harness imports this module). Run it as
 
 An article chooses its fault by markers in its id:
 
-- `crash-<stage>`: that stage's send onwards raises (`forward`, the annotate stage's
-  `forward_batch`, the stories stage's `forward_records`): the point outside the agents' per-event `try`, where an exception used to
+- `crash-<stage>`: that stage's send onwards raises (`forward`, or the annotate stage's
+  `forward_batch`): the point outside the agents' per-event `try`, where an exception used to
   leave the agent and let Faust acknowledge the article unfinished;
 - `crash-fused`: the fused agent's sends raise (`forward_records` with records of several
   stages: a worker with WIREWATCH_FUSE_STAGES on, streams/runtime/agents.py);
@@ -60,10 +60,9 @@ def install() -> None:
         await forward_batch(self, stage, target, results)
 
     async def crashing_forward_records(self, records: list) -> None:
-        stages = {record.stage for record in records}
-        marker = "crash-fused" if len(stages) > 1 else f"crash-{next(iter(stages), '')}"
-        if any(marked(record.result.get("id"), marker) for record in records):
-            raise InjectedFault(f"{INJECTED}: {'fused' if len(stages) > 1 else stages.pop()} forward_records")
+        if len({record.stage for record in records}) > 1 and any(
+                marked(record.result.get("id"), "crash-fused") for record in records):
+            raise InjectedFault(f"{INJECTED}: fused forward_records")
         await forward_records(self, records)
 
     async def failing_dead_letter(self, stage: str, event: Any, payload: Any, error: Any) -> None:
