@@ -53,3 +53,30 @@ def test_without_a_time_there_is_no_event_join():
     undated = dict(EN, published_at=None)
     assert not same_event(aboutness(FR), aboutness(undated))
     assert parse_time("2026-04-02T09:10:00") is None and parse_time("yesterday") is None
+
+
+CONFLICT, ECONOMY = "medtop:16000000", "medtop:04000000"
+
+
+def ranked(event: dict, *codes: str) -> dict:
+    return dict(event, topics=[{"code": code, "label": "", "score": 0.4 - 0.1 * n} for n, code in enumerate(codes)])
+
+
+def test_two_close_topics_ranked_the_other_way_round_still_agree():
+    """The French model puts conflict just above politics, the English one politics first."""
+    assert same_event(aboutness(ranked(FR, CONFLICT, POLITICS)), aboutness(ranked(EN, POLITICS, CONFLICT)))
+
+
+def test_a_main_topic_missing_from_the_others_first_two_does_not_agree():
+    assert not same_event(aboutness(ranked(FR, CONFLICT, POLITICS)), aboutness(ranked(EN, POLITICS, ECONOMY, CONFLICT)))
+    assert not same_event(aboutness(ranked(FR, CONFLICT, POLITICS)), aboutness(ranked(EN, ECONOMY, POLITICS)))
+
+
+def test_rows_written_before_the_leading_topics_compare_by_the_main_topic():
+    from streams.stories.event_join import about_from_row, about_row
+
+    row = about_row(aboutness(ranked(FR, CONFLICT, POLITICS)))
+    assert about_from_row(row) == aboutness(ranked(FR, CONFLICT, POLITICS))
+    old = about_from_row({k: v for k, v in row.items() if k != "leading"})
+    assert old.leading == () and not same_event(old, aboutness(ranked(EN, POLITICS, CONFLICT)))
+    assert same_event(old, aboutness(ranked(EN, CONFLICT, POLITICS)))

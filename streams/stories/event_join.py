@@ -3,9 +3,11 @@
 Text similarity cannot see that a French and an English report of one statement are one story;
 their canonical entity ids can (OTAN and NATO have one id), with the time they were published.
 One famous actor in common is not enough (a head of state is in half the wire every day), nor
-is a day: two reports are one event when, within WINDOW, they name the same place and have the
-same main topic, and either quote the same speaker and share one more salient actor, or share
-MIN_SHARED_ACTORS salient actors. (Place or topic, with one shared speaker, merged 226 of the
+is a day: two reports are one event when, within WINDOW, they name the same place and agree on
+the topic (each one's main topic is among the other's first LEADING_TOPICS: the French and the
+English models can rank two close topics, politics and conflict, the other way round), and either
+quote the same speaker and share one more salient actor, or share MIN_SHARED_ACTORS salient
+actors. (Place or topic, with one shared speaker, merged 226 of the
 1,126 undated dispatches-fr articles into other stories, mostly other days of one movement:
 docs/stories.md.)
 
@@ -24,6 +26,7 @@ from typing import Any, Optional
 WINDOW = timedelta(hours=24)
 MIN_SALIENCE = 0.35  # salience.py: mentioned often and early, or named in the headline
 MIN_SHARED_ACTORS = 3
+LEADING_TOPICS = 2  # how far down the other report's topics a main topic may be
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Aboutness:
     places: frozenset[str]  # salient LOC entity ids
     topic: str | None  # main IPTC topic code
     when: datetime | None
+    leading: tuple[str, ...] = ()  # the first LEADING_TOPICS topic codes, the main one first
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -63,6 +67,7 @@ def aboutness(event: Mapping[str, Any], when: Any = None) -> Aboutness:
         places=frozenset(str(e["id"]) for e in salient if e.get("type") == "LOC"),
         topic=str(topics[0]["code"]) if topics else None,
         when=parse_time(when if when is not None else event.get("published_at")),
+        leading=tuple(str(t["code"]) for t in topics[:LEADING_TOPICS]),
     )
 
 
@@ -70,21 +75,31 @@ def same_event(a: Aboutness, b: Aboutness, window: timedelta = WINDOW) -> bool:
     """Whether two articles report one event (see the module's docstring)."""
     if a.when is None or b.when is None or abs(a.when - b.when) > window:
         return False
-    if not (a.places & b.places) or a.topic is None or a.topic != b.topic:
+    if not (a.places & b.places) or not topics_agree(a, b):
         return False
     shared = len(a.actors & b.actors)
     return (bool(a.speakers & b.speakers) and shared >= 2) or shared >= MIN_SHARED_ACTORS
 
 
+def topics_agree(a: Aboutness, b: Aboutness) -> bool:
+    """Each report's main topic is among the other's leading topics (the same main topic, or two
+    close ones ranked the other way round)."""
+    if a.topic is None or b.topic is None:
+        return False
+    return a.topic in (b.leading or (b.topic,)) and b.topic in (a.leading or (a.topic,))
+
+
 def about_row(about: Aboutness) -> dict[str, Any]:
     """An Aboutness as a JSON row (persisted with its article on the stories state topic)."""
     return {"actors": sorted(about.actors), "speakers": sorted(about.speakers), "places": sorted(about.places),
-            "topic": about.topic, "when": about.when.isoformat() if about.when else None}
+            "topic": about.topic, "leading": list(about.leading),
+            "when": about.when.isoformat() if about.when else None}
 
 
 def about_from_row(row: Mapping[str, Any]) -> Aboutness:
     return Aboutness(frozenset(row.get("actors") or ()), frozenset(row.get("speakers") or ()),
-                     frozenset(row.get("places") or ()), row.get("topic"), parse_time(row.get("when")))
+                     frozenset(row.get("places") or ()), row.get("topic"), parse_time(row.get("when")),
+                     tuple(row.get("leading") or ()))  # rows written before it: the main topic alone
 
 
 class EventIndex:
