@@ -37,9 +37,9 @@ from streams.topology import ENRICH_STAGE_NAMES, stage_topics
 
 POST_PARSE_STAGES = ("entities", "quotes", "topics")
 FUSIBLE_STAGES: tuple[str, ...] = ENRICH_STAGE_NAMES[:5]
+"""normalize … topics; not stories, which one sequencer runs for every worker (streams/runtime/stories.py)."""
 READER_OF: dict[str, str] = {stage_topics(name)[0]: name for name in ENRICH_STAGE_NAMES}
 """topic suffix -> the enrichment stage that reads it."""
-"""normalize … topics; not stories, which one sequencer runs for every worker (streams/runtime/stories.py)."""
 
 STAGE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-stages")
 """Every stage function runs in this one thread, off the event loop (a parse must not block
