@@ -37,11 +37,32 @@ TOWN_BY_DEFAULT = 50_000
 _MATCH_SCORE = re.compile(r"\s\d{1,2}\s?[-:\u2013]\s?\d{1,2}(?!\d)")
 
 
+# lemma hash -> its lower case if a sports word, else "": a hash is its string's (the same in every
+# vocab), and most of an article's lemmas were seen in earlier ones, so each is read and lowered once
+_SPORT_LEMMAS: dict[int, str] = {}
+_SPORT_LEMMAS_MAX = 1 << 18
+
+
+def _sport_word(lemma: int, strings) -> str:
+    word = strings[lemma].lower()
+    if len(_SPORT_LEMMAS) >= _SPORT_LEMMAS_MAX:
+        _SPORT_LEMMAS.clear()  # bounded: a long-lived worker sees new words forever
+    _SPORT_LEMMAS[lemma] = found = word if word in SPORT_WORDS else ""
+    return found
+
+
 def is_sports_copy(doc: Doc) -> bool:
     """Three different sports words or more (each distinct lemma read once from the doc's array)."""
     strings = doc.vocab.strings
-    lemmas = {strings[h].lower() for h in set(doc.to_array(LEMMA).tolist())}
-    return len(lemmas & SPORT_WORDS) >= 3
+    known = _SPORT_LEMMAS
+    words = set()
+    for h in set(doc.to_array(LEMMA).tolist()):
+        word = known.get(h)
+        if word is None:
+            word = _sport_word(h, strings)
+        if word:
+            words.add(word)
+    return len(words) >= 3
 
 
 def _is_known_place(doc: Doc, token: Token, table: AliasTable, language: str) -> bool:
