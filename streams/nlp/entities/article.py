@@ -52,6 +52,8 @@ class Article:
     team_keys: set[str] = field(default_factory=set)  # sports copy: names used as teams
     place_spans: dict[int, Span] = field(default_factory=dict)  # sports copy: places' spans, by id of mention
     entries: dict[tuple[str, str], AliasEntry | None] = field(default_factory=dict)  # table entry by (surface, type)
+    _covered_index: SpanIndex | None = None  # covered as a SpanIndex, and how many spans it holds
+    _covered_size: int = -1
 
     @property
     def text(self) -> str:
@@ -73,6 +75,14 @@ class Article:
 
     def runs(self, name: str) -> bool:
         return is_enabled(name, self.disabled)
+
+    def covered_index(self) -> SpanIndex:
+        """``covered`` as a SpanIndex for the article rules, built again only after spans were added
+        (the rules only read it; ``covered`` only grows)."""
+        if self._covered_index is None or self._covered_size != len(self.covered):
+            self._covered_index = SpanIndex(self.covered)
+            self._covered_size = len(self.covered)
+        return self._covered_index
 
 
 @dataclass

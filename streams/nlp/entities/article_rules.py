@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from spacy.attrs import LOWER
-
 from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.article import Article
 from streams.nlp.entities.cleaning import common_noun_acronyms, credited_names
@@ -18,7 +16,7 @@ from streams.nlp.entities.evidence import TOWN_BY_DEFAULT
 from streams.nlp.entities.name_shapes import given_names, is_club_name
 from streams.nlp.entities.org_cues import org_person_keys, retype_by_org_cues
 from streams.nlp.entities.party_members import party_members
-from streams.nlp.entities.records import Column, Mention, SpanIndex, mention_of
+from streams.nlp.entities.records import Mention, SpanIndex, mention_of
 from streams.nlp.entities.role_phrases import institution_start, is_craft
 from streams.nlp.entities.span_rules import used_as_place
 from streams.nlp.entities.term_acronyms import term_acronyms
@@ -90,13 +88,13 @@ def drop_term_acronyms(article: Article, out: list[Mention]) -> list[Mention]:
 def add_time_zone_cities(article: Article, out: list[Mention]) -> list[Mention]:
     if "UTC" not in article.text:
         return out
-    return out + zone_cities(article.text, article.table, article.language, SpanIndex(article.covered))
+    return out + zone_cities(article.text, article.table, article.language, article.covered_index())
 
 
 def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
     if article.language != "en":
         return out
-    found = untagged_persons(article.doc, SpanIndex(article.covered), article.table, article.language, article.places,
+    found = untagged_persons(article.doc, article.covered_index(), article.table, article.language, article.places,
                              article.tokens)
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
@@ -104,10 +102,10 @@ def add_untagged_persons(article: Article, out: list[Mention]) -> list[Mention]:
 def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
     """"the town of Pleurtuit", a known place listed after a tagged one ("Lyon, Toulouse"), a name
     an apposition calls a town ("Bourges, a town of 66,000 people")."""
-    lower = Column.read(article.doc, LOWER)  # read once for both
-    found = untagged_places(article.doc, article.text, SpanIndex(article.covered), lower)
+    lower = article.tokens.lower  # read once for both
+    found = untagged_places(article.doc, article.text, article.covered_index(), lower)
     found += listed_places(article.doc, article.text, article.table, article.language, article.ents)
-    found += described_places(article.doc, article.text, SpanIndex(article.covered), lower)
+    found += described_places(article.doc, article.text, article.covered_index(), lower)
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 
 
@@ -115,7 +113,7 @@ def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
     """English parties the model missed; a party replaces the mentions inside it."""
     if article.language != "en":
         return out
-    parties = named_parties(article.doc, article.text, SpanIndex(article.covered), out, article.table, article.language,
+    parties = named_parties(article.doc, article.text, article.covered_index(), out, article.table, article.language,
                             article.tokens)
     spans = SpanIndex({(p.start, p.end) for p in parties})  # not a scan of every party per mention
     out = [m for m in out if not spans.contains(m.start, m.end)] + parties
@@ -124,7 +122,7 @@ def add_parties(article: Article, out: list[Mention]) -> list[Mention]:
 
 
 def type_party_members(article: Article, out: list[Mention]) -> list[Mention]:
-    return party_members(article.doc, article.text, out, SpanIndex(article.covered), article.table, article.language,
+    return party_members(article.doc, article.text, out, article.covered_index(), article.table, article.language,
                          article.tokens)
 
 
@@ -133,7 +131,7 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
     State Department"); other nested places ("London School of Economics") are not actors of the
     story. A known name the model tagged only part of wins over that part ("[La France] insoumise")."""
     text = article.text
-    covered = SpanIndex(article.covered)
+    covered = article.covered_index()
     added: list[Mention] = []
     winning: list[tuple[int, int]] = []  # known names that replace the mentions inside them
     for m in scan_tokens(article.doc, article.table, article.tokens):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from spacy.attrs import IDX, ORTH, SPACY
@@ -53,11 +54,31 @@ def mention_of(start: int, end: int, surface: str, type_: str, entry: AliasEntry
     return Mention(start, end, surface, type_, len(surface.split()), entry)
 
 
+# hash -> string, for every vocab (a hash is its string's): an article's words were mostly seen in
+# earlier articles, and a dict costs a third of a StringStore look-up
+_STRINGS: dict[int, str] = {}
+_STRINGS_MAX = 1 << 18
+
+
+def strings_of(doc: Doc, hashes: list[int]) -> list[str]:
+    """The strings of the hashes, each looked up in the doc's vocab once per process."""
+    known = _STRINGS
+    try:
+        return [known[h] for h in hashes]
+    except KeyError:
+        if len(known) >= _STRINGS_MAX:
+            known.clear()  # bounded: a long-lived worker sees new words forever
+        store = doc.vocab.strings
+        for h in hashes:
+            if h not in known:
+                known[h] = store[h]
+        return [known[h] for h in hashes]
+
+
 def _distinct_strings(doc: Doc, attr: int) -> tuple[list[str], np.ndarray]:
     """The distinct strings of one attribute, and each token's index among them."""
     distinct, where = np.unique(doc.to_array(attr), return_inverse=True)
-    strings = doc.vocab.strings
-    return [strings[h] for h in distinct.tolist()], where
+    return strings_of(doc, distinct.tolist()), where
 
 
 @dataclass(frozen=True)
@@ -120,8 +141,7 @@ class Tokens:
         which = np.empty(len(hashes), dtype=np.int64)
         which[by_word] = np.cumsum(new) - 1
         bounds = np.append(np.flatnonzero(new), len(hashes))
-        strings = doc.vocab.strings
-        words = [strings[h] for h in ordered[new].tolist()]
+        words = strings_of(doc, ordered[new].tolist())
         bare = np.array(words, dtype=object)
         spaced = np.array([w + " " for w in words], dtype=object)
         orth = bare[which]
@@ -131,6 +151,17 @@ class Tokens:
     def among(self, words: Container[str]) -> np.ndarray:
         """Whether each token's text is one of ``words``: a rule visits those tokens only."""
         return np.array([w in words for w in self.words], dtype=bool)[self.which]
+
+    @cached_property
+    def number(self) -> dict[str, int]:
+        """Each distinct word's index in ``words``, built once for every WordStarts of the article."""
+        return {w: k for k, w in enumerate(self.words)}
+
+    @cached_property
+    def lower(self) -> Column:
+        """The tokens' LOWER (their text in lower case), from the words read already: no second
+        read of the doc (its words may repeat there: "Paris" and "PARIS" are both "paris")."""
+        return Column([w.lower() for w in self.words], self.which)
 
 
 class WordStarts:
@@ -145,7 +176,7 @@ class WordStarts:
             bounds = np.concatenate(([0], np.cumsum(counts)))
         self._starts = tokens.offsets[by_word]
         self._bounds = bounds.tolist()
-        self._number = {w: k for k, w in enumerate(tokens.words)}
+        self._number = tokens.number
 
     def get(self, word: str, default: list[int] | tuple = ()) -> list[int] | tuple:
         k = self._number.get(word)
