@@ -77,12 +77,20 @@ class _Candidate:
     rank: int  # load order: lower wins
 
 
+_NOT_ASKED = object()
+_FOUND_MAX = 1 << 16
+
+
 @dataclass
 class AliasTable:
     """Surface form -> entries index with language- and type-aware disambiguation."""
 
     entries: list[AliasEntry] = field(default_factory=list)
     _index: dict[str, list[_Candidate]] = field(default_factory=dict, repr=False)
+    # (surface, language, type hint) -> lookup's answer: the rules ask for the same names again and
+    # again, in an article and across articles; the table does not change once built
+    _found: dict[tuple[str, str | None, str | None], AliasEntry | None] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_entries(cls, entries: Iterable[tuple[AliasEntry, dict[str, str]]]) -> AliasTable:
@@ -109,6 +117,15 @@ class AliasTable:
         ("Mexico" is the city in French, the country in English). With type_hint="PER" only person
         entries are returned: a person called "Jordan" is not the country.
         """
+        key = (surface, language, type_hint)
+        found = self._found.get(key, _NOT_ASKED)
+        if found is _NOT_ASKED:
+            if len(self._found) >= _FOUND_MAX:
+                self._found.clear()  # bounded: a long-lived worker sees new names forever
+            found = self._found[key] = self._best(surface, language, type_hint)
+        return found
+
+    def _best(self, surface: str, language: str | None, type_hint: str | None) -> AliasEntry | None:
         candidates = self._index.get(alias_key(surface))
         if not candidates:
             return None

@@ -73,9 +73,11 @@ def is_club_name(words: list[str]) -> bool:
                                or words[-1] in CLUB_LAST_WORDS)
 
 
+@lru_cache(maxsize=1 << 16)
 def type_by_head(surface: str) -> str | None:
     """The type a multi-word name's head word settles: English heads come last ("Social Democratic
-    Party", "Allianz Arena"), French heads first ("Parti socialiste", "mer Noire")."""
+    Party", "Allianz Arena"), French heads first ("Parti socialiste", "mer Noire"). Cached: several
+    rules ask it of the same name, and names recur across articles."""
     words = surface.split()
     if len(words) < 2:
         street = surface.rsplit("-", 1)[-1].casefold() if "-" in surface else ""
@@ -109,8 +111,10 @@ def type_by_head(surface: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def misc_by_head(surface: str) -> bool:
-    """"Lisbon Treaty", "Charlemagne Prize", "Traité de Lisbonne", "Jeux olympiques": not ORG/LOC."""
+    """"Lisbon Treaty", "Charlemagne Prize", "Traité de Lisbonne", "Jeux olympiques": not ORG/LOC
+    (cached: as type_by_head)."""
     words = surface.split()
     if len(words) < 2:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from streams.events import Entity
 from streams.text import search_key
@@ -13,10 +14,14 @@ from streams.text import search_key
 W_FREQ, W_POS, W_HEAD, W_QUOTE = 0.35, 0.25, 0.25, 0.15
 
 
+# an entity's forms are mostly the table's aliases, the same in article after article: each is keyed once
+_form_key = lru_cache(maxsize=1 << 16)(search_key)
+
+
 def is_in_headline(headline_key: str, forms: Iterable[str]) -> bool:
     """Whether the headline (as ``search_key`` gives it) names one of the forms as whole words."""
     for form in forms:
-        key = search_key(form)
+        key = _form_key(form)
         if len(key) >= 2 and key in headline_key and re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", headline_key):
             return True
     return False
