@@ -7,7 +7,8 @@ surname in the body that no other entity holds as its mentions.
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
+from itertools import accumulate
 from typing import NamedTuple
 
 from streams.events import Entity
@@ -45,10 +46,32 @@ def unlinked_persons(article: ArticleIndex, speakers: list[Speaker]) -> list[Unl
 
 
 def _occurrences(body: str, form: str) -> list[tuple[int, int]]:
+    """Where form stands as a whole word (no word character either side, as a regex with
+    lookarounds would find it): str.find skips ahead, where the regex tried every offset."""
     if len(form) < 2:
         return []
-    pattern = re.compile(r"(?<!\w)" + re.escape(form) + r"(?!\w)")
-    return [(match.start(), match.end()) for match in pattern.finditer(body)]
+    found: list[tuple[int, int]] = []
+    at = body.find(form)
+    while at >= 0:
+        end = at + len(form)
+        if (at == 0 or not _is_word_char(body[at - 1])) and (end == len(body) or not _is_word_char(body[end])):
+            found.append((at, end))
+            at = body.find(form, end)
+        else:
+            at = body.find(form, at + 1)
+    return found
+
+
+def _is_word_char(char: str) -> bool:
+    """A character of the regex class of word characters: a letter, a digit or an underscore."""
+    return char.isalnum() or char == "_"
+
+
+def _overlaps_any(starts: list[int], max_ends: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted spans whose starts are `starts` and whose
+    running maximum end is `max_ends` (a bisect, not a scan of every entity mention)."""
+    k = bisect_left(starts, end)
+    return k > 0 and max_ends[k - 1] > start
 
 
 def add_speaker_entities(body: str, entities: list[Entity], persons: list[UnlinkedPerson]) -> list[Entity]:
@@ -58,6 +81,8 @@ def add_speaker_entities(body: str, entities: list[Entity], persons: list[Unlink
     Each Speaker is updated in place (canonical name, entity id). The mentions are every exact
     occurrence of the full name or surname that is not already another entity's."""
     taken = sorted((mention["start"], mention["end"]) for entity in entities for mention in entity.get("mentions", []))
+    taken_starts = [start for start, _ in taken]
+    taken_max_ends = list(accumulate((end for _, end in taken), max))
     known = {entity.get("id"): entity for entity in entities}
     made: dict[str, Entity] = {}
     by_last: dict[str, str] = {}
@@ -77,7 +102,8 @@ def add_speaker_entities(body: str, entities: list[Entity], persons: list[Unlink
             forms = [name] + ([words[-1]] if len(words) > 1 and len(words[-1]) > 2 else [])
             for form in forms:
                 for start, end in _occurrences(body, form):
-                    if not any(held_start < end and start < held_end for held_start, held_end in taken + spans):
+                    if not (_overlaps_any(taken_starts, taken_max_ends, start, end)
+                            or any(held_start < end and start < held_end for held_start, held_end in spans)):
                         spans.append((start, end))
             if not spans and body[speaker.start:speaker.end] == name:
                 spans.append((speaker.start, speaker.end))
