@@ -9,6 +9,7 @@ or anybody saying them: 'la « sobriété heureuse »'), names quoted again and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from streams.nlp.quotes.article_index import END_PUNCT, ArticleIndex
 from streams.nlp.quotes.attributor import QuoteCandidate
@@ -40,9 +41,13 @@ def _no_space_chars(text: str) -> int:
     return len(_NO_SPACE_RE.findall(text))
 
 
+@lru_cache(maxsize=4096)
 def word_count(text: str) -> int:
     """Words by spaces; a run in a script without spaces counts about one word per 1.3
-    characters (so four characters already make a short sentence)."""
+    characters (so four characters already make a short sentence).  Cached: each quote's
+    words are counted by several rules."""
+    if not _NO_SPACE_RE.search(text):  # the common case: one scan for the whole text
+        return sum(1 for word in text.split() if _WORD_RE.search(word))
     count = 0
     for word in text.split():
         no_space = _no_space_chars(word)
