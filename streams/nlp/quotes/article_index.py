@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from spacy.attrs import IDX
+from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc, Token
 
 from streams import lang
@@ -19,7 +19,7 @@ from streams.events import Entity
 from streams.nlp.entities.name_shapes import given_names
 from streams.nlp.quotes import NAME_CHAIN, PERSON_IN_SPAN, Switches
 from streams.nlp.quotes.lexicon import every_language
-from streams.nlp.quotes.quote_marks import LINE_RE, MARKS, QuoteSpan
+from streams.nlp.quotes.quote_marks import MARKS, QuoteSpan, line_spans
 from streams.nlp.quotes.speaker_linking import (
     HONORIFICS,
     Mention,
@@ -70,13 +70,20 @@ class ArticleIndex(MentionIndex):
         aligned = end == len(body)
         self.token_count = len(doc) if aligned else 0
         self.starts = starts if aligned else []
+        # Each token's end offset, from the doc's arrays: token_range asks for it at every call,
+        # and a Token object per ask costs more than the test itself.
+        lengths = doc.to_array(LENGTH).tolist() if self.token_count else []
+        self.ends = [start + length for start, length in zip(self.starts, lengths)]
         self.has_dep = aligned and doc.has_annotation("DEP")
         self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
         self.has_lemma = aligned and doc.has_annotation("LEMMA")
         self.in_quote = [False] * self.token_count
-        self.line_starts = [line.start() for line in LINE_RE.finditer(body)]
+        self.line_starts = [start for start, _ in line_spans(body)]
         self.paragraph_starts = [start for start, _ in paragraphs]
         self.quote_only: dict[int, bool] = {}  # paragraph start -> holds nothing but quotes
+        # (text, start, end, type) -> the Speaker it resolves to: the passes resolve the same
+        # mentions again and again (every pronoun looks back over the same people).
+        self._resolved: dict[tuple[str, int, int, str | None], Speaker] = {}
         self.name_stops = name_stops  # words never part of a name (weekdays)
         self.switches = switches
         super().__init__(
@@ -89,8 +96,16 @@ class ArticleIndex(MentionIndex):
         for span in spans:
             close = span.close_at + 1 if span.close_at is not None else span.end
             for i in self.token_range(span.open_at, close):
-                if self.doc[i].idx >= span.open_at:
+                if self.starts[i] >= span.open_at:
                     self.in_quote[i] = True
+
+    def unquote(self, tokens: range) -> None:
+        """Take the tokens out of the quotes (an incise inside the marks); what was worked out
+        from the old flags is forgotten."""
+        for i in tokens:
+            self.in_quote[i] = False
+        self.quote_only.clear()
+        self._resolved.clear()
 
     # ---- token helpers
 
@@ -102,7 +117,7 @@ class ArticleIndex(MentionIndex):
         if b <= a or not self.token_count:
             return range(0)
         i = self.token_at(a)
-        if self.doc[i].idx + len(self.doc[i]) <= a:
+        if self.ends[i] <= a:
             i += 1
         j = bisect_left(self.starts, b)
         return range(i, j)
@@ -211,7 +226,7 @@ class ArticleIndex(MentionIndex):
 
     def _glued(self, end: int, i: int) -> bool:
         """Token i follows offset `end` with at most one plain space (no line break)."""
-        gap = self.body[end:self.doc[i].idx]
+        gap = self.body[end:self.starts[i]]
         return gap == "" or gap == " "
 
     def name_chain(self, a: int, b: int) -> tuple[int, int]:
@@ -265,12 +280,17 @@ class ArticleIndex(MentionIndex):
         return min(a, self.doc[start].idx), max(b, end)
 
     def resolve_name(self, text: str, a: int, b: int, etype: str | None) -> Speaker:
-        """As MentionIndex.resolve_name, over the whole proper-noun chain of a name."""
-        if etype in (None, "PER") and self.switches.on(NAME_CHAIN):
-            a2, b2 = self.name_chain(a, b)
-            if (a2, b2) != (a, b):
-                a, b, text = a2, b2, self.body[a2:b2]
-        return super().resolve_name(text, a, b, etype)
+        """As MentionIndex.resolve_name, over the whole proper-noun chain of a name.  Worked out
+        once per span; each caller gets its own copy (speakers are updated in place later)."""
+        key = (text, a, b, etype)
+        known = self._resolved.get(key)
+        if known is None:
+            if etype in (None, "PER") and self.switches.on(NAME_CHAIN):
+                a2, b2 = self.name_chain(a, b)
+                if (a2, b2) != (a, b):
+                    a, b, text = a2, b2, self.body[a2:b2]
+            known = self._resolved[key] = super().resolve_name(text, a, b, etype)
+        return Speaker(known.start, known.end, known.name, known.entity_id, known.etype)
 
     def person_name(self, a: int, b: int, name: str, etype: str | None, min_words: int = 2) -> str | None:
         """The canonical name of an unlinked speaker when it is a person's name (courtesy

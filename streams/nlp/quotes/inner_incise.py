@@ -71,9 +71,7 @@ def split_at_incise(attributor: Attributor, quote: QuoteCandidate, incise: tuple
     """« A, dit-elle, B » -> quotes A and B, both attributed by the incise."""
     article, doc, body, cues = attributor.article, attributor.doc, attributor.body, attributor.cues
     i, k = incise
-    for x in range(i - 1, k + 1):
-        article.in_quote[x] = False
-    article.quote_only.clear()  # the incise words now sit outside the quotes
+    article.unquote(range(i - 1, k + 1))  # the incise words now sit outside the quotes
     verb = next((doc[x] for x in range(i, k) if cues.is_cue_inside(doc[x])), doc[i])
     first, last = cues.phrase(verb)
     negated = cues.negated(verb, first)
