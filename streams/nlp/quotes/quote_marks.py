@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "CLOSING_MARKS",
@@ -19,6 +20,7 @@ __all__ = [
     "QuoteSpan",
     "find_quote_spans",
     "is_space",
+    "line_spans",
     "segment_quotes",
     "trim",
 ]
@@ -33,6 +35,13 @@ _MARKS_RE = re.compile("[«»‹›“”„\"‘’]")
 # which is how scraped copy often joins its paragraphs ('…gérer».    «On attend…').
 LINE_RE = re.compile(r"[^\n \t\u00a0](?:[^\n \t\u00a0]|[ \t\u00a0](?![ \t\u00a0]{2})|(?<![.!?…»\"”])[ \t\u00a0]{3,})*")
 _OPEN_PUNCT = "([{—–-/:;,"
+
+
+@lru_cache(maxsize=2)
+def line_spans(body: str) -> tuple[tuple[int, int], ...]:
+    """The lines of a body (LINE_RE's matches) as offsets: the segmentation and the article
+    index both need them, and the regex steps through the body character by character."""
+    return tuple((m.start(), m.end()) for m in LINE_RE.finditer(body))
 
 
 @dataclass
@@ -142,7 +151,7 @@ def segment_quotes(body: str) -> tuple[list[tuple[int, int]], list[QuoteSpan]]:
     break is a single newline and the next line does not reopen the quote (a hard wrap inside
     a sentence), so that the closing mark is found there.
     """
-    lines = [(m.start(), m.end()) for m in LINE_RE.finditer(body)]
+    lines = line_spans(body)
     units: list[tuple[int, int]] = []
     pairs: list[list[tuple[int, int | None, bool]]] = []
     k = 0
