@@ -23,6 +23,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from streams.events import Topic
+from streams.nlp.topics.terms import (  # noqa: F401  (doc_terms, headline_terms: this module's API too)
+    SYMBOL_WORDS,
+    Term,
+    Terms,
+    _stop_words,
+    doc_term_ids,
+    doc_terms,
+    headline_terms,
+    memoized,
+)
 from streams.paths import DATA_DIR
 from streams.text import fold
 
@@ -52,8 +62,6 @@ DEFAULT_MIN_SCORE = 0.03
 MIN_SCORE_ENV = "WIREWATCH_TOPIC_MIN_SCORE"
 
 SUPPORTED_LANGUAGES = ("en", "fr")
-SYMBOL_WORDS = {"%": "percent", "€": "euro", "$": "dollar", "£": "pound"}
-_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
 
 def _load_labels() -> dict[str, dict[str, str]]:
@@ -144,88 +152,6 @@ def label_to_code(label_or_code: str) -> str | None:
     return codes.pop() if len(codes) == 1 and None not in codes else None
 
 
-# --------------------------------------------------------------------------- features
-
-
-def _stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop list for the language (used for headlines, which are not parsed)."""
-    return _stop_words_cached(language.split("-")[0].lower())
-
-
-@functools.lru_cache(maxsize=8)
-def _stop_words_cached(lang: str) -> frozenset[str]:
-    try:
-        import spacy.util
-
-        words = spacy.util.get_lang_class(lang).Defaults.stop_words
-    except Exception:  # unknown language: no stop list rather than a crash
-        words = set()
-    return frozenset(fold(w) for w in words)
-
-
-def _keep_word(key: str) -> bool:
-    return len(key) >= 2 and any(ch.isalpha() for ch in key)
-
-
-def doc_terms(doc: Doc) -> list[tuple[str, str, bool]]:
-    """(folded lemma, folded lowercase text, capitalised mid-sentence) of content tokens.
-
-    Falls back to the token text when the pipeline has no lemmatizer (blank models).
-    The symbols %, EUR and $ stand for their English words in every language."""
-    from spacy.attrs import (
-        IS_PUNCT,
-        IS_SPACE,
-        IS_STOP,
-        LEMMA,
-        LIKE_EMAIL,
-        LIKE_NUM,
-        LIKE_URL,
-        ORTH,
-        SENT_START,
-    )
-
-    from streams.nlp.entities.records import token_strings
-
-    terms: list[tuple[str, str, bool]] = []
-    stops = _stop_words(doc.lang_)
-    folded: dict[str, str] = {}  # a long body repeats its words: fold each once
-    # the token attributes from the doc's arrays: no Token object per word on long bodies
-    flags = doc.to_array([SENT_START, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, LIKE_URL, LIKE_EMAIL]).tolist() \
-        if len(doc) else []
-    for text, lemma_text, (sent_start, *skip) in zip(token_strings(doc, ORTH), token_strings(doc, LEMMA), flags):
-        if text in SYMBOL_WORDS:
-            word = SYMBOL_WORDS[text]
-            terms.append((word, word, False))
-            continue
-        if any(skip):
-            continue
-        lower = folded.get(text) or folded.setdefault(text, fold(text))
-        lemma = (folded.get(lemma_text) or folded.setdefault(lemma_text, fold(lemma_text))) if lemma_text else lower
-        if not _keep_word(lemma) or lemma in stops:
-            continue
-        capital = text[:1].isupper() and sent_start != 1
-        terms.append((lemma, lower, capital))
-    return terms
-
-
-def headline_terms(headline: str | None, language: str) -> list[tuple[str, str, bool]]:
-    """Simple tokenisation of a headline (no parse): words minus stop words."""
-    if not headline:
-        return []
-    stops = _stop_words(language)
-    out: list[tuple[str, str, bool]] = []
-    for n, match in enumerate(_WORD_RE.finditer(headline)):
-        word = match.group(0)
-        if "'" in word:  # l'OTAN -> OTAN; aujourd'hui stays whole only if not elided
-            head, _, tail = word.partition("'")
-            word = tail if len(head) <= 2 else word
-        key = fold(word)
-        if not _keep_word(key) or key in stops:
-            continue
-        out.append((key, key, n > 0 and word[:1].isupper()))
-    return out
-
-
 # --------------------------------------------------------------------------- model
 
 
@@ -241,6 +167,11 @@ class TopicModel:
     fr_en: FrenchLexicon
     info: Mapping[str, object]
 
+    @functools.cached_property
+    def memos(self) -> dict[str, dict[Term, tuple[str, ...]]]:
+        """Per language ("en", "fr"): the model lemmas of the terms met so far (terms.memoized)."""
+        return {"en": {}, "fr": {}}
+
 
 @dataclass(frozen=True)
 class FrenchLexicon:
@@ -249,6 +180,12 @@ class FrenchLexicon:
     words: Mapping[str, tuple[str, ...]]
     phrases: Mapping[tuple[str, ...], tuple[str, ...]]
     longest: int
+
+    @functools.cached_property
+    def openers(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The first and the second words of the phrases: a token can start a phrase only if
+        it is among the first and the next token among the second (most tokens are not)."""
+        return frozenset(k[0] for k in self.phrases), frozenset(k[1] for k in self.phrases)
 
 
 _SPLIT_RE = re.compile(r"[\s'\-]+")
@@ -391,31 +328,72 @@ def _french_phrase(
 
 
 def term_counts(
-    terms: Iterable[tuple[str, str, bool]], language: str, model: TopicModel, weight: float = 1.0
+    terms: Iterable[Term] | Terms, language: str, model: TopicModel, weight: float = 1.0
 ) -> Counter[str]:
-    """Counts of English vocabulary lemmas for a bag of tokens in `language`."""
-    counts: Counter[str] = Counter()
-    seq = list(terms)
+    """Counts of English vocabulary lemmas for a bag of tokens in `language`.
+
+    The lexicon and the vocabulary are asked once per distinct term (and remembered across
+    articles); the counts are exactly those of a loop over the tokens."""
+    terms = terms if isinstance(terms, Terms) else Terms.of(terms)
     if language.lower().startswith("fr"):
-        words: dict[tuple[str, str, bool], tuple[str, ...]] = {}  # each distinct token looked up once
-        i = 0
-        while i < len(seq):
-            n, keys = _french_phrase(seq, i, model)
-            if not n:
-                term = seq[i]
-                keys = words.get(term)
-                if keys is None:
-                    keys = words[term] = _french_word(*term, model)
-                n = 1
-            for key in keys:
-                counts[key] += weight / len(keys)
-            i += n
-        return counts
-    for lemma, lower, _ in seq:
-        key = _english_key(lemma, model.vocab) or _english_key(lower, model.vocab)
-        if key is not None:
-            counts[key] += weight
-    return counts
+        units, keys = _french_units(terms, model)
+    else:
+        units = terms.which
+        keys = memoized(model.memos["en"], terms.distinct, lambda term: _english_lemmas(*term[:2], model.vocab))
+    return _sum_counts(units, keys, weight)
+
+
+def _english_lemmas(lemma: str, lower: str, vocab: Mapping[str, int]) -> tuple[str, ...]:
+    key = _english_key(lemma, vocab) or _english_key(lower, vocab)
+    return () if key is None else (key,)
+
+
+def _french_units(terms: Terms, model: TopicModel) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """The lexicon units of a French token sequence, in order, and each unit's English lemmas:
+    a phrase takes the place of its words (longest first, left to right), every other token is
+    its distinct term. Units 0..len(terms.distinct)-1 are the distinct terms, then the phrases."""
+    keys = memoized(model.memos["fr"], terms.distinct, lambda term: _french_word(*term, model))
+    firsts, seconds = model.fr_en.openers
+    opens = np.array([lemma in firsts or lower in firsts for lemma, lower, _ in terms.distinct], dtype=bool)
+    follows = np.array([lemma in seconds or lower in seconds for lemma, lower, _ in terms.distinct], dtype=bool)
+    which = terms.which
+    starts = np.flatnonzero(opens[which[:-1]] & follows[which[1:]])  # where a phrase may start
+    units = which.copy()
+    inside = np.zeros(len(which), dtype=bool)  # the words after a phrase's first
+    end = 0
+    for i in starts.tolist():
+        if i < end:  # within the previous phrase
+            continue
+        window = [terms.distinct[k] for k in which[i : i + model.fr_en.longest].tolist()]
+        n, english = _french_phrase(window, 0, model)
+        if n:
+            units[i] = len(keys)
+            keys.append(english)
+            inside[i + 1 : i + n] = True
+            end = i + n
+    return units[~inside], keys
+
+
+def _sum_counts(units: np.ndarray, keys: list[tuple[str, ...]], weight: float) -> Counter[str]:
+    """Each unit (an index into keys) adds weight / len(its lemmas) to each of its lemmas, in
+    first-seen order. The sums run in token order (bincount adds its input in order), so the
+    floats are those of a loop over the tokens."""
+    index: dict[str, int] = {}
+    flat = np.array([index.setdefault(lemma, len(index)) for lemmas in keys for lemma in lemmas], dtype=np.int64)
+    shares = np.array([weight / len(lemmas) for lemmas in keys for _ in lemmas], dtype=np.float64)
+    sizes = np.array([len(lemmas) for lemmas in keys], dtype=np.int64)
+    per_unit = sizes[units]
+    total = int(per_unit.sum())
+    if not total:
+        return Counter()
+    # position j of the expanded sequence is lemma (j - first of its unit) of that unit's keys
+    starts = np.cumsum(sizes) - sizes
+    picks = np.repeat(starts[units] - (np.cumsum(per_unit) - per_unit), per_unit) + np.arange(total)
+    lemmas = flat[picks]
+    sums = np.bincount(lemmas, weights=shares[picks], minlength=len(index))
+    seen, first = np.unique(lemmas, return_index=True)
+    names = list(index)
+    return Counter({names[k]: float(sums[k]) for k in seen[np.argsort(first)].tolist()})
 
 
 def idf_weights(df: np.ndarray, n_docs: int, power: float = IDF_POWER) -> np.ndarray:
@@ -495,7 +473,7 @@ def classify_topics(
     if lang.split("-")[0] not in SUPPORTED_LANGUAGES:
         return []
     model = load_model()
-    counts = term_counts(doc_terms(doc), lang, model)
+    counts = term_counts(doc_term_ids(doc), lang, model)
     counts.update(term_counts(headline_terms(headline, lang), lang, model, HEADLINE_WEIGHT))
     probs = topic_probabilities(counts, model)
     if probs is None:
