@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy as np
 from spacy.attrs import IS_PUNCT, SENT_START
@@ -27,7 +28,7 @@ def inner_capitals(doc: Doc, tokens: Tokens | None = None) -> frozenset[str]:
     inner = (starts[1:] != 1) & (punct[:-1] == 0)  # tokens 1.. inside a sentence, after a word
     seen = np.zeros(len(tokens.words), dtype=bool)
     seen[tokens.which[1:][inner]] = True
-    return frozenset(w for w, inside in zip(tokens.words, seen.tolist()) if inside and w[:1].isupper())
+    return frozenset(w for w in compress(tokens.words, seen.tolist()) if w[:1].isupper())
 
 
 @dataclass
@@ -66,10 +67,11 @@ class Article:
         article = cls(doc, tokens, doc.ents, language, table, sport, meta, disabled)
         article.places = place_prefixes(table)
         article.person_words = person_words(doc, text, language, article.ents)
-        article.person_texts = frozenset(e.text for e in article.ents if e.label_ in ("PERSON", "PER"))
+        article.person_texts = frozenset(text[e.start_char:e.end_char] for e in article.ents  # e.text, no Tokens
+                                         if e.label_ in ("PERSON", "PER"))
         if article.runs("entities.towns"):
             article.city_places = city_places(doc, table, language, article.person_words, sport, article.ents)
-        article.lower_words = frozenset(w for w in tokens.words if w.islower())  # each distinct word once
+        article.lower_words = frozenset(filter(str.islower, tokens.words))  # each distinct word once
         article.inner_capitals = inner_capitals(doc, tokens)
         return article
 

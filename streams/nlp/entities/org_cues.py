@@ -193,15 +193,11 @@ def org_is_person(doc: Doc, span: Span, surface: str, person_texts: frozenset[st
     return False
 
 
-def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, language: str,
-                    ents: Sequence[Span] | None = None) -> set[str]:
-    """Keys of the names the small model tags as an organisation in some places and that are persons:
-    the model tags the same full name as a person elsewhere ("Rolf-Dieter Heuer"), or tags its last
-    word alone as a person ("Duvalier"), or a mention has a person's apposition or relative clause
-    ("Eli Shaked, a former ambassador", "X, who"). Names shaped like organisations (a head word, an
-    article, a club's name, a town's name last: "Werder Bremen") are left alone."""
+def _person_tags(doc: Doc, text: str, language: str, ents: Sequence[Span] | None) -> tuple[set[str], dict[str, int]]:
+    """Keys of the full person names the model tagged, and one-word names: tagged as a person (+1)
+    or otherwise (-1)."""
     full: set[str] = set()
-    single: dict[str, int] = {}  # one-word names: tagged as a person (+1) or otherwise (-1)
+    single: dict[str, int] = {}
     for e in doc.ents if ents is None else ents:  # doc.ents, if not read already
         label = LABEL_MAP.get(e.label_)
         if len(e) == 1:
@@ -211,6 +207,17 @@ def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, 
         start, end = trim(text, e.start_char, e.end_char, language)
         if " " in text[start:end].strip():
             full.add(alias_key(text[start:end]))
+    return full, single
+
+
+def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, language: str,
+                    ents: Sequence[Span] | None = None) -> set[str]:
+    """Keys of the names the small model tags as an organisation in some places and that are persons:
+    the model tags the same full name as a person elsewhere ("Rolf-Dieter Heuer"), or tags its last
+    word alone as a person ("Duvalier"), or a mention has a person's apposition or relative clause
+    ("Eli Shaked, a former ambassador", "X, who"). Names shaped like organisations (a head word, an
+    article, a club's name, a town's name last: "Werder Bremen") are left alone."""
+    tagged: tuple[set[str], dict[str, int]] | None = None  # read once a mention needs it: most articles have none
     keys: set[str] = set()
     for m in out:
         if m.type != "ORG" or m.entry is not None or not 2 <= m.tokens <= 3:
@@ -221,6 +228,9 @@ def org_person_keys(doc: Doc, out: list[Mention], text: str, table: AliasTable, 
         words = m.text.split()
         if not person_shaped(words, m.text) or ends_with_place(m.text, table, language):
             continue
+        if tagged is None:
+            tagged = _person_tags(doc, text, language, ents)
+        full, single = tagged
         if key in full or single.get(words[-1], 0) >= 2 and not exact_place(words[-1], table, language):
             keys.add(key)
             continue

@@ -81,6 +81,11 @@ def _distinct_strings(doc: Doc, attr: int) -> tuple[list[str], np.ndarray]:
     return strings_of(doc, distinct.tolist()), where
 
 
+def _each_in(strings: list[str], words: Container[str]) -> np.ndarray:
+    """Whether each string is one of ``words``, as a bool array: the tests run in map's C loop."""
+    return np.fromiter(map(words.__contains__, strings), dtype=bool, count=len(strings))
+
+
 @dataclass(frozen=True)
 class Column:
     """One string attribute of every token (LOWER...) as its distinct strings and each token's index
@@ -101,8 +106,8 @@ class Column:
         return self.words[self.which[i]]
 
     def among(self, words: Container[str]) -> np.ndarray:
-        """Whether each token's string is one of ``words``."""
-        return np.array([w in words for w in self.words], dtype=bool)[self.which]
+        """Whether each token's string is one of ``words`` (one test per distinct string, in C)."""
+        return _each_in(self.words, words)[self.which]
 
 
 def token_strings(doc: Doc, attr: int) -> list[str]:
@@ -150,7 +155,7 @@ class Tokens:
 
     def among(self, words: Container[str]) -> np.ndarray:
         """Whether each token's text is one of ``words``: a rule visits those tokens only."""
-        return np.array([w in words for w in self.words], dtype=bool)[self.which]
+        return _each_in(self.words, words)[self.which]
 
     @cached_property
     def number(self) -> dict[str, int]:

@@ -4,6 +4,7 @@ the tokens (for names the model missed, and for pipelines without NER)."""
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 import numpy as np
 from spacy.tokens import Doc
@@ -93,7 +94,8 @@ def scan_tokens(doc: Doc, table: AliasTable, tokens: Tokens | None = None) -> li
     text, orths, starts = tokens.text, tokens.orth, tokens.idx
     # how many words a name opened by each distinct word may have: only the tokens that may open
     # one are visited, not every word of a long body
-    widths = np.array([firsts.get(word, 0) if word[:1].isupper() else 0 for word in tokens.words], dtype=np.int64)
+    # (every word in firsts opens with a capital: no need to test it)
+    widths = np.fromiter(map(firsts.get, tokens.words, repeat(0)), dtype=np.int64, count=len(tokens.words))
     token_widths = widths[tokens.which]
     out: list[Mention] = []
     n = len(orths)
