@@ -27,7 +27,7 @@ SYMBOL_WORDS = {"%": "percent", "€": "euro", "$": "dollar", "£": "pound"}
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
 Term = tuple[str, str, bool]  # (folded lemma, folded lowercase text, capitalised mid-sentence)
-PairTerm = tuple[str, str, bool, bool]  # (lemma, lower, is a symbol, starts upper-case): _pair_term
+PairTerm = tuple[Term, Term | None]  # a word's term, and as a capital mid-sentence (None: no capital)
 
 MEMO_LIMIT = 200_000
 """Entries a memo of this stage keeps before it starts again: bounds a long-running worker's
@@ -112,10 +112,10 @@ def doc_term_ids(doc: Doc) -> Terms:
         zip(texts[pairs // len(lemmas)].tolist(), lemmas[pairs % len(lemmas)].tolist()),
         lambda pair: _pair_term(strings[pair[0]], strings[pair[1]], stops, _no_content(vocab[pair[0]])),
     )
-    kept = np.array([e is not None for e in entries], dtype=bool)[pair_of]
-    capital = np.array([e is not None and e[3] for e in entries], dtype=bool)[pair_of] & (cols[:, 2] != 1)
-    used, which = np.unique((pair_of * 2 + capital)[kept], return_inverse=True)
-    distinct = [(*entries[u >> 1][:2], bool(u & 1)) for u in used.tolist()]
+    kind = np.array([0 if e is None else 1 if e[1] is None else 2 for e in entries], dtype=np.int8)[pair_of]
+    capital = (kind == 2) & (cols[:, 2] != 1)
+    used, which = np.unique((pair_of * 2 + capital)[kind > 0], return_inverse=True)
+    distinct = [entries[u >> 1][u & 1] for u in used.tolist()]
     return Terms(distinct, which.astype(np.int64))  # type: ignore[arg-type]
 
 
@@ -126,19 +126,20 @@ def _no_content(lex: Lexeme) -> bool:
 
 
 def _pair_term(text: str, lemma_text: str, stops: frozenset[str], no_content: bool) -> PairTerm | None:
-    """(lemma, lower, is a symbol, starts upper-case) of one distinct (word, lemma), None when
-    it is no content word. The symbols %, EUR and $ stand for their English words in every
-    language, even as punctuation; without a lemmatizer (blank models) the word is its own lemma."""
+    """The term of one distinct (word, lemma), and the term it is where capitalised mid-sentence
+    (None for words not upper-case); None when it is no content word. The symbols %, EUR and $
+    stand for their English words in every language, even as punctuation; without a lemmatizer
+    (blank models) the word is its own lemma."""
     if text in SYMBOL_WORDS:
         word = SYMBOL_WORDS[text]
-        return word, word, True, False
+        return (word, word, False), None
     if no_content:
         return None
     lower = fold(text)
     lemma = fold(lemma_text) if lemma_text else lower
     if not _keep_word(lemma) or lemma in stops:
         return None
-    return lemma, lower, False, text[:1].isupper()
+    return (lemma, lower, False), (lemma, lower, True) if text[:1].isupper() else None
 
 
 def doc_terms(doc: Doc) -> list[Term]:
