@@ -77,22 +77,15 @@ class Coreference:
         for mention in article.mentions:
             if mention.etype != "PER":
                 continue
-            person = article.resolve_person(mention.start, mention.end)
             tokens = article.token_range(mention.start, mention.end)
             if not tokens:
                 continue
-            holder = (mention.start, person.name, person.entity_id)
             nouns: list[Token] = []
             adjectives: set[str] = set()
             honorific = doc[tokens.start].lower_.rstrip(".") if tokens else ""
             if tokens.start > 0 and honorific not in HONORIFIC_GENDERS:
                 honorific = doc[tokens.start - 1].lower_.rstrip(".")
-            if honorific in HONORIFIC_GENDERS:  # "Mme Mouraud", "M. Caracciolo"
-                self.person_gender.setdefault(_person_key(person), HONORIFIC_GENDERS[honorific])
-            if tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES:  # "Me Nicolas Berthier"
-                for lemma in _LAWYER_NOUNS:
-                    self.titles.setdefault(lemma, []).append(holder)
-                    self.person_titles.setdefault(_person_key(person), set()).add(lemma)
+            lawyer = tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES  # "Me Nicolas Berthier"
             j = tokens.start - 1
             comma = False
             while j >= 0 and j >= tokens.start - 6:
@@ -122,6 +115,16 @@ class Coreference:
                 j -= 1
             if article.has_dep:
                 nouns.extend(self._appositions(tokens))
+            if not (nouns or adjectives or lawyer or honorific in HONORIFIC_GENDERS):
+                continue  # nothing to record: the person need not be resolved (most mentions)
+            person = article.resolve_person(mention.start, mention.end)
+            holder = (mention.start, person.name, person.entity_id)
+            if honorific in HONORIFIC_GENDERS:  # "Mme Mouraud", "M. Caracciolo"
+                self.person_gender.setdefault(_person_key(person), HONORIFIC_GENDERS[honorific])
+            if lawyer:
+                for lemma in _LAWYER_NOUNS:
+                    self.titles.setdefault(lemma, []).append(holder)
+                    self.person_titles.setdefault(_person_key(person), set()).add(lemma)
             for t in nouns:
                 self.titles.setdefault(article.lemma(t), []).append(holder)
                 self.person_titles.setdefault(_person_key(person), set()).add(article.lemma(t))

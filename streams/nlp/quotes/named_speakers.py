@@ -44,6 +44,9 @@ class NamedSpeakers:
     def __init__(self, article: ArticleIndex):
         self.article = article
         self._fuller: dict[str, list[Entity]] | None = None
+        self._by_id: dict[str, Entity] = {}  # the first entity with each id: asked per speaker
+        for entity in article.entities:
+            self._by_id.setdefault(entity.get("id"), entity)  # type: ignore[arg-type]
 
     def named(self, speaker: Speaker) -> Speaker | None:
         """The speaker as an entity of the article (its canonical name), or None when it
@@ -66,7 +69,7 @@ class NamedSpeakers:
             if speaker.etype in (None, "ORG") and self._proper_name(speaker):
                 return speaker  # 'according to the Daily Herald' with no entity: a body's name
             return None
-        entity = next((e for e in article.entities if e.get("id") == speaker.entity_id), None)
+        entity = self._by_id.get(speaker.entity_id)
         if entity is not None and speaker.etype == "MISC" and self._introduced_as_body(entity, speaker):
             # 'le syndicat Alliance', 'the group Hope Not Hate': a body whatever the tagger said
             return replace(speaker, name=entity.get("name") or speaker.name, etype="ORG")

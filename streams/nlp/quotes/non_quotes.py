@@ -131,8 +131,8 @@ def repeated_names(body: str, candidates: list[QuoteCandidate]) -> set[str]:
             counts[key] = counts.get(key, 0) + 1
     if not counts:
         return set()
-    unquoted = _name_key(_outside_quotes(body, candidates))
-    return {key for key, count in counts.items() if count > 1 or f" {key} " in f" {unquoted} "}
+    unquoted = f" {_name_key(_outside_quotes(body, candidates))} "  # padded once, not per key
+    return {key for key, count in counts.items() if count > 1 or f" {key} " in unquoted}
 
 
 def _outside_quotes(body: str, candidates: list[QuoteCandidate]) -> str:
