@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
 from spacy.tokens import Doc, Token
 
 from streams import lang
@@ -77,6 +77,10 @@ class ArticleIndex(MentionIndex):
         self.has_dep = aligned and doc.has_annotation("DEP")
         self.has_pos = aligned and (doc.has_annotation("POS") or doc.has_annotation("TAG"))
         self.has_lemma = aligned and doc.has_annotation("LEMMA")
+        # Vocabulary ids of each token's lower-case form and lemma: word-list tests asked at
+        # every scanned token (cue verbs, 'selon') compare ids before making a Token.
+        self.lower_ids: list[int] = doc.to_array(LOWER).tolist() if self.token_count else []
+        self.lemma_ids: list[int] = doc.to_array(LEMMA).tolist() if self.has_lemma else []
         self.in_quote = [False] * self.token_count
         self.line_starts = [start for start, _ in line_spans(body)]
         self.paragraph_starts = [start for start, _ in paragraphs]

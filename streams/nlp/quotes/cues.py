@@ -7,8 +7,10 @@ lexicon lists them), a source preposition, a negation of the verb and the verb p
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from spacy.strings import get_string_id
 from spacy.tokens import Token
 
 from streams.nlp.quotes import NEGATED_CUE
@@ -43,6 +45,27 @@ _VERB_LINKERS = every_language("quotes", "verb-linkers")
 _AUX_WORDS = every_language("quotes", "auxiliaries") | _VERB_LINKERS
 
 
+class _LexiconIds(NamedTuple):
+    """Vocabulary ids of a lexicon's words (as doc.to_array(LOWER) holds them)."""
+
+    forms: frozenset[int]  # reporting-verb forms
+    verb_words: frozenset[int]  # lemmas and phrasal-verb lemmas, matched on the form without a lemmatizer
+    verb_lemmas: frozenset[str]  # lemmas and phrasal-verb lemmas, as text
+    source_firsts: frozenset[int]  # first words of the source phrases ('according', 'selon')
+
+
+@lru_cache(maxsize=16)
+def _lexicon_ids(lex: CueLexicon) -> _LexiconIds:
+    """Hashed once per lexicon, not per article."""
+    verb_lemmas = lex.lemmas | {verb for verb, _ in lex.phrasal}
+    return _LexiconIds(
+        frozenset(get_string_id(word) for word in lex.forms),
+        frozenset(get_string_id(word) for word in verb_lemmas),
+        frozenset(verb_lemmas),
+        frozenset(get_string_id(words[0]) for words in lex.sources if words),
+    )
+
+
 class CueWords:
     """Recognises reporting verbs and source prepositions around the quotes of one article."""
 
@@ -52,11 +75,28 @@ class CueWords:
         self.sources_by_first: dict[str, list[tuple[str, ...]]] = {}  # asked at nearly every token
         for words in filter(None, lex.sources):
             self.sources_by_first.setdefault(words[0], []).append(words)
+        self.ids = _lexicon_ids(lex)
+        self._verb_lemma_ids: dict[int, bool] = {}  # lemma id -> its lower case is a cue lemma
+
+    def _may_be_cue(self, i: int) -> bool:
+        """Token i's form or lemma is in the lexicon at all (most tokens are not): tested on
+        vocabulary ids, before is_cue makes a Token and reads its strings."""
+        article, ids = self.article, self.ids
+        if article.lower_ids[i] in ids.forms:
+            return True
+        if not article.has_lemma:
+            return article.lower_ids[i] in ids.verb_words
+        lemma_id = article.lemma_ids[i]
+        known = self._verb_lemma_ids.get(lemma_id)
+        if known is None:
+            known = self._verb_lemma_ids[lemma_id] = (
+                article.doc.vocab.strings[lemma_id].lower() in ids.verb_lemmas)
+        return known
 
     def is_cue(self, t: Token) -> bool:
         """A reporting verb outside the quotes."""
         article, lex, doc = self.article, self.lex, self.article.doc
-        if article.in_quote[t.i] or not t.text[:1].isalpha():
+        if not self._may_be_cue(t.i) or article.in_quote[t.i] or not t.text[:1].isalpha():
             return False
         lemma = article.lemma(t)
         if lex.phrasal and t.i + 1 < article.token_count and (lemma, doc[t.i + 1].lower_) in lex.phrasal:
@@ -96,7 +136,7 @@ class CueWords:
 
     def source_end(self, i: int) -> int | None:
         """If tokens from i spell "according to"/"selon"/..., the index after them."""
-        if i >= self.article.token_count:
+        if i >= self.article.token_count or self.article.lower_ids[i] not in self.ids.source_firsts:
             return None
         for words in self.sources_by_first.get(self.article.doc[i].lower_, ()):
             j = i + len(words)
