@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 
 import numpy as np
@@ -15,6 +16,7 @@ from streams.nlp.entities.evidence import city_places
 from streams.nlp.entities.name_shapes import place_prefixes
 from streams.nlp.entities.person_spans import person_words
 from streams.nlp.entities.records import Covered, Mention, SpanIndex, Tokens
+from streams.nlp.entities.vocabulary import OF_WORDS, PLACE_KIND_NOUNS
 
 
 def inner_capitals(doc: Doc, tokens: Tokens | None = None) -> frozenset[str]:
@@ -70,13 +72,24 @@ class Article:
         article.person_texts = frozenset(text[e.start_char:e.end_char] for e in article.ents  # e.text, no Tokens
                                          if e.label_ in ("PERSON", "PER"))
         if article.runs("entities.towns"):
-            article.city_places = city_places(doc, table, language, article.person_words, sport, article.ents)
+            article.city_places = city_places(doc, table, language, article.person_words, sport, article.ents, tokens)
         article.lower_words = frozenset(filter(str.islower, tokens.words))  # each distinct word once
         article.inner_capitals = inner_capitals(doc, tokens)
         return article
 
     def runs(self, name: str) -> bool:
         return is_enabled(name, self.disabled)
+
+    @cached_property
+    def first_place_of(self) -> int:
+        """The first token after a "<place noun> of" ("the town of [X]"), past the end if none: the
+        rules that look for that phrase before a name skip the look where none comes before it."""
+        lower = self.tokens.lower
+        if len(lower) < 3:
+            return len(lower) + 1
+        after_of = lower.among(OF_WORDS)[1:-1] & lower.among(PLACE_KIND_NOUNS)[:-2]  # token i: i - 1 and i - 2
+        hits = np.flatnonzero(after_of)
+        return int(hits[0]) + 2 if len(hits) else len(lower) + 1
 
     def covered_index(self) -> SpanIndex:
         """``covered`` as a SpanIndex for the article rules, built again only after spans were added

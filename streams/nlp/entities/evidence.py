@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import AliasTable, alias_key
 from streams.nlp.entities.name_shapes import given_names
-from streams.nlp.entities.records import LABEL_MAP, entity_at
+from streams.nlp.entities.records import LABEL_MAP, Tokens, entity_at
 from streams.nlp.entities.vocabulary import (
     HONORIFIC_TOKENS,
     LOSE_VERBS,
@@ -174,7 +174,7 @@ def has_team_evidence(doc: Doc, span: Span, text: str, end: int) -> bool:
 
 
 def city_places(doc: Doc, table: AliasTable, language: str, person_words: frozenset[str],
-                sport: bool, ents: Sequence[Span] | None = None) -> frozenset[str]:
+                sport: bool, ents: Sequence[Span] | None = None, tokens: Tokens | None = None) -> frozenset[str]:
     """Keys of the gazetteer towns (aliases-cities.tsv) the article uses as places.
 
     A town's name is also a surname, a first name, a word or a club ("Jackson", "Florence",
@@ -185,29 +185,33 @@ def city_places(doc: Doc, table: AliasTable, language: str, person_words: frozen
     is a town only where some mention has place evidence (a locative preposition, "city of", a
     place noun, "X, Germany", a list of places). Person evidence (a title, the full name elsewhere,
     a verb of saying, "who") on any mention keeps it a person. In sports copy a club is named by
-    its town, so lists and "to" or "at" are not evidence there. ``ents``: doc.ents, if read already."""
+    its town, so lists and "to" or "at" are not evidence there. ``ents``: doc.ents, if read already;
+    ``tokens``: the doc's, if read already (the words are read there, not from a Token each)."""
     candidates: list[tuple[Span, str]] = []
     population: dict[str, int] = {}
     tagged_other: set[str] = set()
     tagged_org: set[str] = set()
     name_words: set[str] = set(person_words)
+    tokens = Tokens.read(doc) if tokens is None else tokens
+    orth, idx, text = tokens.orth, tokens.idx, tokens.text
     for e in doc.ents if ents is None else ents:
         label = LABEL_MAP.get(e.label_)
-        if label == "ORG" and len(e) > 1:
-            name_words.update(alias_key(t.text) for t in e)
+        start, end = e.start, e.end
+        if label == "ORG" and end - start > 1:
+            name_words.update(alias_key(w) for w in orth[start:end])
         if label not in ("PER", "ORG", "LOC"):
             continue
-        while len(e) > 1 and (e[-1].text in ("'s", "'", "\u2019s") or e[-1].is_punct):
-            e = e[:-1]
-        if e[0].lower_ in ("the", "a", "an") or e.start > 0 and doc[e.start - 1].lower_ in ("the", "a", "an"):
+        while end - start > 1 and (orth[end - 1] in ("'s", "'", "\u2019s") or doc[end - 1].is_punct):
+            end -= 1
+        if orth[start].lower() in ("the", "a", "an") or start > 0 and orth[start - 1].lower() in ("the", "a", "an"):
             continue  # "at the University": a town's name does not take an article in English
-        surface = e.text
+        surface = text[idx[start]:idx[end - 1] + len(orth[end - 1])]  # the span's text
         if not surface[:1].isupper():
             continue
         entry = table.lookup(surface, language)
         if entry is None or not entry.population or surface not in entry.aliases:
             continue
-        candidates.append((e, alias_key(surface)))
+        candidates.append((e if end == e.end else doc[start:end], alias_key(surface)))
         population[alias_key(surface)] = entry.population
         if label != "LOC":
             tagged_other.add(alias_key(surface))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from spacy.tokens import Span
+
 from streams.nlp.entities.aliases import AliasEntry, alias_key
 from streams.nlp.entities.article import Article, Candidate
 from streams.nlp.entities.cleaning import is_noise, refine, trim
@@ -39,6 +41,7 @@ from streams.nlp.entities.vocabulary import (
     DEFINITE_ARTICLES,
     MISC_NAME_KEYS,
     OF_WORDS,
+    PLACE_KIND_AFTER,
     PLACE_KIND_NOUNS,
     TOURNAMENT_GROUP,
 )
@@ -179,11 +182,20 @@ def type_named_places(article: Article, candidate: Candidate) -> bool:
     if candidate.entry is not None or article.sport or candidate.non_actor or type_by_head(candidate.surface):
         return True
     span = candidate.span
-    if candidate.type in ("ORG", "PER") and named_as_place(article.doc, span) or candidate.type == "MISC" \
-            and span.start >= 2 and article.doc[span.start - 1].lower_ in OF_WORDS \
+    if candidate.type in ("ORG", "PER") and _named_as_place(article, span) or candidate.type == "MISC" \
+            and span.start >= article.first_place_of and article.doc[span.start - 1].lower_ in OF_WORDS \
             and article.doc[span.start - 2].lower_ in PLACE_KIND_NOUNS:
         candidate.type = "LOC"
     return True
+
+
+def _named_as_place(article: Article, span: Span) -> bool:
+    """named_as_place; where no "<place noun> of" comes before the span (most articles have none)
+    only its look after the name, without the parse's root and conjuncts, which cost the most."""
+    if article.first_place_of > span.start:
+        doc = article.doc
+        return span.end < len(doc) and doc[span.end].text in PLACE_KIND_AFTER
+    return named_as_place(article.doc, span)
 
 
 def retype_persons(article: Article, candidate: Candidate) -> bool:
