@@ -11,7 +11,8 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Token
 
 from streams import lang
@@ -36,6 +37,7 @@ Paragraph = tuple[int, int]
 
 END_PUNCT = frozenset(".!?…。！？")
 _SENT_END_TOKENS = frozenset({".", "!", "?", "…", ";", "...", "?!", "!?"})
+_SENT_END_IDS = frozenset(get_string_id(text) for text in _SENT_END_TOKENS)
 DASHES = frozenset({"–", "—", "―", "-", "--"})
 # Lower-case words that sit inside a person's name ("Ursula von der Leyen", "Mohammed bin Salman",
 # "Charles de Gaulle", "Bachar al-Assad"), and glue characters between the parts of a name.
@@ -81,6 +83,11 @@ class ArticleIndex(MentionIndex):
         # every scanned token (cue verbs, 'selon') compare ids before making a Token.
         self.lower_ids: list[int] = doc.to_array(LOWER).tolist() if self.token_count else []
         self.lemma_ids: list[int] = doc.to_array(LEMMA).tolist() if self.has_lemma else []
+        # The same for the text and the space flag: the scans around each quote test every
+        # token for a mark, a sentence end or a space.
+        self.orth_ids: list[int] = doc.to_array(ORTH).tolist() if self.token_count else []
+        self.space_flags: list[int] = doc.to_array(IS_SPACE).tolist() if self.token_count else []
+        self._marks_by_orth: dict[int, bool] = {}
         self.in_quote = [False] * self.token_count
         self.line_starts = [start for start, _ in line_spans(body)]
         self.paragraph_starts = [start for start, _ in paragraphs]
@@ -112,6 +119,22 @@ class ArticleIndex(MentionIndex):
         self._resolved.clear()
 
     # ---- token helpers
+
+    def is_mark(self, i: int) -> bool:
+        """is_mark_token(doc[i]), decided once per distinct text of the article."""
+        orth = self.orth_ids[i]
+        known = self._marks_by_orth.get(orth)
+        if known is None:
+            known = self._marks_by_orth[orth] = _all_marks(self.doc.vocab.strings[orth])
+        return known
+
+    def is_sentence_end(self, i: int) -> bool:
+        """is_sentence_end(doc[i]) without a Token."""
+        return self.orth_ids[i] in _SENT_END_IDS
+
+    def is_space(self, i: int) -> bool:
+        """doc[i].is_space without a Token."""
+        return bool(self.space_flags[i])
 
     def token_at(self, char: int) -> int:
         return max(0, bisect_right(self.starts, char) - 1)

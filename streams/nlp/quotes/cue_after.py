@@ -20,7 +20,6 @@ from streams.nlp.quotes.article_index import (
     DASHES,
     END_PUNCT,
     is_mark_token,
-    is_sentence_end,
 )
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
@@ -35,12 +34,12 @@ def quoted_run_end(attributor: Attributor, i: int, stop: int, step: int) -> tupl
     mid-sentence that a clause may step over ('," X, wearing "Y" pins, said')."""
     article, doc = attributor.article, attributor.doc
     j = i
-    while j != stop and (article.in_quote[j] or is_mark_token(doc[j])):
+    while j != stop and (article.in_quote[j] or article.is_mark(j)):
         j += step
     if j == stop:
         return j, False
     first, last = (i, j - 1) if step > 0 else (j + 1, i)
-    words = attributor.body[doc[first].idx:doc[last].idx + len(doc[last].text)].rstrip(SPACE_CHARS + CLOSING_MARKS)
+    words = attributor.body[article.starts[first]:article.ends[last]].rstrip(SPACE_CHARS + CLOSING_MARKS)
     return j, bool(words) and words[-1] not in END_PUNCT
 
 
@@ -88,16 +87,15 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
     count = 0
     form_hit: Token | None = None
     i = first - 1
-    while i + 1 < tokens.stop:
+    while i + 1 < tokens.stop:  # on token indices: a Token only for a possible cue
         i += 1
-        t = doc[i]
-        if (is_mark_token(t) or article.in_quote[i]) and i > first:
+        if (article.is_mark(i) or article.in_quote[i]) and i > first:
             j, mid_sentence = quoted_run_end(attributor, i, tokens.stop, +1)
             if j >= tokens.stop or not mid_sentence or j - i > 8:
                 break
             i = j - 1
             continue
-        if is_sentence_end(t) or is_mark_token(t) or article.in_quote[i] or t.is_space:
+        if article.is_sentence_end(i) or article.is_mark(i) or article.in_quote[i] or article.is_space(i):
             break
         count += 1
         if count > 28 or (closed_stop and count > 5 and english):
@@ -110,12 +108,12 @@ def cue_after(attributor: Attributor, quote: QuoteCandidate, stop: int) -> Cue |
                     return Cue("src", i, speaker, (i, j - 1), starts_comma or dash)
         if not attributor.runs(CUE_AFTER):
             continue
-        if cues.is_cue(t):
-            if introduces_next(attributor, t):
+        if cues.is_cue_at(i):
+            if introduces_next(attributor, doc[i]):
                 break  # '"…", Macron replied: "…"': the verb reports the quote after its colon
-            return _verb_after(attributor, t, begin, starts_comma, dash)
-        if form_hit is None and count <= 5 and (starts_comma or dash) and cues.is_form_cue(t):
-            form_hit = t
+            return _verb_after(attributor, doc[i], begin, starts_comma, dash)
+        if form_hit is None and count <= 5 and (starts_comma or dash) and cues.is_form_cue(doc[i]):
+            form_hit = doc[i]
     if form_hit is not None:
         return _verb_after(attributor, form_hit, begin, starts_comma, dash)
     if starts_comma and not dash and article.has_pos and attributor.runs(ANY_VERB_INCISE):

@@ -16,7 +16,6 @@ from streams.nlp.quotes import (
     PREVIOUS_SENTENCE,
     SOLE_PERSON,
 )
-from streams.nlp.quotes.article_index import is_mark_token, is_sentence_end
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.cue_after import quoted_run_end
 from streams.nlp.quotes.cues import Cue
@@ -44,24 +43,23 @@ def cue_before(attributor: Attributor, quote: QuoteCandidate, lo: int, hi: int) 
     seen = 0
     crossed = False
     previous_sentence: tuple[int, Token] | None = None  # (depth in the parse, verb)
-    while i >= tokens.start:
-        t = doc[i]
-        if article.in_quote[i] or is_mark_token(t):
+    while i >= tokens.start:  # on token indices: a Token only for a cue verb
+        if article.in_quote[i] or article.is_mark(i):
             # Step over an earlier quote of the same sentence ('was "X" while Y is "Z"').
             j, mid_sentence = quoted_run_end(attributor, i, tokens.start - 1, -1)
             if j < tokens.start or not mid_sentence:
                 break
             i = j
             continue
-        if t.is_space and "\n" in t.text:
-            break
-        if is_sentence_end(t):
+        if article.is_space(i):  # (a space is never a sentence end)
+            if "\n" in doc[i].text:
+                break
+            i -= 1
+            continue
+        if article.is_sentence_end(i):
             if seen or crossed:
                 break
             crossed = True  # the quote opens a new sentence: look at the one before
-            i -= 1
-            continue
-        if t.is_space:
             i -= 1
             continue
         seen += 1
@@ -73,15 +71,15 @@ def cue_before(attributor: Attributor, quote: QuoteCandidate, lo: int, hi: int) 
                 speaker = attributor.speakers.inverted_subject(j - 1)
                 if speaker is not None:
                     return Cue("src", i, speaker, (i, j - 1), colon)
-        if crossed and cues.is_cue(t):
+        if crossed and cues.is_cue_at(i):
             if attributor.runs(PREVIOUS_SENTENCE):
-                depth = _depth(t)
+                depth = _depth(doc[i])
                 if previous_sentence is None or depth < previous_sentence[0]:
-                    previous_sentence = (depth, t)
+                    previous_sentence = (depth, doc[i])
             i -= 1
             continue
-        if cues.is_cue(t) and attributor.runs(CUE_BEFORE):
-            return _verb_before(attributor, quote, t, i, colon, seen)
+        if cues.is_cue_at(i) and attributor.runs(CUE_BEFORE):
+            return _verb_before(attributor, quote, doc[i], i, colon, seen)
         i -= 1
     if previous_sentence is not None:
         return _previous_sentence_cue(attributor, previous_sentence[1])

@@ -117,6 +117,10 @@ class CueWords:
             return False
         return by_form or by_lemma
 
+    def is_cue_at(self, i: int) -> bool:
+        """is_cue(doc[i]), making the Token only for a word of the lexicon."""
+        return self._may_be_cue(i) and self.is_cue(self.article.doc[i])
+
     def is_cue_inside(self, t: Token) -> bool:
         """is_cue for a token inside the marks (the verb of an incise within the quote)."""
         saved = self.article.in_quote[t.i]

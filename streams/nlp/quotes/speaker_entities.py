@@ -98,13 +98,17 @@ def add_speaker_entities(body: str, entities: list[Entity], persons: list[Unlink
         elif key in made:
             entity = made[key]
         else:
-            spans: list[tuple[int, int]] = []
+            spans: list[tuple[int, int]] = []  # kept sorted; disjoint, so their ends are sorted too
+            span_starts: list[int] = []
             forms = [name] + ([words[-1]] if len(words) > 1 and len(words[-1]) > 2 else [])
             for form in forms:
                 for start, end in _occurrences(body, form):
+                    k = bisect_left(span_starts, end)
                     if not (_overlaps_any(taken_starts, taken_max_ends, start, end)
-                            or any(held_start < end and start < held_end for held_start, held_end in spans)):
-                        spans.append((start, end))
+                            or (k > 0 and spans[k - 1][1] > start)):
+                        at = bisect_left(span_starts, start)
+                        span_starts.insert(at, start)
+                        spans.insert(at, (start, end))
             if not spans and body[speaker.start:speaker.end] == name:
                 spans.append((speaker.start, speaker.end))
             spans.sort()
