@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import orjson
 import pytest
-from faust.topics import Topic
 
 from streams.config import Settings
 from streams.harness.topics import TopicClient, poll_until, settle
@@ -22,7 +21,7 @@ from streams.nlp.chain import run_chain
 from streams.nlp.pipeline import Enricher
 from streams.runtime.agents import fused_records, fused_stages
 from streams.runtime.app import create_app
-from streams.runtime.context import HANDLED_HEADER
+from streams.runtime.context import HANDLED_HEADER, WorkerContext
 from streams.topology import HOP_TOPICS
 
 FR = {"id": "fu-fr", "source": "test", "language": "fr",
@@ -120,13 +119,13 @@ def test_records_are_marked_handled_when_their_reader_ran_here(enricher):
 def sent(monkeypatch):
     captured: list[tuple[str, dict, dict]] = []
 
-    async def capture(self, key=None, value=None, headers=None, **kwargs):
-        captured.append((self.get_topic_name().split(".")[-1], value, dict(headers or {})))
+    async def capture(self, topic, key, value, *, raw=False, headers=None):
+        captured.append((topic, value, dict(headers or {})))
         future = asyncio.get_running_loop().create_future()
         future.set_result(None)
         return future
 
-    monkeypatch.setattr(Topic, "send", capture)
+    monkeypatch.setattr(WorkerContext, "hand_over", capture)
     return captured
 
 

@@ -84,12 +84,24 @@ async def load_state(ctx: WorkerContext) -> StoriesState:
 
 
 async def write_rows(ctx: WorkerContext, rows: list) -> None:
-    """Write state rows to wire.story-state, a None value as a tombstone."""
+    """Write state rows to wire.story-state (a None value as a tombstone), acknowledged when this
+    returns. All are handed to the producer before any ack is awaited: one round trip per
+    article, not one per row. The keys of one call are distinct, so their order does not
+    matter; a row whose first try failed is sent again with retries (WorkerContext.send)."""
+    pending = []
     for key, row in rows:
-        if row is None:
-            await ctx.send("story-state", key, None, raw=True)
-        else:
-            await ctx.send("story-state", key, row)
+        data = key.encode("utf-8")
+        try:
+            pending.append((key, row, await ctx.hand_over("story-state", data, row, raw=row is None)))
+        except Exception:
+            pending.append((key, row, None))
+    for key, row, ack in pending:
+        try:
+            if ack is None:
+                raise RuntimeError("not accepted by the producer")
+            await ack
+        except Exception:
+            await ctx.send("story-state", key, row, raw=row is None)
 
 
 def report_load(exc: Exception, delay: float) -> None:
