@@ -72,6 +72,8 @@ class Settings:
     # a fused worker also reads the topics between its stages, for records written by workers that
     # run only some of them; off, it reads only its first topic (each hop read back costs ~5 %)
     fused_reads_hops: bool = False
+    # after warm-up, the loaded models and tables are frozen out of the cyclic GC (streams/runtime/heap.py)
+    freeze_heap: bool = True
     alert_state_days: int = 30  # how long "this (rule, article) already alerted" is remembered
     # Tansu completes a group join after about half the session timeout, so keep it short.
     session_timeout: float = 6.0
@@ -137,6 +139,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         batch_within=_int_env(env, "WIREWATCH_BATCH_WAIT_MS", round(defaults.batch_within * 1000)) / 1000,
         fuse_stages=_bool_env(env, "WIREWATCH_FUSE_STAGES", defaults.fuse_stages),
         fused_reads_hops=_bool_env(env, "WIREWATCH_FUSED_READS_HOPS", defaults.fused_reads_hops),
+        freeze_heap=_bool_env(env, "WIREWATCH_FREEZE_HEAP", defaults.freeze_heap),
         alert_state_days=_int_env(env, "WIREWATCH_ALERT_STATE_DAYS", defaults.alert_state_days),
         broker_security=env.get("WIREWATCH_SECURITY_PROTOCOL") or None,
         sasl_mechanism=env.get("WIREWATCH_SASL_MECHANISM") or None,

@@ -23,6 +23,7 @@ from streams.runtime.agents import add_enrichment_agents
 from streams.runtime.alerting import add_alerting, add_delivery, add_rules_reader
 from streams.runtime.context import WorkerContext
 from streams.runtime.faust_compat import shorten_fetch_wait
+from streams.runtime.heap import freeze_long_lived
 from streams.runtime.kafka_io import MAX_MESSAGE_BYTES
 from streams.runtime.readiness import PROBE_INTERVAL, probe_broker
 from streams.runtime.stories import add_stories_agent
@@ -124,11 +125,16 @@ def add_worker_tasks(ctx: WorkerContext) -> None:
 
     @app.task
     async def warm_up():
-        """Load spaCy models before articles arrive, off the event loop."""
+        """Load spaCy models before articles arrive, off the event loop; then freeze what was
+        loaded out of the garbage collector's reach (streams/runtime/heap.py)."""
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(None, ctx.enricher.warm_up, ctx.stages)
+            await loop.run_in_executor(None, ctx.enricher.warm_up, ctx.stages)
         except Exception as exc:  # a failed warm-up must not take the worker down
             log.error("warm-up failed (articles will load what they need): %s", exc)
+        if ctx.settings.freeze_heap:
+            frozen, seconds = await loop.run_in_executor(None, freeze_long_lived)
+            log.info("%d long-lived objects frozen out of the garbage collector in %.2f s", frozen, seconds)
         log.info("wirewatch worker ready: stages %s", ",".join(ctx.stages))
 
 
