@@ -65,6 +65,19 @@ def test_band_keys_are_deterministic_and_agree_on_identical_bands():
     assert band_keys(other)[1:] == keys[1:] and band_keys(other)[0] != keys[0]
 
 
+def test_band_keys_tell_bands_apart_even_with_equal_values():
+    keys = band_keys(np.full(BANDS * 2, np.uint64(7)))
+    assert len(set(keys)) == BANDS
+
+
+def test_shingle_hashes_are_the_stable_hash_of_each_shingle():
+    """Persisted article rows keep these hashes: they must not change with the implementation."""
+    words = "un deux trois quatre cinq six sept".split()
+    expected = sorted(stable_hash32(" ".join(words[i:i + 5])) for i in range(3))
+    assert sorted(shingle_hashes(words).tolist()) == expected
+    assert stable_hash32("un deux trois quatre cinq") == 0x67206b1b
+
+
 def test_a_trimmed_edited_copy_joins_the_dispatch_story():
     index = StoryIndex()
     first, _ = index.add("a1", "Le Courrier", fingerprint("Valbourg ferme sa piscine", DISPATCH), "2026-03-02T08:00:00Z")

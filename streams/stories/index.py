@@ -31,7 +31,7 @@ class Fingerprint:
     """What the index keeps of an article's text: its shingle set and its band keys."""
 
     shingles: frozenset[int]
-    bands: tuple[str, ...]
+    bands: tuple[int, ...]
 
 
 def fingerprint(headline: str, body: str) -> Fingerprint:
@@ -107,7 +107,7 @@ class StoryIndex:
         self.min_shared = min_shared
         self.min_cover = min_cover
         self._entries: dict[str, _Entry] = {}
-        self._bands: dict[str, set[str]] = {}
+        self._bands: dict[int, set[str]] = {}
         self.stories: dict[str, Story] = {}
 
     def __len__(self) -> int:

@@ -1,7 +1,8 @@
 """Locality-sensitive band keys: articles that share a band key are candidate copies.
 
-The band key is a stable string, the same in every worker, so it can key a Kafka message or a
-table row (see docs/stories.md: copies of one dispatch meet on the partition of a shared band).
+A band key is an exact integer made of the band's index and its rows of the signature, the
+same in every worker; keys live in memory only (a worker that takes over recomputes them from
+the persisted shingles), so the form may change between releases.
 
 Bands of 2 rows over 256 permutations (128 bands): a trimmed copy (a short item whose text is
 all in a longer dispatch) can have a Jaccard as low as 0.2 with it, and is still a candidate
@@ -11,22 +12,23 @@ Candidates are then verified exactly (index.py), so the bands only need recall, 
 
 from __future__ import annotations
 
-from hashlib import blake2b
-
 import numpy as np
 
-from streams.stories.minhash import NUM_PERM, SIGNATURE_VERSION
+from streams.stories.minhash import NUM_PERM, VALUE_BITS
 
 ROWS = 2
 BANDS = NUM_PERM // ROWS
 
 
-def band_keys(sig: np.ndarray, rows: int = ROWS) -> list[str]:
-    """One key per band: a hash of the band's index and its rows of the signature."""
+def band_keys(sig: np.ndarray, rows: int = ROWS) -> list[int]:
+    """One key per band: its index followed by its `rows` signature values, packed VALUE_BITS
+    bits each. Packing, not hashing: two keys are equal exactly when the band and its rows are,
+    and it costs a tenth of a hash per band (docs/benchmarks.md, issue #17)."""
+    bands = len(sig) // rows
     keys = []
-    for band in range(len(sig) // rows):
-        chunk = sig[band * rows:(band + 1) * rows].astype("<u8").tobytes()
-        digest = blake2b(chunk, digest_size=8, person=b"ww-band%d" % SIGNATURE_VERSION)
-        digest.update(band.to_bytes(2, "little"))
-        keys.append(digest.hexdigest())
+    for band, values in enumerate(sig[:bands * rows].reshape(bands, rows).tolist()):
+        key = band
+        for value in values:
+            key = (key << VALUE_BITS) | value
+        keys.append(key)
     return keys

@@ -2,7 +2,8 @@
 
 The permutations are drawn from a fixed seed, so a signature computed by one worker can be
 compared with (and banded like) one computed by another, or by the same worker after a restart.
-Changing NUM_PERM or SEED changes every signature: bump SIGNATURE_VERSION with them."""
+Signatures are never persisted (a worker recomputes them from the stored shingles), so NUM_PERM
+and SEED may change between releases, not between the workers of one deployment."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import numpy as np
 
 NUM_PERM = 256
 SEED = 20_261_206
-SIGNATURE_VERSION = 1
-_EMPTY = np.uint64((1 << 32) - 1)
+VALUE_BITS = 32
+"""Every signature value is below 2**VALUE_BITS (the hash keeps the top 32 bits), which lsh.py relies on."""
+_EMPTY = np.uint64((1 << VALUE_BITS) - 1)
 
 
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,7 +33,7 @@ def signature(hashes: np.ndarray) -> np.ndarray:
     # Multiply-shift hashing of 32-bit keys, h(x) = ((a*x + b) mod 2**64) >> 32: a family of
     # independent-looking permutations; uint64 arithmetic wraps, which is the "mod 2**64".
     with np.errstate(over="ignore"):
-        values = (np.multiply.outer(hashes, _A) + _B) >> np.uint64(32)
+        values = (np.multiply.outer(hashes, _A) + _B) >> np.uint64(64 - VALUE_BITS)
     return values.min(axis=0)
 
 
