@@ -107,7 +107,24 @@ def _vocab(language: str):
         return spacy.blank("xx").vocab
 
 
+@lru_cache(maxsize=1)
+def skip_msgpack_entry_point_scans() -> bool:
+    """srsly looks its msgpack encoders and decoders up among the installed packages' entry
+    points at every call: ~0.1 ms per Doc serialised or rebuilt, more than the packing itself
+    (docs/benchmarks.md, issue #17). When no installed package declares any, the scan is turned
+    off (the same bytes either way); when one does, it stays on. True when turned off."""
+    from srsly import msgpack
+
+    registries = (msgpack.msgpack_encoders, msgpack.msgpack_decoders)
+    if any(registry.get_entry_points() for registry in registries):
+        return False
+    for registry in registries:
+        registry.entry_points = False
+    return True
+
+
 def serialize_doc(doc: Doc) -> str:
+    skip_msgpack_entry_point_scans()
     docbin = DocBin(store_user_data=False)
     docbin.add(doc)
     return base64.b64encode(docbin.to_bytes()).decode("ascii")
@@ -117,6 +134,7 @@ def doc_from_annotation(annotation: dict, language: str) -> Doc:
     """Rebuild the parsed Doc from the annotation carried by the event (no re-parse)."""
     if annotation.get("format") != ANNOTATION_FORMAT:
         raise ValueError(f"unknown annotation format {annotation.get('format')!r}")
+    skip_msgpack_entry_point_scans()
     docbin = DocBin().from_bytes(base64.b64decode(annotation["data"]))
     vocab = _vocab(language)
     if len(vocab.strings) > MAX_VOCAB_STRINGS:  # every article adds its words: start afresh
