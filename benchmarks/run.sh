@@ -25,6 +25,8 @@ for kind in "${KINDS[@]}"; do
     *) echo "usage: $0 [embedded] [kafka]" >&2; exit 2 ;;
   esac
   echo "== wirewatch bench --broker-kind $kind --articles $ARTICLES" >&2
-  "$PYTHON" -m streams.harness.bench --broker-kind "$kind" --articles "$ARTICLES" \
+  # the long body is enriched in-process, without a broker: timed once, in the first run
+  long=1; [ "$kind" = "${KINDS[0]}" ] || long=0
+  "$PYTHON" -m streams.harness.bench --broker-kind "$kind" --articles "$ARTICLES" --long-body-mb "$long" \
     --output "$OUT/latest-$kind.json" | tee "$OUT/latest-$kind.txt"
 done

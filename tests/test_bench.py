@@ -195,7 +195,7 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
     write_jsonl(corpus_file, tiny)
     output = tmp_path / "results.json"
     status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--skip-streaming", "--workers", "1",
-                         "--stories-window", "40", "--output", str(output)])
+                         "--stories-window", "40", "--long-body-mb", "0.02", "--output", str(output)])
     assert status == 0
     doc = json.loads(output.read_text("utf-8"))
     results = doc["results"]
@@ -208,7 +208,16 @@ def test_smoke_run_without_streaming(tmp_path, capsys):
     assert results["enrich"]["overhead"]["annotation_bytes"] > 0
     assert "stream_1" not in results and doc["targets"]["one_worker_vs_raw"]["met"] is None
     assert doc["machine"]["cores"] and doc["corpus"]["languages"] == {"fr": 2, "en": 2}
-    assert "wirewatch enrich" in capsys.readouterr().out
+    long = results["long_body"]
+    assert set(long["languages"]) == {"fr", "en"} and long["megabytes"] == 0.02
+    for item in long["languages"].values():
+        assert item["bytes"] == 20_000 and item["tokens"] > 3_000 and item["parse_s"] > 0
+        assert set(item["stages_s"]) == {"normalize", "entities", "quotes", "topics", "stories"}
+        assert abs(item["beyond_parse_s"] - sum(item["stages_s"].values())) < 0.01 and item["beyond_parse_s"] > 0
+    assert long["beyond_parse_s"] == max(item["beyond_parse_s"] for item in long["languages"].values())
+    assert doc["targets"]["long_body_beyond_parse_s"]["met"] is None  # under 1 MB: not the target's size
+    out = capsys.readouterr().out
+    assert "wirewatch enrich" in out and "long body, fr: 20,000 bytes" in out
 
 
 TINY = [
@@ -239,7 +248,7 @@ def test_with_ui_runs_the_stream_alone_and_beside_the_dashboard(tmp_path, capsys
     write_jsonl(corpus_file, TINY)
     output = tmp_path / "results.json"
     status = cli.main(["--corpus", str(corpus_file), "--articles", "4", "--workers", "1", "--skip-latency",
-                       "--with-ui", "--ui-rounds", "1", "--output", str(output)])
+                       "--with-ui", "--ui-rounds", "1", "--long-body-mb", "0", "--output", str(output)])
     assert status == 0
     ui = json.loads(output.read_text("utf-8"))["results"]["ui"]
     rounds = ui["rounds"]
@@ -252,3 +261,13 @@ def test_with_ui_runs_the_stream_alone_and_beside_the_dashboard(tmp_path, capsys
     assert ui["summary"]["alone_docs_per_s"] and ui["summary"]["ui_docs_per_s"]
     table = capsys.readouterr().out
     assert "1. alone" in table and "1. with the dashboard + SSE client" in table and "rows via SSE" in table
+
+
+def test_the_long_body_repeats_the_articles_to_the_size_asked():
+    from streams.harness.bench.long_body import long_text
+
+    text = long_text([{"body": "Un."}, {"body": "Deux."}, {"body": ""}], 20)
+    assert text == "Un.\n\nDeux.\n\nUn.\n\nDeu" and len(text) == 20
+    assert long_text([], 100) == "" and long_text([{"body": "x"}], 0) == ""
+    assert long_text([{"body": "Été."}], 10) == "Été.\n\nÉ"  # sized in UTF-8 bytes (É is two) …
+    assert long_text([{"body": "Été."}], 9) == "Été.\n\n"  # … and never a character cut in two

@@ -1,5 +1,6 @@
 """The baselines, each in a child process of its own: raw spaCy ``nlp.pipe`` (the limit) and
-``wirewatch enrich``'s code path (``Enricher.enrich_many``, all stages, no broker).
+``wirewatch enrich``'s code path (``Enricher.enrich_many``, all stages, no broker); and the long
+body of each language (long_body.py).
 
 A child (``python -m streams.harness.bench child raw|enrich CORPUS``) loads its models, says
 "ready", then makes one timed run per line read on stdin, so the raw spaCy reference can be
@@ -149,18 +150,23 @@ def overhead_breakdown(enricher, articles: Sequence[dict]) -> dict:
 
 
 def child_main(argv: Sequence[str]) -> int:
-    """`python -m streams.harness.bench child raw|enrich CORPUS [--part I/N]`: load, print 'ready', then one
+    """`python -m streams.harness.bench child raw|enrich|long CORPUS [--part I/N]`: load, print 'ready', then one
     timed run (one JSON line out) per line read on stdin, until stdin closes."""
     parser = argparse.ArgumentParser(prog="streams.harness.bench child")
-    parser.add_argument("mode", choices=("raw", "enrich"))
+    parser.add_argument("mode", choices=("raw", "enrich", "long"))
     parser.add_argument("corpus")
     parser.add_argument("--part", default="0/1", help="I/N: take every N-th article from the I-th")
     parser.add_argument("--stories-window", type=int, default=10_000, help="enrich: articles in the story window")
+    parser.add_argument("--megabytes", type=float, default=1.0, help="long: size of the body per language")
     args = parser.parse_args(list(argv))
     index, parts = (int(v) for v in args.part.split("/"))
     corpus = read_jsonl(Path(args.corpus))[index::parts]
     if args.mode == "raw":
         run, after = prepare_raw_spacy(corpus)
+    elif args.mode == "long":
+        from streams.harness.bench.long_body import prepare_long_body
+
+        run, after = prepare_long_body(corpus, args.megabytes)
     else:
         run, after = prepare_enrich(corpus, args.stories_window)
     print("ready", flush=True)

@@ -45,6 +45,7 @@ class BenchOptions:
     ui_rounds: int = 2
     ui_workers: int = 1
     stories_window: int = 10_000  # articles in the story window when the stories stage is timed
+    long_body_mb: float = 1.0  # one body this long per language, timed beyond its parse (0: skipped)
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -94,6 +95,8 @@ def run_bench(options: BenchOptions) -> dict:
                           stories_window=enrich_raw.get("stories_window"))
             results["enrich"] = enrich
             say(f"enrich (all stages, no broker): {enrich['docs_per_s']} docs/s")
+            if options.long_body_mb > 0:
+                results["long_body"] = long_body_phase(options, corpus_path, workdir)
             if options.skip_streaming:
                 results["raw_spacy_end"] = raw_phase(raw_pool, timeout, "raw spaCy, again at the end")
             else:
@@ -136,6 +139,19 @@ def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers:
                                                 pick_actor(enrich_raw))
     finally:
         broker.stop()
+
+
+def long_body_phase(options: BenchOptions, corpus_path: Path, workdir: Path) -> dict:
+    """One body of options.long_body_mb MB per language, every stage beyond the parse timed (long_body.py)."""
+    say(f"long body: {options.long_body_mb:g} MB per language (the parse alone takes a while) …")
+    timeout = 600 + 600 * options.long_body_mb
+    with ChildPool("long", corpus_path, 1, workdir, timeout,
+                   extra=("--megabytes", str(options.long_body_mb))) as pool:
+        result = pool.run(timeout)[0]
+    for language, item in result["languages"].items():
+        say(f"long body, {language}: {item['bytes']:,} bytes, parse {item['parse_s']} s, beyond it "
+            f"{item['beyond_parse_s']} s ({', '.join(f'{k} {v}' for k, v in item['stages_s'].items())})")
+    return result
 
 
 def batch_size() -> int:
