@@ -31,10 +31,12 @@ def signature(hashes: np.ndarray) -> np.ndarray:
     if hashes.size == 0:
         return np.full(NUM_PERM, _EMPTY, dtype=np.uint64)
     # Multiply-shift hashing of 32-bit keys, h(x) = ((a*x + b) mod 2**64) >> 32: a family of
-    # independent-looking permutations; uint64 arithmetic wraps, which is the "mod 2**64".
+    # independent-looking permutations; uint64 arithmetic wraps, which is the "mod 2**64". The
+    # shift keeps the order, so it is applied to the minima only (a quarter of the time, in place).
     with np.errstate(over="ignore"):
-        values = (np.multiply.outer(hashes, _A) + _B) >> np.uint64(64 - VALUE_BITS)
-    return values.min(axis=0)
+        values = np.multiply.outer(hashes, _A)
+        values += _B
+    return values.min(axis=0) >> np.uint64(64 - VALUE_BITS)
 
 
 def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
