@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from streams.nlp.entities.aliases import alias_key
 from streams.nlp.entities.name_shapes import given_names, initials, looks_like_demonym
+from streams.nlp.entities.records import Tokens
 from streams.nlp.entities.scan import clause_starts, line_breaks, matches_at, starts_of
 from streams.nlp.entities.vocabulary import (
     ABBREVIATION_END,
@@ -313,11 +315,51 @@ def _quoted_heading(text: str, start: int, end: int) -> bool:
     return start == inner_start and all(w[:1].islower() for w in rest)
 
 
+def _expanded(tokens: Tokens, start: int, end: int) -> range | None:
+    """The tokens doc.char_span(start, end, alignment_mode="expand") holds, found by bisection in the
+    tokens' offsets (they tile the text, each with its trailing space): no Span, no Token per word."""
+    idx, size = tokens.idx, len(tokens.text)
+    if not (0 <= start < size and 0 <= end - 1 < size):
+        return None
+    first = bisect_right(idx, start) - 1
+    if start == idx[first] + len(tokens.orth[first]):
+        first += 1  # the token's trailing space is not the token
+    return range(first, bisect_right(idx, end - 1))
+
+
+# word -> whether it is punctuation or a space (lexical flags, the same in every vocab)
+_BLANK: dict[str, bool] = {}
+
+
+def _is_blank(doc: Doc, word: str) -> bool:
+    blank = _BLANK.get(word)
+    if blank is None:
+        if len(_BLANK) >= 1 << 16:
+            _BLANK.clear()  # bounded: a long-lived worker sees new words forever
+        lexeme = doc.vocab[word]
+        blank = _BLANK[word] = lexeme.is_punct or lexeme.is_space
+    return blank
+
+
+def _content(doc: Doc, span: Span, start: int, end: int, tokens: Tokens | None) -> tuple[int, Token | None]:
+    """How many tokens of [start, end) (expanded to whole tokens; the span's if none) are neither
+    punctuation nor space, and that token if only one is; with ``tokens`` (the doc's) the words are
+    read there, a Token made only for a lone one."""
+    if tokens is None:
+        inner = doc.char_span(start, end, alignment_mode="expand")
+        kept = [t for t in (inner if inner is not None else span) if not t.is_punct and not t.is_space]
+        return len(kept), kept[0] if len(kept) == 1 else None
+    ids = _expanded(tokens, start, end)
+    orth = tokens.orth
+    kept_ids = [i for i in (range(span.start, span.end) if ids is None else ids) if not _is_blank(doc, orth[i])]
+    return len(kept_ids), doc[kept_ids[0]] if len(kept_ids) == 1 else None
+
+
 def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, table_hit: bool,
              lower_words: frozenset[str], person_words: frozenset[str],
-             inner_capitals: frozenset[str] = frozenset()) -> bool:
+             inner_capitals: frozenset[str] = frozenset(), tokens: Tokens | None = None) -> bool:
     """General filters for spaCy-small false positives; table-known names are never noise (body:
-    doc.text, text: the span's)."""
+    doc.text, text: the span's; tokens: the doc's, if read already)."""
     if table_hit:
         return False
     if not any(c.isalpha() for c in text) or len(text) < 2:
@@ -338,13 +380,10 @@ def is_noise(doc: Doc, body: str, span: Span, start: int, end: int, text: str, t
         return True
     if text.casefold() in FUNCTION_WORDS or words[0].casefold() in FUNCTION_WORDS and len(words) == 1:
         return True
-    inner = doc.char_span(start, end, alignment_mode="expand")
-    tokens = list(inner) if inner is not None else list(span)
-    content = [t for t in tokens if not t.is_punct and not t.is_space]
-    if not content:
+    count, tok = _content(doc, span, start, end, tokens)
+    if not count:
         return True
-    if len(content) == 1:
-        tok = content[0]
+    if tok is not None:
         if tok.pos_ in ("PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART", "INTJ") or tok.is_stop:
             return True
         sentence_initial = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct

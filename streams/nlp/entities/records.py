@@ -171,24 +171,22 @@ class Tokens:
 
 class WordStarts:
     """Where each word (a token's text) starts, in order, for the tokens kept by ``mask``: looked up
-    for a few names, so each word's list is cut from one sorted array when asked, not built for all."""
+    for a few names, so each word's list is cut from the tokens grouped by word (and masked) when
+    asked, not built for all."""
 
     def __init__(self, tokens: Tokens, mask: np.ndarray | None = None) -> None:
-        by_word, bounds = tokens.by_word, tokens.bounds
-        if mask is not None:  # the kept tokens stay grouped by word, in order
-            by_word = by_word[mask[by_word]]
-            counts = np.bincount(tokens.which[by_word], minlength=len(tokens.words))
-            bounds = np.concatenate(([0], np.cumsum(counts)))
-        self._starts = tokens.offsets[by_word]
-        self._bounds = bounds.tolist()
+        self._by_word, self._bounds, self._offsets = tokens.by_word, tokens.bounds, tokens.offsets
+        self._mask = mask
         self._number = tokens.number
 
     def get(self, word: str, default: list[int] | tuple = ()) -> list[int] | tuple:
         k = self._number.get(word)
         if k is None:
             return default
-        low, high = self._bounds[k], self._bounds[k + 1]
-        return self._starts[low:high].tolist() if high > low else default
+        kept = self._by_word[self._bounds[k]:self._bounds[k + 1]]  # its tokens, in order
+        if self._mask is not None:
+            kept = kept[self._mask[kept]]
+        return self._offsets[kept].tolist() if len(kept) else default
 
     def __contains__(self, word: str) -> bool:
         return self.get(word, None) is not None

@@ -126,7 +126,7 @@ def drop_french_role_fragment(article: Article, candidate: Candidate) -> bool:
 def drop_noise(article: Article, candidate: Candidate) -> bool:
     return not is_noise(article.doc, article.text, candidate.span, candidate.start, candidate.end, candidate.surface,
                         candidate.entry is not None, article.lower_words, article.person_words,
-                        article.inner_capitals)
+                        article.inner_capitals, article.tokens)
 
 
 def drop_portfolio(article: Article, candidate: Candidate) -> bool:
