@@ -91,13 +91,16 @@ def _find_cue(attributor: Attributor, quote: QuoteCandidate, paragraphs: list[Pa
     body, span = attributor.body, quote.span
     paragraph = paragraphs[span.paragraph]
     after = cue_after(attributor, quote, paragraph[1])
-    before = cue_before(attributor, quote, paragraph[0], span.open_at)
-    if (before is None and span.open_at == _first_char(body, paragraph) and span.paragraph > 0
-            and attributor.runs(COLON_INTRO)):
-        lead_in = paragraphs[span.paragraph - 1]
-        if body[lead_in[0]:lead_in[1]].rstrip(SPACE_CHARS).endswith(":"):
-            before = cue_before(attributor, quote, lead_in[0], lead_in[1])
-    cue = _pick(after, before)
+    if after is not None and after.strong:
+        cue: Cue | None = after  # _pick takes a strong cue after whatever is before: not looked for
+    else:
+        before = cue_before(attributor, quote, paragraph[0], span.open_at)
+        if (before is None and span.open_at == _first_char(body, paragraph) and span.paragraph > 0
+                and attributor.runs(COLON_INTRO)):
+            lead_in = paragraphs[span.paragraph - 1]
+            if body[lead_in[0]:lead_in[1]].rstrip(SPACE_CHARS).endswith(":"):
+                before = cue_before(attributor, quote, lead_in[0], lead_in[1])
+        cue = _pick(after, before)
     if cue is None and attributor.runs(CLAUSE_SUBJECT):
         cue = _clause_subject(attributor, quote)
     if (cue is None and span.paragraph + 1 < len(paragraphs) and attributor.article.is_quote_only(paragraph)

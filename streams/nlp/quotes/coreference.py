@@ -228,7 +228,7 @@ class Coreference:
 
     def _sentence_ends(self, a: int, b: int) -> int:
         article = self.article
-        return sum(1 for i in article.token_range(a, b) if is_sentence_end(article.doc[i]) and not article.in_quote[i])
+        return sum(1 for i in article.token_range(a, b) if article.is_sentence_end(i) and not article.in_quote[i])
 
     def gender(self, person: Speaker) -> str | None:
         """F or M when the article's titles ('Mme', 'M.') or the first name tell it."""

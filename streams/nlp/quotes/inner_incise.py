@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.strings import get_string_id
 from spacy.tokens import Token
 
 from streams.nlp.quotes import NAMED_SPEAKERS, NEGATED_CUE
@@ -17,13 +18,16 @@ from streams.nlp.quotes.speaker_linking import Speaker
 
 __all__ = ["find_inner_incise", "is_indefinite", "split_at_incise"]
 
+_COMMA_ID = get_string_id(",")
+
 
 def find_inner_incise(attributor: Attributor, quote: QuoteCandidate) -> tuple[int, int] | None:
     """Token bounds [i, k) of an incise inside the quote, k being the comma or period ending it."""
     doc, body = attributor.doc, attributor.body
     tokens = attributor.article.token_range(quote.start, quote.end)
+    orth_ids = attributor.article.orth_ids  # every word of every quote is looked at: no Token each
     for i in tokens:
-        if i == tokens.start or doc[i - 1].text != ",":
+        if i == tokens.start or orth_ids[i - 1] != _COMMA_ID:
             continue
         for verb_at in range(i, min(i + 4, tokens.stop)):
             verb = doc[verb_at]
