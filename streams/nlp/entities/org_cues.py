@@ -40,10 +40,10 @@ from streams.nlp.entities.vocabulary import (
 )
 
 
-def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
+def _org_cue(doc: Doc, start: int, end: int, weak: bool = True, root: Token | None = None) -> int:
     """Strength (0 none, 1 weak, 2 strong) of the organisation evidence around doc[start:end]; the
     weak cues (a verb of reporting, "told", "according to") fit persons too and are skipped unless
-    `weak`."""
+    `weak`. ``root``: doc[start:end].root, if found already (spaCy walks the span's heads for it)."""
     n = len(doc)
     before = start
     while before > 0 and doc[before - 1].is_quote:
@@ -64,7 +64,7 @@ def _org_cue(doc: Doc, start: int, end: int, weak: bool = True) -> int:
         noun = doc[before - 3] if prev == "as" and prev2 == "such" else doc[before - 2]
         if noun.tag_ == "NNS" and noun.lemma_ in COMPANY_NOUNS | MEDIA_NOUNS:
             return 2  # "companies such as Yingli", "firms like Escada"
-    root = doc[start:end].root
+    root = doc[start:end].root if root is None else root
     if root.dep_ == "appos" and root.head.i < start and doc[start - 1].text != "(" and (root.head.lower_ in COMPANY_NOUNS
                                                          or root.head.lower_ in MEDIA_NOUNS):
         return 2  # "the country's biggest utility, E.ON"
@@ -142,8 +142,9 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
         if follows_title(doc, span):
             vetoed.add(key)
             continue
-        if has_relative_clause(span.root) or any(c.dep_ == "appos" and alias_key(c.text) in PERSON_TITLES
-                                                 for c in span.root.children):
+        root = span.root  # once: spaCy walks the span's heads on every access
+        if has_relative_clause(root) or any(c.dep_ == "appos" and alias_key(c.text) in PERSON_TITLES
+                                            for c in root.children):
             vetoed.add(key)
             continue
         if cues.get(key) == 2:
@@ -151,13 +152,13 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
         words = m.text.split()
         # "according to Thomas Fatheuer": a weak cue needs a one-word name or a newspaper's article
         weak = m.tokens == 1 or words[0] in NAME_OPENING_ARTICLES
-        cue = _org_cue(doc, span.start, span.end, weak)
-        if not cue and span.root.dep_ == "conj":
-            cue = _list_cue(doc, span.root)  # "... such as Yingli, Suntech and Trina"
+        cue = _org_cue(doc, span.start, span.end, weak, root)
+        if not cue and root.dep_ == "conj":
+            cue = _list_cue(doc, root)  # "... such as Yingli, Suntech and Trina"
         if cue:
             cues[key] = max(cues.get(key, 0), cue)
-        elif m.type == "PER" and span.root.dep_ in ("nsubj", "nsubjpass") \
-                and span.root.head.lemma_.lower() in SAY_VERBS_AGAINST_CUES:
+        elif m.type == "PER" and root.dep_ in ("nsubj", "nsubjpass") \
+                and root.head.lemma_.lower() in SAY_VERBS_AGAINST_CUES:
             said.add(key)
     flip = {k for k, v in cues.items() if k not in vetoed and (v > 1 or k not in said)}
     if not flip:

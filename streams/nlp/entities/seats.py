@@ -13,6 +13,7 @@ A capital acting for its government ("Rome a répliqué") is left a place here: 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from streams.lang import words
 from streams.nlp.entities.aliases import AliasEntry, AliasTable, alias_key
@@ -24,12 +25,21 @@ def _folded(word: str) -> str:
     return strip_diacritics(word).casefold()
 
 
+@lru_cache(maxsize=32)
 def _section(language: str, name: str) -> frozenset[str]:
     return frozenset(_folded(w) for w in words(language, "seats-of-power", name))
 
 
+@lru_cache(maxsize=16)
 def _seat_keys(language: str) -> frozenset[str]:
+    """The seats' keys, built once per language (the word list does not change while running)."""
     return frozenset(alias_key(w) for w in words(language, "seats-of-power", "seats"))
+
+
+@lru_cache(maxsize=1 << 12)
+def _alias_keys(aliases: tuple[str, ...]) -> frozenset[str]:
+    """The keys of a table entry's aliases, once per entry: the same entries come back in every article."""
+    return frozenset(alias_key(a) for a in aliases)
 
 
 def _as_type(entry: AliasEntry | None, type_: str) -> AliasEntry | None:
@@ -57,7 +67,7 @@ def type_seats(groups: list[Group], table: AliasTable, language: str) -> list[Gr
                                      if e is not None), None)
         keys = {alias_key(m.text) for m in group.mentions}
         if entry is not None:
-            keys |= {alias_key(a) for a in entry.aliases}
+            keys |= _alias_keys(entry.aliases)
         if keys & seats:
             building = all(_is_building(m, language) for m in group.mentions)
             _retype(group, "LOC" if building else "ORG", entry)
