@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, POS
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Token
 
@@ -88,6 +88,9 @@ class ArticleIndex(MentionIndex):
         self.orth_ids: list[int] = doc.to_array(ORTH).tolist() if self.token_count else []
         self.space_flags: list[int] = doc.to_array(IS_SPACE).tolist() if self.token_count else []
         self._marks_by_orth: dict[int, bool] = {}
+        # Coarse tags (spacy.parts_of_speech ids): the look-backs for role nouns pass over
+        # every other word without a Token.
+        self.pos_ids: list[int] = doc.to_array(POS).tolist() if self.token_count else []
         self.in_quote = [False] * self.token_count
         self.line_starts = [start for start, _ in line_spans(body)]
         self.paragraph_starts = [start for start, _ in paragraphs]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
+from spacy.parts_of_speech import NOUN
 from spacy.tokens import Token
 
 from streams.nlp.quotes import AGREEMENT, BODY_PRONOUNS, PRONOUNS, ROLE_SUBJECTS, TITLES_AND_ROLES
@@ -285,8 +286,10 @@ class Coreference:
         doc = article.doc
         tokens = article.token_range(lo, a)
         for i in range(tokens.stop - 1, max(tokens.start, tokens.stop - 120) - 1, -1):
+            if article.pos_ids[i] != NOUN:
+                continue
             t = doc[i]
-            if t.pos_ != "NOUN" or article.in_quote[i] or not self.is_role(t) or t.head.i > a:
+            if article.in_quote[i] or not self.is_role(t) or t.head.i > a:
                 continue
             if "Plur" in t.morph.get("Number"):
                 continue  # 'les deux chefs d'orchestre …': a group, not the person 'il' is
@@ -385,7 +388,7 @@ class Coreference:
         """The description in [start, end) ('la professeure') is a role the article introduced
         for someone it never names."""
         article = self.article
-        nouns = [article.doc[i] for i in article.token_range(start, end) if article.doc[i].pos_ == "NOUN"]
+        nouns = [article.doc[i] for i in article.token_range(start, end) if article.pos_ids[i] == NOUN]
         return bool(nouns) and self.is_role(nouns[0]) and self._introduced_unnamed(article.lemma(nouns[0]), start)
 
     def _introduced_unnamed(self, lemma: str, start: int) -> bool:
@@ -397,8 +400,10 @@ class Coreference:
             return False
         tokens = article.token_range(max(article.floor(start, 3), start - _ROLE_REACH), start)
         for i in range(tokens.stop - 1, tokens.start - 1, -1):
+            if article.pos_ids[i] != NOUN:
+                continue
             t = doc[i]
-            if t.pos_ != "NOUN" or article.in_quote[i] or article.lemma(t) != lemma:
+            if article.in_quote[i] or article.lemma(t) != lemma:
                 continue
             phrase = (doc[t.left_edge.i].idx, doc[t.right_edge.i].idx + len(doc[t.right_edge.i].text))
             if article.per_mention_at(*phrase) is not None:
