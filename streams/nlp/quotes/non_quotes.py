@@ -113,15 +113,10 @@ def is_scare_quote(article: ArticleIndex, quote: QuoteCandidate, text: str) -> b
     return not any(article.doc[i].pos_ in ("VERB", "AUX") for i in article.token_range(quote.start, quote.end))
 
 
-# The -s/-x ending a word of four letters or more (run over the whole text, not word by word:
-# _name_key reads the article's whole unquoted text).
-_PLURAL_END_RE = re.compile(r"(?<=\w\w\w)[sx](?!\w)")
-_WORDS_RE = re.compile(r"\w+")
-
-
 def _name_key(text: str) -> str:
     """'Gilets jaunes', 'gilet jaune' -> one key: case and plural -s/-x set aside."""
-    return " ".join(_WORDS_RE.findall(_PLURAL_END_RE.sub("", text.casefold())))
+    words = re.findall(r"\w+", text.casefold())
+    return " ".join(word[:-1] if len(word) > 3 and word[-1] in "sx" else word for word in words)
 
 
 def repeated_names(body: str, candidates: list[QuoteCandidate]) -> set[str]:
