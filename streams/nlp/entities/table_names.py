@@ -4,6 +4,7 @@ the tokens (for names the model missed, and for pipelines without NER)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import repeat
 
 import numpy as np
@@ -86,24 +87,37 @@ def scan_index(table: AliasTable) -> tuple[dict[str, AliasEntry], dict[str, int]
     return cached
 
 
+# a doc this short (a headline) is read token by token: the arrays' fixed cost is more than its words'
+_SMALL_DOC = 64
+
+
 def scan_tokens(doc: Doc, table: AliasTable, tokens: Tokens | None = None) -> list[Mention]:
     """Table names found token by token (longest first), case-sensitive; ``tokens``: the doc's, if
     already read."""
     index, firsts = scan_index(table)
+    if tokens is None and len(doc) <= _SMALL_DOC:
+        orths, starts = [t.text for t in doc], [t.idx for t in doc]
+        widths = [firsts.get(word, 0) for word in orths]
+        return _scan(index, doc.text, orths, starts, widths, [at for at, width in enumerate(widths) if width])
     tokens = Tokens.read(doc) if tokens is None else tokens
-    text, orths, starts = tokens.text, tokens.orth, tokens.idx
-    # how many words a name opened by each distinct word may have: only the tokens that may open
-    # one are visited, not every word of a long body
-    # (every word in firsts opens with a capital: no need to test it)
+    # how many words a name opened by each distinct word may have (every word in firsts opens with a
+    # capital): only the tokens that may open one are visited, not every word of a long body
     widths = np.fromiter(map(firsts.get, tokens.words, repeat(0)), dtype=np.int64, count=len(tokens.words))
     token_widths = widths[tokens.which]
+    return _scan(index, tokens.text, tokens.orth, tokens.idx, token_widths, np.flatnonzero(token_widths).tolist())
+
+
+def _scan(index: dict[str, AliasEntry], text: str, orths: list[str], starts: list[int], widths: Sequence[int],
+          openers: list[int]) -> list[Mention]:
+    """The longest table name at each opener (ascending; ``widths``: each token's most words), none
+    overlapping."""
     out: list[Mention] = []
     n = len(orths)
     i = 0  # the first token not inside a name found
-    for at in np.flatnonzero(token_widths).tolist():
+    for at in openers:
         if at < i:
             continue
-        for size in range(min(int(token_widths[at]), n - at), 0, -1):
+        for size in range(min(int(widths[at]), n - at), 0, -1):
             end = starts[at + size - 1] + len(orths[at + size - 1])
             surface = text[starts[at]:end]
             entry = index.get(surface)
