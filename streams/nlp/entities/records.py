@@ -94,6 +94,7 @@ class Column:
 
     words: list[str]
     which: np.ndarray
+    _masks: dict[int, tuple[Container[str], np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def read(cls, doc: Doc, attr: int) -> Column:
@@ -106,8 +107,15 @@ class Column:
         return self.words[self.which[i]]
 
     def among(self, words: Container[str]) -> np.ndarray:
-        """Whether each token's string is one of ``words`` (one test per distinct string, in C)."""
-        return _each_in(self.words, words)[self.which]
+        """Whether each token's string is one of ``words`` (one test per distinct string, in C); kept
+        per word list, as several rules ask the same (read-only: a rule combines it into a new array)."""
+        known = self._masks.get(id(words))
+        if known is not None and known[0] is words:
+            return known[1]
+        mask = _each_in(self.words, words)[self.which]
+        mask.flags.writeable = False
+        self._masks[id(words)] = (words, mask)
+        return mask
 
 
 def token_strings(doc: Doc, attr: int) -> list[str]:
