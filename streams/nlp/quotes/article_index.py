@@ -102,7 +102,7 @@ class ArticleIndex(MentionIndex):
         self.switches = switches
         super().__init__(
             entities,
-            spacy_mentions(doc) if aligned and doc.has_annotation("ENT_IOB") else (),
+            spacy_mentions(doc, self.starts, self.ends) if aligned and doc.has_annotation("ENT_IOB") else (),
         )
 
     def mark_quoted(self, spans: list[QuoteSpan]) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from spacy.tokens import Doc
+from spacy.attrs import ENT_IOB, ENT_TYPE
+from spacy.tokens import Doc, Span
 
 from streams.events import Entity
 from streams.nlp.quotes.lexicon import either_case_pattern, every_language
@@ -100,14 +101,42 @@ def display_name(text: str) -> str:
     return text
 
 
-def spacy_mentions(doc: Doc) -> list[Mention]:
-    """spaCy's own entity spans, mapped to our types, as unlinked mentions."""
+def spacy_mentions(doc: Doc, starts: list[int] | None = None, ends: list[int] | None = None) -> list[Mention]:
+    """spaCy's own entity spans, mapped to our types, as unlinked mentions.
+
+    With the tokens' character `starts` and `ends`, the spans are read from the IOB arrays as
+    doc.ents reads them, without a Span object per entity (which costs more than the rest)."""
+    if starts is None or ends is None:
+        return _mentions_of(doc.ents)
+    iobs = doc.to_array(ENT_IOB).tolist()
+    labels = doc.to_array(ENT_TYPE).tolist()
+    strings = doc.vocab.strings
     mentions: list[Mention] = []
-    for span in doc.ents:
-        etype = ENT_MAP.get(span.label_)
-        if etype:
-            mentions.append(Mention(span.start_char, span.end_char, None, etype))
+    begin, label = -1, 0
+    for i, (iob, ent_type) in enumerate(zip(iobs, labels)):
+        if iob == 1:  # I: inside the open entity
+            if begin == -1:
+                return _mentions_of(doc.ents)  # an I with no B: doc.ents says what is wrong
+            continue
+        if begin != -1 and label:
+            _add_mention(mentions, starts[begin], ends[i - 1], strings[label])
+        begin, label = (i, ent_type) if iob == 3 and ent_type else (-1, 0)
+    if begin != -1 and label:
+        _add_mention(mentions, starts[begin], ends[len(iobs) - 1], strings[label])
     return mentions
+
+
+def _mentions_of(spans: Iterable[Span]) -> list[Mention]:
+    mentions: list[Mention] = []
+    for span in spans:
+        _add_mention(mentions, span.start_char, span.end_char, span.label_)
+    return mentions
+
+
+def _add_mention(mentions: list[Mention], start: int, end: int, label: str) -> None:
+    etype = ENT_MAP.get(label)
+    if etype:
+        mentions.append(Mention(start, end, None, etype))
 
 
 class MentionIndex:
