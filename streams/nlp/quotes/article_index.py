@@ -98,6 +98,7 @@ class ArticleIndex(MentionIndex):
         # (text, start, end, type) -> the Speaker it resolves to: the passes resolve the same
         # mentions again and again (every pronoun looks back over the same people).
         self._resolved: dict[tuple[str, int, int, str | None], Speaker] = {}
+        self._inside: dict[tuple[int, int], tuple[int, int] | None] = {}  # see _person_inside
         self.name_stops = name_stops  # words never part of a name (weekdays)
         self.switches = switches
         super().__init__(
@@ -185,7 +186,14 @@ class ArticleIndex(MentionIndex):
 
     def _person_inside(self, mention: Mention) -> tuple[int, int] | None:
         """'[Education Jean-Michel Blanquer]', '[La Repubblica Lucio Caracciolo]': a span only
-        the model tagged, as a body, whose tail is a first name and a capitalised surname."""
+        the model tagged, as a body, whose tail is a first name and a capitalised surname.
+        Worked out once per mention (every lookup around it asks again)."""
+        key = (mention.start, mention.end)
+        if key not in self._inside:
+            self._inside[key] = self._find_person_inside(mention)
+        return self._inside[key]
+
+    def _find_person_inside(self, mention: Mention) -> tuple[int, int] | None:
         text = self.body[mention.start:mention.end]
         words = [(match.start(), match.group()) for match in re.finditer(r"\S+", text)]
         for k, (offset, word) in enumerate(words[1:-1], start=1):
