@@ -22,6 +22,7 @@ from streams.nlp.entities.name_shapes import (
     compound_demonym,
     ends_with_place,
     exact_place,
+    given_names,
     looks_like_demonym,
     misc_by_head,
     names_a_longer_name,
@@ -59,8 +60,10 @@ def widen_person_span(article: Article, candidate: Candidate) -> bool:
         candidate.span_start, candidate.span_end = extend_person(article.doc, candidate.span)
         candidate.span_end = body_after_name(article.text, candidate.span_start, candidate.span_end, article.table,
                                              article.language)
+    elif candidate.span.start > 0 and article.tokens.orth[candidate.span.start - 1] in given_names():
+        candidate.span_start = with_first_name(article.doc, candidate.span)  # its parse is read only then
     else:
-        candidate.span_start = with_first_name(article.doc, candidate.span)
+        candidate.span_start = candidate.span.start_char
     return True
 
 
@@ -143,7 +146,7 @@ def type_demonyms(article: Article, candidate: Candidate) -> bool:
         start = candidate.span.start
         # after an article a shorter stem will do: "le Belge Charles Michel", "la Bretonne" (of
         # "Belgique", "Bretagne"); a place's own name takes none ("in Stanmore")
-        share = 0.5 if start > 0 and article.doc[start - 1].lower_ in DEFINITE_ARTICLES else 0.6
+        share = 0.5 if start > 0 and article.tokens.orth[start - 1].lower() in DEFINITE_ARTICLES else 0.6
         if looks_like_demonym(alias_key(candidate.surface), article.places, share):
             candidate.type = "MISC"
     elif candidate.type in ("LOC", "ORG") and compound_demonym(candidate.surface, article.table, article.language):
@@ -205,7 +208,8 @@ def retype_persons(article: Article, candidate: Candidate) -> bool:
         return True
     doc, surface = article.doc, candidate.surface
     start = candidate.span.start
-    named = not (doc[start].lower_ in DEFINITE_ARTICLES or start > 0 and doc[start - 1].lower_ in DEFINITE_ARTICLES)
+    orth = article.tokens.orth  # the words, without a Token each (LOWER is the text in lower case)
+    named = not (orth[start].lower() in DEFINITE_ARTICLES or start > 0 and orth[start - 1].lower() in DEFINITE_ARTICLES)
     if candidate.type == "ORG":
         is_person = org_is_person(doc, candidate.span, surface, article.person_texts) or named and starts_with_given_name(
             surface.split(), surface, article.table, article.language)
