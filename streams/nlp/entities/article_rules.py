@@ -153,6 +153,8 @@ def add_table_names(article: Article, out: list[Mention]) -> list[Mention]:
             added.append(m)
     # the scan's names do not overlap, so only the mentions found before may fall inside one: they
     # are dropped in one pass (a pass per name made long bodies quadratic)
+    if not winning:
+        return out + added
     inside = SpanIndex(winning)
     return [o for o in out if not inside.contains(o.start, o.end)] + added
 

@@ -247,11 +247,15 @@ class SpanIndex:
 
     def overlapping(self, start: int, end: int) -> list[tuple]:
         """The spans that share a character with [start, end)."""
+        if not self._items:
+            return []  # most indexes of an article are empty: no bisection
         low = bisect_left(self._starts, start - self._longest)
         return [item for item in self._items[low:bisect_left(self._starts, end)] if item[0] < end and start < item[1]]
 
     def contains(self, start: int, end: int) -> bool:
         """Whether one span holds all of [start, end)."""
+        if not self._items:
+            return False
         low = bisect_left(self._starts, end - self._longest)
         return any(item[0] <= start and end <= item[1] for item in self._items[low:bisect_right(self._starts, start)])
 

@@ -196,8 +196,8 @@ def _named_as_place(article: Article, span: Span) -> bool:
     """named_as_place; where no "<place noun> of" comes before the span (most articles have none)
     only its look after the name, without the parse's root and conjuncts, which cost the most."""
     if article.first_place_of > span.start:
-        doc = article.doc
-        return span.end < len(doc) and doc[span.end].text in PLACE_KIND_AFTER
+        orth = article.tokens.orth
+        return span.end < len(orth) and orth[span.end] in PLACE_KIND_AFTER
     return named_as_place(article.doc, span)
 
 
