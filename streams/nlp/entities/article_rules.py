@@ -104,7 +104,7 @@ def add_untagged_places(article: Article, out: list[Mention]) -> list[Mention]:
     an apposition calls a town ("Bourges, a town of 66,000 people")."""
     lower = article.tokens.lower  # read once for both
     found = untagged_places(article.doc, article.text, article.covered_index(), lower)
-    found += listed_places(article.doc, article.text, article.table, article.language, article.ents)
+    found += listed_places(article.doc, article.text, article.table, article.language, article.ents, article.tokens)
     found += described_places(article.doc, article.text, article.covered_index(), lower)
     return out + [m for m in found if not article.meta.contains(m.start, m.end)]
 

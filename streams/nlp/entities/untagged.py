@@ -127,14 +127,16 @@ _LIST_JOINS = {",", "and", "et"}
 
 
 def listed_places(doc: Doc, text: str, table: AliasTable, language: str,
-                  ents: Sequence[Span] | None = None) -> list[Mention]:
+                  ents: Sequence[Span] | None = None, tokens: Tokens | None = None) -> list[Mention]:
     """"cities including Lyon, Toulouse, Bordeaux": an untagged name right after a place the model
     tagged and a comma or "and", which the table knows as a place by that exact name (looked for
     after each entity only: linear on long bodies). A list's tagged name may be mistyped ("Lyon" as
-    an organisation): one the table knows as a place by that exact name opens the list too."""
+    an organisation): one the table knows as a place by that exact name opens the list too.
+    ``tokens``: the doc's, if read already (the word after each entity is read there)."""
     out = []
+    orth = (Tokens.read(doc) if tokens is None else tokens).orth
     for ent in doc.ents if ents is None else ents:  # doc.ents, if not read already
-        if ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _LIST_JOINS:
+        if ent.end + 1 >= len(orth) or orth[ent.end].lower() not in _LIST_JOINS:
             continue
         if ent.label_ not in ("GPE", "LOC") and not (ent.label_ in ("ORG", "PERSON", "PER")
                                                      and exact_place(ent.text, table, language)):
