@@ -168,7 +168,7 @@ class Tokens:
     @cached_property
     def number(self) -> dict[str, int]:
         """Each distinct word's index in ``words``, built once for every WordStarts of the article."""
-        return {w: k for k, w in enumerate(self.words)}
+        return dict(zip(self.words, range(len(self.words))))
 
     @cached_property
     def lower(self) -> Column:
