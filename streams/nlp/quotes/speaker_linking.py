@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy
 from spacy.attrs import ENT_IOB, ENT_TYPE
 from spacy.tokens import Doc, Span
 
@@ -108,21 +109,27 @@ def spacy_mentions(doc: Doc, starts: list[int] | None = None, ends: list[int] | 
     doc.ents reads them, without a Span object per entity (which costs more than the rest)."""
     if starts is None or ends is None:
         return _mentions_of(doc.ents)
-    iobs = doc.to_array(ENT_IOB).tolist()
+    iob_array = doc.to_array(ENT_IOB)
+    iobs = iob_array.tolist()
     labels = doc.to_array(ENT_TYPE).tolist()
     strings = doc.vocab.strings
     mentions: list[Mention] = []
-    begin, label = -1, 0
-    for i, (iob, ent_type) in enumerate(zip(iobs, labels)):
+    begin, label, previous = -1, 0, -2
+    for i in numpy.flatnonzero(iob_array != 2).tolist():  # O tokens (most) only close an entity
+        if begin != -1 and i != previous + 1:  # O tokens in between: the entity ended at previous
+            _add_mention(mentions, starts[begin], ends[previous], strings[label])
+            begin, label = -1, 0
+        previous = i
+        iob = iobs[i]
         if iob == 1:  # I: inside the open entity
             if begin == -1:
                 return _mentions_of(doc.ents)  # an I with no B: doc.ents says what is wrong
             continue
-        if begin != -1 and label:
+        if begin != -1:
             _add_mention(mentions, starts[begin], ends[i - 1], strings[label])
-        begin, label = (i, ent_type) if iob == 3 and ent_type else (-1, 0)
-    if begin != -1 and label:
-        _add_mention(mentions, starts[begin], ends[len(iobs) - 1], strings[label])
+        begin, label = (i, labels[i]) if iob == 3 and labels[i] else (-1, 0)
+    if begin != -1:
+        _add_mention(mentions, starts[begin], ends[previous], strings[label])
     return mentions
 
 
