@@ -7,7 +7,6 @@ stance lead-in 'Pour le ministre, « … »' / 'Pour l'avocat, Me X, le dossier 
 from __future__ import annotations
 
 from streams.nlp.quotes import COLON_INTRO, STANCE
-from streams.nlp.quotes.article_index import is_sentence_end
 from streams.nlp.quotes.attributor import Attributor
 from streams.nlp.quotes.cues import NO_PHRASE, Cue
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -79,7 +78,7 @@ def _stance(attributor: Attributor, tokens: range) -> Cue | None:
     # "Pour l'avocat, Me X, le dossier repose « sur des suppositions »": a named person's
     # stance frames the whole sentence.
     comma = next((j for j in range(start + 1, min(tokens.stop, start + 14)) if doc[j].text == ","), None)
-    if comma is None or any(is_sentence_end(doc[j]) for j in range(start, tokens.stop)):
+    if comma is None or any(article.is_sentence_end(j) for j in range(start, tokens.stop)):
         return None
     person = article.person_at(doc[start].idx, doc[comma].idx)
     if person is None and comma + 1 < tokens.stop:

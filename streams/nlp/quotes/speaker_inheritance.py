@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 
 from streams.nlp.quotes import AGREEMENT, FORWARD_IN_SENTENCE, INTERVIEW_ANSWERS, UNNAMED_SOURCES
-from streams.nlp.quotes.article_index import Paragraph, is_sentence_end
+from streams.nlp.quotes.article_index import Paragraph
 from streams.nlp.quotes.attributor import Attributor, QuoteCandidate
 from streams.nlp.quotes.lexicon import every_language
 from streams.nlp.quotes.speaker_linking import Speaker
@@ -112,7 +112,7 @@ def _sentence_between(attributor: Attributor, a: int, b: int) -> bool:
     article = attributor.article
     if b - a > _SENTENCE_REACH:
         return True
-    return any(not article.in_quote[i] and is_sentence_end(attributor.doc[i]) for i in article.token_range(a, b))
+    return any(not article.in_quote[i] and article.is_sentence_end(i) for i in article.token_range(a, b))
 
 
 _CONTINUING_VERBS = every_language("quotes", "continuing-verbs")
