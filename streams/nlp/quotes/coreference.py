@@ -72,52 +72,21 @@ class Coreference:
     def _collect_titles(self) -> None:
         """Map title nouns to the persons they name ("le ministre X", "X, the minister")."""
         article = self.article
-        doc = article.doc
         if not article.has_pos:
             return
+        # The entities stage and the model often give the same span: its words are read once.
+        found: dict[tuple[int, int], tuple[list[Token], frozenset[str], str, bool] | None] = {}
         for mention in article.mentions:
             if mention.etype != "PER":
                 continue
-            tokens = article.token_range(mention.start, mention.end)
-            if not tokens:
-                continue
-            nouns: list[Token] = []
-            adjectives: set[str] = set()
-            honorific = doc[tokens.start].lower_.rstrip(".") if tokens else ""
-            if tokens.start > 0 and honorific not in HONORIFIC_GENDERS:
-                honorific = doc[tokens.start - 1].lower_.rstrip(".")
-            lawyer = tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES  # "Me Nicolas Berthier"
-            j = tokens.start - 1
-            comma = False
-            while j >= 0 and j >= tokens.start - 6:
-                t = doc[j]
-                if is_mark_token(t) or article.in_quote[j]:
-                    j -= 1  # 'du député « marcheur » Joachim Son-Forget': a quoted epithet
-                    continue
-                if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
-                    if article.has_dep and "Plur" in t.morph.get("Number") and (
-                            t.head.pos_ == "NOUN" and t.head.i < t.i):
-                        t = t.head  # 'le chef de file des députés LREM, X': X is the chef, not a député
-                    after = article.body[mention.end:mention.end + 3].lstrip()[:1]
-                    governed = article.has_dep and any(c.dep_ == "case" for c in t.children) and (
-                        after not in (",", ".", ";", ":", ")", ""))
-                    if not comma or (self.is_role(t) and not governed):
-                        # "Côté rochelais, Ronan O'Gara": no title; "sanctions contre le député,
-                        # M. Le Gendre s'est refusé": the role ends another phrase and the name
-                        # starts a clause (but "à la droite du maire, Pascal Jolly, qui …" is an
-                        # apposition, closed by a comma)
-                        nouns.append(t)
-                    break
-                comma = comma or t.text == ","
-                if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
-                    break
-                if t.pos_ == "ADJ":
-                    adjectives.add(article.lemma(t))
-                j -= 1
-            if article.has_dep:
-                nouns.extend(self._appositions(tokens))
-            if not (nouns or adjectives or lawyer or honorific in HONORIFIC_GENDERS):
+            key = (mention.start, mention.end)
+            if key not in found:
+                found[key] = self._title_words(mention.start, mention.end)
+            words = found[key]
+            if words is None:
                 continue  # nothing to record: the person need not be resolved (most mentions)
+            nouns, introduced, honorific, lawyer = words
+            adjectives = set(introduced)
             person = article.resolve_person(mention.start, mention.end)
             holder = (mention.start, person.name, person.entity_id)
             if honorific in HONORIFIC_GENDERS:  # "Mme Mouraud", "M. Caracciolo"
@@ -135,6 +104,53 @@ class Coreference:
                 self.person_adjectives.setdefault(_person_key(person), set()).update(adjectives)
         for holders in self.titles.values():
             holders.sort()
+
+    def _title_words(self, start: int, end: int) -> tuple[list[Token], frozenset[str], str, bool] | None:
+        """What introduces the person named at [start, end): title nouns, adjectives, the
+        honorific, a lawyer's 'Me'; None when there is none of them."""
+        article = self.article
+        doc = article.doc
+        tokens = article.token_range(start, end)
+        if not tokens:
+            return None
+        nouns: list[Token] = []
+        adjectives: set[str] = set()
+        honorific = doc[tokens.start].lower_.rstrip(".") if tokens else ""
+        if tokens.start > 0 and honorific not in HONORIFIC_GENDERS:
+            honorific = doc[tokens.start - 1].lower_.rstrip(".")
+        lawyer = tokens.start > 0 and doc[tokens.start - 1].text in _LAWYER_TITLES  # "Me Nicolas Berthier"
+        j = tokens.start - 1
+        comma = False
+        while j >= 0 and j >= tokens.start - 6:
+            t = doc[j]
+            if is_mark_token(t) or article.in_quote[j]:
+                j -= 1  # 'du député « marcheur » Joachim Son-Forget': a quoted epithet
+                continue
+            if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_):
+                if article.has_dep and "Plur" in t.morph.get("Number") and (
+                        t.head.pos_ == "NOUN" and t.head.i < t.i):
+                    t = t.head  # 'le chef de file des députés LREM, X': X is the chef, not a député
+                after = article.body[end:end + 3].lstrip()[:1]
+                governed = article.has_dep and any(c.dep_ == "case" for c in t.children) and (
+                    after not in (",", ".", ";", ":", ")", ""))
+                if not comma or (self.is_role(t) and not governed):
+                    # "Côté rochelais, Ronan O'Gara": no title; "sanctions contre le député,
+                    # M. Le Gendre s'est refusé": the role ends another phrase and the name
+                    # starts a clause (but "à la droite du maire, Pascal Jolly, qui …" is an
+                    # apposition, closed by a comma)
+                    nouns.append(t)
+                break
+            comma = comma or t.text == ","
+            if t.pos_ not in ("ADJ", "PROPN") and t.text != ",":
+                break
+            if t.pos_ == "ADJ":
+                adjectives.add(article.lemma(t))
+            j -= 1
+        if article.has_dep:
+            nouns.extend(self._appositions(tokens))
+        if not (nouns or adjectives or lawyer or honorific in HONORIFIC_GENDERS):
+            return None
+        return nouns, frozenset(adjectives), honorific, lawyer
 
     def _appositions(self, tokens: range) -> list[Token]:
         """Nouns in apposition to a name ("X, the minister", "le ministre, X")."""
