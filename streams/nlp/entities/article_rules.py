@@ -61,7 +61,7 @@ def retype_teams(article: Article, out: list[Mention]) -> list[Mention]:
 
 
 def retype_outlets_and_companies(article: Article, out: list[Mention]) -> list[Mention]:
-    retype_by_org_cues(article.doc, out, article.person_words)
+    retype_by_org_cues(article.doc, out, article.person_words, article.tokens)
     return out
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_right
 
 from spacy.tokens import Doc, Span, Token
 
@@ -330,18 +329,6 @@ def _quoted_heading(text: str, start: int, end: int) -> bool:
     return start == inner_start and all(w[:1].islower() for w in rest)
 
 
-def _expanded(tokens: Tokens, start: int, end: int) -> range | None:
-    """The tokens doc.char_span(start, end, alignment_mode="expand") holds, found by bisection in the
-    tokens' offsets (they tile the text, each with its trailing space): no Span, no Token per word."""
-    idx, size = tokens.idx, len(tokens.text)
-    if not (0 <= start < size and 0 <= end - 1 < size):
-        return None
-    first = bisect_right(idx, start) - 1
-    if start == idx[first] + len(tokens.orth[first]):
-        first += 1  # the token's trailing space is not the token
-    return range(first, bisect_right(idx, end - 1))
-
-
 # word -> whether it is punctuation or a space (lexical flags, the same in every vocab)
 _BLANK: dict[str, bool] = {}
 
@@ -364,7 +351,7 @@ def _content(doc: Doc, span: Span, start: int, end: int, tokens: Tokens | None) 
         inner = doc.char_span(start, end, alignment_mode="expand")
         kept = [t for t in (inner if inner is not None else span) if not t.is_punct and not t.is_space]
         return len(kept), kept[0] if len(kept) == 1 else None
-    ids = _expanded(tokens, start, end)
+    ids = tokens.expanded(start, end)
     orth = tokens.orth
     kept_ids = [i for i in (range(span.start, span.end) if ids is None else ids) if not _is_blank(doc, orth[i])]
     return len(kept_ids), doc[kept_ids[0]] if len(kept_ids) == 1 else None

@@ -12,7 +12,7 @@ from streams.nlp.entities.aliases import AliasTable, alias_key
 from streams.nlp.entities.cleaning import trim
 from streams.nlp.entities.evidence import follows_title, has_relative_clause
 from streams.nlp.entities.name_shapes import ends_with_place, exact_place, person_shaped
-from streams.nlp.entities.records import LABEL_MAP, Mention, entity_at
+from streams.nlp.entities.records import LABEL_MAP, Mention, Tokens, entity_at
 from streams.nlp.entities.vocabulary import (
     AIRCRAFT_NOUNS,
     BROADCAST_NOUNS,
@@ -120,10 +120,19 @@ def _list_cue(doc: Doc, token: Token) -> int:
     return 2 if _org_cue(doc, head.start, head.end, False) == 2 else 0
 
 
-def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str]) -> None:
+def _span(doc: Doc, m: Mention, tokens: Tokens | None) -> Span | None:
+    """doc.char_span(m.start, m.end, alignment_mode="expand"), by bisection in ``tokens`` if read."""
+    if tokens is None:
+        return doc.char_span(m.start, m.end, alignment_mode="expand")
+    ids = tokens.expanded(m.start, m.end)
+    return None if ids is None else doc[ids.start:ids.stop]
+
+
+def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str],
+                       tokens: Tokens | None = None) -> None:
     """Retype as ORG the person or place names (unknown to the table) that the article uses as a news
     outlet or a company, unless a mention has a person's evidence (a title, "who", the surname of a
-    longer person name)."""
+    longer person name). ``tokens``: the doc's, if read already (a mention's tokens are found there)."""
     cues: dict[str, int] = {}
     vetoed: set[str] = set()
     said: set[str] = set()  # a person's verb of saying weighs against a weak cue
@@ -133,7 +142,7 @@ def retype_by_org_cues(doc: Doc, out: list[Mention], person_words: frozenset[str
         key = alias_key(m.text)
         if key in vetoed:
             continue  # for good: nothing another mention says flips it (a long body repeats names)
-        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        span = _span(doc, m, tokens)
         if span is None:
             continue
         if m.tokens == 1 and key in person_words:

@@ -165,6 +165,17 @@ class Tokens:
         """Whether each token's text is one of ``words``: a rule visits those tokens only."""
         return _each_in(self.words, words)[self.which]
 
+    def expanded(self, start: int, end: int) -> range | None:
+        """The tokens doc.char_span(start, end, alignment_mode="expand") holds, found by bisection in
+        the offsets (the tokens tile the text, each with its trailing space): no Span, no Token."""
+        idx, size = self.idx, len(self.text)
+        if not (0 <= start < size and 0 <= end - 1 < size):
+            return None
+        first = bisect_right(idx, start) - 1
+        if start == idx[first] + len(self.orth[first]):
+            first += 1  # the token's trailing space is not the token
+        return range(first, bisect_right(idx, end - 1))
+
     @cached_property
     def number(self) -> dict[str, int]:
         """Each distinct word's index in ``words``, built once for every WordStarts of the article."""
