@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 
 from spacy.tokens import Doc, Span, Token
 
@@ -109,7 +110,7 @@ def _trim(text: str, start: int, end: int, language: str) -> tuple[int, int]:
 
 
 def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
-           places: dict[str, int]) -> tuple[int, int]:
+           places: dict[str, int], tokens: Tokens | None = None) -> tuple[int, int]:
     """Boundary fixes the trim cannot see: an unclosed "(", trailing function words and scores,
     "pro-"/"anti-" prefixes, and role words, demonyms or sentence-initial verbs before a person's
     name ("Following Mubarak", "Superintendent Shekhar Prabhudessai", "Estonian Herman Simm")."""
@@ -159,8 +160,7 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
                         or looks_like_demonym(key, places) and len(words) >= 3
                         and ADJECTIVE_DEMONYM_ENDING.search(key) is not None)  # "Russian ...", not "George W. Bush"
                 if not drop:
-                    inner = doc.char_span(start, start + len(first))
-                    tok = inner[0] if inner is not None and len(inner) == 1 else None
+                    tok = _token_of(doc, start, start + len(first), tokens)
                     drop = (tok is not None and tok.tag_ == "VBG"
                             and (tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct))
                 if drop:
@@ -169,6 +169,16 @@ def refine(doc: Doc, text: str, start: int, end: int, type_: str, language: str,
         if (start, end) == before or end <= start:
             break
     return start, end
+
+
+def _token_of(doc: Doc, start: int, end: int, tokens: Tokens | None) -> Token | None:
+    """The one token that is [start, end) exactly (doc.char_span's, if one long), or None; with
+    ``tokens`` (the doc's) found by bisection in their offsets, no Span made."""
+    if tokens is None:
+        inner = doc.char_span(start, end)
+        return inner[0] if inner is not None and len(inner) == 1 else None
+    i = bisect_right(tokens.idx, start) - 1
+    return doc[i] if i >= 0 and tokens.idx[i] == start and len(tokens.orth[i]) == end - start else None
 
 
 _TRAILING = TRAILING_WORDS | {"-", "\u2013", "/"}

@@ -89,7 +89,7 @@ def trim_span(article: Article, candidate: Candidate) -> bool:
 def refine_span(article: Article, candidate: Candidate) -> bool:
     if not candidate.group_stage and candidate.end > candidate.start:
         candidate.start, candidate.end = refine(article.doc, article.text, candidate.start, candidate.end,
-                                                candidate.type, article.language, article.places)
+                                                candidate.type, article.language, article.places, article.tokens)
     return True
 
 
