@@ -61,18 +61,18 @@ _STRINGS_MAX = 1 << 18
 
 
 def strings_of(doc: Doc, hashes: list[int]) -> list[str]:
-    """The strings of the hashes, each looked up in the doc's vocab once per process."""
+    """The strings of the hashes, each looked up in the doc's vocab once per process (another
+    thread may clear the memo meanwhile: what this call found is kept in its own list)."""
     known = _STRINGS
-    try:
-        return [known[h] for h in hashes]
-    except KeyError:
+    found: list[str | None] = list(map(known.get, hashes))
+    if None in found:
         if len(known) >= _STRINGS_MAX:
             known.clear()  # bounded: a long-lived worker sees new words forever
         store = doc.vocab.strings
-        for h in hashes:
-            if h not in known:
-                known[h] = store[h]
-        return [known[h] for h in hashes]
+        for k, h in enumerate(hashes):
+            if found[k] is None:
+                found[k] = known[h] = store[h]
+    return found  # type: ignore[return-value]
 
 
 def _distinct_strings(doc: Doc, attr: int) -> tuple[list[str], np.ndarray]:
