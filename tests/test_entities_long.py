@@ -11,7 +11,7 @@ from streams.nlp.entities.aliases import load_alias_table
 from streams.nlp.entities.cleaning import credited_names, refine, trim
 from streams.nlp.entities.extract import extract_entities
 from streams.nlp.entities.person_spans import body_after_name
-from streams.nlp.entities.records import SpanIndex, entity_at
+from streams.nlp.entities.records import SpanIndex, Tokens, entity_at
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,36 @@ def test_entity_at_is_the_entity_holding_the_token(fr):
             found = entity_at(doc, i)
             assert (found.start, found.end, found.label_) == (ent.start, ent.end, ent.label_)
     assert entity_at(doc, 2) is None
+
+
+def test_tokens_expanded_is_char_span_expand(en):
+    body = "  The U.S. Senate (AFP) voted.\n\nMr.  Smith   left, he said ."
+    doc = en(body)
+    tokens = Tokens.read(doc)
+    assert tokens.text == body
+    for start in range(-1, len(body) + 1):
+        for end in range(start + 1, len(body) + 2):
+            try:
+                span = doc.char_span(start, end, alignment_mode="expand")
+            except (IndexError, ValueError):
+                continue
+            ids = tokens.expanded(start, end)
+            assert (None if span is None else (span.start, span.end)) == (
+                None if ids is None else (ids.start, ids.stop)), (start, end)
+
+
+def test_agency_credit_takes_six_words_at_most_and_a_joining_and_is_none():
+    def credited(body: str) -> list[str]:
+        return [body[s:e] for s, e in credited_names(body)]
+
+    assert credited("Fin. (a b c d e f)") == ["a b c d e f"]
+    assert credited("Fin. (a b c d e f g)") == []
+    assert credited("Fin. (a and b c d e f)") == ["a", "b c d e f"]
+    assert credited("Fin. (Ab et Cd Ef Gh Ij Kl)") == ["Ab", "Cd Ef Gh Ij Kl"]
+    assert credited("Fin. (Ab; Cd, Ef/Gh Ij Kl Mn)") == []
+    # too many words to match: skipped, not backtracked through (this took milliseconds)
+    assert credited("It ended. (Reporting by Valerie Volcovici; Additional reporting by Lawrence Hurley;"
+                    " Editing by Jo Doe)") == []
 
 
 def test_foot_credits_name_the_agency_but_bylines_and_sign_offs_do_not():
