@@ -320,7 +320,8 @@ def _french_phrase(
         window = terms[i : i + n]
         options: list[tuple[str, ...]] = [()]
         for lemma, lower, _ in window:
-            options = [o + (w,) for o in options for w in {lemma, lower}]
+            words = (lemma,) if lemma == lower else (lemma, lower)  # lemma first, in every process (not a set's order)
+            options = [o + (w,) for o in options for w in words]
         for key in options:
             if key in phrases:
                 return n, phrases[key]
