@@ -62,7 +62,7 @@ DESCRIPTION = (
 
 def register_bench(sub: argparse._SubParsersAction) -> None:
     """Add the `bench` verb to the wirewatch command line."""
-    parser = sub.add_parser("bench", help="throughput and latency against the raw spaCy baseline",
+    parser = sub.add_parser("bench", help="throughput, latency and a 1 MB body against the raw spaCy baseline",
                             description=DESCRIPTION)
     add_arguments(parser)
     parser.set_defaults(func=cmd_bench)
