@@ -271,3 +271,19 @@ def test_the_long_body_repeats_the_articles_to_the_size_asked():
     assert long_text([], 100) == "" and long_text([{"body": "x"}], 0) == ""
     assert long_text([{"body": "Été."}], 10) == "Été.\n\nÉ"  # sized in UTF-8 bytes (É is two) …
     assert long_text([{"body": "Été."}], 9) == "Été.\n\n"  # … and never a character cut in two
+
+
+def test_other_news_leaves_out_the_timed_articles_and_splits_the_languages(tmp_path):
+    from streams.harness.bench.corpus import other_news
+
+    body = "x" * 1600
+    fr = [{"id": f"fr-{i}", "language": "fr", "body": body + str(i)} for i in range(5)]
+    en = [{"id": f"en-{i}", "language": "en", "body": body + "e" + str(i)} for i in range(5)]
+    en.append({"id": "en-short", "language": "en", "body": "too short for the wire"})
+    for name, articles in (("dispatches-fr", fr), ("polnear-en-train", en)):
+        (tmp_path / name).mkdir()
+        write_jsonl(tmp_path / name / f"{name}.raw.jsonl", articles)
+    corpus = [fr[0], dict(en[1], id="renamed")]  # the same text under another id is left out too
+    picked = other_news(corpus, 6, tmp_path)
+    assert [a["id"] for a in picked] == ["fr-1", "fr-2", "fr-3", "en-0", "en-2", "en-3"]
+    assert other_news(corpus, 6, tmp_path / "absent") == [] and other_news(corpus, 0, tmp_path) == []

@@ -83,6 +83,30 @@ def load_english(count: int, rng: random.Random, data_dir: Path | None) -> list[
     return articles[:count]
 
 
+def other_news(corpus: Sequence[dict], count: int, data_dir: Path | None = None) -> list[dict]:
+    """Up to `count` articles that are not in `corpus`, half French (dispatches-fr) and half
+    English (other PolNeAR articles of wire length): what a worker that has been running for a
+    while has seen. Warmed on them, its vocabulary and caches hold the common words of the news
+    but not the timed articles' own names and phrases. Empty without the shared data."""
+    data_dir = data_dir if data_dir and data_dir.is_dir() else None
+    if data_dir is None or count <= 0:
+        return []
+    taken_ids = {a.get("id") for a in corpus}
+    taken_bodies = {a.get("body") for a in corpus}
+    sources = (("fr", data_dir / "dispatches-fr" / "dispatches-fr.raw.jsonl"),
+               ("en", data_dir / "polnear-en-train" / "polnear-en-train.raw.jsonl"))
+    out: list[dict] = []
+    for index, (language, path) in enumerate(sources):
+        wanted = (count - len(out)) // (len(sources) - index)
+        if not path.exists():
+            continue
+        fresh = [a for a in read_jsonl(path) if a.get("id") not in taken_ids and a.get("body") not in taken_bodies
+                 and (a.get("language") or language) == language
+                 and WIRE_MIN_CHARS <= len(a.get("body") or "") <= WIRE_MAX_CHARS]
+        out += fresh[:wanted]
+    return out
+
+
 def repeat_to(articles: list[dict], count: int) -> list[dict]:
     """Cycle through the articles until there are `count`, giving repeats fresh ids."""
     out: list[dict] = []

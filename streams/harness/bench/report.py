@@ -179,8 +179,10 @@ def format_table(doc: dict) -> str:
     lat = r.get("latency")
     if lat:
         lines.append("")
+        warmed = lat.get("warmed_on_other_articles")
         lines.append(f"latency at {lat['rate_docs_per_s']} docs/s (half of 1 worker), {lat['sent']} articles, "
-                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores")
+                     f"other load {_fmt(lat.get('other_load_cores'), 1)} cores"
+                     + (f"; worker warmed on {warmed} other articles first" if warmed else "; worker not warmed"))
         lines.append(f"  {'':<44}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
         for label, key in (("raw -> wire.enriched (consumer receive)", "raw_to_enriched"),
                            ("raw -> enriched_at stamp", "raw_to_enriched_at"),

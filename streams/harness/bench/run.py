@@ -15,7 +15,7 @@ from typing import Any
 from streams import __version__
 from streams.harness.articles import read_jsonl, write_jsonl
 from streams.harness.bench.baseline import ChildPool, combine, raw_phase
-from streams.harness.bench.corpus import build_corpus, default_data_dir, describe_corpus, repeat_to
+from streams.harness.bench.corpus import build_corpus, default_data_dir, describe_corpus, other_news, repeat_to
 from streams.harness.bench.machine import load_average, machine_description
 from streams.harness.bench.report import add_ratios, say, targets
 from streams.harness.bench.streaming import pick_actor, stream_latency, stream_throughput
@@ -135,8 +135,9 @@ def run_streaming(options: BenchOptions, doc: dict, corpus: list[dict], workers:
         if not options.skip_latency and one.get("docs_per_s"):
             rate = one["docs_per_s"] / 2
             count = max(40, int(rate * options.latency_seconds))
+            data_dir = Path(options.data_dir) if options.data_dir else default_data_dir()
             results["latency"] = stream_latency(broker, corpus, rate, count, partitions, workdir,
-                                                pick_actor(enrich_raw))
+                                                pick_actor(enrich_raw), other_news(corpus, len(corpus), data_dir))
     finally:
         broker.stop()
 
