@@ -1,9 +1,9 @@
 """Keep a worker's long-lived objects out of the cyclic garbage collector.
 
-Why: once the spaCy models, the alias tables and Faust are loaded, a worker holds well over a
-million container objects that live as long as it does. Every full (generation 2) collection
-walks all of them: in a loaded worker each one stopped every agent for 0.1–0.5 s, the tail of
-the latency figures (docs/benchmarks.md, issue #17). `gc.freeze()` moves what exists at that
+Why: once the spaCy models, the alias tables and Faust are loaded, a worker holds some 600,000
+container objects that live as long as it does. Every full (generation 2) collection walks all
+of them: 0.15 s of CPU in-process, 0.2–0.5 s of wall time in a loaded worker, during which every
+agent stops (docs/benchmarks.md, issue #17). `gc.freeze()` moves what exists at that
 moment into a permanent generation that collections skip; what is created later is collected as
 before. The price: a reference cycle among the frozen objects that later becomes garbage is
 never freed, which is why this runs once, after warm-up, over objects meant to last."""

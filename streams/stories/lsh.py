@@ -23,7 +23,7 @@ BANDS = NUM_PERM // ROWS
 def band_keys(sig: np.ndarray, rows: int = ROWS) -> list[int]:
     """One key per band: its index followed by its `rows` signature values, packed VALUE_BITS
     bits each. Packing, not hashing: two keys are equal exactly when the band and its rows are,
-    and it costs a tenth of a hash per band (docs/benchmarks.md, issue #17)."""
+    and it costs a fraction of a BLAKE2b digest per band (docs/benchmarks.md, issue #17)."""
     bands = len(sig) // rows
     keys = []
     for band, values in enumerate(sig[:bands * rows].reshape(bands, rows).tolist()):

@@ -32,7 +32,7 @@ def signature(hashes: np.ndarray) -> np.ndarray:
         return np.full(NUM_PERM, _EMPTY, dtype=np.uint64)
     # Multiply-shift hashing of 32-bit keys, h(x) = ((a*x + b) mod 2**64) >> 32: a family of
     # independent-looking permutations; uint64 arithmetic wraps, which is the "mod 2**64". The
-    # shift keeps the order, so it is applied to the minima only (a quarter of the time, in place).
+    # shift keeps the order, so it is applied to the minima only (a quarter less time, in place).
     with np.errstate(over="ignore"):
         values = np.multiply.outer(hashes, _A)
         values += _B

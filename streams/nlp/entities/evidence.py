@@ -40,7 +40,7 @@ _MATCH_SCORE = re.compile(r"\s\d{1,2}\s?[-:\u2013]\s?\d{1,2}(?!\d)")
 # lemma hash -> its lower case if a sports word, else "": a hash is its string's (the same in every
 # vocab), and most of an article's lemmas were seen in earlier ones, so each is read and lowered once
 _SPORT_LEMMAS: dict[int, str] = {}
-_SPORT_LEMMAS_MAX = 1 << 18
+_SPORT_LEMMAS_MAX = 1 << 16  # a few MB when full
 
 
 def _sport_word(lemma: int, strings) -> str:

@@ -57,7 +57,7 @@ def mention_of(start: int, end: int, surface: str, type_: str, entry: AliasEntry
 # hash -> string, for every vocab (a hash is its string's): an article's words were mostly seen in
 # earlier articles, and a dict costs a third of a StringStore look-up
 _STRINGS: dict[int, str] = {}
-_STRINGS_MAX = 1 << 18
+_STRINGS_MAX = 1 << 16  # ~10 MB when full
 
 
 def strings_of(doc: Doc, hashes: list[int]) -> list[str]:

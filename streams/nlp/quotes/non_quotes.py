@@ -41,11 +41,23 @@ def _no_space_chars(text: str) -> int:
     return len(_NO_SPACE_RE.findall(text))
 
 
-@lru_cache(maxsize=4096)
+CACHED_TEXT_CHARS = 1000
+"""word_count remembers texts up to this long: a quote's words are counted by several rules, but
+an unclosed mark can make a "quote" of a whole body, which the cache must not keep."""
+
+
 def word_count(text: str) -> int:
     """Words by spaces; a run in a script without spaces counts about one word per 1.3
-    characters (so four characters already make a short sentence).  Cached: each quote's
-    words are counted by several rules."""
+    characters (so four characters already make a short sentence)."""
+    return _word_count_cached(text) if len(text) <= CACHED_TEXT_CHARS else _word_count(text)
+
+
+@lru_cache(maxsize=4096)
+def _word_count_cached(text: str) -> int:
+    return _word_count(text)
+
+
+def _word_count(text: str) -> int:
     if not _NO_SPACE_RE.search(text):  # the common case: one scan for the whole text
         return sum(1 for word in text.split() if _WORD_RE.search(word))
     count = 0
