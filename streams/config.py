@@ -63,8 +63,8 @@ class Settings:
     app_id: str = "wirewatch"
     data_dir: str = "~/.local/state/wirewatch"
     batch_size: int = 16
-    # how long an agent waits for a batch to fill when fewer than batch_size are queued: each idle
-    # cycle waits this long even if an article is waiting (Faust's take_events), so it is pure latency
+    # the longest a batching agent lets a batch fill after its first event; it goes sooner when
+    # full or when nothing more is queued (streams/runtime/batching.py)
     batch_within: float = 0.01
     fetch_wait_ms: int = 100
     # one agent runs the consecutive enrichment stages a worker holds (streams/runtime/agents.py)

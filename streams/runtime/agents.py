@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from streams.nlp.chain import Outcome, run_chain
+from streams.runtime.batching import take_batches
 from streams.runtime.context import (
     EventValue,
     Outgoing,
@@ -103,7 +104,7 @@ def add_annotate_agent(ctx: WorkerContext) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name="annotate")
     async def annotate_agent(stream):
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+        async for batch in take_batches(stream, settings.batch_size, settings.batch_within):
             batch = [event for event in batch if not handled_upstream(event)]
             try:
                 decoded = await decode_batch(ctx, "annotate", batch)
@@ -198,7 +199,7 @@ def add_fused_agent(ctx: WorkerContext, stages: tuple[str, ...]) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name=name)
     async def fused_agent(stream):
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within):
+        async for batch in take_batches(stream, settings.batch_size, settings.batch_within):
             batch = [event for event in batch if stages[0] == "normalize" or not handled_upstream(event)]
             try:
                 await fused_batch(ctx, stages, batch)

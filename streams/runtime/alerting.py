@@ -48,6 +48,7 @@ from streams.alerts.targets import (
 )
 from streams.alerts.webhooks import deliver, redact_url
 from streams.retry import Backoff, retry_forever
+from streams.runtime.batching import take_batches
 from streams.runtime.context import (
     WorkerContext,
     decode_event,
@@ -126,7 +127,7 @@ def add_alerting(ctx: WorkerContext) -> None:
     state_described = f"the alert state on {ctx.settings.topic('alert-state')}"
 
     async def run_batches(stream, decide, payload) -> None:
-        async for batch in stream.take_events(ctx.settings.batch_size, within=ctx.settings.batch_within):
+        async for batch in take_batches(stream, ctx.settings.batch_size, ctx.settings.batch_within):
             # Not the articles' fault: hold the partition until rules and state are current,
             # rather than dead-letter articles whose alerts were never evaluated.
             await wait_for_event(ctx.rules.ready, rules_described)
@@ -565,7 +566,7 @@ def add_delivery(ctx: WorkerContext) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name="deliver")
     async def deliver_agent(stream):
-        async for batch in stream.take_events(ACCEPT_AT_ONCE, within=0.05):
+        async for batch in take_batches(stream, ACCEPT_AT_ONCE, 0.05):
             await wait_for_event(ctx.rules.ready, "the alert rules")
             await retry_until_current(state.ensure_current, state_described)
             try:

@@ -1,0 +1,53 @@
+"""take_batches (streams/runtime/batching.py) on a Faust agent's stream in Faust's test context
+(no broker): what is queued goes in one batch, a lone event goes alone without waiting for
+company, a batch never exceeds its size, and events are acknowledged only after the agent's body
+has run on their batch."""
+
+from __future__ import annotations
+
+import asyncio
+
+import faust
+
+from streams.runtime.batching import take_batches
+
+
+def run(max_size: int, rounds: list[list[int]], pause: float = 0.05) -> tuple[list[list[int]], list[bool]]:
+    """Feed the agent each round's values at once, pausing between rounds; return the batches it
+    saw and, per batch, whether any of its events was already acknowledged inside the body."""
+    app = faust.App("test-batching", broker="kafka://localhost:1", store="memory://")
+    batches: list[list[int]] = []
+    acked_inside: list[bool] = []
+
+    @app.agent(app.channel(value_type=int))
+    async def agent(stream):
+        async for batch in take_batches(stream, max_size, within=0.5):
+            acked_inside.append(any(event.message.acked for event in batch))
+            batches.append([event.value for event in batch])
+
+    async def main():
+        async with agent.test_context() as context:
+            expected = sum(len(values) for values in rounds)
+            for values in rounds:
+                for value in values:
+                    await context.put(value)
+                await asyncio.sleep(pause)
+            for _ in range(100):
+                if sum(len(b) for b in batches) >= expected:
+                    break
+                await asyncio.sleep(0.02)
+
+    asyncio.run(main())
+    return batches, acked_inside
+
+
+def test_what_is_queued_goes_together_and_a_lone_event_alone():
+    batches, acked_inside = run(16, [[1, 2, 3, 4, 5], [6], [7, 8]])
+    assert batches == [[1, 2, 3, 4, 5], [6], [7, 8]]
+    assert acked_inside == [False, False, False]
+
+
+def test_a_batch_never_exceeds_its_size():
+    batches, _ = run(4, [list(range(10))])
+    assert [len(batch) for batch in batches] == [4, 4, 2]
+    assert [value for batch in batches for value in batch] == list(range(10))
