@@ -51,3 +51,45 @@ def test_a_batch_never_exceeds_its_size():
     batches, _ = run(4, [list(range(10))])
     assert [len(batch) for batch in batches] == [4, 4, 2]
     assert [value for batch in batches for value in batch] == list(range(10))
+
+
+def test_the_next_batch_is_worked_on_while_the_last_finishes_and_acks_stay_in_order():
+    """An agent that leaves the broker's confirmation to `batch.finish` gets the next batch at
+    once; the first batch is acknowledged only when its finish is done, and before the second."""
+    app = faust.App("test-batching-finish", broker="kafka://localhost:1", store="memory://")
+    first_released = asyncio.Event()
+    seen: dict[str, bool] = {}
+    batches: list[list[int]] = []
+
+    @app.agent(app.channel(value_type=int))
+    async def agent(stream):
+        async for batch in take_batches(stream, 2, within=0.5):
+            batches.append([event.value for event in batch])
+            if len(batches) == 1:
+                first = list(batch)
+
+                async def finish_first():
+                    await first_released.wait()
+
+                batch.finish = finish_first()
+            else:
+                seen["first acked when the second arrived"] = any(e.message.acked for e in first)
+                first_released.set()
+
+                async def finish_second():
+                    seen["first acked before the second finishes"] = all(e.message.acked for e in first)
+
+                batch.finish = finish_second()
+
+    async def main():
+        async with agent.test_context() as context:
+            for value in (1, 2, 3, 4):
+                await context.put(value)
+            for _ in range(100):
+                if len(seen) == 2:
+                    break
+                await asyncio.sleep(0.02)
+
+    asyncio.run(main())
+    assert batches == [[1, 2], [3, 4]]
+    assert seen == {"first acked when the second arrived": False, "first acked before the second finishes": True}

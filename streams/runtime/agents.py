@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
-from streams.nlp.chain import Outcome, run_chain
+from streams.nlp.chain import Failure, Outcome, run_chain
 from streams.runtime.batching import take_batches
 from streams.runtime.context import (
     EventValue,
@@ -192,7 +193,8 @@ def fused_stages(ctx: WorkerContext) -> tuple[str, ...]:
 
 def add_fused_agent(ctx: WorkerContext, stages: tuple[str, ...]) -> None:
     """The first stage's topic -> every stage's topic: a batch at a time, all stages in one call
-    on the stage thread, every record sent and the acks awaited together before the batch is acked."""
+    on the stage thread, every record handed to the producer; the batch is acknowledged once the
+    broker has taken them all, which it confirms while the next batch parses (batching.py)."""
     source, _target = stage_topics(stages[0])
     name = f"{stages[0]}-{stages[-1]}"
     settings = ctx.settings
@@ -200,15 +202,24 @@ def add_fused_agent(ctx: WorkerContext, stages: tuple[str, ...]) -> None:
     @ctx.app.agent(ctx.raw_topics[source], name=name)
     async def fused_agent(stream):
         async for batch in take_batches(stream, settings.batch_size, settings.batch_within):
-            batch = [event for event in batch if stages[0] == "normalize" or not handled_upstream(event)]
+            events = [event for event in batch if stages[0] == "normalize" or not handled_upstream(event)]
             try:
-                await fused_batch(ctx, stages, batch)
+                batch.finish = send_fused_batch(ctx, stages, name, events, await fused_batch(ctx, stages, events))
             except Exception as exc:  # which were already sent is unknown: all go (at-least-once)
-                await ctx.dead_letter_unfinished(stages[0], batch, exc, agent=name)
+                await ctx.dead_letter_unfinished(stages[0], events, exc, agent=name)
 
 
-async def fused_batch(ctx: WorkerContext, stages: tuple[str, ...], batch: list) -> None:
-    """Run `stages` over the batch, send every stage's record, dead-letter the failures."""
+@dataclass
+class ChainedBatch:
+    """A fused batch through its stages: every stage's record, and the articles a stage refused."""
+
+    records: list[Outgoing]
+    failures: list[tuple[Any, Failure]]
+
+
+async def fused_batch(ctx: WorkerContext, stages: tuple[str, ...], batch: list) -> ChainedBatch:
+    """Run `stages` over the batch on the stage thread; sending is send_fused_batch's, which runs
+    while the next batch parses (take_batches)."""
     if stages[0] == "normalize":  # normalize reads the raw bytes itself, and refuses what is not an article
         decoded = [(event, event.value) for event in batch]
     else:
@@ -218,11 +229,26 @@ async def fused_batch(ctx: WorkerContext, stages: tuple[str, ...], batch: list) 
     records: list[Outgoing] = []
     for (event, _value), outcome in zip(decoded, outcomes):
         records.extend(fused_records(stages, event, outcome))
-    await ctx.forward_records(records)
-    for (event, _value), outcome in zip(decoded, outcomes):
-        if outcome.failure is not None:
-            await ctx.send_dead_letter(outcome.failure.stage, event, outcome.failure.letter_payload(),
-                                       outcome.failure.error)
+    failures = [(event, outcome.failure) for (event, _value), outcome in zip(decoded, outcomes)
+                if outcome.failure is not None]
+    return ChainedBatch(records, failures)
+
+
+async def send_fused_batch(ctx: WorkerContext, stages: tuple[str, ...], name: str, events: list,
+                           chained: ChainedBatch) -> None:
+    """Hand the batch's records to the producer, wait for the broker to take them all, then
+    dead-letter the failures (in the order a stage-by-stage worker would).
+
+    Why after the next batch has started parsing: these are event-loop work (encoding, the
+    producer) and the broker's round trip; run in the gap between two parses they left the parse
+    thread idle ~5 % of a loaded worker's time, while beside the parse they overlap with the
+    parser's and the network's lock-free stretches (docs/benchmarks.md, issue #17)."""
+    try:
+        await ctx.confirm_records(await ctx.hand_over_records(chained.records))
+        for event, failure in chained.failures:
+            await ctx.send_dead_letter(failure.stage, event, failure.letter_payload(), failure.error)
+    except Exception as exc:  # which were already sent is unknown: all go (at-least-once)
+        await ctx.dead_letter_unfinished(stages[0], events, exc, agent=name)
 
 
 def fused_records(stages: tuple[str, ...], event: Any, outcome: Outcome) -> list[Outgoing]:

@@ -182,6 +182,11 @@ class WorkerContext:
         """forward() for many records: every record is handed to the producer first and the acks
         are awaited together (one round trip per batch, not per article); a record that failed
         goes through forward() again, with its retries and its dead letter."""
+        await self.confirm_records(await self.hand_over_records(records))
+
+    async def hand_over_records(self, records: list["Outgoing"]) -> list[tuple["Outgoing", Any]]:
+        """The first half of forward_records: each record given to the producer, with the future
+        of its acknowledgement (None when the producer refused it)."""
         pending = []
         for record in records:
             headers = origin_headers(record.event)
@@ -193,6 +198,11 @@ class WorkerContext:
             except Exception:
                 ack = None
             pending.append((record, ack))
+        return pending
+
+    async def confirm_records(self, pending: list[tuple["Outgoing", Any]]) -> None:
+        """The second half: wait for the acknowledgements; a record the broker did not take goes
+        through forward() again (its retries, then its dead letter)."""
         for record, ack in pending:
             try:
                 if ack is None:

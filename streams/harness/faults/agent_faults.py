@@ -10,7 +10,7 @@ An article chooses its fault by markers in its id:
 - `crash-<stage>`: that stage's send onwards raises (`forward`, or the annotate stage's
   `forward_batch`): the point outside the agents' per-event `try`, where an exception used to
   leave the agent and let Faust acknowledge the article unfinished;
-- `crash-fused`: the fused agent's sends raise (`forward_records` with records of several
+- `crash-fused`: the fused agent's sends raise (`hand_over_records` with records of several
   stages: a worker with WIREWATCH_FUSE_STAGES on, streams/runtime/agents.py);
 - `fail-<stage>`: the stage function itself raises (a parsed stage: entities, quotes, topics);
 - `dlfail`: the first dead letter written for the article raises too (from inside the
@@ -45,7 +45,7 @@ def install() -> None:
     from streams.runtime.context import WorkerContext
 
     forward, forward_batch = WorkerContext.forward, WorkerContext.forward_batch
-    forward_records = WorkerContext.forward_records
+    hand_over_records = WorkerContext.hand_over_records
     send_dead_letter = WorkerContext.send_dead_letter
     letters_failed: set[str] = set()
 
@@ -59,11 +59,11 @@ def install() -> None:
             raise InjectedFault(f"{INJECTED}: {stage} forward_batch")
         await forward_batch(self, stage, target, results)
 
-    async def crashing_forward_records(self, records: list) -> None:
+    async def crashing_hand_over_records(self, records: list) -> list:
         if len({record.stage for record in records}) > 1 and any(
                 marked(record.result.get("id"), "crash-fused") for record in records):
-            raise InjectedFault(f"{INJECTED}: fused forward_records")
-        await forward_records(self, records)
+            raise InjectedFault(f"{INJECTED}: fused hand_over_records")
+        return await hand_over_records(self, records)
 
     async def failing_dead_letter(self, stage: str, event: Any, payload: Any, error: Any) -> None:
         key = event_key(event)
@@ -74,7 +74,7 @@ def install() -> None:
 
     WorkerContext.forward = crashing_forward
     WorkerContext.forward_batch = crashing_forward_batch
-    WorkerContext.forward_records = crashing_forward_records
+    WorkerContext.hand_over_records = crashing_hand_over_records
     WorkerContext.send_dead_letter = failing_dead_letter
     for stage in ("entities", "quotes", "topics"):
         setattr(Enricher, stage, failing_stage(stage, getattr(Enricher, stage)))
