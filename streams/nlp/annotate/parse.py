@@ -19,6 +19,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from streams.nlp.annotate.attribute_index import index_attribute_rulers
+from streams.nlp.annotate.docbin import docbin_bytes
 from streams.nlp.annotate.lemma_memo import memoize_lemmatizers
 from streams.nlp.annotate.tuned_ner import META_KEY, TunedNerError, apply_tuned_ner
 from streams.text import nlp_view
@@ -125,9 +126,7 @@ def skip_msgpack_entry_point_scans() -> bool:
 
 def serialize_doc(doc: Doc) -> str:
     skip_msgpack_entry_point_scans()
-    docbin = DocBin(store_user_data=False)
-    docbin.add(doc)
-    return base64.b64encode(docbin.to_bytes()).decode("ascii")
+    return base64.b64encode(docbin_bytes(doc)).decode("ascii")
 
 
 def doc_from_annotation(annotation: dict, language: str) -> Doc:
