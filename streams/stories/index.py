@@ -41,8 +41,9 @@ def fingerprint(headline: str, body: str) -> Fingerprint:
 
 
 def fingerprint_of_shingles(hashes: np.ndarray) -> Fingerprint:
-    """The fingerprint of a set of shingle hashes (also how persisted state is read back)."""
-    hashes = np.unique(np.asarray(hashes, dtype=np.uint64))
+    """The fingerprint of a set of shingle hashes (also how persisted state is read back).
+    Repeated hashes are not removed first: the set drops them, and a minimum does not see them."""
+    hashes = np.asarray(hashes, dtype=np.uint64)
     return Fingerprint(frozenset(hashes.tolist()), tuple(band_keys(signature(hashes))))
 
 
