@@ -133,3 +133,45 @@ def test_an_exception_outside_the_stage_is_dead_lettered_and_the_agent_goes_on(t
     assert first["error"] == ("unfinished: the normalize agent failed outside its stage function "
                               "(KeyError: 'not what any stage expects')")
     assert second["payload"] == "" and second["error"].endswith("payload dropped (TypeError: the letter could not be written)")
+
+
+def test_the_stories_agent_writes_a_batchs_rows_before_its_events_and_dead_letters_what_it_cannot_read(
+        tmp_path, enricher, sent, monkeypatch):
+    """A batch of stories-in events: every row of the batch is handed over before any enriched
+    event; a copy joins the story of the dispatch before it in the same batch; an event that is
+    not JSON is dead-lettered and the ones around it go on (the state read back after it)."""
+    from test_stories import COPY, DISPATCH, OTHER
+
+    from streams.runtime import stories
+    from streams.stories.state import StoriesState
+
+    loads: list[int] = []
+
+    async def fresh_state(ctx):
+        loads.append(1)
+        return StoriesState()
+
+    monkeypatch.setattr(stories, "load_state", fresh_state)
+    base = {"source": "test", "language": "fr", "headline": "", "entities": [], "quotes": [], "topics": []}
+    values = [orjson.dumps(dict(base, id="st-1", body=DISPATCH)), orjson.dumps(dict(base, id="st-2", body=COPY)),
+              b"not json", orjson.dumps(dict(base, id="st-3", body=OTHER))]
+    app = create_app(Settings(data_dir=str(tmp_path)), stages=["stories"], enricher=enricher)
+
+    async def main():
+        async with app.agents["stories"].test_context() as agent:
+            for value in values:
+                await agent.put(value)
+            for _ in range(300):
+                if sum(1 for topic, _, _ in sent if topic in ("wire.enriched", "wire.deadletter")) >= 4:
+                    break
+                await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    topics = [topic for topic, _, _ in sent]
+    assert topics.count("wire.enriched") == 3 and topics.count("wire.deadletter") == 1
+    before_letter = topics[:topics.index("wire.deadletter")]
+    assert "wire.story-state" in before_letter
+    assert before_letter.index("wire.enriched") > max(i for i, t in enumerate(before_letter) if t == "wire.story-state")
+    enriched = {value["id"]: value for topic, _, value in sent if topic == "wire.enriched"}
+    assert enriched["st-1"]["story"]["id"] == enriched["st-2"]["story"]["id"] != enriched["st-3"]["story"]["id"]
+    assert len(loads) == 2  # at the start, and after the letter

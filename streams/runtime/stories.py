@@ -4,9 +4,9 @@ Story assignment needs every article of the window in one place and in one order
 reads a one-partition topic: whichever worker is assigned it runs the stage, the others stand
 by. Its state is the compacted wire.story-state (streams/stories/state.py rows), read to its
 end before the first article after every assignment, so the worker that takes over after a
-kill -9 starts from what the dead one had written. Per article: apply, write the changed rows
-(acknowledged), then forward the event; a replayed article finds its own rows and gets the same
-additions. Not a Faust table, for the reason streams/runtime/compacted.py gives. docs/stories.md
+kill -9 starts from what the dead one had written. Per batch of articles: apply each, write
+their changed rows (acknowledged), then forward the events; a replayed article finds its own rows
+and gets the same additions. Not a Faust table, for the reason streams/runtime/compacted.py gives. docs/stories.md
 has the design."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from streams.retry import Backoff, retry_forever
 from streams.runtime import codec
+from streams.runtime.batching import take_batches
 from streams.runtime.context import WorkerContext, decode_event
 from streams.runtime.faust_compat import refresh_metadata
 from streams.runtime.kafka_io import aiokafka_options
@@ -85,16 +86,25 @@ async def load_state(ctx: WorkerContext) -> StoriesState:
 
 async def write_rows(ctx: WorkerContext, rows: list) -> None:
     """Write state rows to wire.story-state (a None value as a tombstone), acknowledged when this
-    returns. All are handed to the producer before any ack is awaited: one round trip per
-    article, not one per row. The keys of one call are distinct, so their order does not
-    matter; a row whose first try failed is sent again with retries (WorkerContext.send)."""
+    returns (see hand_over_rows and confirm_rows)."""
+    await confirm_rows(ctx, await hand_over_rows(ctx, rows))
+
+
+async def hand_over_rows(ctx: WorkerContext, rows: list) -> list:
+    """Give every row to the producer; (key, row, future of its ack, or None if refused)."""
     pending = []
     for key, row in rows:
-        data = key.encode("utf-8")
         try:
-            pending.append((key, row, await ctx.hand_over("story-state", data, row, raw=row is None)))
+            pending.append((key, row, await ctx.hand_over("story-state", key.encode("utf-8"), row, raw=row is None)))
         except Exception:
             pending.append((key, row, None))
+    return pending
+
+
+async def confirm_rows(ctx: WorkerContext, pending: list) -> None:
+    """Wait for the rows' acks; a row whose first try failed is sent again with retries
+    (WorkerContext.send), and raises if the broker refuses it. The keys of one article are
+    distinct, so the order of its rows does not matter."""
     for key, row, ack in pending:
         try:
             if ack is None:
@@ -119,29 +129,66 @@ def add_stories_agent(ctx: WorkerContext) -> None:
 
     @ctx.app.agent(ctx.raw_topics[source], name="stories")
     async def stories_agent(stream):
-        async for event in stream.events():
-            if held["state"] is None:  # broker trouble: hold the partition until the state is read
-                held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
+        async for batch in take_batches(stream, ctx.settings.batch_size, ctx.settings.batch_within):
+            events = list(batch)
             try:
-                await assign_story(ctx, held, event, target)
+                await assign_stories(ctx, held, events, target)
             except Exception as exc:  # outside the stage's own handling: see dead_letter_unfinished
                 held["state"] = None
-                await ctx.dead_letter_unfinished("stories", [event], exc)
+                await ctx.dead_letter_unfinished("stories", events, exc)
 
 
-async def assign_story(ctx: WorkerContext, held: dict[str, Any], event: Any, target: str) -> None:
-    """One article: its story rows written, then the article forwarded with its story."""
-    state: StoriesState = held["state"]
-    try:
-        value = decode_event(event.value)
-        added, rows = state.apply(value, first_seen(value, event))
-        result = decorate(value, added)
-        await write_rows(ctx, rows)  # broker failures are retried inside send; a refused row raises
-    except Exception as exc:
-        held["state"] = None  # memory may be ahead of the topic now: read it back
-        await ctx.send_dead_letter("stories", event, event.value, exc)
+async def current_state(ctx: WorkerContext, held: dict[str, Any]) -> StoriesState:
+    """The state held, read from wire.story-state first when it is not (broker trouble: the
+    partition is held until it is read)."""
+    if held["state"] is None:
+        held["state"] = await retry_forever(lambda: load_state(ctx), LOAD_BACKOFF, report_load)
+    return held["state"]
+
+
+async def assign_stories(ctx: WorkerContext, held: dict[str, Any], events: list, target: str) -> None:
+    """A batch of articles, in order: each applied to the state; then the rows of all of them
+    written (acks awaited together), then all forwarded with their stories. One round trip to
+    the broker for the rows and one for the events per batch, not per article: the stage runs
+    on the worker's event loop, beside the parse (docs/benchmarks.md, issue #17).
+
+    An article the stage cannot apply is dead-lettered after the ones before it are written and
+    forwarded, and the state is read back before the next one (memory may be ahead of the topic)."""
+    applied: list[tuple[Any, dict, list]] = []
+    for event in events:
+        state = await current_state(ctx, held)
+        try:
+            value = decode_event(event.value)
+            added, rows = state.apply(value, first_seen(value, event))
+        except Exception as exc:
+            await write_and_forward(ctx, held, applied, target)
+            applied = []
+            held["state"] = None
+            await ctx.send_dead_letter("stories", event, event.value, exc)
+            continue
+        applied.append((event, decorate(value, added), rows))
+    await write_and_forward(ctx, held, applied, target)
+
+
+async def write_and_forward(ctx: WorkerContext, held: dict[str, Any], applied: list[tuple[Any, dict, list]],
+                            target: str) -> None:
+    """The applied articles' rows written, then the articles forwarded; an article whose row the
+    broker refuses is dead-lettered instead, and the state read back before the next batch."""
+    if not applied:
         return
-    held["applied"] += 1
-    if held["applied"] % EVICT_EVERY == 0:
+    handed = [(event, result, await hand_over_rows(ctx, rows)) for event, result, rows in applied]
+    written: list[tuple[Any, dict]] = []
+    for event, result, pending in handed:
+        try:
+            await confirm_rows(ctx, pending)
+        except Exception as exc:
+            held["state"] = None
+            await ctx.send_dead_letter("stories", event, event.value, exc)
+            continue
+        written.append((event, result))
+    before = held["applied"]
+    held["applied"] += len(written)
+    state = held["state"]
+    if state is not None and held["applied"] // EVICT_EVERY > before // EVICT_EVERY:
         await write_rows(ctx, state.evict_window(WINDOW, datetime.now(UTC)))
-    await ctx.forward("stories", event, target, result)
+    await ctx.forward_batch("stories", target, written)
