@@ -175,3 +175,26 @@ def test_the_stories_agent_writes_a_batchs_rows_before_its_events_and_dead_lette
     enriched = {value["id"]: value for topic, _, value in sent if topic == "wire.enriched"}
     assert enriched["st-1"]["story"]["id"] == enriched["st-2"]["story"]["id"] != enriched["st-3"]["story"]["id"]
     assert len(loads) == 2  # at the start, and after the letter
+
+
+def test_a_story_row_sent_again_is_the_newest_of_its_key_in_the_batch():
+    """Rows of a whole batch are handed over before any is confirmed, so one key may be there
+    twice: a first try that failed must not land after, and hide, the newer row."""
+    from streams.runtime.stories import confirm_rows
+
+    resent: list[tuple[str, Any]] = []
+
+    class Context:
+        async def send(self, topic, key, value, *, raw=False):
+            resent.append((key, value))
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        failed, taken = loop.create_future(), loop.create_future()
+        failed.set_exception(RuntimeError("the batch expired"))
+        taken.set_result(None)
+        pending = [("s:story", {"articles": ["a"]}, failed), ("a:a", {"story": "story"}, taken)]
+        await confirm_rows(Context(), pending, {"s:story": {"articles": ["a", "b"]}, "a:a": {"story": "story"}})
+
+    asyncio.run(main())
+    assert resent == [("s:story", {"articles": ["a", "b"]})]

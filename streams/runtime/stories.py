@@ -101,16 +101,18 @@ async def hand_over_rows(ctx: WorkerContext, rows: list) -> list:
     return pending
 
 
-async def confirm_rows(ctx: WorkerContext, pending: list) -> None:
+async def confirm_rows(ctx: WorkerContext, pending: list, latest: dict[str, Any] | None = None) -> None:
     """Wait for the rows' acks; a row whose first try failed is sent again with retries
-    (WorkerContext.send), and raises if the broker refuses it. The keys of one article are
-    distinct, so the order of its rows does not matter."""
+    (WorkerContext.send), and raises if the broker refuses it. What is sent again is the newest
+    row of its key in `latest` (the rows of a whole batch), so that a retried row never lands
+    after, and hides, a newer one of the same key."""
     for key, row, ack in pending:
         try:
             if ack is None:
                 raise RuntimeError("not accepted by the producer")
             await ack
         except Exception:
+            row = (latest or {}).get(key, row)
             await ctx.send("story-state", key, row, raw=row is None)
 
 
@@ -161,9 +163,9 @@ async def assign_stories(ctx: WorkerContext, held: dict[str, Any], events: list,
             value = decode_event(event.value)
             added, rows = state.apply(value, first_seen(value, event))
         except Exception as exc:
+            held["state"] = None  # partly applied: no eviction from it, and read back for the next
             await write_and_forward(ctx, held, applied, target)
             applied = []
-            held["state"] = None
             await ctx.send_dead_letter("stories", event, event.value, exc)
             continue
         applied.append((event, decorate(value, added), rows))
@@ -176,11 +178,12 @@ async def write_and_forward(ctx: WorkerContext, held: dict[str, Any], applied: l
     broker refuses is dead-lettered instead, and the state read back before the next batch."""
     if not applied:
         return
+    latest = {key: row for _event, _result, rows in applied for key, row in rows}
     handed = [(event, result, await hand_over_rows(ctx, rows)) for event, result, rows in applied]
     written: list[tuple[Any, dict]] = []
     for event, result, pending in handed:
         try:
-            await confirm_rows(ctx, pending)
+            await confirm_rows(ctx, pending, latest)
         except Exception as exc:
             held["state"] = None
             await ctx.send_dead_letter("stories", event, event.value, exc)
