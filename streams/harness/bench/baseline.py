@@ -37,7 +37,7 @@ def prepare_raw_spacy(corpus: list[dict]) -> Prepared:
     from streams.text import nlp_view
 
     settings = from_env()
-    registry = ModelRegistry(settings.models, indexed_rules=False, memo_lemmas=False)  # stock spaCy: the limit
+    registry = ModelRegistry(settings.models, indexed_rules=False, array_writes=False, chunk_cache=False, memo_lemmas=False)  # stock spaCy: the limit
     by_language: dict[str, list[str]] = {}
     for article in corpus:
         by_language.setdefault(article.get("language") or "en", []).append(nlp_view(article.get("body") or ""))

@@ -12,7 +12,7 @@ the same attributes: a pipeline with a pattern the index cannot express keeps th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,7 +121,8 @@ class Candidate:
 class AttributeIndex:
     """The matches of an AttributeRuler's patterns, found through an index (see the module)."""
 
-    def __init__(self, ruler: Any):
+    def __init__(self, ruler: Any, keep: Callable[[IndexedPattern], bool] = lambda pattern: True):
+        """`keep`: which patterns to index (attribute_writes.py finds one-token ones otherwise)."""
         self.strings = ruler.vocab.strings
         self.columns: dict[str, int] = {}
         groups: dict[tuple[int, ...], dict[tuple[int, ...], list[Candidate]]] = {}
@@ -134,6 +135,8 @@ class AttributeIndex:
                 tokens = tuple(tuple(constraint(name, spec, self.strings, self.columns) for name, spec in token.items())
                                for token in pattern)
                 entry = IndexedPattern(rule, self.strings[key], tokens)
+                if not keep(entry):
+                    continue
                 columns, keys, rest = lookup_keys(tokens[0])
                 if not columns:
                     self.anywhere.append(Candidate.of(entry, rest))

@@ -19,6 +19,8 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from streams.nlp.annotate.attribute_index import index_attribute_rulers
+from streams.nlp.annotate.attribute_writes import write_by_array
+from streams.nlp.annotate.chunk_cache import cache_every_chunk
 from streams.nlp.annotate.docbin import docbin_bytes
 from streams.nlp.annotate.lemma_memo import memoize_lemmatizers
 from streams.nlp.annotate.tuned_ner import META_KEY, TunedNerError, apply_tuned_ner
@@ -41,6 +43,8 @@ class ModelRegistry:
     models: dict[str, str]
     tuned_ner: bool = True  # load the shipped fine-tuned NER weights where they fit (tuned_ner.py)
     indexed_rules: bool = True  # the attribute ruler's matches by lookup (attribute_index.py): same parse
+    array_writes: bool = True  # the attribute ruler's attributes written by array in nlp.pipe (attribute_writes.py): same parse
+    chunk_cache: bool = True  # every plain chunk in the tokenizer's cache (chunk_cache.py): same parse
     memo_lemmas: bool = True  # lemmas remembered by (word, POS, morphology) (lemma_memo.py): same parse
     _loaded: dict[str, spacy.language.Language] = field(default_factory=dict)
     _described: dict[int, str] = field(default_factory=dict)  # id(pipeline) -> describe()
@@ -65,8 +69,12 @@ class ModelRegistry:
             except TunedNerError as exc:  # never dead-letter every article over a broken data file
                 log.error("%s; keeping the pipeline's own NER", exc)
                 nlp = spacy.load(name)
+        if self.chunk_cache:
+            cache_every_chunk(nlp)
         if self.indexed_rules:
             index_attribute_rulers(nlp)
+        if self.array_writes and "attribute_ruler" in nlp.pipe_names:
+            write_by_array(nlp.get_pipe("attribute_ruler"))
         if self.memo_lemmas:
             memoize_lemmatizers(nlp)
         return nlp
