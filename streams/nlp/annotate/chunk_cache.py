@@ -4,10 +4,10 @@ spaCy's tokenizer splits a text on whitespace into chunks and caches the tokens 
 so a word met before costs one lookup instead of its prefix, suffix and infix regexes. But in
 spaCy 3.8 the flag that keeps a chunk touched by a special case ("don't", "Feb.", a no-break
 space) out of the cache is kept for the whole text, not per chunk (explosion/spaCy#13950, open
-when this was written): after the first special case
-of an article, none of its later chunks is cached, on any run. English wire copy meets one
-early (a "’s", a title, a date), so nearly every English article was split by regex, every time:
-~1.1 ms per bench article, against 0.1 ms for French copy, which meets fewer.
+when this was written): after the first special case of an article, none of its later chunks is
+cached, on any run. English wire copy meets one early (a "’s", a title, a date), so nearly every
+English article was split by regex, every time: ~1.1 ms per bench article, against 0.1 ms for
+French copy, which meets fewer.
 
 `ChunkCachingTokenizer` tokenizes each chunk it has not seen before on its own first: there the
 flag starts clear, so a chunk that touches no special case is cached; the text is then tokenized
