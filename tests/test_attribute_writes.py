@@ -72,3 +72,42 @@ def test_a_ruler_setting_what_the_array_cannot_hold_keeps_spacys_path():
         AttributeWriter(ruler)
     assert not write_by_array(ruler)
     assert "pipe" not in vars(ruler)
+
+
+def test_patterns_without_constraints_match_every_token():
+    for patterns, index, expected in (([[{}]], 0, ["XX"] * 4), ([[{}, {}]], 1, ["A", "XX", "XX", "XX"])):
+        nlp, ruler = blank_ruler()
+        ruler.add(patterns, {"TAG": "XX"}, index=index)
+        own, written = both_ways(nlp, ruler, "one two three four", ["A", "B", "C", "D"])
+        assert [t.tag_ for t in own] == expected
+        assert own.to_bytes() == written.to_bytes()
+
+
+def test_rules_added_after_the_writer_was_built_are_not_missed():
+    nlp, ruler = blank_ruler()
+    ruler.add([[{"LOWER": "one"}]], {"TAG": "A"})
+    writer = AttributeWriter(ruler)
+    ruler.add([[{"LOWER": "two"}]], {"TAG": "B"})
+    assert [t.tag_ for t in writer(nlp.make_doc("one two"))] == ["A", "B"]
+
+
+def test_a_combination_worked_out_while_another_call_runs_lands_in_its_own_row():
+    """Two threads may meet new class combinations at once (re-entered here, deterministically)."""
+    nlp = spacy.load(DEFAULT_MODELS["en"])
+    ruler = nlp.get_pipe("attribute_ruler")
+    with nlp.select_pipes(disable=["attribute_ruler", "lemmatizer", "ner"]):
+        first, second = nlp("They run fast."), nlp("The cat sleeps on a mat in the house.")
+    expected = [ruler(d.copy()).to_bytes() for d in (first, second)]
+    writer = AttributeWriter(ruler)
+    row = writer._row
+    interrupted = []
+
+    def interrupting(classes):
+        if not interrupted:
+            interrupted.append(writer(second.copy()).to_bytes())  # the other thread, mid-way
+        return row(classes)
+
+    writer._row = interrupting
+    assert [writer(first.copy()).to_bytes(), interrupted[0]] == expected
+    writer._row = row
+    assert [writer(d.copy()).to_bytes() for d in (first, second)] == expected

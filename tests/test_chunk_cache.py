@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+import re
+
+import pytest
 import spacy
 
 from streams.config import DEFAULT_MODELS
@@ -26,9 +31,10 @@ def test_same_docs_as_spacys_tokenizer_in_both_languages_twice_over():
                 assert cached.make_doc(text).to_bytes() == stock.make_doc(text).to_bytes(), text[:60]
 
 
-def suffix_searches(tokenizer, text: str) -> int:
-    """How many times the tokenizer runs its suffix regex on `text`."""
-    calls = []
+def counting_suffix_searches(tokenizer) -> list[str]:
+    """Count the tokenizer's suffix-regex runs from now on (set before its first call: spaCy
+    empties its cache when the regex changes)."""
+    calls: list[str] = []
     search = tokenizer.suffix_search
 
     def counting(string):
@@ -36,22 +42,24 @@ def suffix_searches(tokenizer, text: str) -> int:
         return search(string)
 
     tokenizer.suffix_search = counting
-    try:
-        tokenizer(text)
-    finally:
-        tokenizer.suffix_search = search
-    return len(calls)
+    return calls
 
 
-def test_chunks_after_a_special_case_are_cached():
-    stock = spacy.blank("en").tokenizer
-    wrapped = ChunkCachingTokenizer(spacy.blank("en").tokenizer)
+@pytest.mark.parametrize("limit, cached", [(100_000, True), (0, False)])
+def test_chunks_after_a_special_case_are_cached(limit, cached):
     text = "Don't worry about the committee members today"
+    stock = spacy.blank("en").tokenizer
+    wrapped = ChunkCachingTokenizer(spacy.blank("en").tokenizer, limit=limit)  # limit 0: it only tokenizes
+    counts = []
     for tokenizer in (stock, wrapped):
+        calls = counting_suffix_searches(tokenizer)
         tokenizer(text)
-    assert suffix_searches(stock, text) > 0  # spaCy: no chunk after "Don't" was cached
-    assert suffix_searches(wrapped, text) == 0
-    assert wrapped.tokenizer.max_cache_size >= 100_000
+        calls.clear()
+        tokenizer(text)
+        counts.append(len(calls))
+    assert counts[0] > 0  # spaCy alone: no chunk after "Don't" was cached
+    assert (counts[1] == 0) is cached
+    assert wrapped.tokenizer.max_cache_size >= limit
 
 
 def test_past_its_limit_it_only_tokenizes():
@@ -59,3 +67,14 @@ def test_past_its_limit_it_only_tokenizes():
     wrapped("one two three four")
     wrapped("five six")
     assert wrapped.seen == {"one", "two", "three", "four"}
+
+
+def test_settings_are_the_tokenizers_and_it_pickles():
+    nlp = spacy.blank("en")
+    cache_every_chunk(nlp)
+    nlp.tokenizer.token_match = re.compile(r"^#\w+$").match  # written through to spaCy's tokenizer
+    assert nlp.tokenizer.tokenizer.token_match is nlp.tokenizer.token_match
+    copied = pickle.loads(pickle.dumps(nlp))
+    assert isinstance(copied.tokenizer, ChunkCachingTokenizer)
+    assert [t.text for t in copied("Tags: #wirewatch, ok")] == [t.text for t in nlp("Tags: #wirewatch, ok")]
+    assert copy.deepcopy(nlp.tokenizer).limit == nlp.tokenizer.limit

@@ -148,11 +148,19 @@ class AttributeIndex:
                        for columns, by_values in groups.items()]
         self._regex_results: dict[tuple[int, int], bool] = {}
 
+    @property
+    def empty(self) -> bool:
+        """No pattern indexed: nothing can match."""
+        return not self.groups and not self.anywhere
+
     def match(self, doc: Doc) -> list[Match]:
         """What AttributeRuler.match returns for `doc`: every match, sorted (later rules last)."""
-        if not len(doc) or not self.attr_ids:
+        if not len(doc) or self.empty:
             return []
-        array = doc.to_array(self.attr_ids).reshape(len(doc), len(self.attr_ids))
+        if self.attr_ids:
+            array = doc.to_array(self.attr_ids).reshape(len(doc), len(self.attr_ids))
+        else:  # every pattern is made of tokens without constraints: each matches anywhere
+            array = numpy.zeros((len(doc), 0), dtype=numpy.uint64)
         table = array.tolist()
         found: set[Match] = set()
         for columns, by_values, first_values in self.groups:

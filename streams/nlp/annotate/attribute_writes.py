@@ -18,6 +18,7 @@ every attribute); a doc that cannot be written this way goes through that ``__ca
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,15 +51,17 @@ class ColumnClasses:
         self.masks: list[int] = []  # class id -> bit n set when constraint n holds
         self._ids: dict[int, int] = {}
         self._of_value: dict[int, int] = {}
+        self._new_class = threading.Lock()  # a class id is handed out once, even from two threads
 
     def of(self, value: int) -> int:
         cls = self._of_value.get(value)
         if cls is None:
             mask = sum(1 << n for n, c in enumerate(self.constraints) if c.holds(value, self.strings))
-            cls = self._ids.get(mask)
-            if cls is None:
-                cls = self._ids[mask] = len(self.masks)
-                self.masks.append(mask)
+            with self._new_class:
+                cls = self._ids.get(mask)
+                if cls is None:
+                    self.masks.append(mask)
+                    cls = self._ids[mask] = len(self.masks) - 1
             if len(self._of_value) >= MAX_KNOWN_VALUES:
                 self._of_value.clear()
             self._of_value[value] = cls
@@ -93,10 +96,14 @@ class AttributeWriter:
                 if attr in rule_attrs:
                     self.values[rule, n], self.sets[rule, n] = rule_attrs[attr], True
         self.indices = tuple(ruler.indices)
+        self._rules, self._rule_count = ruler.attrs, len(ruler.attrs)  # to notice rules changed after
         self.others = AttributeIndex(ruler, keep=lambda pattern: not self._single(pattern.rule, pattern.tokens))
         self._read_singles(ruler)
         self._row_of: dict[int, int] = {}  # class combination -> its row in _rows
         self._rows = numpy.zeros((0, len(self.attrs)), dtype=numpy.int64)  # last rule per attribute
+        self._new_row = threading.Lock()
+        matched = [ATTR_IDS[name] for name in ("TAG", "POS", "DEP", "LEMMA") if ATTR_IDS[name] in self.attrs]
+        self._matched_on = matched  # what rules set that patterns also read: put back before a fallback
 
     def _single(self, rule: int, tokens: tuple) -> bool:
         return len(tokens) == 1 and self.indices[rule] in (0, -1)
@@ -128,17 +135,25 @@ class AttributeWriter:
             yield self(doc)
 
     def __call__(self, doc: Doc) -> Doc:
-        if not len(doc):
+        if not len(doc) or self.ruler.attrs is not self._rules or len(self.ruler.attrs) != self._rule_count:
+            return self.ruler(doc)  # empty, or rules added or cleared since this writer was built
+        try:
+            last = self.last_rules(doc)
+        except Exception:  # the ruler's own path raises its own error, through its error handler
             return self.ruler(doc)
-        last = self.last_rules(doc)
         if last is None:
             return self.ruler(doc)
         array = doc.to_array(self.attrs).reshape(len(doc), len(self.attrs))
+        before = doc.to_array(self._matched_on) if self._matched_on else None
         tokens, columns = numpy.nonzero(last >= 0)
         array[tokens, columns] = self.values[last[tokens, columns], columns]
         try:
             doc.from_array(self.attrs, array)
-        except (KeyError, ValueError):  # every value written is one the ruler sets: its own pass ends the same
+        except (KeyError, ValueError):
+            # from_array stopped part way (a morphology string it cannot read): put back what the
+            # patterns read, so that the ruler's own pass matches as it would have, and sets the rest
+            if before is not None:
+                doc.from_array(self._matched_on, before)
             return self.ruler(doc)
         return doc
 
@@ -146,7 +161,7 @@ class AttributeWriter:
         """For each token and attribute, the last rule setting it (-1: none); None when a match
         cannot be placed (a rule's index outside its match: the ruler's own error)."""
         last = self._single_rules(doc)
-        for rule, _key, start, end in self.others.match(doc) if self.others.attr_ids else ():
+        for rule, _key, start, end in self.others.match(doc) if not self.others.empty else ():
             index = self.indices[rule]
             token = start + index if index >= 0 else end + index
             if not start <= token < end:
@@ -156,8 +171,8 @@ class AttributeWriter:
         return last
 
     def _single_rules(self, doc: Doc) -> numpy.ndarray:
-        if not self.columns:
-            return numpy.full((len(doc), len(self.attrs)), -1, dtype=numpy.int64)
+        if not self.columns:  # no one-token pattern reads anything: each matches every token
+            return numpy.tile(self._row(()), (len(doc), 1))
         array = doc.to_array(self.columns).reshape(len(doc), len(self.columns))
         classes = numpy.stack([c.classes(array[:, n]) for n, c in enumerate(self.classes)], axis=1)
         if classes.max() >= 1 << CLASS_BITS:  # never seen; the combinations would not pack
@@ -169,9 +184,16 @@ class AttributeWriter:
         if -1 in rows:  # combinations met for the first time: worked out once
             for n, at in enumerate(first.tolist()):
                 if rows[n] == -1:
-                    rows[n] = row_of[int(distinct[n])] = len(self._rows)
-                    self._rows = numpy.vstack([self._rows, self._row(tuple(classes[at].tolist()))])
+                    rows[n] = self._add_row(int(distinct[n]), self._row(tuple(classes[at].tolist())))
         return self._rows[numpy.array(rows, dtype=numpy.int64)[inverse]]
+
+    def _add_row(self, key: int, row: numpy.ndarray) -> int:
+        """Remember a combination's row; the table grows before the key points into it."""
+        with self._new_row:
+            if key not in self._row_of:
+                self._rows = numpy.vstack([self._rows, row])
+                self._row_of[key] = len(self._rows) - 1
+            return self._row_of[key]
 
     def _row(self, classes: tuple[int, ...]) -> numpy.ndarray:
         """The last rule setting each attribute on a token of these column classes."""

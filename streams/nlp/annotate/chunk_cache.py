@@ -30,16 +30,20 @@ chunks cost 6-15 MB more than spaCy's own tokenizer over the same text (121,450 
 
 
 class ChunkCachingTokenizer:
-    """A spaCy tokenizer that makes sure every plain chunk reaches its cache (see the module)."""
+    """A spaCy tokenizer that makes sure every plain chunk reaches its cache (see the module).
+    Everything else (its rules, its settings, serialisation) is the wrapped tokenizer's own:
+    attributes are read from and written to it."""
+
+    OWN = frozenset({"tokenizer", "limit", "seen"})
 
     def __init__(self, tokenizer: Any, limit: int = CACHED_CHUNKS):
-        self.tokenizer = tokenizer
-        self.limit = limit
-        self.seen: set[str] = set()
+        object.__setattr__(self, "tokenizer", tokenizer)
+        object.__setattr__(self, "limit", limit)
+        object.__setattr__(self, "seen", set())
         tokenizer.max_cache_size = max(tokenizer.max_cache_size, limit)
 
     def __call__(self, text: str) -> Doc:
-        if len(self.seen) < self.limit:
+        if len(self.seen) < self.limit and not self.tokenizer.vocab.in_memory_zone:  # a zone caches nothing
             new = set(text.split())  # str.split cuts on str.isspace, as the tokenizer does
             new -= self.seen
             for chunk in new:
@@ -47,8 +51,19 @@ class ChunkCachingTokenizer:
             self.seen |= new
         return self.tokenizer(text)
 
-    def __getattr__(self, name: str) -> Any:  # everything else is the tokenizer's own
+    def __getattr__(self, name: str) -> Any:
+        if name in self.OWN or name.startswith("__"):  # not set yet (unpickling, copying)
+            raise AttributeError(name)
         return getattr(self.tokenizer, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.OWN:
+            object.__setattr__(self, name, value)
+        else:  # e.g. nlp.tokenizer.token_match = ...: the tokenizer's own setting
+            setattr(self.tokenizer, name, value)
+
+    def __reduce__(self) -> tuple:
+        return ChunkCachingTokenizer, (self.tokenizer, self.limit)
 
 
 def cache_every_chunk(nlp: Language, limit: int = CACHED_CHUNKS) -> None:
