@@ -27,7 +27,13 @@ import numpy
 from spacy.attrs import DEP, IDS as ATTR_IDS, LEMMA, MORPH, POS, TAG
 from spacy.tokens import Doc
 
-from streams.nlp.annotate.attribute_index import AttributeIndex, Constraint, Match, UnsupportedPattern, constraint
+from streams.nlp.annotate.attribute_index import (
+    INDEXED_ATTRS,
+    AttributeIndex,
+    Constraint,
+    UnsupportedPattern,
+    constraint,
+)
 
 WRITTEN_ATTRS = frozenset({TAG, POS, MORPH, LEMMA, DEP})
 """Attributes written by array: each lands on the token alone (spaCy's set_token_attrs also
@@ -102,8 +108,9 @@ class AttributeWriter:
         self._row_of: dict[int, int] = {}  # class combination -> its row in _rows
         self._rows = numpy.zeros((0, len(self.attrs)), dtype=numpy.int64)  # last rule per attribute
         self._new_row = threading.Lock()
-        matched = [ATTR_IDS[name] for name in ("TAG", "POS", "DEP", "LEMMA") if ATTR_IDS[name] in self.attrs]
-        self._matched_on = matched  # what rules set that patterns also read: put back before a fallback
+        # the columns of `attrs` that patterns also read: put back as they were before a fallback
+        read = {ATTR_IDS[name] for name in INDEXED_ATTRS}
+        self._matched_on = [n for n, attr in enumerate(self.attrs) if attr in read]
 
     def _single(self, rule: int, tokens: tuple) -> bool:
         return len(tokens) == 1 and self.indices[rule] in (0, -1)
@@ -144,7 +151,7 @@ class AttributeWriter:
         if last is None:
             return self.ruler(doc)
         array = doc.to_array(self.attrs).reshape(len(doc), len(self.attrs))
-        before = doc.to_array(self._matched_on) if self._matched_on else None
+        before = array[:, self._matched_on].copy()
         tokens, columns = numpy.nonzero(last >= 0)
         array[tokens, columns] = self.values[last[tokens, columns], columns]
         try:
@@ -152,8 +159,8 @@ class AttributeWriter:
         except (KeyError, ValueError):
             # from_array stopped part way (a morphology string it cannot read): put back what the
             # patterns read, so that the ruler's own pass matches as it would have, and sets the rest
-            if before is not None:
-                doc.from_array(self._matched_on, before)
+            if self._matched_on:
+                doc.from_array([self.attrs[n] for n in self._matched_on], before)
             return self.ruler(doc)
         return doc
 
@@ -161,7 +168,7 @@ class AttributeWriter:
         """For each token and attribute, the last rule setting it (-1: none); None when a match
         cannot be placed (a rule's index outside its match: the ruler's own error)."""
         last = self._single_rules(doc)
-        for rule, _key, start, end in self.others.match(doc) if not self.others.empty else ():
+        for rule, _key, start, end in self.others.match(doc):
             index = self.indices[rule]
             token = start + index if index >= 0 else end + index
             if not start <= token < end:
